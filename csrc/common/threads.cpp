@@ -1,0 +1,29 @@
+#include "common/threads.h"
+
+namespace pyfapi {
+
+void set_num_threads(int n) {
+#ifdef PYFAPI_OPENMP
+  omp_set_num_threads(n < 1 ? 1 : n);
+#else
+  (void)n;
+#endif
+}
+
+int get_num_threads() {
+#ifdef PYFAPI_OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+bool openmp_enabled() {
+#ifdef PYFAPI_OPENMP
+  return true;
+#else
+  return false;
+#endif
+}
+
+}  // namespace pyfapi

@@ -1,0 +1,5 @@
+list(APPEND PYFAPI_SOURCES csrc/gemm/gemm.cpp csrc/gemm/ukernel_generic.cpp)
+if(PYFAPI_X86)
+  list(APPEND PYFAPI_AVX2_SOURCES csrc/gemm/ukernel_avx2.cpp)
+  list(APPEND PYFAPI_AVX512_SOURCES csrc/gemm/ukernel_avx512.cpp)
+endif()

@@ -1,0 +1,50 @@
+"""Threads and build configuration: ``set_num_threads``, ``get_num_threads``, ``show_config``."""
+from __future__ import annotations
+
+import platform
+
+from pyfapi import _C
+
+__all__ = ["set_num_threads", "get_num_threads", "show_config", "config"]
+
+
+def set_num_threads(n: int) -> None:
+    """Set the number of OpenMP threads every pyfapi kernel uses.
+
+    The default comes from ``OMP_NUM_THREADS`` (else the core count), as OpenMP defines it.
+
+    Raises:
+        TypeError: ``n`` is not an integer.
+        ValueError: ``n`` is below 1.
+    """
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"set_num_threads: n must be >= 1, got {n}")
+    _C.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """The number of OpenMP threads kernels use (1 in a build without OpenMP)."""
+    return int(_C.get_num_threads())
+
+
+def config() -> dict:
+    """The build and run-time configuration as a dict (see :func:`show_config`)."""
+    from pyfapi import __version__
+
+    return {
+        "version": __version__,
+        "compiler": _C.compiler,
+        "machine": platform.machine(),
+        "simd_detected": _C.detected_isa(),
+        "simd_active": _C.active_isa(),
+        "openmp": bool(_C.openmp_enabled()),
+        "num_threads": get_num_threads(),
+    }
+
+
+def show_config() -> None:
+    """Print the version, compiler, SIMD path chosen at run time and the OpenMP thread count."""
+    for key, value in config().items():
+        print(f"{key:>14}: {value}")
