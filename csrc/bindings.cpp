@@ -56,6 +56,14 @@ void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, 
         static_cast<Act>(act));
 }
 
+// ---- conv / depthwise / pool (csrc/conv, csrc/pool) helpers above this line ----
+
+
+
+// ---- lstm / embedding / batchnorm (csrc/lstm, csrc/embedding, csrc/batchnorm) helpers ----
+
+
+
 }  // namespace
 
 PYBIND11_MODULE(_C, m) {
@@ -86,4 +94,13 @@ PYBIND11_MODULE(_C, m) {
   m.def("gemm", &gemm_py, py::arg("a").noconvert(), py::arg("b").noconvert(),
         py::arg("out").noconvert(), py::arg("trans_a"), py::arg("trans_b"), py::arg("alpha"),
         py::arg("beta"), py::arg("bias"), py::arg("act"));
+
+  // ---- conv / depthwise / pool bindings ----
+
+
+
+  // ---- lstm / embedding / batchnorm bindings ----
+
+
+
 }

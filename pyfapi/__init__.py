@@ -7,13 +7,49 @@ Write Keras code with ``keras`` replaced by ``pyfapi``::
     inputs = pyfapi.Input(shape=(64,))
     outputs = layers.Dense(10, activation="softmax")(inputs)
     model = pyfapi.Model(inputs, outputs)
+
+Submodules (``layers``, ``models``, ``ops``, ``optimizers``, ...) are imported on first use.
 """
 from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
 from pyfapi import _C  # noqa: F401  (fails loudly if the extension is not built)
 from pyfapi._config import config, get_num_threads, set_num_threads, show_config
-from pyfapi import kernels
 
-__all__ = ["__version__", "set_num_threads", "get_num_threads", "show_config", "config", "kernels"]
+# name -> (module, attribute or None for the module itself), resolved lazily by __getattr__.
+_LAZY = {
+    "Input": ("pyfapi.layers", "Input"),
+    "Model": ("pyfapi.models", "Model"),
+    "Sequential": ("pyfapi.models", "Sequential"),
+    "Variable": ("pyfapi.autodiff", "Variable"),
+    "GradientTape": ("pyfapi.autodiff", "GradientTape"),
+    "Tensor": ("pyfapi.autodiff", "Tensor"),
+    "KerasTensor": ("pyfapi.graph", "KerasTensor"),
+}
+_SUBMODULES = (
+    "kernels", "autodiff", "ops", "graph", "layers", "models", "training", "optimizers", "losses",
+    "metrics", "callbacks", "initializers", "activations", "applications", "datasets", "utils",
+    "saving", "testing",
+)
+
+__all__ = ["__version__", "set_num_threads", "get_num_threads", "show_config", "config",
+           *_LAZY, *_SUBMODULES]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"pyfapi.{name}")
+    else:
+        raise AttributeError(f"module 'pyfapi' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

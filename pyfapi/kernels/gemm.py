@@ -1,10 +1,4 @@
-"""Thin, validating Python face of the C++ kernels in :mod:`pyfapi._C`.
-
-Every function checks ranks, shapes and dtypes here, in Python, and raises ``ValueError`` /
-``TypeError`` naming the argument and the shapes before C++ sees memory. Arrays that are already
-float32 (int32 for indices) with unit inner stride pass to C++ without a copy; others are
-converted once, by ``np.ascontiguousarray``, in this module only.
-"""
+"""Python face of the C++ SGEMM (csrc/gemm): argument checks, zero-copy views, epilogue."""
 from __future__ import annotations
 
 import numpy as np

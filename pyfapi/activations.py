@@ -1,0 +1,1 @@
+"""pyfapi.activations (under construction)."""

@@ -1,0 +1,1 @@
+"""pyfapi.applications (under construction)."""

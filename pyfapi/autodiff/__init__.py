@@ -1,0 +1,1 @@
+"""pyfapi.autodiff (under construction)."""

@@ -1,0 +1,1 @@
+"""pyfapi.callbacks (under construction)."""

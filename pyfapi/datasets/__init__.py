@@ -1,0 +1,1 @@
+"""pyfapi.datasets (under construction)."""

@@ -1,0 +1,1 @@
+"""pyfapi.graph (under construction)."""

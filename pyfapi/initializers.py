@@ -1,0 +1,1 @@
+"""pyfapi.initializers (under construction)."""

@@ -1,0 +1,1 @@
+"""pyfapi.layers (under construction)."""

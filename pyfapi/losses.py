@@ -1,0 +1,1 @@
+"""pyfapi.losses (under construction)."""

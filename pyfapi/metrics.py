@@ -1,0 +1,1 @@
+"""pyfapi.metrics (under construction)."""

@@ -1,0 +1,1 @@
+"""pyfapi.models (under construction)."""

@@ -1,0 +1,1 @@
+"""pyfapi.ops (under construction)."""

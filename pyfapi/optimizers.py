@@ -1,0 +1,1 @@
+"""pyfapi.optimizers (under construction)."""

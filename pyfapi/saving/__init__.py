@@ -1,0 +1,1 @@
+"""pyfapi.saving (under construction)."""

@@ -1,0 +1,1 @@
+"""pyfapi.testing (under construction)."""

@@ -1,0 +1,1 @@
+"""pyfapi.training (under construction)."""

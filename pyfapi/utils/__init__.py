@@ -1,0 +1,1 @@
+"""pyfapi.utils (under construction)."""
