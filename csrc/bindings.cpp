@@ -83,7 +83,7 @@ void rnn_check(const py::array& a, std::initializer_list<int64_t> shape, const c
 // An optional float32 argument: None -> nullptr, a float32 array -> checked array, else TypeError.
 farr rnn_opt(const py::object& o, std::initializer_list<int64_t> shape, const char* op,
              const char* name) {
-  if (o.is_none()) return farr();
+  if (o.is_none()) return py::reinterpret_borrow<farr>(py::handle());  // null: data pointer nullptr
   if (!py::isinstance<farr>(o))
     throw py::type_error(std::string(op) + ": " + name + " must be a float32 numpy array or None");
   farr a = py::reinterpret_borrow<farr>(o);
@@ -91,7 +91,7 @@ farr rnn_opt(const py::object& o, std::initializer_list<int64_t> shape, const ch
   return a;
 }
 
-const float* rnn_ptr(const farr& a) { return a ? a.data() : nullptr; }
+const float* rnn_ptr(const farr& a) { return a.ptr() ? a.data() : nullptr; }
 
 py::tuple lstm_forward_py(farr x, farr W, farr R, py::object b, py::object h0, py::object c0) {
   if (x.ndim() != 3 || W.ndim() != 2) throw py::value_error("lstm_forward: x must be 3-D, W 2-D");
