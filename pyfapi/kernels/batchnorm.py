@@ -25,7 +25,8 @@ def _as_f32(x, name: str, op: str) -> np.ndarray:
         x = np.asarray(x)
     if x.dtype.kind not in "fiub":
         raise TypeError(f"{op}: {name} must be a real (float32) array, got dtype {x.dtype}")
-    return np.ascontiguousarray(x, dtype=np.float32)
+    # (np.ascontiguousarray alone would turn a 0-d array into 1-d: keep the shape)
+    return np.ascontiguousarray(x, dtype=np.float32).reshape(x.shape)
 
 
 def _rows(x, op: str):

@@ -35,7 +35,7 @@ def _as_indices(indices, input_dim: int, op: str) -> np.ndarray:
             raise _bad_index_error(op, idx, int(over[0]), input_dim)
     if idx.dtype not in (np.int32, np.int64):
         idx = idx.astype(np.int64)
-    return np.ascontiguousarray(idx)
+    return np.ascontiguousarray(idx).reshape(idx.shape)  # keeps 0-d indices 0-d
 
 
 def check_indices(indices, input_dim: int, op: str = "embedding") -> np.ndarray:
@@ -64,7 +64,7 @@ def _as_table(table, name: str, op: str) -> np.ndarray:
         raise TypeError(f"{op}: {name} must be a real (float32) array, got dtype {t.dtype}")
     if t.ndim != 2:
         raise ValueError(f"{op}: {name} must be 2-D (input_dim, output_dim), got shape {t.shape}")
-    return np.ascontiguousarray(t, dtype=np.float32)
+    return np.ascontiguousarray(t, dtype=np.float32)  # t is 2-D here
 
 
 def embedding_lookup(table, indices) -> np.ndarray:
