@@ -6,85 +6,44 @@
 
 #include "common/threads.h"
 #include "gemm/gemm.h"
-#include "lstm/lstm_math.h"
+#include "common/cpu_features.h"
+#include "lstm/lstm_cell.h"
 
 namespace pyfapi {
 
 namespace {
 
-using lstm_math::sigmoid_f;
-using lstm_math::tanh_f;
-
 // Batch rows per recurrence chunk. Fixed (not derived from the thread count) so that every row
 // goes through the same sequence of operations whatever the number of threads.
 constexpr int64_t kChunk = 16;
 
-// One time step of the forward nonlinearity for `rows` batch rows.
-//   z: pre-activations (row stride ldz), overwritten with the activated gates i, f, g, o.
-//   cprev (stride ldcp), c (stride ldc), h (stride ldh).
-inline void forward_cell(int64_t rows, int64_t U, float* z, int64_t ldz, const float* cprev,
-                         int64_t ldcp, float* c, int64_t ldc, float* h, int64_t ldh) {
-  for (int64_t r = 0; r < rows; ++r) {
-    float* zi = z + r * ldz;
-    float* zf = zi + U;
-    float* zg = zi + 2 * U;
-    float* zo = zi + 3 * U;
-    const float* cp = cprev + r * ldcp;
-    float* cr = c + r * ldc;
-    float* hr = h + r * ldh;
-#pragma omp simd
-    for (int64_t j = 0; j < U; ++j) {
-      float i = sigmoid_f(zi[j]);
-      float f = sigmoid_f(zf[j]);
-      float g = tanh_f(zg[j]);
-      float o = sigmoid_f(zo[j]);
-      float cn = f * cp[j] + i * g;
-      zi[j] = i;
-      zf[j] = f;
-      zg[j] = g;
-      zo[j] = o;
-      cr[j] = cn;
-      hr[j] = o * tanh_f(cn);
-    }
-  }
-}
-
-// One time step of the backward nonlinearity.
-//   gates (i, f, g, o) at stride ldg; c_t (stride ldc); cprev (stride ldcp);
-//   dh (in: dL/dh_t, stride U), dc (in: dL/dc_t from step t+1, out: dL/dc_{t-1}, stride U);
-//   dz (out: dL/dz_t, stride ldz).
-inline void backward_cell(int64_t rows, int64_t U, const float* gates, int64_t ldg,
-                          const float* c, int64_t ldc, const float* cprev, int64_t ldcp,
-                          const float* dh, float* dc, float* dz, int64_t ldz) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* gi = gates + r * ldg;
-    const float* gf = gi + U;
-    const float* gg = gi + 2 * U;
-    const float* go = gi + 3 * U;
-    const float* cr = c + r * ldc;
-    const float* cp = cprev + r * ldcp;
-    const float* dhr = dh + r * U;
-    float* dcr = dc + r * U;
-    float* dzi = dz + r * ldz;
-    float* dzf = dzi + U;
-    float* dzg = dzi + 2 * U;
-    float* dzo = dzi + 3 * U;
-#pragma omp simd
-    for (int64_t j = 0; j < U; ++j) {
-      float i = gi[j], f = gf[j], g = gg[j], o = go[j];
-      float tc = tanh_f(cr[j]);
-      float dhj = dhr[j];
-      float dct = dcr[j] + dhj * o * (1.0f - tc * tc);
-      dzi[j] = dct * g * i * (1.0f - i);
-      dzf[j] = dct * cp[j] * f * (1.0f - f);
-      dzg[j] = dct * i * (1.0f - g * g);
-      dzo[j] = dhj * tc * o * (1.0f - o);
-      dcr[j] = dct * f;
-    }
-  }
-}
-
 int64_t num_chunks(int64_t N) { return (N + kChunk - 1) / kChunk; }
+
+// Recurrent products up to this many units use the fused small-matrix kernel of lstm_cell
+// (register tiles, no packing: the per-step products are tiny); larger ones go to sgemm.
+constexpr int64_t kSmallUnits = 128;
+
+struct Cells {
+  lstm_cell::ForwardFn forward;
+  lstm_cell::BackwardFn backward;
+  lstm_cell::MatmulFn matmul;
+};
+
+// The cell functions for the active ISA (checked at run time before any ISA-specific call).
+Cells pick_cells() {
+  Cells c{lstm_cell::generic::forward_cell, lstm_cell::generic::backward_cell,
+          lstm_cell::generic::small_matmul};
+#ifdef PYFAPI_X86
+  const Isa isa = active_isa();
+  if (isa == Isa::Avx512)
+    c = {lstm_cell::avx512::forward_cell, lstm_cell::avx512::backward_cell,
+         lstm_cell::avx512::small_matmul};
+  else if (isa == Isa::Avx2)
+    c = {lstm_cell::avx2::forward_cell, lstm_cell::avx2::backward_cell,
+         lstm_cell::avx2::small_matmul};
+#endif
+  return c;
+}
 
 }  // namespace
 
@@ -93,6 +52,8 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
                   float* hs, float* cs) {
   if (N <= 0 || T <= 0 || U <= 0) return;
   const int64_t G = 4 * U;
+  const Cells cells = pick_cells();
+  const bool small = U <= kSmallUnits;
   // Input projection for every step at once: (N*T, D) @ (D, 4U) + b.
   sgemm(false, false, N * T, G, D, 1.0f, x, D, W, G, 0.0f, gates, G, b, Act::None);
 
@@ -121,8 +82,9 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
         cp = cs + (n0 * T + t - 1) * U;
         ldcp = T * U;
       }
-      if (hp) sgemm(false, false, rows, G, U, 1.0f, hp, ldhp, R, G, 1.0f, z, T * G);
-      forward_cell(rows, U, z, T * G, cp, ldcp, cs + (n0 * T + t) * U, T * U,
+      if (hp && small) cells.matmul(rows, U, G, hp, ldhp, R, G, z, T * G, true);
+      else if (hp) sgemm(false, false, rows, G, U, 1.0f, hp, ldhp, R, G, 1.0f, z, T * G);
+      cells.forward(rows, U, z, T * G, cp, ldcp, cs + (n0 * T + t) * U, T * U,
                    hs + (n0 * T + t) * U, T * U);
     }
   }
@@ -139,6 +101,14 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
     std::fill(dR, dR + U * G, 0.0f);
     std::fill(db, db + G, 0.0f);
     return;
+  }
+  const Cells cells = pick_cells();
+  const bool small = U <= kSmallUnits;
+  std::vector<float> RT;  // R^T (4U x U), the B operand of the small dh = dz R^T products
+  if (small) {
+    RT.resize(static_cast<size_t>(G * U));
+    for (int64_t k = 0; k < U; ++k)
+      for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
   }
   const int64_t nchunks = num_chunks(N);
   const int nt = static_cast<int>(std::min<int64_t>(
@@ -173,10 +143,11 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
         ldcp = T * U;
       }
       float* dzt = dz + (n0 * T + t) * G;
-      backward_cell(rows, U, gates + (n0 * T + t) * G, T * G, cs + (n0 * T + t) * U, T * U, cp,
+      cells.backward(rows, U, gates + (n0 * T + t) * G, T * G, cs + (n0 * T + t) * U, T * U, cp,
                     ldcp, dh, dc, dzt, T * G);
       // dL/dh_{t-1} = dz_t @ R^T
-      sgemm(false, true, rows, U, G, 1.0f, dzt, T * G, R, G, 0.0f, dh, U);
+      if (small) cells.matmul(rows, G, U, dzt, T * G, RT.data(), U, dh, U, false);
+      else sgemm(false, true, rows, U, G, 1.0f, dzt, T * G, R, G, 0.0f, dh, U);
     }
     // h_{t-1} for every step (h0 or zeros at t = 0), for dR below.
     for (int64_t r = 0; r < rows; ++r) {

@@ -3,6 +3,7 @@
 // exponent bits; relative error about 2 ulp on [-87, 88]; inputs are clamped to that range, so
 // sigmoid / tanh saturate cleanly (sigmoid(-100) = 1.6e-38 instead of 0: harmless).
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -10,8 +11,9 @@ namespace pyfapi {
 namespace lstm_math {
 
 inline float exp_f(float x) {
-  x = x > 88.0f ? 88.0f : x;
-  x = x < -87.0f ? -87.0f : x;
+  // written as a < b ? a : b so that compilers emit minps / maxps (vectorisable, no branches)
+  x = x < 88.0f ? x : 88.0f;
+  x = x > -87.0f ? x : -87.0f;
   // round(x / ln2) with the 1.5 * 2^23 trick (valid for |v| < 2^22), branch-free.
   const float magic = 12582912.0f;
   float n = (x * 1.44269504088896341f + magic) - magic;
@@ -35,13 +37,13 @@ inline float sigmoid_f(float x) { return 1.0f / (1.0f + exp_f(-x)); }
 // tanh(x) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|): no cancellation for large |x|; for small
 // |x| the absolute error stays ~1e-7 (relative error grows below |x| ~ 1e-4: a polynomial branch).
 inline float tanh_f(float x) {
-  float ax = x < 0.0f ? -x : x;
+  float ax = std::fabs(x);
   float e = exp_f(-2.0f * ax);
   float t = (1.0f - e) / (1.0f + e);
   float x2 = x * x;
   // |x| < 0.0625: odd Taylor series to x^7 (error < 1e-10 relative).
   float small = x * (1.0f + x2 * (-0.333333333f + x2 * (0.133333333f + x2 * -0.0539682540f)));
-  float big = x < 0.0f ? -t : t;
+  float big = std::copysign(t, x);
   return ax < 0.0625f ? small : big;
 }
 
