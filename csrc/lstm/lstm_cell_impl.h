@@ -79,54 +79,59 @@ void backward_cell(int64_t rows, int64_t U, const float* gates, int64_t ldg,
 
 // C[r, :] (+)= A[r, :] @ B for r < rows: A (rows x K, stride lda), B (K x N, stride ldb),
 // C (rows x N, stride ldc). accumulate == false overwrites C. The small per-step products of
-// the recurrence (K = units, N = 4 units or the reverse): register tiles of 4 rows x kJ columns
-// (fixed-size arrays the compiler keeps in vector registers), a plain loop for the edges.
+// the recurrence (K = units, N = 4 units or the reverse), on register tiles of RB rows x JB
+// columns (fixed-size arrays the compiler keeps in vector registers): column tiles of 64, 32, 16
+// then a plain loop for the last N % 16 columns; row tiles of 4 then 1.
 namespace {
-constexpr int64_t kR = 4;
+
+template <int64_t RB, int64_t JB>
+inline void mm_tile(int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                    int64_t ldc, bool accumulate) {
+  float acc[RB][JB];
+  for (int64_t r = 0; r < RB; ++r)
+    for (int64_t j = 0; j < JB; ++j) acc[r][j] = accumulate ? C[r * ldc + j] : 0.0f;
+  for (int64_t k = 0; k < K; ++k) {
+    const float* b = B + k * ldb;
+    for (int64_t r = 0; r < RB; ++r) {
+      const float a = A[r * lda + k];
+      for (int64_t j = 0; j < JB; ++j) acc[r][j] += a * b[j];
+    }
+  }
+  for (int64_t r = 0; r < RB; ++r)
+    for (int64_t j = 0; j < JB; ++j) C[r * ldc + j] = acc[r][j];
+}
+
+template <int64_t RB>
+inline void mm_rows(int64_t K, int64_t N, const float* A, int64_t lda, const float* B,
+                    int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+  int64_t j = 0;
 #if defined(__AVX512F__)
-constexpr int64_t kJ = 64;
-#elif defined(__AVX2__)
-constexpr int64_t kJ = 32;
-#else
-constexpr int64_t kJ = 16;
+  for (; j + 64 <= N; j += 64) mm_tile<RB, 64>(K, A, lda, B + j, ldb, C + j, ldc, accumulate);
 #endif
+  for (; j + 32 <= N; j += 32) mm_tile<RB, 32>(K, A, lda, B + j, ldb, C + j, ldc, accumulate);
+  for (; j + 16 <= N; j += 16) mm_tile<RB, 16>(K, A, lda, B + j, ldb, C + j, ldc, accumulate);
+  if (j < N) {
+    for (int64_t r = 0; r < RB; ++r) {
+      float* c = C + r * ldc;
+      if (!accumulate)
+        for (int64_t jj = j; jj < N; ++jj) c[jj] = 0.0f;
+      for (int64_t k = 0; k < K; ++k) {
+        const float a = A[r * lda + k];
+        const float* b = B + k * ldb;
+        for (int64_t jj = j; jj < N; ++jj) c[jj] += a * b[jj];
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void small_matmul(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda,
                   const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate) {
-  const int64_t rows4 = rows - rows % kR;
-  const int64_t nJ = N - N % kJ;
-  for (int64_t r0 = 0; r0 < rows4; r0 += kR) {
-    for (int64_t j0 = 0; j0 < nJ; j0 += kJ) {
-      float acc[kR][kJ];
-      for (int64_t r = 0; r < kR; ++r)
-        for (int64_t j = 0; j < kJ; ++j)
-          acc[r][j] = accumulate ? C[(r0 + r) * ldc + j0 + j] : 0.0f;
-      for (int64_t k = 0; k < K; ++k) {
-        const float* b = B + k * ldb + j0;
-        for (int64_t r = 0; r < kR; ++r) {
-          const float a = A[(r0 + r) * lda + k];
-          for (int64_t j = 0; j < kJ; ++j) acc[r][j] += a * b[j];
-        }
-      }
-      for (int64_t r = 0; r < kR; ++r)
-        for (int64_t j = 0; j < kJ; ++j) C[(r0 + r) * ldc + j0 + j] = acc[r][j];
-    }
-  }
-  // Edges: the last rows % 4 rows (all columns) and the last N % kJ columns (first rows4 rows).
-  auto plain = [&](int64_t r, int64_t j_begin) {
-    float* c = C + r * ldc;
-    if (!accumulate)
-      for (int64_t j = j_begin; j < N; ++j) c[j] = 0.0f;
-    for (int64_t k = 0; k < K; ++k) {
-      const float a = A[r * lda + k];
-      const float* b = B + k * ldb;
-      for (int64_t j = j_begin; j < N; ++j) c[j] += a * b[j];
-    }
-  };
-  if (nJ < N)
-    for (int64_t r = 0; r < rows4; ++r) plain(r, nJ);
-  for (int64_t r = rows4; r < rows; ++r) plain(r, 0);
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4)
+    mm_rows<4>(K, N, A + r * lda, lda, B, ldb, C + r * ldc, ldc, accumulate);
+  for (; r < rows; ++r) mm_rows<1>(K, N, A + r * lda, lda, B, ldb, C + r * ldc, ldc, accumulate);
 }
 
 }  // namespace PYFAPI_LSTM_CELL_NS
