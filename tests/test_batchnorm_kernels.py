@@ -167,3 +167,31 @@ def test_bad_inputs():
         batch_norm_train(np.array([["a"]]))
     with pytest.raises(ValueError, match="epsilon must be >= 0"):
         batch_norm_train(x, epsilon=-1.0)
+
+
+def test_ops_batch_normalization_any_axis_and_tape():
+    from pyfapi import GradientTape, ops
+    from pyfapi.autodiff import Tensor
+    x, g, b = _data((2, 3, 4), seed=30)
+    rng = np.random.default_rng(31)
+    mean = rng.standard_normal(3).astype(np.float32)
+    var = rng.uniform(0.5, 2, 3).astype(np.float32)
+    y = ops.batch_normalization(x, mean, var, axis=1, offset=b[:3], scale=g[:3], epsilon=1e-3)
+    xm = np.moveaxis(x, 1, -1)
+    want = np.moveaxis(bn_inference_ref(xm, mean, var, g[:3], b[:3], 1e-3), -1, 1)
+    np.testing.assert_allclose(y.numpy(), want, atol=2e-5, rtol=1e-5)
+    # statistics given with keepdims-like shapes (1, 1, C) are accepted (Keras broadcasting)
+    y2 = ops.batch_normalization(x, g.reshape(1, 1, 4), b.reshape(1, 1, 4) ** 2 + 0.5, axis=-1)
+    np.testing.assert_allclose(y2.numpy(), bn_inference_ref(x, g, b ** 2 + 0.5), atol=2e-5, rtol=1e-5)
+    xt = Tensor(x)
+    with GradientTape() as tape:
+        tape.watch(xt)
+        yt, m, v = ops.batch_norm_train(xt, g, b)
+        loss = ops.sum(yt * yt)
+    (gx,) = tape.gradient(loss, [xt])
+    ry, rm, rv = bn_train_ref(x, g, b)
+    np.testing.assert_allclose(yt.numpy(), ry, atol=2e-5, rtol=1e-5)
+    np.testing.assert_allclose(v.numpy(), rv, rtol=1e-5)
+    np.testing.assert_allclose(gx.numpy(), bn_train_backward_ref(2 * ry, x, g)[0], atol=1e-4, rtol=1e-4)
+    with pytest.raises(ValueError, match="axis 3 is out of range"):
+        ops.batch_normalization(x, mean, var, axis=3)

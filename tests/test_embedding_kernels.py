@@ -127,3 +127,26 @@ def test_bad_table_and_gradient_shapes():
         embedding_lookup(np.ones(3, np.float32), [0])
     with pytest.raises(ValueError, match=r"d_outputs has shape \(2, 2\)"):
         embedding_lookup_backward(np.ones((2, 2), np.float32), np.array([0, 1, 2]), 4)
+
+
+def test_ops_embedding_lookup_on_the_tape():
+    from pyfapi import GradientTape, Variable, ops
+    rng = np.random.default_rng(5)
+    table = Variable(rng.standard_normal((6, 4)).astype(np.float32))
+    idx = np.array([[5, 0, 5], [1, 5, 2]], np.int32)
+    w = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    with GradientTape() as tape:
+        out = ops.embedding_lookup(table, idx)
+        loss = ops.sum(out * w)
+    (g,) = tape.gradient(loss, [table])
+    np.testing.assert_array_equal(out.numpy(), table.numpy()[idx])
+    np.testing.assert_allclose(g.numpy(), embedding_backward_ref(w, idx, 6), rtol=1e-6, atol=1e-6)
+    # negative indices only with wrap_negative (take semantics); otherwise IndexError
+    np.testing.assert_array_equal(ops.embedding_lookup(table, np.array([-1, 0]), wrap_negative=True).numpy(),
+                                  table.numpy()[[5, 0]])
+    with pytest.raises(IndexError, match=r"index -1 at position \(0,\).*input_dim=6"):
+        ops.embedding_lookup(table, np.array([-1, 0]))
+    with pytest.raises(IndexError, match=r"index -7 at position \(1,\).*input_dim=6"):
+        ops.embedding_lookup(table, np.array([0, -7]), wrap_negative=True)
+    with pytest.raises(TypeError, match="indices must be an integer array"):
+        ops.embedding_lookup(table, np.array([0.0]))

@@ -248,3 +248,26 @@ def test_large_units_use_the_sgemm_path():
     want = lstm_backward_ref(x, w, r, cache, dhs=dy, dh_last=h)
     for g, e in zip(got, want):
         np.testing.assert_allclose(g, e, atol=2e-4, rtol=2e-4)
+
+
+def test_ops_lstm_on_the_tape():
+    """pyfapi.ops.lstm: Tensors out, tape gradients equal the reference BPTT, float64 preserved."""
+    from pyfapi import GradientTape, Variable, ops
+    x, w, r, b, st = _make(3, 4, 5, 2, seed=21, state=True)
+    wv, rv, bv = Variable(w), Variable(r), Variable(b)
+    with GradientTape() as tape:
+        out, h, c = ops.lstm(x, wv, rv, bv, initial_state=list(st), return_sequences=True)
+        loss = ops.sum(out) + ops.sum(c)
+    gw, gr, gb = tape.gradient(loss, [wv, rv, bv])
+    _, cs, cache = lstm_forward_ref(x, w, r, b, *st)
+    want = lstm_backward_ref(x, w, r, cache, dhs=np.ones((3, 4, 2)), dc_last=np.ones((3, 2)))
+    np.testing.assert_allclose(gw.numpy(), want[1], atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(gr.numpy(), want[2], atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(gb.numpy(), want[3], atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(c.numpy(), cs[:, -1], atol=ATOL)
+    out64 = ops.lstm(x.astype(np.float64), w, r, None)[0]
+    assert out64.dtype == np.float64 and out64.shape == (3, 2)
+    with pytest.raises(ValueError, match="initial_state must be a list"):
+        ops.lstm(x, w, r, b, initial_state=st[0])
+    with pytest.raises(ValueError, match=r"kernel has shape \(5, 8\), expected \(7, 8\)"):
+        ops.lstm(np.zeros((1, 2, 7), np.float32), w, r, b)
