@@ -133,7 +133,9 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
   farr dh = rnn_opt(dh_T, {N, U}, op, "dh_T");
   farr dc = rnn_opt(dc_T, {N, U}, op, "dc_T");
   farr dx({N, T, D}), dW({D, G}), dR({U, G}), db({G}), dh0({N, U}), dc0({N, U});
-  std::vector<float> dz(static_cast<size_t>(N * T * G)), hprev(static_cast<size_t>(N * T * U));
+  // Scratch (fully written by lstm_backward before being read): no zero fill.
+  std::unique_ptr<float[]> dz(new float[static_cast<size_t>(N * T * G)]),
+      hprev(new float[static_cast<size_t>(N * T * U)]);
   const float *px = x.data(), *pW = W.data(), *pR = R.data(), *ph0 = rnn_ptr(hh),
               *pc0 = rnn_ptr(cc), *pg = gates.data(), *phs = hs.data(), *pcs = cs.data(),
               *pdy = rnn_ptr(dys), *pdh = rnn_ptr(dh), *pdc = rnn_ptr(dc);
@@ -142,7 +144,7 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
   {
     py::gil_scoped_release nogil;
     lstm_backward(N, T, D, U, px, pW, pR, ph0, pc0, pg, phs, pcs, pdy, pdh, pdc, pdx, pdW, pdR,
-                  pdb, pdh0, pdc0, dz.data(), hprev.data());
+                  pdb, pdh0, pdc0, dz.get(), hprev.get());
   }
   return py::make_tuple(dx, dW, dR, db, dh0, dc0);
 }
