@@ -7,12 +7,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "batchnorm/batchnorm.h"  // rnn family (kept apart from the other families' includes)
+#include "embedding/embedding.h"
+#include "lstm/lstm.h"
+
 #include "common/cpu_features.h"
 #include "common/threads.h"
 #include "gemm/gemm.h"
-#include "lstm/lstm.h"
-#include "embedding/embedding.h"
-#include "batchnorm/batchnorm.h"
 
 namespace py = pybind11;
 using namespace pyfapi;
