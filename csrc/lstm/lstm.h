@@ -12,9 +12,12 @@ namespace pyfapi {
 // Outputs: gates (N, T, 4U): the ACTIVATED gates (i, f, g, o) per step (the backward workspace);
 //   hs (N, T, U): h_t for every step; cs (N, T, U): c_t for every step.
 // Requires N >= 0, T >= 1, U >= 1, D >= 0. Touches no Python object.
-// Threads: the input projection is one sgemm (threaded inside); the recurrence runs on batch
-// chunks of a fixed size (independent of the thread count, so results do not depend on it),
-// one chunk per OpenMP iteration, each with its own single-threaded sgemm per step.
+// Threads: the input projection is one sgemm (threaded inside). The recurrence runs on batch
+// chunks of a fixed size (16 rows, independent of the thread count, so results do not depend on
+// it), one chunk per OpenMP iteration: batch rows are independent, so there is one fork/join per
+// sequence instead of one per step. Per step and chunk, h_{t-1} @ R is a register-tiled small
+// product (lstm_cell, units <= 128) or a single-threaded sgemm (more units), followed by the
+// vectorised gate nonlinearity (lstm_cell_<isa>.cpp, picked from pyfapi::active_isa()).
 void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
                   const float* R, const float* b, const float* h0, const float* c0, float* gates,
                   float* hs, float* cs);
