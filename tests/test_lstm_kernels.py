@@ -271,3 +271,15 @@ def test_ops_lstm_on_the_tape():
         ops.lstm(x, w, r, b, initial_state=st[0])
     with pytest.raises(ValueError, match=r"kernel has shape \(5, 8\), expected \(7, 8\)"):
         ops.lstm(np.zeros((1, 2, 7), np.float32), w, r, b)
+
+
+def test_nan_and_inf_inputs_propagate():
+    """A NaN input gives NaN outputs (never a silently finite value); +-inf saturates the gates."""
+    x, w, r, b, _ = _make(2, 3, 2, 3, seed=15)
+    x[0, 1, 0] = np.nan
+    out, h, c, _ = lstm_forward(x, w, r, b, return_sequences=True)
+    assert np.isnan(out[0, 1:]).all() and np.isnan(c[0]).all()
+    assert np.isfinite(out[1]).all() and np.isfinite(out[0, 0]).all()
+    x[0, 1, 0] = np.inf
+    out, _, _, _ = lstm_forward(x, w, r, b, return_sequences=True)
+    assert np.isfinite(out[1]).all() and np.isfinite(out[0, 0]).all()

@@ -1,4 +1,5 @@
 // Branch-free float exp / sigmoid / tanh that GCC and Clang vectorise in plain loops (SSE2 and up).
+// NaN in -> NaN out (LSTM outputs never hide a NaN input).
 // exp: Cephes-style range reduction x = n ln2 + r, |r| <= ln2/2, degree-6 polynomial, 2^n by
 // exponent bits; relative error about 2 ulp on [-87, 88]; inputs are clamped to that range, so
 // sigmoid / tanh saturate cleanly (sigmoid(-100) = 1.6e-38 instead of 0: harmless).
@@ -11,9 +12,10 @@ namespace pyfapi {
 namespace lstm_math {
 
 inline float exp_f(float x) {
-  // written as a < b ? a : b so that compilers emit minps / maxps (vectorisable, no branches)
-  x = x < 88.0f ? x : 88.0f;
-  x = x > -87.0f ? x : -87.0f;
+  // Clamp written so that a NaN input stays NaN (comparisons with NaN are false) and compilers
+  // still emit minps / maxps with the bound as first operand (vectorisable, no branches).
+  x = x > 88.0f ? 88.0f : x;
+  x = x < -87.0f ? -87.0f : x;
   // round(x / ln2) with the 1.5 * 2^23 trick (valid for |v| < 2^22), branch-free.
   const float magic = 12582912.0f;
   float n = (x * 1.44269504088896341f + magic) - magic;

@@ -43,6 +43,9 @@ class LSTMWorkspace:
         gates: (N, T, 4u) activated gates i, f, g, o of every step.
         hs, cs: (N, T, u) hidden and cell state of every step.
         return_sequences: how the forward was called (decides the shape of ``d_outputs``).
+
+    With ``return_sequences`` the forward's ``outputs`` IS ``hs`` (no copy): do not modify it in
+    place before the backward.
     """
     inputs: np.ndarray
     kernel: np.ndarray
