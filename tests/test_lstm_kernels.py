@@ -283,3 +283,17 @@ def test_nan_and_inf_inputs_propagate():
     x[0, 1, 0] = np.inf
     out, _, _, _ = lstm_forward(x, w, r, b, return_sequences=True)
     assert np.isfinite(out[1]).all() and np.isfinite(out[0, 0]).all()
+
+
+def test_medium_case_with_every_tile_edge():
+    """37 rows (2 full chunks + 5: row tiles 4 and 1), units 70 (4u = 280 = 4 x 64 + 16 + 8)."""
+    x, w, r, b, st = _make(37, 12, 13, 70, seed=16, state=True)
+    r *= 0.3
+    out, h, c, ws = lstm_forward(x, w, r, b, initial_state=st, return_sequences=True, training=True)
+    hs, cs, cache = lstm_forward_ref(x, w, r, b, *st)
+    np.testing.assert_allclose(out, hs, atol=5e-5, rtol=1e-4)
+    dy = np.random.default_rng(3).standard_normal(out.shape).astype(np.float32)
+    got = lstm_backward(ws, dy, None, None)
+    want = lstm_backward_ref(x, w, r, cache, dhs=dy)
+    for g, e in zip(got, want):
+        np.testing.assert_allclose(g, e, atol=5e-4, rtol=5e-4)
