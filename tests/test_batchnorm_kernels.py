@@ -195,3 +195,16 @@ def test_ops_batch_normalization_any_axis_and_tape():
     np.testing.assert_allclose(gx.numpy(), bn_train_backward_ref(2 * ry, x, g)[0], atol=1e-4, rtol=1e-4)
     with pytest.raises(ValueError, match="axis 3 is out of range"):
         ops.batch_normalization(x, mean, var, axis=3)
+
+
+def test_c_entry_points_guard_themselves():
+    from pyfapi import _C
+    x = np.ones((4, 3), np.float32)
+    with pytest.raises(ValueError):
+        _C.batchnorm_train_forward(x, np.ones(2, np.float32), None, 1e-3)
+    with pytest.raises(TypeError):
+        _C.batchnorm_train_forward(x.astype(np.float64), None, None, 1e-3)
+    with pytest.raises(TypeError):
+        _C.batchnorm_infer_forward(x, np.zeros(3, np.float32), np.ones(3, np.float32), [1.0, 1, 1], None, 1e-3)
+    with pytest.raises(ValueError):
+        _C.batchnorm_train_backward(x[:, :2], x, np.zeros(3, np.float32), np.ones(3, np.float32), None)

@@ -150,3 +150,20 @@ def test_ops_embedding_lookup_on_the_tape():
         ops.embedding_lookup(table, np.array([0, -7]), wrap_negative=True)
     with pytest.raises(TypeError, match="indices must be an integer array"):
         ops.embedding_lookup(table, np.array([0.0]))
+
+
+def test_c_entry_points_guard_themselves():
+    """Calling pyfapi._C directly with bad arguments raises; it never reads out of bounds."""
+    from pyfapi import _C
+    table = np.ones((4, 2), np.float32)
+    with pytest.raises(IndexError):
+        _C.embedding_gather(table, np.array([0, 4], np.int64))
+    with pytest.raises(IndexError):
+        _C.embedding_scatter_add(np.ones((2, 2), np.float32), np.array([-1, 0], np.int32), 4)
+    with pytest.raises(TypeError):
+        _C.embedding_gather(table.astype(np.float64), np.array([0], np.int64))
+    with pytest.raises(TypeError):
+        _C.embedding_gather(table, np.array([0.0]))
+    with pytest.raises(ValueError):
+        _C.embedding_gather(table, np.arange(4, dtype=np.int32)[::2])
+    assert _C.embedding_first_bad_index(np.array([0, 1, 9, -1], np.int32), 4) == 2

@@ -297,3 +297,22 @@ def test_medium_case_with_every_tile_edge():
     want = lstm_backward_ref(x, w, r, cache, dhs=dy)
     for g, e in zip(got, want):
         np.testing.assert_allclose(g, e, atol=5e-4, rtol=5e-4)
+
+
+def test_c_entry_points_guard_themselves():
+    """pyfapi._C.lstm_* re-check shapes / dtypes / contiguity and raise instead of reading memory."""
+    from pyfapi import _C
+    x, w, r, b, _ = _make(2, 3, 4, 2)
+    with pytest.raises(ValueError):
+        _C.lstm_forward(x, w, r[:1], b, None, None)
+    with pytest.raises(ValueError):
+        _C.lstm_forward(x, w, r, b[:4], None, None)
+    with pytest.raises(TypeError):
+        _C.lstm_forward(x.astype(np.float64), w, r, b, None, None)
+    with pytest.raises(TypeError):
+        _C.lstm_forward(x, w, r, b.astype(np.float64), None, None)
+    with pytest.raises(ValueError):
+        _C.lstm_forward(np.asfortranarray(x), w, r, b, None, None)
+    g, hs, cs = _C.lstm_forward(x, w, r, b, None, None)
+    with pytest.raises(ValueError):
+        _C.lstm_backward(x, w, r, None, None, g[:, :2], hs, cs, None, None, None)
