@@ -1,6 +1,6 @@
 // Bodies of the per-step LSTM nonlinearities, compiled once per ISA (lstm_cell_<isa>.cpp defines
 // PYFAPI_LSTM_CELL_NS and includes this file). Plain loops the compiler vectorises; the files are
-// built with -fno-trapping-math (sources.cmake), which GCC needs to if-convert the branch-free math.
+// built with -fno-trapping-math (sources.cmake) so that GCC if-converts the clamps of lstm_math.h.
 #include "lstm/lstm_cell.h"
 #include "lstm/lstm_math.h"
 

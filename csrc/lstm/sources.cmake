@@ -1,5 +1,5 @@
 list(APPEND PYFAPI_SOURCES csrc/lstm/lstm.cpp csrc/lstm/lstm_cell_generic.cpp)
-# The branch-free exp / tanh of lstm_math.h only vectorise with GCC when FP traps are not modelled.
+# The clamped tanh / sigmoid of lstm_math.h only vectorise with GCC when FP traps are not modelled.
 # (COMPILE_FLAGS, not COMPILE_OPTIONS: the top-level CMakeLists sets the latter for ISA files.)
 set(_pyfapi_lstm_cells csrc/lstm/lstm_cell_generic.cpp)
 if(PYFAPI_X86)
