@@ -117,7 +117,7 @@ py::tuple lstm_forward_py(farr x, farr W, farr R, py::object b, py::object h0, p
 
 py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0, farr gates,
                            farr hs, farr cs, py::object dy_seq, py::object dh_T,
-                           py::object dc_T) {
+                           py::object dc_T, bool need_dx) {
   if (x.ndim() != 3 || W.ndim() != 2) throw py::value_error("lstm_backward: x must be 3-D, W 2-D");
   const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), G = W.shape(1), U = G / 4;
   if (T < 1 || U < 1 || G != 4 * U) throw py::value_error("lstm_backward: need T >= 1, 4u columns");
@@ -133,21 +133,28 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
   farr dys = rnn_opt(dy_seq, {N, T, U}, op, "dy_seq");
   farr dh = rnn_opt(dh_T, {N, U}, op, "dh_T");
   farr dc = rnn_opt(dc_T, {N, U}, op, "dc_T");
-  farr dx({N, T, D}), dW({D, G}), dR({U, G}), db({G}), dh0({N, U}), dc0({N, U});
+  farr dW({D, G}), dR({U, G}), db({G}), dh0({N, U}), dc0({N, U});
+  py::object dx_obj = py::none();
+  float* pdx = nullptr;
+  if (need_dx) {
+    farr dx({N, T, D});
+    pdx = dx.mutable_data();
+    dx_obj = dx;
+  }
   // Scratch (fully written by lstm_backward before being read): no zero fill.
   std::unique_ptr<float[]> dz(new float[static_cast<size_t>(N * T * G)]),
       hprev(new float[static_cast<size_t>(N * T * U)]);
   const float *px = x.data(), *pW = W.data(), *pR = R.data(), *ph0 = rnn_ptr(hh),
               *pc0 = rnn_ptr(cc), *pg = gates.data(), *phs = hs.data(), *pcs = cs.data(),
               *pdy = rnn_ptr(dys), *pdh = rnn_ptr(dh), *pdc = rnn_ptr(dc);
-  float *pdx = dx.mutable_data(), *pdW = dW.mutable_data(), *pdR = dR.mutable_data(),
+  float *pdW = dW.mutable_data(), *pdR = dR.mutable_data(),
         *pdb = db.mutable_data(), *pdh0 = dh0.mutable_data(), *pdc0 = dc0.mutable_data();
   {
     py::gil_scoped_release nogil;
     lstm_backward(N, T, D, U, px, pW, pR, ph0, pc0, pg, phs, pcs, pdy, pdh, pdc, pdx, pdW, pdR,
                   pdb, pdh0, pdc0, dz.get(), hprev.get());
   }
-  return py::make_tuple(dx, dW, dR, db, dh0, dc0);
+  return py::make_tuple(dx_obj, dW, dR, db, dh0, dc0);
 }
 
 template <typename I>
@@ -325,7 +332,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("lstm_backward", &lstm_backward_py, py::arg("x").noconvert(), py::arg("W").noconvert(),
         py::arg("R").noconvert(), py::arg("h0"), py::arg("c0"), py::arg("gates").noconvert(),
         py::arg("hs").noconvert(), py::arg("cs").noconvert(), py::arg("dy_seq"),
-        py::arg("dh_T"), py::arg("dc_T"));
+        py::arg("dh_T"), py::arg("dc_T"), py::arg("need_dx") = true);
   m.def("embedding_first_bad_index", &embedding_check_py<int32_t>, py::arg("indices").noconvert(),
         py::arg("input_dim"));
   m.def("embedding_first_bad_index", &embedding_check_py<int64_t>, py::arg("indices").noconvert(),

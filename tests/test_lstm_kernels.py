@@ -316,3 +316,14 @@ def test_c_entry_points_guard_themselves():
     g, hs, cs = _C.lstm_forward(x, w, r, b, None, None)
     with pytest.raises(ValueError):
         _C.lstm_backward(x, w, r, None, None, g[:, :2], hs, cs, None, None, None)
+
+
+def test_backward_without_inputs_gradient():
+    x, w, r, b, _ = _make(5, 3, 4, 3, seed=17)
+    _, _, _, ws = lstm_forward(x, w, r, b, return_sequences=True, training=True)
+    dy = np.ones((5, 3, 3), np.float32)
+    full = lstm_backward(ws, dy)
+    part = lstm_backward(ws, dy, need_inputs_grad=False)
+    assert part[0] is None
+    for a, e in zip(part[1:], full[1:]):
+        np.testing.assert_array_equal(a, e)

@@ -159,7 +159,7 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
     }
   }
   // Weight and input gradients: three large GEMMs (threaded inside sgemm).
-  sgemm(false, true, N * T, D, G, 1.0f, dz, G, W, G, 0.0f, dx, D);        // dx = dz W^T
+  if (dx) sgemm(false, true, N * T, D, G, 1.0f, dz, G, W, G, 0.0f, dx, D);  // dx = dz W^T
   sgemm(true, false, D, G, N * T, 1.0f, x, D, dz, G, 0.0f, dW, G);        // dW = x^T dz
   sgemm(true, false, U, G, N * T, 1.0f, hprev, U, dz, G, 0.0f, dR, G);    // dR = hprev^T dz
   // db = column sums of dz, in fixed row blocks reduced in order (deterministic), double sums.

@@ -26,8 +26,8 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
 //   dy_seq (N, T, U) (gradient of every step's output) or nullptr;
 //   dh_T, dc_T (N, U): gradients of the final h (including the last-step output's) and c, or
 //   nullptr for zero.
-// Outputs (all overwritten): dx (N, T, D), dW (D, 4U), dR (U, 4U), db (4U), dh0 (N, U),
-//   dc0 (N, U). dz (N, T, 4U) and hprev (N, T, U) are scratch buffers supplied by the caller.
+// Outputs (all overwritten): dx (N, T, D) or nullptr (not needed: its GEMM is skipped),
+//   dW (D, 4U), dR (U, 4U), db (4U), dh0 (N, U), dc0 (N, U). dz (N, T, 4U) and hprev (N, T, U) are scratch buffers supplied by the caller.
 void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
                    const float* R, const float* h0, const float* c0, const float* gates,
                    const float* hs, const float* cs, const float* dy_seq, const float* dh_T,

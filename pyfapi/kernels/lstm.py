@@ -130,17 +130,21 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias=None, initial_state=None
     return outputs, h, c, ws
 
 
-def lstm_backward(workspace: LSTMWorkspace, d_outputs=None, d_h=None, d_c=None):
+def lstm_backward(workspace: LSTMWorkspace, d_outputs=None, d_h=None, d_c=None,
+                  need_inputs_grad: bool = True):
     """Backward through time for a training-mode :func:`lstm_forward`, in one C++ call.
 
     Args:
         workspace: the :class:`LSTMWorkspace` returned by the forward.
         d_outputs: gradient of ``outputs`` ((N, T, u) with return_sequences, else (N, u)) or None.
         d_h, d_c: gradients of the final h and c, (N, u) each, or None.
+        need_inputs_grad: False skips d_inputs (its (N*T, 4u) x (4u, D) GEMM, a third of the
+            backward's GEMM work) and returns None in its place, e.g. for a first layer.
 
     Returns:
         ``(d_inputs, d_kernel, d_recurrent_kernel, d_bias, d_h0, d_c0)`` float32 arrays with the
-        shapes of the forward's arguments (d_bias (4u,) even when the forward had no bias).
+        shapes of the forward's arguments (d_bias (4u,) even when the forward had no bias);
+        d_inputs is None when ``need_inputs_grad`` is False.
 
     Raises:
         TypeError: workspace of the wrong type or a non-real gradient. ValueError: gradient shapes.
@@ -169,7 +173,8 @@ def lstm_backward(workspace: LSTMWorkspace, d_outputs=None, d_h=None, d_c=None):
         dh = dy if dh is None else dh + dy
     if n == 0:
         z = np.zeros
-        return (z((0, t, d), np.float32), z((d, 4 * u), np.float32), z((u, 4 * u), np.float32),
+        return (z((0, t, d), np.float32) if need_inputs_grad else None, z((d, 4 * u), np.float32),
+                z((u, 4 * u), np.float32),
                 z((4 * u,), np.float32), z((0, u), np.float32), z((0, u), np.float32))
     return _C.lstm_backward(ws.inputs, ws.kernel, ws.recurrent_kernel, ws.h0, ws.c0, ws.gates,
-                            ws.hs, ws.cs, dy_seq, dh, dc)
+                            ws.hs, ws.cs, dy_seq, dh, dc, bool(need_inputs_grad))

@@ -45,13 +45,15 @@ class LSTM(Op):
 
     @staticmethod
     def backward(ctx, g_out, g_h, g_c):
-        dx, dw, dr, db, dh0, dc0 = lstm_backward(ctx.ws, g_out, g_h, g_c)
+        needs = getattr(ctx, "needs_input_grad", None)
+        need_dx = needs is None or bool(needs[0])  # e.g. a first layer: no gradient for the data
+        dx, dw, dr, db, dh0, dc0 = lstm_backward(ctx.ws, g_out, g_h, g_c, need_inputs_grad=need_dx)
         grads = [dx, dw, dr]
         if ctx.has_bias:
             grads.append(db)
         if ctx.has_state:
             grads += [dh0, dc0]
-        return tuple(g.astype(d, copy=False) if d.kind == "f" else g
+        return tuple(g.astype(d, copy=False) if g is not None and d.kind == "f" else g
                      for g, d in zip(grads, ctx.in_dtypes))
 
 
