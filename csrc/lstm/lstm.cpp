@@ -4,9 +4,9 @@
 #include <cstring>
 #include <vector>
 
+#include "common/cpu_features.h"
 #include "common/threads.h"
 #include "gemm/gemm.h"
-#include "common/cpu_features.h"
 #include "lstm/lstm_cell.h"
 
 namespace pyfapi {
@@ -182,7 +182,6 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
     for (int64_t k = 0; k < nblk; ++k) s += part[k * G + j];
     db[j] = static_cast<float>(s);
   }
-  (void)h0;
 }
 
 }  // namespace pyfapi
