@@ -205,6 +205,7 @@ def test_c_entry_points_guard_themselves():
     with pytest.raises(TypeError):
         _C.batchnorm_train_forward(x.astype(np.float64), None, None, 1e-3)
     with pytest.raises(TypeError):
-        _C.batchnorm_infer_forward(x, np.zeros(3, np.float32), np.ones(3, np.float32), [1.0, 1, 1], None, 1e-3)
+        _C.batchnorm_infer_forward(x, np.zeros(3, np.float32), np.ones(3, np.float32), [1.0, 1, 1],
+                                   None, 1e-3)
     with pytest.raises(ValueError):
         _C.batchnorm_train_backward(x[:, :2], x, np.zeros(3, np.float32), np.ones(3, np.float32), None)

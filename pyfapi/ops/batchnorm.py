@@ -52,8 +52,9 @@ class BatchNormalization(Op):
         xl = x if last else np.moveaxis(x, axis, -1)  # converted to C order once in the kernel face
         c = x.shape[axis]
         # Keras also accepts statistics broadcastable along the axis, e.g. (1, 1, C): use them flat.
-        mean, variance, offset, scale = (None if a is None else (a.reshape(c) if a.size == c and a.ndim > 1 else a)
-                                         for a in (mean, variance, offset, scale))
+        mean, variance, offset, scale = (
+            a.reshape(c) if a is not None and a.ndim > 1 and a.size == c else a
+            for a in (mean, variance, offset, scale))
         y = batch_norm_inference(xl, mean, variance, scale, offset, epsilon)
         ctx.save(xl, mean, variance, scale)
         ctx.axis, ctx.last, ctx.epsilon = axis, last, epsilon
