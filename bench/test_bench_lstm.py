@@ -48,7 +48,10 @@ def threads_and_report():
     _C.set_num_threads(old)
     if torch is not None:
         torch.set_num_threads(old_t)
-    print(f"\n\nthreads={THREADS}  (median of {ROUNDS} rounds)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    peer = f"torch {torch.__version__}" if torch is not None else "torch not installed"
+    print(f"\n\nthreads={THREADS}  (median of {ROUNDS} rounds; {peer}; 1-min load average {load:.1f} "
+          f"on {os.cpu_count()} cores: timings are only comparable on an otherwise idle machine)")
     print(f"{'case':40s} {'pyfapi ms':>10s} {'torch ms':>10s} {'torch/pyfapi':>13s}")
     for case in dict.fromkeys(c for c, _ in _RESULTS):
         p, t = _RESULTS.get((case, "pyfapi")), _RESULTS.get((case, "torch"))
