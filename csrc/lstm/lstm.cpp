@@ -111,6 +111,7 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
       for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
   }
   const int64_t nchunks = num_chunks(N);
+  std::vector<double> dbpart(static_cast<size_t>(nchunks * G), 0.0);
   const int nt = static_cast<int>(std::min<int64_t>(
       nchunks, threads_for(N * T * U * (2 * U * 4 + 60), 1 << 16)));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
@@ -118,6 +119,7 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     std::vector<float> zeros(static_cast<size_t>(rows * U), 0.0f);
+    double* dbp = dbpart.data() + ch * G;
     // dh / dc of this chunk live in dh0 / dc0 (they end up holding dL/dh_0 and dL/dc_0).
     float* dh = dh0 + n0 * U;
     float* dc = dc0 + n0 * U;
@@ -145,6 +147,10 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
       float* dzt = dz + (n0 * T + t) * G;
       cells.backward(rows, U, gates + (n0 * T + t) * G, T * G, cs + (n0 * T + t) * U, T * U, cp,
                     ldcp, dh, dc, dzt, T * G);
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* dzr = dzt + r * T * G;
+        for (int64_t j = 0; j < G; ++j) dbp[j] += dzr[j];
+      }
       // dL/dh_{t-1} = dz_t @ R^T
       if (small) cells.matmul(rows, G, U, dzt, T * G, RT.data(), U, dh, U, false);
       else sgemm(false, true, rows, U, G, 1.0f, dzt, T * G, R, G, 0.0f, dh, U);
@@ -162,25 +168,12 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
   if (dx) sgemm(false, true, N * T, D, G, 1.0f, dz, G, W, G, 0.0f, dx, D);  // dx = dz W^T
   sgemm(true, false, D, G, N * T, 1.0f, x, D, dz, G, 0.0f, dW, G);        // dW = x^T dz
   sgemm(true, false, U, G, N * T, 1.0f, hprev, U, dz, G, 0.0f, dR, G);    // dR = hprev^T dz
-  // db = column sums of dz, in fixed row blocks reduced in order (deterministic), double sums.
-  const int64_t rows_total = N * T;
-  const int64_t blk = 256;
-  const int64_t nblk = (rows_total + blk - 1) / blk;
-  std::vector<double> part(static_cast<size_t>(nblk * G), 0.0);
-  const int ntb = static_cast<int>(std::min<int64_t>(nblk, threads_for(rows_total * G)));
-#pragma omp parallel for num_threads(ntb) schedule(static) if (ntb > 1)
-  for (int64_t k = 0; k < nblk; ++k) {
-    double* p = part.data() + k * G;
-    const int64_t r1 = std::min(rows_total, (k + 1) * blk);
-    for (int64_t r = k * blk; r < r1; ++r) {
-      const float* row = dz + r * G;
-      for (int64_t j = 0; j < G; ++j) p[j] += row[j];
-    }
-  }
+  // db = column sums of dz: per-chunk double partials (accumulated above while dz was hot),
+  // reduced in chunk order (deterministic for any thread count).
   for (int64_t j = 0; j < G; ++j) {
-    double s = 0.0;
-    for (int64_t k = 0; k < nblk; ++k) s += part[k * G + j];
-    db[j] = static_cast<float>(s);
+    double acc = 0.0;
+    for (int64_t ch = 0; ch < nchunks; ++ch) acc += dbpart[ch * G + j];
+    db[j] = static_cast<float>(acc);
   }
 }
 

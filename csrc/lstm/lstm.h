@@ -27,7 +27,11 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
 //   dh_T, dc_T (N, U): gradients of the final h (including the last-step output's) and c, or
 //   nullptr for zero.
 // Outputs (all overwritten): dx (N, T, D) or nullptr (not needed: its GEMM is skipped),
-//   dW (D, 4U), dR (U, 4U), db (4U), dh0 (N, U), dc0 (N, U). dz (N, T, 4U) and hprev (N, T, U) are scratch buffers supplied by the caller.
+//   dW (D, 4U), dR (U, 4U), db (4U), dh0 (N, U), dc0 (N, U).
+// Scratch supplied by the caller (no initialisation needed): dz (N, T, 4U), hprev (N, T, U).
+// Same chunked recurrence as the forward (dh_{t-1} = dz_t R^T per step; db as per-chunk double
+// sums reduced in chunk order), then dx = dz W^T, dW = x^T dz and dR = hprev^T dz as three large
+// sgemm calls.
 void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
                    const float* R, const float* h0, const float* c0, const float* gates,
                    const float* hs, const float* cs, const float* dy_seq, const float* dh_T,
