@@ -167,8 +167,10 @@ int64_t embedding_check_py(py::array_t<I, 0> idx, int64_t V) {
   return embedding_first_bad_index<I>(p, n, V);
 }
 
+// Gather with its own bounds scan (GIL released): returns (first_bad, out), out None when an
+// index is outside [0, V) -- nothing is written then; the Python face raises the IndexError.
 template <typename I>
-farr embedding_gather_py(farr table, py::array_t<I, 0> idx) {
+py::tuple embedding_gather_py(farr table, py::array_t<I, 0> idx) {
   if (table.ndim() != 2) throw py::value_error("embedding_gather: table must be 2-D");
   const int64_t V = table.shape(0), E = table.shape(1);
   rnn_check(table, {V, E}, "embedding_gather", "table");
@@ -176,9 +178,12 @@ farr embedding_gather_py(farr table, py::array_t<I, 0> idx) {
     throw py::value_error("embedding_gather: indices must be C-contiguous");
   const int64_t n = idx.size();
   const I* pi = idx.data();
-  // Last guard: C++ never reads outside the table, even when the Python check was bypassed.
-  if (embedding_first_bad_index<I>(pi, n, V) >= 0)
-    throw py::index_error("embedding_gather: an index is outside [0, input_dim)");
+  int64_t bad;
+  {
+    py::gil_scoped_release nogil;
+    bad = embedding_first_bad_index<I>(pi, n, V);
+  }
+  if (bad >= 0) return py::make_tuple(bad, py::none());
   farr out({n, E});
   const float* pt = table.data();
   float* po = out.mutable_data();
@@ -186,11 +191,12 @@ farr embedding_gather_py(farr table, py::array_t<I, 0> idx) {
     py::gil_scoped_release nogil;
     embedding_gather<I>(pt, V, E, pi, n, po);
   }
-  return out;
+  return py::make_tuple(bad, out);
 }
 
+// Scatter-add with its own bounds scan: returns (first_bad, dtable) as embedding_gather_py.
 template <typename I>
-farr embedding_scatter_add_py(farr dy, py::array_t<I, 0> idx, int64_t V) {
+py::tuple embedding_scatter_add_py(farr dy, py::array_t<I, 0> idx, int64_t V) {
   if (dy.ndim() != 2) throw py::value_error("embedding_scatter_add: dy must be 2-D (n, E)");
   const int64_t n = dy.shape(0), E = dy.shape(1);
   rnn_check(dy, {n, E}, "embedding_scatter_add", "dy");
@@ -198,8 +204,12 @@ farr embedding_scatter_add_py(farr dy, py::array_t<I, 0> idx, int64_t V) {
     throw py::value_error("embedding_scatter_add: indices must be C-contiguous with n elements");
   if (V < 0) throw py::value_error("embedding_scatter_add: input_dim must be >= 0");
   const I* pi = idx.data();
-  if (embedding_first_bad_index<I>(pi, n, V) >= 0)
-    throw py::index_error("embedding_scatter_add: an index is outside [0, input_dim)");
+  int64_t bad;
+  {
+    py::gil_scoped_release nogil;
+    bad = embedding_first_bad_index<I>(pi, n, V);
+  }
+  if (bad >= 0) return py::make_tuple(bad, py::none());
   farr out({V, E});
   const float* pd = dy.data();
   float* po = out.mutable_data();
@@ -207,7 +217,7 @@ farr embedding_scatter_add_py(farr dy, py::array_t<I, 0> idx, int64_t V) {
     py::gil_scoped_release nogil;
     embedding_scatter_add<I>(pd, n, pi, V, E, po);
   }
-  return out;
+  return py::make_tuple(bad, out);
 }
 
 py::tuple batchnorm_train_forward_py(farr x, py::object gamma, py::object beta, float eps) {

@@ -153,13 +153,14 @@ def test_ops_embedding_lookup_on_the_tape():
 
 
 def test_c_entry_points_guard_themselves():
-    """Calling pyfapi._C directly with bad arguments raises; it never reads out of bounds."""
+    """Calling pyfapi._C directly with bad arguments raises or reports the first bad index
+    position (and no output); it never reads out of bounds."""
     from pyfapi import _C
     table = np.ones((4, 2), np.float32)
-    with pytest.raises(IndexError):
-        _C.embedding_gather(table, np.array([0, 4], np.int64))
-    with pytest.raises(IndexError):
-        _C.embedding_scatter_add(np.ones((2, 2), np.float32), np.array([-1, 0], np.int32), 4)
+    assert _C.embedding_gather(table, np.array([0, 4, 1, 9], np.int64)) == (1, None)
+    assert _C.embedding_scatter_add(np.ones((2, 2), np.float32), np.array([0, -1], np.int32), 4) == (1, None)
+    bad, out = _C.embedding_gather(table, np.array([3, 0], np.int32))
+    assert bad == -1 and out.shape == (2, 2)
     with pytest.raises(TypeError):
         _C.embedding_gather(table.astype(np.float64), np.array([0], np.int64))
     with pytest.raises(TypeError):

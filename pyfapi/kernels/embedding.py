@@ -24,8 +24,14 @@ def _bad_index_error(op, idx, flat, input_dim):
                       f"is out of range for input_dim={input_dim} (valid: 0 <= index < {input_dim})")
 
 
+_I32, _I64 = np.dtype(np.int32), np.dtype(np.int64)
+
+
 def _as_indices(indices, input_dim: int, op: str) -> np.ndarray:
     """C-contiguous int32 / int64 indices (other integer dtypes converted to int64 once)."""
+    if type(indices) is np.ndarray and indices.flags.c_contiguous and (
+            indices.dtype == _I32 or indices.dtype == _I64):
+        return indices  # fast path: used as is
     idx = np.asarray(indices)
     if idx.dtype.kind not in "iu" or idx.dtype == np.bool_:
         raise TypeError(f"{op}: indices must be an integer array (int32 or int64), got dtype {idx.dtype}")
@@ -79,14 +85,21 @@ def embedding_lookup(table, indices) -> np.ndarray:
 
     Raises:
         TypeError: float / non-integer indices or a non-real table. ValueError: table not 2-D.
-        IndexError: an index outside [0, V) (value, position and input_dim in the message).
+        IndexError: an index outside [0, V) (value, position and input_dim in the message); the
+            C++ call scans the indices first and writes nothing when one is bad.
     """
-    t = _as_table(table, "table", "embedding")
-    idx = check_indices(indices, t.shape[0], "embedding")
-    out_shape = idx.shape + (t.shape[1],)
-    if idx.size == 0 or t.shape[1] == 0:
+    if not (type(table) is np.ndarray and table.dtype == np.float32 and table.ndim == 2
+            and table.flags.c_contiguous):
+        table = _as_table(table, "table", "embedding")
+    v, e = table.shape
+    idx = _as_indices(indices, v, "embedding")
+    out_shape = idx.shape + (e,)
+    if idx.size == 0:
         return np.zeros(out_shape, np.float32)
-    return _C.embedding_gather(t, idx.reshape(-1)).reshape(out_shape)
+    bad, out = _C.embedding_gather(table, idx.reshape(-1))
+    if bad >= 0:
+        raise _bad_index_error("embedding", idx, bad, v)
+    return out.reshape(out_shape)
 
 
 def embedding_lookup_backward(d_outputs, indices, input_dim: int) -> np.ndarray:
@@ -108,7 +121,7 @@ def embedding_lookup_backward(d_outputs, indices, input_dim: int) -> np.ndarray:
     input_dim = int(input_dim)
     if input_dim < 0:
         raise ValueError(f"embedding: input_dim must be >= 0, got {input_dim}")
-    idx = check_indices(indices, input_dim, "embedding")
+    idx = _as_indices(indices, input_dim, "embedding")
     dy = np.asarray(d_outputs)
     if dy.dtype.kind not in "fiub":
         raise TypeError(f"embedding: d_outputs must be a real array, got dtype {dy.dtype}")
@@ -116,7 +129,11 @@ def embedding_lookup_backward(d_outputs, indices, input_dim: int) -> np.ndarray:
         raise ValueError(f"embedding: d_outputs has shape {dy.shape}, expected {idx.shape + ('E',)} "
                          f"for indices of shape {idx.shape}")
     e = dy.shape[-1]
-    if idx.size == 0 or e == 0 or input_dim == 0:
+    if idx.size == 0 or e == 0:
+        check_indices(idx, input_dim, "embedding")  # still refuse bad indices (none here if empty)
         return np.zeros((input_dim, e), np.float32)
     dy = np.ascontiguousarray(dy, dtype=np.float32).reshape(idx.size, e)
-    return _C.embedding_scatter_add(dy, idx.reshape(-1), input_dim)
+    bad, out = _C.embedding_scatter_add(dy, idx.reshape(-1), input_dim)
+    if bad >= 0:
+        raise _bad_index_error("embedding", idx, bad, input_dim)
+    return out
