@@ -167,8 +167,9 @@ int64_t embedding_check_py(py::array_t<I, 0> idx, int64_t V) {
   return embedding_first_bad_index<I>(p, n, V);
 }
 
-// Gather with its own bounds scan (GIL released): returns (first_bad, out), out None when an
-// index is outside [0, V) -- nothing is written then; the Python face raises the IndexError.
+// Gather with the bounds check fused in C++ (GIL released): returns (first_bad, out), out None
+// when an index is outside [0, V) (the rows read are only valid ones; the partial buffer is
+// dropped); the Python face raises the IndexError.
 template <typename I>
 py::tuple embedding_gather_py(farr table, py::array_t<I, 0> idx) {
   if (table.ndim() != 2) throw py::value_error("embedding_gather: table must be 2-D");
@@ -178,23 +179,19 @@ py::tuple embedding_gather_py(farr table, py::array_t<I, 0> idx) {
     throw py::value_error("embedding_gather: indices must be C-contiguous");
   const int64_t n = idx.size();
   const I* pi = idx.data();
-  int64_t bad;
-  {
-    py::gil_scoped_release nogil;
-    bad = embedding_first_bad_index<I>(pi, n, V);
-  }
-  if (bad >= 0) return py::make_tuple(bad, py::none());
   farr out({n, E});
   const float* pt = table.data();
   float* po = out.mutable_data();
+  int64_t bad;
   {
     py::gil_scoped_release nogil;
-    embedding_gather<I>(pt, V, E, pi, n, po);
+    bad = embedding_gather<I>(pt, V, E, pi, n, po);
   }
+  if (bad >= 0) return py::make_tuple(bad, py::none());
   return py::make_tuple(bad, out);
 }
 
-// Scatter-add with its own bounds scan: returns (first_bad, dtable) as embedding_gather_py.
+// Scatter-add with the bounds check fused: returns (first_bad, dtable) as embedding_gather_py.
 template <typename I>
 py::tuple embedding_scatter_add_py(farr dy, py::array_t<I, 0> idx, int64_t V) {
   if (dy.ndim() != 2) throw py::value_error("embedding_scatter_add: dy must be 2-D (n, E)");
@@ -204,19 +201,15 @@ py::tuple embedding_scatter_add_py(farr dy, py::array_t<I, 0> idx, int64_t V) {
     throw py::value_error("embedding_scatter_add: indices must be C-contiguous with n elements");
   if (V < 0) throw py::value_error("embedding_scatter_add: input_dim must be >= 0");
   const I* pi = idx.data();
-  int64_t bad;
-  {
-    py::gil_scoped_release nogil;
-    bad = embedding_first_bad_index<I>(pi, n, V);
-  }
-  if (bad >= 0) return py::make_tuple(bad, py::none());
   farr out({V, E});
   const float* pd = dy.data();
   float* po = out.mutable_data();
+  int64_t bad;
   {
     py::gil_scoped_release nogil;
-    embedding_scatter_add<I>(pd, n, pi, V, E, po);
+    bad = embedding_scatter_add<I>(pd, n, pi, V, E, po);
   }
+  if (bad >= 0) return py::make_tuple(bad, py::none());
   return py::make_tuple(bad, out);
 }
 

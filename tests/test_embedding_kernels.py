@@ -112,6 +112,11 @@ def test_check_indices_on_big_array_reports_first_bad_position():
     idx[900_000] = -3
     with pytest.raises(IndexError, match=r"index 10 at position \(700001,\).*input_dim=10"):
         check_indices(idx, 10)
+    table = np.ones((10, 3), np.float32)
+    with pytest.raises(IndexError, match=r"index 10 at position \(700001,\).*input_dim=10"):
+        embedding_lookup(table, idx)  # bounds check fused into the threaded C++ gather
+    with pytest.raises(IndexError, match=r"index 10 at position \(700001,\).*input_dim=10"):
+        embedding_lookup_backward(np.ones((idx.size, 3), np.float32), idx, 10)
     idx[700_001] = 9
     assert check_indices(idx.reshape(1, -1)[:, :800_000], 10).shape == (1, 800_000)
 
