@@ -21,12 +21,15 @@ using farr = py::array_t<float, 0>;  // no forcecast: float32 only, any strides
 // Row stride (elements) of a 2-D float32 array whose rows are unit-stride.
 int64_t row_stride(const py::array& a, const char* name) {
   if (a.ndim() != 2) throw py::value_error(std::string(name) + " must be 2-D");
+  if (a.shape(0) == 0 || a.shape(1) == 0) return std::max<int64_t>(a.shape(1), 1);  // not read
   if (a.shape(1) > 1 && a.strides(1) != static_cast<py::ssize_t>(sizeof(float)))
     throw py::value_error(std::string(name) + " rows must be contiguous (unit inner stride)");
   if (a.strides(0) % static_cast<py::ssize_t>(sizeof(float)) != 0 || a.strides(0) < 0)
     throw py::value_error(std::string(name) + " has an unsupported row stride");
-  int64_t ld = a.strides(0) / static_cast<py::ssize_t>(sizeof(float));
-  return std::max<int64_t>(ld, a.shape(1));
+  // One row: the stride is meaningless, use the row length. Several rows: the real stride
+  // (0 for broadcast rows is fine for inputs; pyfapi/kernels/gemm.py refuses overlapping out rows).
+  if (a.shape(0) <= 1) return std::max<int64_t>(a.shape(1), 1);
+  return a.strides(0) / static_cast<py::ssize_t>(sizeof(float));
 }
 
 void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
