@@ -128,6 +128,73 @@ const Tune& tune() {
   return t;
 }
 
+struct Work {
+  const KernelSet* ks;
+  const Problem* P;
+  int64_t MR, NR, MC, KC, NC;
+  bool pack_a;
+  float* bbuf;
+  float* abuf0;
+  int64_t a_size, rs_a, cs_a, tiles_m;
+};
+
+// The loops of one thread `tid` of `nt` (called inside the parallel region, or directly).
+void worker(const Work& W, int tid, int nt) {
+  const KernelSet& ks = *W.ks;
+  const Problem& P = *W.P;
+  const int64_t MR = W.MR, NR = W.NR, MC = W.MC, KC = W.KC, NC = W.NC;
+  const int64_t M = P.M, N = P.N, K = P.K, tiles_m = W.tiles_m;
+  const bool pack_a = W.pack_a;
+  float* const bbuf = W.bbuf;
+  float* const abuf = W.abuf0 + W.a_size * tid;
+  for (int64_t jc = 0; jc < N; jc += NC) {
+    const int64_t nc = std::min(NC, N - jc);
+    const int64_t np = ceil_div(nc, NR);
+    // Split loop 3 (rows) or loop 2 (column micro-panels), whichever balances better.
+    const bool split_m = ceil_div(tiles_m, nt) * np <= tiles_m * ceil_div(np, nt);
+    int64_t m0 = 0, m1 = M, p0 = 0, p1 = np;
+    if (split_m) {
+      m0 = std::min(M, tiles_m * tid / nt * MR);
+      m1 = std::min(M, tiles_m * (tid + 1) / nt * MR);
+    } else {
+      p0 = np * tid / nt;
+      p1 = np * (tid + 1) / nt;
+    }
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min(KC, K - pc);
+      const bool first = pc == 0, last = pc + kc == K;
+      for (int64_t p = np * tid / nt; p < np * (tid + 1) / nt; ++p)
+        ks.pack_b(P.tb, kc, std::min(NR, nc - p * NR), P.b_at(pc, jc + p * NR), P.ldb,
+                  bbuf + p * NR * kc);
+      if (nt > 1) {
+#pragma omp barrier
+      }
+      for (int64_t ic = m0; ic < m1; ic += MC) {
+        const int64_t mc = std::min(MC, m1 - ic);
+        if (pack_a) ks.pack_a(P.ta, mc, kc, P.a_at(ic, pc), P.lda, abuf);
+        for (int64_t p = p0; p < p1; ++p) {
+          const int64_t j = jc + p * NR;
+          const int n_rem = static_cast<int>(std::min(NR, N - j));
+          const float* bp = bbuf + p * NR * kc;
+          const Epilogue ep{P.alpha, first ? P.beta : 1.f,
+                            last && P.bias ? P.bias + j : nullptr, last ? P.act : Act::None};
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int m_rem = static_cast<int>(std::min(MR, mc - ir));
+            float* c = P.C + (ic + ir) * P.ldc + j;
+            if (pack_a)
+              ks.packed(kc, abuf + ir * kc, 1, MR, bp, c, P.ldc, m_rem, n_rem, ep);
+            else
+              ks.strided(kc, P.a_at(ic + ir, pc), W.rs_a, W.cs_a, bp, c, P.ldc, m_rem, n_rem, ep);
+          }
+        }
+      }
+      if (nt > 1) {
+#pragma omp barrier
+      }
+    }
+  }
+}
+
 void run(const KernelSet& ks, const Problem& P) {
   const Tune& tn = tune();
   const int64_t MR = ks.mr, NR = ks.nr;
@@ -153,56 +220,16 @@ void run(const KernelSet& ks, const Problem& P) {
   const int64_t rs_a = P.ta ? 1 : P.lda, cs_a = P.ta ? P.lda : 1;
   const int64_t tiles_m = ceil_div(M, MR);
 
-#pragma omp parallel num_threads(nt) if (nt > 1)
+  const Work W{&ks, &P, MR, NR, MC, KC, NC, pack_a, bbuf, abuf0, a_size, rs_a, cs_a, tiles_m};
+  if (nt == 1) {
+    worker(W, 0, 1);
+    return;
+  }
+#pragma omp parallel num_threads(nt)
   {
 #ifdef PYFAPI_OPENMP
-    const int tid = omp_get_thread_num();
-#else
-    const int tid = 0;
+    worker(W, omp_get_thread_num(), nt);
 #endif
-    float* const abuf = abuf0 + a_size * tid;
-    for (int64_t jc = 0; jc < N; jc += NC) {
-      const int64_t nc = std::min(NC, N - jc);
-      const int64_t np = ceil_div(nc, NR);
-      // Split loop 3 (rows) or loop 2 (column micro-panels), whichever balances better.
-      const bool split_m = ceil_div(tiles_m, nt) * np <= tiles_m * ceil_div(np, nt);
-      int64_t m0 = 0, m1 = M, p0 = 0, p1 = np;
-      if (split_m) {
-        m0 = std::min(M, tiles_m * tid / nt * MR);
-        m1 = std::min(M, tiles_m * (tid + 1) / nt * MR);
-      } else {
-        p0 = np * tid / nt;
-        p1 = np * (tid + 1) / nt;
-      }
-      for (int64_t pc = 0; pc < K; pc += KC) {
-        const int64_t kc = std::min(KC, K - pc);
-        const bool first = pc == 0, last = pc + kc == K;
-        for (int64_t p = np * tid / nt; p < np * (tid + 1) / nt; ++p)
-          ks.pack_b(P.tb, kc, std::min(NR, nc - p * NR), P.b_at(pc, jc + p * NR), P.ldb,
-                    bbuf + p * NR * kc);
-#pragma omp barrier
-        for (int64_t ic = m0; ic < m1; ic += MC) {
-          const int64_t mc = std::min(MC, m1 - ic);
-          if (pack_a) ks.pack_a(P.ta, mc, kc, P.a_at(ic, pc), P.lda, abuf);
-          for (int64_t p = p0; p < p1; ++p) {
-            const int64_t j = jc + p * NR;
-            const int n_rem = static_cast<int>(std::min(NR, N - j));
-            const float* bp = bbuf + p * NR * kc;
-            const Epilogue ep{P.alpha, first ? P.beta : 1.f,
-                              last && P.bias ? P.bias + j : nullptr, last ? P.act : Act::None};
-            for (int64_t ir = 0; ir < mc; ir += MR) {
-              const int m_rem = static_cast<int>(std::min(MR, mc - ir));
-              float* c = P.C + (ic + ir) * P.ldc + j;
-              if (pack_a)
-                ks.packed(kc, abuf + ir * kc, 1, MR, bp, c, P.ldc, m_rem, n_rem, ep);
-              else
-                ks.strided(kc, P.a_at(ic + ir, pc), rs_a, cs_a, bp, c, P.ldc, m_rem, n_rem, ep);
-            }
-          }
-        }
-#pragma omp barrier
-      }
-    }
   }
 }
 

@@ -22,7 +22,7 @@ def _as_f32_2d(x, name: str) -> np.ndarray:
     real numeric dtypes (float64, ints, bool) are converted ONCE here, visibly documented."""
     if type(x) is not np.ndarray:
         x = np.asarray(x)
-    if x.dtype != _F32:
+    if x.dtype is not _F32 and x.dtype != _F32:
         if x.dtype.kind not in "fiub":
             raise TypeError(f"gemm: {name} must be a float32 array (or a real numeric array to "
                             f"convert), got dtype {x.dtype} with shape {x.shape}")
@@ -32,23 +32,20 @@ def _as_f32_2d(x, name: str) -> np.ndarray:
     return x
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """``x`` itself when its rows are unit-stride with a non-negative row stride (row-range and
-    column-block views, broadcast rows), else one C-ordered copy."""
-    r, c = x.shape
-    s0, s1 = x.strides
-    if (c > 1 and s1 != 4) or (r > 1 and (s0 < 0 or s0 % 4)):
-        return np.ascontiguousarray(x)
-    return x
+def _kernel_view(x: np.ndarray, trans: bool):
+    """The array and flag handed to C++: rows must be unit-stride with a non-negative row stride.
 
-
-def _orient(x: np.ndarray, trans: bool):
-    """A Fortran-ordered matrix is the C-ordered transpose: use ``x.T`` and flip the flag."""
-    r, c = x.shape
-    s0, s1 = x.strides
-    if r > 1 and c > 1 and s0 == 4 and s1 >= 4 * r:
+    C-ordered arrays, row-range and column-block views and broadcast rows pass unchanged; a
+    Fortran-ordered matrix is the C-ordered transpose (``x.T`` with the flag flipped, no copy);
+    anything else is copied once to C order.
+    """
+    (r, c), (s0, s1) = x.shape, x.strides
+    if s1 == 4 or c <= 1:
+        if s0 >= 0 and not s0 % 4 or r <= 1:
+            return x, trans
+    if s0 == 4 and r > 1 and c > 1 and s1 >= 4 * r:
         return x.T, not trans
-    return x, trans
+    return np.ascontiguousarray(x), trans
 
 
 def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1.0,
@@ -133,8 +130,7 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
         bias = np.ascontiguousarray(bias, dtype=np.float32)
     if m == 0 or n == 0:
         return out
-    a, trans_a = _orient(a, trans_a)
-    b, trans_b = _orient(b, trans_b)
-    _C.gemm(_unit_rows(a), _unit_rows(b), out, bool(trans_a), bool(trans_b), float(alpha),
-            float(beta), bias, act)
+    a, trans_a = _kernel_view(a, trans_a)
+    b, trans_b = _kernel_view(b, trans_b)
+    _C.gemm(a, b, out, bool(trans_a), bool(trans_b), float(alpha), float(beta), bias, act)
     return out
