@@ -15,16 +15,20 @@
 // uses the caller's beta (beta == 0 never reads C), later blocks accumulate (beta = 1), and the
 // bias and activation are applied with the last KC block.
 //
-// Threads: one OpenMP region per call. All threads pack B~ together (split by micro-panels),
-// then split loop 3 (row ranges, each thread packing its own A~ into its own L2) or, when M is
-// small, loop 2 (column micro-panels). Blocking never depends on the thread count and every C
-// element is the same FMA chain in the same k order, so 1- and N-thread results are bitwise equal.
+// Threads: one OpenMP region per call (none for one thread). All threads pack B~ for the whole
+// K of a jc block together (op(B)[0:K, jc:jc+NC], so ONE barrier per jc block), then take work
+// items -- a row range x a range of micro-panels, each running all KC blocks in order -- from a
+// shared atomic counter, so a thread slowed down by another process does less of the work
+// instead of stalling the others. Blocking (MC/KC/NC, the small-matrix switch) never depends on
+// the thread count and every C element is the same FMA chain in the same k order, so 1- and
+// N-thread results are bitwise equal.
 //
 // Small-matrix path: when M*N*K is small or N spans few micro-panels, A is not packed and the
 // microkernel reads op(A) in place (packing A would cost about as much as the multiply).
 #include "gemm/gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -128,68 +132,90 @@ const Tune& tune() {
   return t;
 }
 
-struct Work {
+struct Plan {
   const KernelSet* ks;
   const Problem* P;
   int64_t MR, NR, MC, KC, NC;
   bool pack_a;
-  float* bbuf;
-  float* abuf0;
-  int64_t a_size, rs_a, cs_a, tiles_m;
+  float* bbuf;             // B~: op(B)[0:K, jc:jc+NC] packed, KC blocks one after the other
+  float* abuf0;            // A~ of thread t at abuf0 + t * a_size
+  int64_t a_size;
+  int64_t mi, pi;          // work item: mi rows (multiple of MR) x pi micro-panels
+  std::atomic<int64_t>* next;  // next work item (dynamic schedule, reset per jc block)
 };
 
-// The loops of one thread `tid` of `nt` (called inside the parallel region, or directly).
-void worker(const Work& W, int tid, int nt) {
-  const KernelSet& ks = *W.ks;
-  const Problem& P = *W.P;
-  const int64_t MR = W.MR, NR = W.NR, MC = W.MC, KC = W.KC, NC = W.NC;
-  const int64_t M = P.M, N = P.N, K = P.K, tiles_m = W.tiles_m;
-  const bool pack_a = W.pack_a;
-  float* const bbuf = W.bbuf;
-  float* const abuf = W.abuf0 + W.a_size * tid;
-  for (int64_t jc = 0; jc < N; jc += NC) {
-    const int64_t nc = std::min(NC, N - jc);
-    const int64_t np = ceil_div(nc, NR);
-    // Split loop 3 (rows) or loop 2 (column micro-panels), whichever balances better.
-    const bool split_m = ceil_div(tiles_m, nt) * np <= tiles_m * ceil_div(np, nt);
-    int64_t m0 = 0, m1 = M, p0 = 0, p1 = np;
-    if (split_m) {
-      m0 = std::min(M, tiles_m * tid / nt * MR);
-      m1 = std::min(M, tiles_m * (tid + 1) / nt * MR);
-    } else {
-      p0 = np * tid / nt;
-      p1 = np * (tid + 1) / nt;
-    }
-    for (int64_t pc = 0; pc < K; pc += KC) {
+// One work item: rows [i0, i0 + mi) x micro-panels [p0, p1) of the current B~ block, all KC
+// blocks in order (loop 4 inside loop 3, so the item owns its C tile for the whole K).
+void run_item(const Plan& L, int64_t jc, int64_t nc, int64_t i0, int64_t p0, int64_t p1,
+              float* abuf) {
+  const KernelSet& ks = *L.ks;
+  const Problem& P = *L.P;
+  const int64_t MR = L.MR, NR = L.NR, KC = L.KC, K = P.K, N = P.N;
+  const int64_t np = ceil_div(nc, NR);
+  const int64_t rs_a = P.ta ? 1 : P.lda, cs_a = P.ta ? P.lda : 1;
+  const int64_t i1 = std::min(P.M, i0 + L.mi);
+  for (int64_t ic = i0; ic < i1; ic += L.MC) {                       // loop 3
+    const int64_t mc = std::min(L.MC, i1 - ic);
+    for (int64_t pc = 0; pc < K; pc += KC) {                         // loop 4
       const int64_t kc = std::min(KC, K - pc);
       const bool first = pc == 0, last = pc + kc == K;
-      for (int64_t p = np * tid / nt; p < np * (tid + 1) / nt; ++p)
-        ks.pack_b(P.tb, kc, std::min(NR, nc - p * NR), P.b_at(pc, jc + p * NR), P.ldb,
-                  bbuf + p * NR * kc);
-      if (nt > 1) {
-#pragma omp barrier
-      }
-      for (int64_t ic = m0; ic < m1; ic += MC) {
-        const int64_t mc = std::min(MC, m1 - ic);
-        if (pack_a) ks.pack_a(P.ta, mc, kc, P.a_at(ic, pc), P.lda, abuf);
-        for (int64_t p = p0; p < p1; ++p) {
-          const int64_t j = jc + p * NR;
-          const int n_rem = static_cast<int>(std::min(NR, N - j));
-          const float* bp = bbuf + p * NR * kc;
-          const Epilogue ep{P.alpha, first ? P.beta : 1.f,
-                            last && P.bias ? P.bias + j : nullptr, last ? P.act : Act::None};
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            const int m_rem = static_cast<int>(std::min(MR, mc - ir));
-            float* c = P.C + (ic + ir) * P.ldc + j;
-            if (pack_a)
-              ks.packed(kc, abuf + ir * kc, 1, MR, bp, c, P.ldc, m_rem, n_rem, ep);
-            else
-              ks.strided(kc, P.a_at(ic + ir, pc), W.rs_a, W.cs_a, bp, c, P.ldc, m_rem, n_rem, ep);
-          }
+      const float* bblk = L.bbuf + pc * np * NR;
+      if (L.pack_a) ks.pack_a(P.ta, mc, kc, P.a_at(ic, pc), P.lda, abuf);
+      for (int64_t p = p0; p < p1; ++p) {                            // loop 2
+        const int64_t j = jc + p * NR;
+        const int n_rem = static_cast<int>(std::min(NR, N - j));
+        const float* bp = bblk + p * NR * kc;
+        const Epilogue ep{P.alpha, first ? P.beta : 1.f, last && P.bias ? P.bias + j : nullptr,
+                          last ? P.act : Act::None};
+        for (int64_t ir = 0; ir < mc; ir += MR) {                    // loop 1
+          const int m_rem = static_cast<int>(std::min(MR, mc - ir));
+          float* c = P.C + (ic + ir) * P.ldc + j;
+          if (L.pack_a)
+            ks.packed(kc, abuf + ir * kc, 1, MR, bp, c, P.ldc, m_rem, n_rem, ep);
+          else
+            ks.strided(kc, P.a_at(ic + ir, pc), rs_a, cs_a, bp, c, P.ldc, m_rem, n_rem, ep);
         }
       }
-      if (nt > 1) {
+    }
+  }
+}
+
+// The loops of thread `tid` of `nt` (inside the parallel region, or called directly for 1).
+// Per jc block: all threads pack B~ for the whole K (static split), one barrier, then take
+// work items from a shared counter (dynamic: a thread slowed down by another process on the
+// machine does less work instead of stalling the other one at a barrier).
+void worker(const Plan& L, int tid, int nt) {
+  const Problem& P = *L.P;
+  const KernelSet& ks = *L.ks;
+  const int64_t NR = L.NR, KC = L.KC, K = P.K, N = P.N;
+  float* const abuf = L.abuf0 + L.a_size * tid;
+  for (int64_t jc = 0; jc < N; jc += L.NC) {                         // loop 5
+    const int64_t nc = std::min(L.NC, N - jc);
+    const int64_t np = ceil_div(nc, NR);
+    const int64_t nk = ceil_div(K, KC);
+    for (int64_t u = nk * np * tid / nt; u < nk * np * (tid + 1) / nt; ++u) {
+      const int64_t pc = (u / np) * KC, p = u % np;
+      const int64_t kc = std::min(KC, K - pc);
+      ks.pack_b(P.tb, kc, std::min(NR, nc - p * NR), P.b_at(pc, jc + p * NR), P.ldb,
+                L.bbuf + pc * np * NR + p * NR * kc);
+    }
+    const int64_t col_items = ceil_div(np, L.pi);
+    const int64_t items = ceil_div(P.M, L.mi) * col_items;
+    if (nt > 1) {
+      if (tid == 0) L.next->store(0, std::memory_order_relaxed);
 #pragma omp barrier
+      for (int64_t it = L.next->fetch_add(1, std::memory_order_relaxed); it < items;
+           it = L.next->fetch_add(1, std::memory_order_relaxed)) {
+        const int64_t p0 = (it % col_items) * L.pi;
+        run_item(L, jc, nc, (it / col_items) * L.mi, p0, std::min(np, p0 + L.pi), abuf);
+      }
+      if (jc + L.NC < N) {
+#pragma omp barrier
+      }
+    } else {
+      for (int64_t it = 0; it < items; ++it) {
+        const int64_t p0 = (it % col_items) * L.pi;
+        run_item(L, jc, nc, (it / col_items) * L.mi, p0, std::min(np, p0 + L.pi), abuf);
       }
     }
   }
@@ -200,35 +226,45 @@ void run(const KernelSet& ks, const Problem& P) {
   const int64_t MR = ks.mr, NR = ks.nr;
   const int64_t MC = tn.mc > 0 ? round_up(tn.mc, MR) : ks.mc;
   const int64_t KC = tn.kc > 0 ? tn.kc : ks.kc;
-  const int64_t NC = tn.nc > 0 ? round_up(tn.nc, NR) : ks.nc;
   const int64_t M = P.M, N = P.N, K = P.K;
+  // NC: B~ holds op(B)[0:K, jc:jc+NC] (all KC blocks, so threads share it after ONE barrier),
+  // capped at kBPanelFloats.
+  constexpr int64_t kBPanelFloats = int64_t(2) << 20;  // 8 MB
+  int64_t NC = tn.nc > 0 ? round_up(tn.nc, NR) : ks.nc;
+  NC = std::max(NR, std::min(NC, kBPanelFloats / std::max<int64_t>(K, 1) / NR * NR));
+  const int64_t nc_max = std::min(NC, round_up(N, NR));
+  const int64_t np_max = nc_max / NR;
 
   // Small-matrix path: A is used by few micro-panels of B, or the whole product is tiny.
-  const int64_t n_panels_total = ceil_div(N, NR);
-  bool pack_a = !(M * N * K <= (int64_t(1) << 18) || n_panels_total <= 2);
+  bool pack_a = !(M * N * K <= (int64_t(1) << 18) || ceil_div(N, NR) <= 2);
   if (tn.pack_a >= 0) pack_a = tn.pack_a != 0;
 
   const int nt = threads_for(M * N * K, int64_t(1) << 18);
 
-  const int64_t kc_max = std::min(KC, K);
-  const int64_t nc_max = std::min(NC, round_up(N, NR));
-  const int64_t b_size = round_up(nc_max * kc_max, 16);
-  const int64_t a_size = pack_a ? round_up(std::min(MC, round_up(M, MR)) * kc_max, 16) : 0;
-  float* const bbuf = scratch(static_cast<size_t>(b_size + a_size * nt));
-  float* const abuf0 = bbuf + b_size;
-
-  const int64_t rs_a = P.ta ? 1 : P.lda, cs_a = P.ta ? P.lda : 1;
+  // Work items (their shape never changes results: each item runs whole FMA chains).
   const int64_t tiles_m = ceil_div(M, MR);
+  const int64_t want = nt == 1 ? 1 : 4 * nt;
+  const int64_t row_chunks = std::min(tiles_m, std::max(ceil_div(tiles_m * MR, MC), want));
+  const int64_t mi = ceil_div(tiles_m, row_chunks) * MR;
+  const int64_t row_items = ceil_div(M, mi);
+  const int64_t col_chunks = row_items < want ? std::min(np_max, ceil_div(want, row_items)) : 1;
+  const int64_t pi = ceil_div(np_max, col_chunks);
 
-  const Work W{&ks, &P, MR, NR, MC, KC, NC, pack_a, bbuf, abuf0, a_size, rs_a, cs_a, tiles_m};
+  const int64_t mc = std::min(MC, mi);
+  const int64_t b_size = round_up(nc_max * K, 16);
+  const int64_t a_size = pack_a ? round_up(mc * std::min(KC, K), 16) : 0;
+  float* const bbuf = scratch(static_cast<size_t>(b_size + a_size * nt));
+
+  std::atomic<int64_t> next{0};
+  const Plan L{&ks, &P, MR, NR, mc, KC, NC, pack_a, bbuf, bbuf + b_size, a_size, mi, pi, &next};
   if (nt == 1) {
-    worker(W, 0, 1);
+    worker(L, 0, 1);
     return;
   }
 #pragma omp parallel num_threads(nt)
   {
 #ifdef PYFAPI_OPENMP
-    worker(W, omp_get_thread_num(), nt);
+    worker(L, omp_get_thread_num(), nt);
 #endif
   }
 }
