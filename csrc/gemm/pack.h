@@ -9,6 +9,9 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 namespace pyfapi {
 namespace gemm_detail {
@@ -43,6 +46,23 @@ template <int W>
 inline void pack_cols(int64_t kc, int w, const float* src, int64_t ld, float* dst) {
   constexpr int KB = 8;
   int64_t k0 = 0;
+#if defined(__SSE__)
+  if (W % 4 == 0 && w == W) {  // 4 x 4 register transposes (SSE, any x86-64 path)
+    for (; k0 + 4 <= kc; k0 += 4) {
+      float* d = dst + k0 * W;
+      for (int j = 0; j < W; j += 4) {
+        const float* s = src + j * ld + k0;
+        __m128 r0 = _mm_loadu_ps(s), r1 = _mm_loadu_ps(s + ld);
+        __m128 r2 = _mm_loadu_ps(s + 2 * ld), r3 = _mm_loadu_ps(s + 3 * ld);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(d + j, r0);
+        _mm_storeu_ps(d + W + j, r1);
+        _mm_storeu_ps(d + 2 * W + j, r2);
+        _mm_storeu_ps(d + 3 * W + j, r3);
+      }
+    }
+  }
+#endif
   if (w == W) {
     for (; k0 + KB <= kc; k0 += KB) {
       float* d = dst + k0 * W;
@@ -72,6 +92,21 @@ void pack_a_impl(bool trans, int64_t mc, int64_t kc, const float* a, int64_t lda
 
 template <int NR>
 void pack_b_impl(bool trans, int64_t kc, int64_t nc, const float* b, int64_t ldb, float* dst) {
+  const int64_t full = nc / NR;
+  if (!trans && full > 1) {  // row by row: each source row is read once, sequentially
+    for (int64_t k = 0; k < kc; ++k) {
+      const float* s = b + k * ldb;
+      float* d = dst + k * NR;
+      for (int64_t p = 0; p < full; ++p) {
+#pragma GCC ivdep
+        for (int j = 0; j < NR; ++j) d[p * NR * kc + j] = s[p * NR + j];
+      }
+    }
+    if (full * NR < nc)
+      pack_rows<NR>(kc, static_cast<int>(nc - full * NR), b + full * NR, ldb,
+                    dst + full * NR * kc);
+    return;
+  }
   for (int64_t j0 = 0; j0 < nc; j0 += NR) {
     int w = static_cast<int>(nc - j0 < NR ? nc - j0 : NR);
     float* d = dst + (j0 / NR) * NR * kc;
