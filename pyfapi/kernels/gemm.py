@@ -15,6 +15,10 @@ __all__ = ["gemm", "ACTIVATIONS"]
 ACTIVATIONS = {None: 0, "linear": 0, "relu": 1}
 
 _F32 = np.dtype(np.float32)
+_ndarray = np.ndarray
+_empty = np.empty
+_may_share = np.may_share_memory
+_gemm = _C.gemm
 
 
 def _as_f32_2d(x, name: str) -> np.ndarray:
@@ -79,8 +83,12 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
             shape, ``out`` read-only or without unit-stride rows, an unknown activation. Shape
             messages name both operands' shapes.
     """
-    a = _as_f32_2d(a, "a")
-    b = _as_f32_2d(b, "b")
+    # The common case (2-D float32 ndarrays) costs a few attribute checks: this wrapper runs
+    # on every Dense / LSTM step, where the multiply itself may take only microseconds.
+    if type(a) is not _ndarray or a.dtype is not _F32 or a.ndim != 2:
+        a = _as_f32_2d(a, "a")
+    if type(b) is not _ndarray or b.dtype is not _F32 or b.ndim != 2:
+        b = _as_f32_2d(b, "b")
     if trans_a:
         ka, m = a.shape
     else:
@@ -93,16 +101,19 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
         raise ValueError(
             f"gemm: inner dimensions differ: op(a) has shape {(m, ka)} and op(b) has shape {(kb, n)} "
             f"(a.shape={a.shape}, trans_a={bool(trans_a)}; b.shape={b.shape}, trans_b={bool(trans_b)})")
-    try:
-        act = ACTIVATIONS[activation]
-    except (KeyError, TypeError):
-        raise ValueError(f"gemm: activation must be one of {sorted(k for k in ACTIVATIONS if k)} or "
-                         f"None, got {activation!r}") from None
+    if activation is None:
+        act = 0
+    else:
+        try:
+            act = ACTIVATIONS[activation]
+        except (KeyError, TypeError):
+            raise ValueError(f"gemm: activation must be one of {sorted(k for k in ACTIVATIONS if k)} "
+                             f"or None, got {activation!r}") from None
     if out is None:
-        out = np.empty((m, n), dtype=np.float32)
+        out = _empty((m, n), _F32)
         beta = 0.0
     else:
-        if type(out) is not np.ndarray or out.dtype != _F32:
+        if type(out) is not _ndarray or out.dtype != _F32:
             raise TypeError(f"gemm: out must be a float32 numpy array, got "
                             f"{getattr(out, 'dtype', type(out).__name__)}")
         if out.shape != (m, n):
@@ -116,9 +127,9 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
             raise ValueError(f"gemm: out must have unit-stride, non-overlapping rows (a C-ordered "
                              f"array or a row-range / column-block view of one); got shape "
                              f"{out.shape} with strides {out.strides}")
-        if np.may_share_memory(out, a):
+        if _may_share(out, a):
             a = a.copy()
-        if np.may_share_memory(out, b):
+        if _may_share(out, b):
             b = b.copy()
     if bias is not None:
         bias = np.asarray(bias)
@@ -130,7 +141,10 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
         bias = np.ascontiguousarray(bias, dtype=np.float32)
     if m == 0 or n == 0:
         return out
-    a, trans_a = _kernel_view(a, trans_a)
-    b, trans_b = _kernel_view(b, trans_b)
-    _C.gemm(a, b, out, bool(trans_a), bool(trans_b), float(alpha), float(beta), bias, act)
+    sa, sb = a.strides, b.strides
+    if not (sa[1] == 4 and sa[0] >= 0 and not sa[0] & 3):
+        a, trans_a = _kernel_view(a, trans_a)
+    if not (sb[1] == 4 and sb[0] >= 0 and not sb[0] & 3):
+        b, trans_b = _kernel_view(b, trans_b)
+    _gemm(a, b, out, bool(trans_a), bool(trans_b), float(alpha), float(beta), bias, act)
     return out
