@@ -72,10 +72,13 @@ def threads():
 TRANSPOSES = [(False, False), (True, False), (False, True), (True, True)]
 
 # (M, N, K): ones, primes, tall and skinny, > 1000, and shapes that cross the blocking
-# (MC = 384 / KC = 256 / NC = 4096 on AVX-512) with remainders on every loop.
+# (MC = 384 / KC = 256 / NC = 4096 on AVX-512) with remainders on every loop, on both the
+# unpacked-A and the packed-A paths (see csrc/gemm/gemm.cpp for when A is packed).
 SHAPES = [
     (1, 1, 1), (1, 7, 1), (7, 1, 13), (7, 13, 127), (13, 127, 7), (127, 7, 13), (127, 127, 127),
     (2000, 3, 5), (3, 2000, 5), (1031, 33, 17), (9, 1200, 300), (401, 97, 601), (20, 4133, 7),
+    # packed-A path: row stride a multiple of 2 KB (K = 512, or M = 512 when trans_a), or big N, K
+    (37, 70, 512), (512, 100, 37), (50, 800, 600),
 ]
 
 
@@ -207,7 +210,8 @@ def test_out_aliasing_an_input_uses_the_old_values():
 
 
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
-@pytest.mark.parametrize("m,n,k", [(300, 517, 600), (1000, 64, 128), (64, 1000, 300), (5, 9, 3)])
+@pytest.mark.parametrize("m,n,k", [(300, 517, 600), (1000, 64, 128), (64, 1000, 300), (5, 9, 3),
+                                   (200, 800, 520)])
 def test_one_and_two_threads_are_bitwise_equal(isa, threads, m, n, k, trans_a, trans_b):
     """Results are BITWISE EQUAL for 1 and 2 threads (on every SIMD path).
 
