@@ -70,7 +70,7 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
             read (it may hold NaN). ``beta`` is ignored when ``out`` is None.
         out: optional float32 array of shape (M, N) with unit-stride, non-overlapping rows (a
             C-ordered array, or a row-range / column-block view of one); written in place and
-            returned. If it shares memory with ``a`` or ``b``, those are copied first.
+            returned. If it overlaps ``a`` or ``b`` in memory, those are copied first.
         bias: optional real vector of length N (converted to float32), added to every row.
         activation: ``None`` / ``"linear"`` or ``"relu"``, applied in the epilogue.
 
@@ -127,10 +127,6 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
             raise ValueError(f"gemm: out must have unit-stride, non-overlapping rows (a C-ordered "
                              f"array or a row-range / column-block view of one); got shape "
                              f"{out.shape} with strides {out.strides}")
-        if _may_share(out, a):
-            a = a.copy()
-        if _may_share(out, b):
-            b = b.copy()
     if bias is not None:
         bias = np.asarray(bias)
         if bias.dtype.kind not in "fiub":
@@ -146,5 +142,13 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
         a, trans_a = _kernel_view(a, trans_a)
     if not (sb[1] == 4 and sb[0] >= 0 and not sb[0] & 3):
         b, trans_b = _kernel_view(b, trans_b)
-    _gemm(a, b, out, bool(trans_a), bool(trans_b), float(alpha), float(beta), bias, act)
+    args = (bool(trans_a), bool(trans_b), float(alpha), float(beta), bias, act)
+    if not _gemm(a, b, out, *args):
+        # out overlaps a or b (checked in C++ by byte ranges, like np.may_share_memory, before
+        # any write): compute from copies of the inputs so the old values are used.
+        if _may_share(out, a):
+            a = a.copy()
+        if _may_share(out, b):
+            b = b.copy()
+        _gemm(a, b, out, *args)
     return out
