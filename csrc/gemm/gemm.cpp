@@ -246,6 +246,7 @@ void run(const KernelSet& ks, const Problem& P) {
   // measured faster on Zen 5 for small matrices and for every DL shape of bench/gemm_cases.py
   // (the MR x KC sliver is re-read from L1/L2; packing would cost a pass over A).
   bool pack_a = M > MR && N > 2 * NR && (P.lda % 512 == 0 || (N >= 768 && K >= 512));
+  if (!ks.strided_fast) pack_a = M * N * K > (int64_t(1) << 12);
   if (tn.pack_a >= 0) pack_a = tn.pack_a != 0;
 
   const int nt = threads_for(M * N * K, int64_t(1) << 18);

@@ -53,6 +53,8 @@ struct KernelSet {
   UKernelFn strided;   // A read in place (small-matrix path)
   PackAFn pack_a;
   PackBFn pack_b;
+  bool strided_fast;   // the strided kernel runs near the packed one's speed (SIMD intrinsics);
+                       // false: A is always packed (the portable kernel's strided loads are slow)
 };
 
 const KernelSet& kernels_generic();

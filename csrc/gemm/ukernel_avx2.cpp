@@ -95,7 +95,7 @@ void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float
 const KernelSet& kernels_avx2() {
   // KC x NR of B = 16 KB at KC = 256 in L1; MC x KC of A = 144 KB in L2.
   static const KernelSet ks{"avx2", MR, NR, 144, 256, 4096, &ukernel<true>, &ukernel<false>,
-                            &pack_a_impl<MR>, &pack_b_impl<NR>};
+                            &pack_a_impl<MR>, &pack_b_impl<NR>, true};
   return ks;
 }
 

@@ -46,7 +46,7 @@ void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float
 
 const KernelSet& kernels_generic() {
   static const KernelSet ks{"generic", MR, NR, 96, 256, 4096, &ukernel<true>, &ukernel<false>,
-                            &pack_a_impl<MR>, &pack_b_impl<NR>};
+                            &pack_a_impl<MR>, &pack_b_impl<NR>, false};
   return ks;
 }
 
