@@ -4,7 +4,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <stdexcept>
+#include <utility>
 #include <string>
 
 #include "common/cpu_features.h"
@@ -21,15 +23,33 @@ using farr = py::array_t<float, 0>;  // no forcecast: float32 only, any strides
 // Row stride (elements) of a 2-D float32 array whose rows are unit-stride.
 int64_t row_stride(const py::array& a, const char* name) {
   if (a.ndim() != 2) throw py::value_error(std::string(name) + " must be 2-D");
+  if (a.shape(0) == 0 || a.shape(1) == 0) return std::max<int64_t>(a.shape(1), 1);  // not read
   if (a.shape(1) > 1 && a.strides(1) != static_cast<py::ssize_t>(sizeof(float)))
     throw py::value_error(std::string(name) + " rows must be contiguous (unit inner stride)");
   if (a.strides(0) % static_cast<py::ssize_t>(sizeof(float)) != 0 || a.strides(0) < 0)
     throw py::value_error(std::string(name) + " has an unsupported row stride");
-  int64_t ld = a.strides(0) / static_cast<py::ssize_t>(sizeof(float));
-  return std::max<int64_t>(ld, a.shape(1));
+  // One row: the stride is meaningless, use the row length. Several rows: the real stride
+  // (0 for broadcast rows is fine for inputs; pyfapi/kernels/gemm.py refuses overlapping out rows).
+  if (a.shape(0) <= 1) return std::max<int64_t>(a.shape(1), 1);
+  return a.strides(0) / static_cast<py::ssize_t>(sizeof(float));
 }
 
-void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
+// Byte range [lo, hi) spanned by a 2-D array with non-negative strides (empty: lo == hi).
+std::pair<uintptr_t, uintptr_t> byte_range(const py::array& x) {
+  auto lo = reinterpret_cast<uintptr_t>(x.data());
+  if (x.size() == 0) return {lo, lo};
+  uintptr_t span = (x.shape(0) - 1) * x.strides(0) + (x.shape(1) - 1) * x.strides(1) + sizeof(float);
+  return {lo, lo + span};
+}
+
+bool overlaps(const py::array& x, const py::array& y) {
+  auto rx = byte_range(x), ry = byte_range(y);
+  return rx.first < ry.second && ry.first < rx.second;
+}
+
+// Returns false WITHOUT touching memory when out overlaps a or b (pyfapi/kernels/gemm.py then
+// copies the input and calls again); true after computing.
+bool gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
              py::object bias, int act) {
   int64_t lda = row_stride(a, "a"), ldb = row_stride(b, "b"), ldc = row_stride(out, "out");
   int64_t M = trans_a ? a.shape(1) : a.shape(0);
@@ -48,12 +68,14 @@ void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, 
     bias_ptr = bias_arr.data();
   }
   if (act < 0 || act > 1) throw py::value_error("gemm: unknown activation code");
+  if (overlaps(out, a) || overlaps(out, b)) return false;
   const float* pa = a.data();
   const float* pb = b.data();
   float* pc = out.mutable_data();
   py::gil_scoped_release nogil;
   sgemm(trans_a, trans_b, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, bias_ptr,
         static_cast<Act>(act));
+  return true;
 }
 
 // ---- conv / depthwise / pool (csrc/conv, csrc/pool) helpers above this line ----
