@@ -7,12 +7,25 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "common/threads.h"
 #include "conv/conv_util.h"
 
 namespace pyfapi {
 namespace {
+
+inline uint32_t bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+inline float from_bits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
 
 constexpr int64_t kMaxBlock = 64;  // channels per backward task (stack arrays)
 
@@ -74,29 +87,35 @@ void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float
     const float* xn = x + n * g.H * g.W * C + c0;
     float* dxn = dx + n * g.H * g.W * C + c0;
     for (int64_t p = 0; p < g.H * g.W; ++p) std::fill(dxn + p * C, dxn + p * C + nc, 0.f);
-    float best[kMaxBlock];
-    int64_t arg[kMaxBlock];
+    // Two passes per window, both vectorisable over channels: the maximum (the same strict
+    // comparison as the forward), then the first element equal to it takes the gradient.
+    float best[kMaxBlock], rem[kMaxBlock];
     for (int64_t oh = 0; oh < g.HO; ++oh)
       for (int64_t ow = 0; ow < g.WO; ++ow) {
         const Window w = window(g, oh, ow);
         if (w.h0 >= w.h1 || w.w0 >= w.w1) continue;
-        const int64_t p0 = w.h0 * g.W + w.w0;
-        for (int64_t c = 0; c < nc; ++c) {
-          best[c] = xn[p0 * C + c];
-          arg[c] = p0;
-        }
+        const float* __restrict first = xn + (w.h0 * g.W + w.w0) * C;
+        for (int64_t c = 0; c < nc; ++c) best[c] = first[c];
         for (int64_t ih = w.h0; ih < w.h1; ++ih)
           for (int64_t iw = (ih == w.h0 ? w.w0 + 1 : w.w0); iw < w.w1; ++iw) {
-            const int64_t p = ih * g.W + iw;
-            const float* __restrict xp = xn + p * C;
+            const float* __restrict xp = xn + (ih * g.W + iw) * C;
+            for (int64_t c = 0; c < nc; ++c) best[c] = xp[c] > best[c] ? xp[c] : best[c];
+          }
+        const float* __restrict dyp = dy + ((n * g.HO + oh) * g.WO + ow) * C + c0;
+        for (int64_t c = 0; c < nc; ++c) rem[c] = dyp[c];
+        for (int64_t ih = w.h0; ih < w.h1; ++ih)
+          for (int64_t iw = w.w0; iw < w.w1; ++iw) {
+            const float* __restrict xp = xn + (ih * g.W + iw) * C;
+            float* __restrict d = dxn + (ih * g.W + iw) * C;
             for (int64_t c = 0; c < nc; ++c) {
-              const bool gt = xp[c] > best[c];  // strict: the first maximum wins
-              best[c] = gt ? xp[c] : best[c];
-              arg[c] = gt ? p : arg[c];
+              // Bitwise equality: the first element with best's bits is the one the strict
+              // scan kept (also for +-0 and NaN), and it if-converts without trapping math.
+              const uint32_t hit = 0u - static_cast<uint32_t>(bits(xp[c]) == bits(best[c]));
+              const uint32_t r = bits(rem[c]);
+              d[c] += from_bits(r & hit);
+              rem[c] = from_bits(r & ~hit);
             }
           }
-        const float* dyp = dy + ((n * g.HO + oh) * g.WO + ow) * C + c0;
-        for (int64_t c = 0; c < nc; ++c) dxn[arg[c] * C + c] += dyp[c];
       }
   }
 }
