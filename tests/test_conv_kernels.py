@@ -270,3 +270,27 @@ def test_cpp_guards_refuse_bad_arrays():
         _C.conv2d_forward(x[:, :, ::2], k, np.zeros((1, 2, 1, 2), np.float32), 1, 1, 1, 1, 0, 0, None, 0)
     with pytest.raises(ValueError, match=">= 1"):
         _C.depthwise_forward(x, k, np.zeros((1, 2, 2, 6), np.float32), 0, 1, 1, 1, 0, 0)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+def test_depthwise_every_isa_path(isa):
+    """The depthwise row kernels are compiled per ISA; each path matches the reference."""
+    previous = _C.active_isa()
+    if not _C.set_isa(isa):
+        pytest.skip(f"CPU lacks {isa}")
+    try:
+        rng = np.random.default_rng(8)
+        for dm in (1, 3):
+            x = _rand(rng, (2, 7, 9, 37))
+            k = _rand(rng, (3, 2, 37, dm))
+            y = K.depthwise_conv_forward(x, k, (1, 2), "same", 1)
+            np.testing.assert_allclose(y, depthwise_ref(x, k, (1, 2), "same"), rtol=RTOL, atol=ATOL)
+            dy = _rand(rng, y.shape)
+            np.testing.assert_allclose(K.depthwise_conv_backward_input(dy, k, x.shape, (1, 2), "same"),
+                                       depthwise_backward_input_ref(dy, k, x.shape, (1, 2), "same"),
+                                       rtol=RTOL, atol=ATOL)
+            np.testing.assert_allclose(K.depthwise_conv_backward_kernel(x, dy, k.shape, (1, 2), "same"),
+                                       depthwise_backward_kernel_ref(x, dy, k.shape, (1, 2), "same"),
+                                       rtol=RTOL, atol=ATOL)
+    finally:
+        _C.set_isa(previous)
