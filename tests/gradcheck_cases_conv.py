@@ -30,6 +30,12 @@ CASES = {
         (lambda x, k: ops.conv(x, k, padding="causal", dilation_rate=2), [_r(2, 6, 2), _r(3, 2, 3)], TOL),
         (lambda x, k: ops.conv(x, k, strides=3, padding="same"), [_r(2, 7, 3), _r(2, 3, 2)], TOL),
     ],
+    "conv_bias_activation": [
+        (lambda x, k, b: ops.conv_bias_activation(x, k, b, padding="same"), [_r(2, 4, 3, 2), _r(3, 2, 2, 3), _r(3)], TOL),
+        # relu: outputs kept away from 0 by a large bias of alternating sign (no kink crossed)
+        (lambda x, k, b: ops.conv_bias_activation(x, 0.1 * k, b, strides=2, activation="relu"),
+         [_r(1, 5, 6, 3), _r(2, 3, 3, 4), np.array([3.0, -3.0, 2.5, -2.5])], TOL),
+    ],
     "depthwise_conv": [
         (lambda x, k: ops.depthwise_conv(x, k, padding="same"), [_r(2, 4, 3, 2), _r(3, 2, 2, 2)], TOL),
         (lambda x, k: ops.depthwise_conv(x, k, strides=2, dilation_rate=1), [_r(1, 5, 5, 3), _r(2, 2, 3, 1)], TOL),

@@ -86,3 +86,21 @@ def test_float64_inputs_give_float64_results():
 def test_op_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_conv_bias_activation_matches_unfused_ops():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 6, 5, 3)).astype(np.float32)
+    k = rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    for act in (None, "relu"):
+        y, w, (gx, gk, gb) = _grads(lambda a, c, d: ops.conv_bias_activation(a, c, d, 1, "same", activation=act), x, k, b)
+        ref = conv_ref(x, k, 1, "same") + b
+        mask = np.ones_like(ref) if act is None else (ref > 0)
+        np.testing.assert_allclose(y, ref * mask, **TOL)
+        g = w * mask
+        np.testing.assert_allclose(gx.numpy(), conv_backward_input_ref(g, k, x.shape, 1, "same"), **TOL)
+        np.testing.assert_allclose(gk.numpy(), conv_backward_kernel_ref(x, g, k.shape, 1, "same"), **TOL)
+        np.testing.assert_allclose(gb.numpy(), g.sum(axis=(0, 1, 2)), **TOL)
+    with pytest.raises(ValueError, match="activation"):
+        ops.conv_bias_activation(x, k, b, activation="tanh")

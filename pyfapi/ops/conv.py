@@ -22,7 +22,7 @@ import numpy as np
 from pyfapi.autodiff.registry import Op, apply, register
 from pyfapi.kernels import conv as _k
 
-__all__ = ["conv", "depthwise_conv"]
+__all__ = ["conv", "depthwise_conv", "conv_bias_activation"]
 
 _F64 = np.dtype(np.float64)
 
@@ -90,6 +90,57 @@ class DepthwiseConv(Op):
         gk = (_k.depthwise_conv_backward_kernel(x, grad, k.shape, *ctx.geometry, op="depthwise_conv")
               if nk else None)
         return cast_to(gx, x.dtype), cast_to(gk, k.dtype)
+
+
+@register
+class ConvBiasActivation(Op):
+    """conv + bias + (relu) fused in the GEMM epilogue (pyfapi extension for Conv1D/Conv2D)."""
+    name = "conv_bias_activation"
+
+    @staticmethod
+    def forward(ctx, inputs, kernel, bias, *, strides=1, padding="valid", dilation_rate=1,
+                activation=None):
+        dt = result_dtype(inputs, kernel, bias)
+        ctx.geometry = (strides, padding, dilation_rate)
+        y = _k.conv_forward(inputs, kernel, strides, padding, dilation_rate, bias=bias,
+                            activation=activation, op="conv_bias_activation")
+        ctx.relu = activation == "relu"
+        ctx.save(inputs, kernel, bias, y if ctx.relu else None)
+        return cast_to(y, dt)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, k, b, y = ctx.saved
+        nx, nk, nb = _needs(ctx, 3)
+        if ctx.relu:
+            grad = np.where(y > 0, grad, 0).astype(grad.dtype, copy=False)
+        op = "conv_bias_activation"
+        gx = _k.conv_backward_input(grad, k, x.shape, *ctx.geometry, op=op) if nx else None
+        gk = _k.conv_backward_kernel(x, grad, k.shape, *ctx.geometry, op=op) if nk else None
+        gb = grad.reshape(-1, grad.shape[-1]).sum(axis=0, dtype=np.float64) if nb else None
+        return cast_to(gx, x.dtype), cast_to(gk, k.dtype), None if gb is None else gb.astype(b.dtype)
+
+
+def conv_bias_activation(inputs, kernel, bias, strides=1, padding="valid", dilation_rate=1,
+                         activation=None):
+    """``activation(conv(inputs, kernel, ...) + bias)`` in one kernel call (the bias add and the
+    relu run in the GEMM epilogue). A pyfapi extension (not a keras.ops name) for the Conv1D /
+    Conv2D layers.
+
+    Args:
+        inputs, kernel, strides, padding, dilation_rate: as :func:`conv`.
+        bias: ``(filters,)``.
+        activation: None / 'linear' or 'relu' (other activations: apply them afterwards).
+
+    Returns:
+        Tensor of :func:`conv`'s shape. Gradients: inputs, kernel and bias (relu mask from the
+        output).
+
+    Raises:
+        As :func:`conv`; ValueError for a bias of the wrong shape or another activation.
+    """
+    return apply(ConvBiasActivation, inputs, kernel, bias, strides=strides, padding=padding,
+                 dilation_rate=dilation_rate, activation=activation)
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
