@@ -1,0 +1,120 @@
+"""Variable: mutable, named tensor storage held by layers and updated by optimizers."""
+from __future__ import annotations
+
+
+import numpy as np
+
+from pyfapi.autodiff.tensor import Tensor, as_array
+
+__all__ = ["Variable"]
+
+_names_used: dict = {}
+
+
+def _auto_name(base: str = "variable") -> str:
+    n = _names_used.get(base, 0)
+    _names_used[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+class Variable(Tensor):
+    """A mutable tensor: fixed shape and dtype, value updated in place.
+
+    Args:
+        initial_value: array-like, or a callable ``initializer(shape, dtype)`` (then ``shape``
+            is required), as Keras initializers are.
+        name: the variable's name (default ``"variable"``, ``"variable_1"``, ...).
+        trainable: whether GradientTapes watch it automatically and optimizers update it.
+        dtype: storage dtype, ``"float32"`` by default.
+        shape: required only when ``initial_value`` is a callable.
+
+    Attributes:
+        value: the storage (``numpy.ndarray``); ``assign*`` write into this same buffer.
+        name, path (``"<layer name>/<name>"`` once a layer sets it; ``name`` until then),
+        trainable, shape, dtype; ``constraint``, ``regularizer`` (None), ``overwrite_with_gradient``
+        (False) and ``aggregation`` (``"none"``) as Keras 3 variables carry them.
+
+    Raises:
+        ValueError: a callable initializer without ``shape``, or an initializer returning the
+            wrong shape.
+        TypeError: a non-numeric initial value.
+    """
+
+    __slots__ = ("name", "path", "_trainable", "constraint", "regularizer", "overwrite_with_gradient",
+                 "aggregation")
+
+    def __init__(self, initial_value, name=None, trainable=True, dtype="float32", shape=None):
+        dtype = np.dtype(dtype if dtype is not None else "float32")
+        if callable(initial_value) and not isinstance(initial_value, (Tensor, np.ndarray)):
+            if shape is None:
+                raise ValueError("Variable: shape is required when initial_value is a callable initializer")
+            shape = tuple(int(s) for s in shape)
+            value = as_array(initial_value(shape, dtype=dtype.name))
+            if value.shape != shape:
+                raise ValueError(f"Variable: initializer returned shape {value.shape}, expected {shape}")
+        else:
+            value = as_array(initial_value)
+            if shape is not None and tuple(shape) != value.shape:
+                raise ValueError(f"Variable: initial_value has shape {value.shape}, expected {tuple(shape)}")
+        # Always own the buffer (never alias the caller's array) and keep it C-contiguous.
+        self.value = np.array(value, dtype=dtype, order="C", copy=True)
+        self._keras_mask = None
+        if name is None:
+            name = _auto_name("variable")
+        elif not isinstance(name, str):
+            raise TypeError(f"Variable: name must be a str, got {type(name).__name__}")
+        self.name = name
+        self.path = name
+        self._trainable = bool(trainable)
+        self.constraint = None       # set by Layer.add_weight; applied by optimizers after updates
+        self.regularizer = None
+        self.overwrite_with_gradient = False
+        self.aggregation = "none"
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+
+    def _check(self, value, op: str) -> np.ndarray:
+        v = value.value if isinstance(value, Tensor) else as_array(value)
+        if v.shape != self.value.shape:
+            if v.size == 1 and v.ndim <= self.value.ndim and op != "assign":
+                return v  # scalar increments broadcast
+            raise ValueError(f"Variable.{op}: variable {self.path!r} has shape {self.value.shape}, "
+                             f"received a value of shape {v.shape}")
+        return v
+
+    def assign(self, value):
+        """Write ``value`` into the variable's buffer (same array object). Returns self.
+
+        Raises:
+            ValueError: ``value``'s shape differs from the variable's (both shapes named).
+        """
+        self.value[...] = self._check(value, "assign")
+        return self
+
+    def assign_add(self, delta):
+        """``value += delta`` in place. Returns self. Raises ValueError on a shape mismatch."""
+        np.add(self.value, self._check(delta, "assign_add"), out=self.value, casting="unsafe")
+        return self
+
+    def assign_sub(self, delta):
+        """``value -= delta`` in place. Returns self. Raises ValueError on a shape mismatch."""
+        np.subtract(self.value, self._check(delta, "assign_sub"), out=self.value, casting="unsafe")
+        return self
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.value, separator=", ", threshold=50, prefix="  ")
+        return (f"<Variable path={self.path}, shape={self.value.shape}, dtype={self.value.dtype}, "
+                f"value={body}>")
+
+    __str__ = __repr__
+
+    def __deepcopy__(self, memo):
+        v = Variable(self.value, name=self.name, trainable=self._trainable, dtype=self.value.dtype)
+        v.path = self.path
+        return v

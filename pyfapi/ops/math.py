@@ -1,0 +1,946 @@
+"""Elementwise arithmetic, matmul, reductions and comparisons (``keras.ops`` names).
+
+Each op is one registered class with its forward (numpy or a ``pyfapi.kernels`` C++ kernel) and
+its vector-Jacobian product. Binary ops broadcast as numpy does; gradients are reduced back to
+each input's shape with :func:`pyfapi.autodiff.registry.unbroadcast`. Formulas are the standard
+derivatives (e.g. PyTorch ``tools/autograd/derivatives.yaml``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pyfapi.autodiff.registry import Op, apply, register, unbroadcast
+from pyfapi.kernels import gemm as _gemm
+from pyfapi.ops._common import FLOAT32, as_float, broadcast_error, norm_axes, promote, reduced_shape
+
+__all__ = [
+    "matmul", "add", "subtract", "multiply", "divide", "true_divide", "negative", "exp", "log",
+    "log1p", "expm1", "sqrt", "square", "power", "abs", "absolute", "sign", "reciprocal",
+    "maximum", "minimum", "clip", "where", "sum", "mean", "max", "min", "amax", "amin",
+    "argmax", "argmin", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "logical_and", "logical_or", "logical_not", "floor", "round", "logsumexp", "var", "std",
+    "moments", "dot", "any", "all", "isnan", "isfinite",
+]
+
+_ndarray = np.ndarray
+
+
+# ---- binary arithmetic ---------------------------------------------------------------------------
+@register
+class Add(Op):
+    name = "add"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype is not b.dtype:
+            a, b = promote(a, b)
+        try:
+            y = a + b
+        except ValueError:
+            broadcast_error("add", a, b)
+        ctx.shapes = (a.shape, b.shape)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        return unbroadcast(g, sa), unbroadcast(g, sb)
+
+
+@register
+class Subtract(Op):
+    name = "subtract"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype is not b.dtype:
+            a, b = promote(a, b)
+        try:
+            y = a - b
+        except ValueError:
+            broadcast_error("subtract", a, b)
+        ctx.shapes = (a.shape, b.shape)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        return unbroadcast(g, sa), unbroadcast(-g, sb) if ctx.needs_input_grad[1] else None
+
+
+@register
+class Multiply(Op):
+    name = "multiply"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype is not b.dtype:
+            a, b = promote(a, b)
+        try:
+            y = a * b
+        except ValueError:
+            broadcast_error("multiply", a, b)
+        ctx.saved = (a, b)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        na, nb = ctx.needs_input_grad
+        return (unbroadcast(g * b, a.shape) if na else None,
+                unbroadcast(g * a, b.shape) if nb else None)
+
+
+@register
+class Divide(Op):
+    name = "divide"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype is not b.dtype:
+            a, b = promote(a, b)
+        if a.dtype.kind in "biu" and b.dtype.kind in "biu":
+            a, b = a.astype(FLOAT32), b.astype(FLOAT32)
+        try:
+            y = a / b
+        except ValueError:
+            broadcast_error("divide", a, b)
+        ctx.saved = (a, b)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        na, nb = ctx.needs_input_grad
+        gb = g / b
+        return (unbroadcast(gb, a.shape) if na else None,
+                unbroadcast(-gb * a / b, b.shape) if nb else None)
+
+
+@register
+class Power(Op):
+    name = "power"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype is not b.dtype:
+            a, b = promote(a, b)
+        try:
+            y = np.power(a, b)
+        except ValueError:
+            broadcast_error("power", a, b)
+        ctx.saved = (a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved
+        na, nb = ctx.needs_input_grad
+        ga = gb = None
+        if na:
+            ga = unbroadcast(g * b * np.power(a, b - 1), a.shape)
+        if nb:
+            pos = a > 0
+            loga = np.log(np.where(pos, a, 1))
+            gb = unbroadcast(g * np.where(pos, y * loga, 0), b.shape)
+        return ga, gb
+
+
+@register
+class Maximum(Op):
+    """Gradient goes to ``x1`` where ``x1 >= x2`` (ties to the first input, as TensorFlow)."""
+    name = "maximum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype is not b.dtype:
+            a, b = promote(a, b)
+        try:
+            y = np.maximum(a, b)
+        except ValueError:
+            broadcast_error("maximum", a, b)
+        ctx.saved = (a, b)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        m = a >= b
+        return unbroadcast(np.where(m, g, 0), a.shape), unbroadcast(np.where(m, 0, g), b.shape)
+
+
+@register
+class Minimum(Op):
+    """Gradient goes to ``x1`` where ``x1 <= x2`` (ties to the first input, as TensorFlow)."""
+    name = "minimum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype is not b.dtype:
+            a, b = promote(a, b)
+        try:
+            y = np.minimum(a, b)
+        except ValueError:
+            broadcast_error("minimum", a, b)
+        ctx.saved = (a, b)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        m = a <= b
+        return unbroadcast(np.where(m, g, 0), a.shape), unbroadcast(np.where(m, 0, g), b.shape)
+
+
+@register
+class Where(Op):
+    name = "where"
+
+    @staticmethod
+    def forward(ctx, c, a, b):
+        if a.dtype is not b.dtype:
+            a, b = promote(a, b)
+        c = c.astype(bool, copy=False)
+        try:
+            y = np.where(c, a, b)
+        except ValueError:
+            raise ValueError(f"where: cannot broadcast condition {c.shape}, x1 {a.shape} and "
+                             f"x2 {b.shape}") from None
+        ctx.saved = (c, a.shape, b.shape)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        c, sa, sb = ctx.saved
+        return None, unbroadcast(np.where(c, g, 0), sa), unbroadcast(np.where(c, 0, g), sb)
+
+
+# ---- matmul --------------------------------------------------------------------------------------
+def _matmul_error(a, b):
+    raise ValueError(f"matmul: incompatible shapes {a.shape} and {b.shape} (the last axis of x1, "
+                     f"{a.shape[-1] if a.ndim else None}, must equal the "
+                     f"{'first' if b.ndim == 1 else 'second-to-last'} axis of x2, "
+                     f"{b.shape[0 if b.ndim == 1 else -2] if b.ndim else None})") from None
+
+
+#: Run 2-D float32 matmuls (forward and backward) on the C++ SGEMM (``pyfapi.kernels.gemm``).
+#: False falls back to numpy's matmul (for benchmarking the kernel against BLAS).
+USE_GEMM_KERNEL = True
+
+
+@register
+class MatMul(Op):
+    """``x1 @ x2`` (numpy semantics). 2-D float32 operands run the C++ SGEMM."""
+    name = "matmul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.saved = (a, b)
+        if a.ndim == 2 and b.ndim == 2 and a.dtype is FLOAT32 and b.dtype is FLOAT32 and USE_GEMM_KERNEL:
+            if a.shape[1] != b.shape[0]:
+                _matmul_error(a, b)
+            return _gemm(a, b)
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul: inputs must be at least 1-D, got shapes {a.shape} and {b.shape}")
+        if a.dtype is not b.dtype:
+            a, b = promote(a, b)
+            ctx.saved = (a, b)
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            _matmul_error(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        na, nb = ctx.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2 and g.dtype is FLOAT32 and a.dtype is FLOAT32 and b.dtype is FLOAT32 \
+                and USE_GEMM_KERNEL:
+            return (_gemm(g, b, trans_b=True) if na else None,
+                    _gemm(a, g, trans_a=True) if nb else None)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        if a.ndim == 1 and b.ndim == 1:
+            g = g.reshape(1, 1)
+        elif a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        elif b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        ga = gb = None
+        if na:
+            ga = unbroadcast(np.matmul(g, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if nb:
+            gb = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g), b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+# ---- unary elementwise ---------------------------------------------------------------------------
+@register
+class Negative(Op):
+    name = "negative"
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+@register
+class Exp(Op):
+    name = "exp"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(as_float(x))
+        ctx.saved = y
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.saved
+
+
+@register
+class Expm1(Op):
+    name = "expm1"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.expm1(as_float(x))
+        ctx.saved = y
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (ctx.saved + 1)
+
+
+@register
+class Log(Op):
+    name = "log"
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        ctx.saved = x
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / ctx.saved
+
+
+@register
+class Log1p(Op):
+    name = "log1p"
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        ctx.saved = x
+        return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (ctx.saved + 1)
+
+
+@register
+class Sqrt(Op):
+    name = "sqrt"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.sqrt(as_float(x))
+        ctx.saved = y
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (2 * ctx.saved)
+
+
+@register
+class Square(Op):
+    name = "square"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.saved = x
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (2 * ctx.saved)
+
+
+@register
+class Reciprocal(Op):
+    name = "reciprocal"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = 1 / as_float(x)
+        ctx.saved = y
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.saved
+        return -g * y * y
+
+
+@register
+class Abs(Op):
+    """Gradient ``sign(x)`` (0 at 0)."""
+    name = "abs"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.saved = x
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * np.sign(ctx.saved)
+
+
+@register
+class Clip(Op):
+    """``clip(x, x_min, x_max)``; gradient passes where ``x_min <= x <= x_max`` (as TensorFlow)."""
+    name = "clip"
+
+    @staticmethod
+    def forward(ctx, x, x_min=None, x_max=None):
+        ctx.saved = x
+        ctx.bounds = (x_min, x_max)
+        lo = None if x_min is None else np.asarray(x_min, dtype=x.dtype)
+        hi = None if x_max is None else np.asarray(x_max, dtype=x.dtype)
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.saved
+        lo, hi = ctx.bounds
+        m = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            m &= x >= lo
+        if hi is not None:
+            m &= x <= hi
+        return np.where(m, g, 0)
+
+
+# ---- reductions ----------------------------------------------------------------------------------
+def _expand_grad(g, shape, axes, keepdims):
+    if axes is None:
+        return np.full(shape, g.reshape(()), dtype=g.dtype)
+    if not keepdims:
+        g = g.reshape(reduced_shape(shape, axes))
+    return np.broadcast_to(g, shape)
+
+
+@register
+class Sum(Op):
+    name = "sum"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        axes = norm_axes(axis, x.ndim, "sum") if axis is not None else None
+        ctx.info = (x.shape, axes, keepdims)
+        return x.sum(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axes, keepdims = ctx.info
+        return _expand_grad(g, shape, axes, keepdims)
+
+
+@register
+class Mean(Op):
+    name = "mean"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        axes = norm_axes(axis, x.ndim, "mean") if axis is not None else None
+        x = as_float(x)
+        ctx.info = (x.shape, axes, keepdims)
+        return x.mean(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axes, keepdims = ctx.info
+        n = 1
+        for i in (range(len(shape)) if axes is None else axes):
+            n *= shape[i]
+        return _expand_grad(g / n if n else g, shape, axes, keepdims)
+
+
+class _Extremum(Op):
+    """max/min: the gradient is shared equally between tied extreme elements (as TensorFlow)."""
+    _fn = None
+
+    @classmethod
+    def _forward(cls, ctx, x, axis, keepdims, initial):
+        axes = norm_axes(axis, x.ndim, cls.name) if axis is not None else None
+        if x.size == 0 and initial is None:
+            raise ValueError(f"{cls.name}: cannot reduce an empty array of shape {x.shape} without initial")
+        kw = {} if initial is None else {"initial": initial}
+        y = cls._fn(x, axis=axes, keepdims=True, **kw)
+        ctx.saved = (x, y)
+        ctx.info = (axes, keepdims)
+        return y if keepdims else y.reshape(tuple(n for i, n in enumerate(x.shape)
+                                                  if axes is not None and i not in axes))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        axes, keepdims = ctx.info
+        m = x == y
+        count = m.sum(axis=axes, keepdims=True)
+        g = g.reshape(y.shape)
+        return np.where(m, g / np.maximum(count, 1), 0).astype(x.dtype, copy=False)
+
+
+@register
+class Max(_Extremum):
+    name = "max"
+    _fn = staticmethod(np.max)
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False, initial=None):
+        return Max._forward(ctx, x, axis, keepdims, initial)
+
+
+@register
+class Min(_Extremum):
+    name = "min"
+    _fn = staticmethod(np.min)
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False, initial=None):
+        return Min._forward(ctx, x, axis, keepdims, initial)
+
+
+@register
+class LogSumExp(Op):
+    """``log(sum(exp(x)))`` over ``axis`` computed stably; gradient ``g * softmax(x)``."""
+    name = "logsumexp"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        x = as_float(x)
+        axes = norm_axes(axis, x.ndim, "logsumexp") if axis is not None else None
+        m = x.max(axis=axes, keepdims=True) if x.size else np.zeros(reduced_shape(x.shape, axes), x.dtype)
+        m = np.where(np.isfinite(m), m, 0)
+        y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        ctx.saved = (x, y)
+        ctx.info = (axes, keepdims)
+        return y if keepdims else y.reshape(tuple(n for i, n in enumerate(x.shape)
+                                                  if axes is not None and i not in axes))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        return g.reshape(y.shape) * np.exp(x - y)
+
+
+# ---- non-differentiable ops ----------------------------------------------------------------------
+class _NonDiff(Op):
+    differentiable = False
+
+    @staticmethod
+    def backward(ctx, *grads):  # never called: non-differentiable ops are not recorded
+        raise RuntimeError("non-differentiable op has no backward")
+
+
+def _cmp(name_, fn):
+    def forward(ctx, a, b):
+        try:
+            return fn(a, b)
+        except ValueError:
+            broadcast_error(name_, a, b)
+    return register(type(name_.title().replace("_", ""), (_NonDiff,),
+                         {"name": name_, "forward": staticmethod(forward), "__module__": __name__,
+                          "__doc__": f"Elementwise ``{name_}`` (bool output, not differentiable)."}))
+
+
+Equal = _cmp("equal", np.equal)
+NotEqual = _cmp("not_equal", np.not_equal)
+Less = _cmp("less", np.less)
+LessEqual = _cmp("less_equal", np.less_equal)
+Greater = _cmp("greater", np.greater)
+GreaterEqual = _cmp("greater_equal", np.greater_equal)
+LogicalAnd = _cmp("logical_and", np.logical_and)
+LogicalOr = _cmp("logical_or", np.logical_or)
+
+
+@register
+class LogicalNot(_NonDiff):
+    name = "logical_not"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.logical_not(x)
+
+
+@register
+class Sign(_NonDiff):
+    name = "sign"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.sign(x)
+
+
+@register
+class Floor(_NonDiff):
+    name = "floor"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.floor(x)
+
+
+@register
+class Round(_NonDiff):
+    name = "round"
+
+    @staticmethod
+    def forward(ctx, x, decimals=0):
+        return np.round(x, decimals)
+
+
+@register
+class ArgMax(_NonDiff):
+    name = "argmax"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        if axis is not None:
+            axis = norm_axes(axis, x.ndim, "argmax")[0]
+        return np.argmax(x, axis=axis, keepdims=keepdims).astype(np.int32)
+
+
+@register
+class ArgMin(_NonDiff):
+    name = "argmin"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        if axis is not None:
+            axis = norm_axes(axis, x.ndim, "argmin")[0]
+        return np.argmin(x, axis=axis, keepdims=keepdims).astype(np.int32)
+
+
+# ---- public functions (keras.ops signatures) -----------------------------------------------------
+def matmul(x1, x2):
+    """Matrix product ``x1 @ x2`` (numpy semantics incl. batching and 1-D operands).
+
+    2-D float32 operands run the C++ SGEMM (pyfapi.kernels.gemm).
+
+    Raises:
+        ValueError: inner dimensions differ ("matmul: incompatible shapes (a) and (b) ...").
+    """
+    return apply(MatMul, x1, x2)
+
+
+def add(x1, x2):
+    """``x1 + x2`` with broadcasting. Raises ValueError naming both shapes if they do not broadcast."""
+    return apply(Add, x1, x2)
+
+
+def subtract(x1, x2):
+    """``x1 - x2`` with broadcasting."""
+    return apply(Subtract, x1, x2)
+
+
+def multiply(x1, x2):
+    """``x1 * x2`` with broadcasting."""
+    return apply(Multiply, x1, x2)
+
+
+def divide(x1, x2):
+    """True division ``x1 / x2`` with broadcasting (ints -> float32)."""
+    return apply(Divide, x1, x2)
+
+
+true_divide = divide
+
+
+def power(x1, x2):
+    """``x1 ** x2``. d/dx2 uses ``log(x1)`` and is 0 where ``x1 <= 0``."""
+    return apply(Power, x1, x2)
+
+
+def maximum(x1, x2):
+    """Elementwise maximum (broadcasting)."""
+    return apply(Maximum, x1, x2)
+
+
+def minimum(x1, x2):
+    """Elementwise minimum (broadcasting)."""
+    return apply(Minimum, x1, x2)
+
+
+def where(condition, x1=None, x2=None):
+    """``x1`` where ``condition`` else ``x2``; with only ``condition``, the indices of its nonzeros."""
+    if x1 is None and x2 is None:
+        from pyfapi.autodiff.tensor import _wrap, as_array
+        return tuple(_wrap(i.astype(np.int32)) for i in np.nonzero(as_array(condition)))
+    if x1 is None or x2 is None:
+        raise ValueError("where: x1 and x2 must both be given (or both omitted)")
+    return apply(Where, condition, x1, x2)
+
+
+def negative(x):
+    """``-x``."""
+    return apply(Negative, x)
+
+
+def exp(x):
+    """``e ** x`` (ints -> float32)."""
+    return apply(Exp, x)
+
+
+def expm1(x):
+    """``exp(x) - 1``, accurate near 0."""
+    return apply(Expm1, x)
+
+
+def log(x):
+    """Natural logarithm (ints -> float32)."""
+    return apply(Log, x)
+
+
+def log1p(x):
+    """``log(1 + x)``, accurate near 0."""
+    return apply(Log1p, x)
+
+
+def sqrt(x):
+    """Square root (ints -> float32)."""
+    return apply(Sqrt, x)
+
+
+def square(x):
+    """``x * x``."""
+    return apply(Square, x)
+
+
+def reciprocal(x):
+    """``1 / x``."""
+    return apply(Reciprocal, x)
+
+
+def abs(x):  # noqa: A001 - keras.ops name
+    """``|x|``; gradient ``sign(x)``."""
+    return apply(Abs, x)
+
+
+absolute = abs
+
+
+def sign(x):
+    """Sign of x (-1, 0, 1); not differentiable."""
+    return apply(Sign, x)
+
+
+def floor(x):
+    """Floor; not differentiable."""
+    return apply(Floor, x)
+
+
+def round(x, decimals=0):  # noqa: A001 - keras.ops name
+    """Round half to even; not differentiable."""
+    return apply(Round, x, decimals=decimals)
+
+
+def clip(x, x_min, x_max):
+    """Clamp ``x`` to ``[x_min, x_max]`` (Python/numpy scalars; either may be None)."""
+    return apply(Clip, x, x_min=_scalar(x_min), x_max=_scalar(x_max))
+
+
+def _scalar(v):
+    if v is None:
+        return None
+    from pyfapi.autodiff.tensor import as_array
+    v = as_array(v)
+    if v.ndim:
+        return v
+    return v.item()
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - keras.ops name
+    """Sum over ``axis`` (None: all axes; int or tuple). Raises ValueError for a bad axis."""
+    return apply(Sum, x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis`` (None: all axes; int or tuple). Ints -> float32."""
+    return apply(Mean, x, axis=axis, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - keras.ops name
+    """Maximum over ``axis``; gradient shared equally among ties."""
+    return apply(Max, x, axis=axis, keepdims=keepdims, initial=initial)
+
+
+def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - keras.ops name
+    """Minimum over ``axis``; gradient shared equally among ties."""
+    return apply(Min, x, axis=axis, keepdims=keepdims, initial=initial)
+
+
+amax = max
+amin = min
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the maximum (int32; flattened when ``axis`` is None); not differentiable."""
+    return apply(ArgMax, x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Index of the minimum (int32); not differentiable."""
+    return apply(ArgMin, x, axis=axis, keepdims=keepdims)
+
+
+def equal(x1, x2):
+    """``x1 == x2`` elementwise (bool)."""
+    return apply(Equal, x1, x2)
+
+
+def not_equal(x1, x2):
+    """``x1 != x2`` elementwise (bool)."""
+    return apply(NotEqual, x1, x2)
+
+
+def less(x1, x2):
+    """``x1 < x2`` elementwise (bool)."""
+    return apply(Less, x1, x2)
+
+
+def less_equal(x1, x2):
+    """``x1 <= x2`` elementwise (bool)."""
+    return apply(LessEqual, x1, x2)
+
+
+def greater(x1, x2):
+    """``x1 > x2`` elementwise (bool)."""
+    return apply(Greater, x1, x2)
+
+
+def greater_equal(x1, x2):
+    """``x1 >= x2`` elementwise (bool)."""
+    return apply(GreaterEqual, x1, x2)
+
+
+def logical_and(x1, x2):
+    """Elementwise logical and (bool)."""
+    return apply(LogicalAnd, x1, x2)
+
+
+def logical_or(x1, x2):
+    """Elementwise logical or (bool)."""
+    return apply(LogicalOr, x1, x2)
+
+
+def logical_not(x):
+    """Elementwise logical not (bool)."""
+    return apply(LogicalNot, x)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x), axis))``, numerically stable."""
+    return apply(LogSumExp, x, axis=axis, keepdims=keepdims)
+
+
+def var(x, axis=None, keepdims=False):
+    """Population variance ``mean((x - mean(x))**2)`` (composite of registered ops)."""
+    return mean(square(subtract(x, mean(x, axis=axis, keepdims=True))), axis=axis, keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    """Population standard deviation ``sqrt(var(x))``."""
+    return sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+def moments(x, axes, keepdims=False):
+    """``(mean, variance)`` over ``axes`` (keras.ops.moments), differentiable."""
+    m = mean(x, axis=axes, keepdims=True)
+    v = mean(square(subtract(x, m)), axis=axes, keepdims=keepdims)
+    if not keepdims:
+        from pyfapi.ops.shape_ops import squeeze
+        m = squeeze(m, axis=axes)
+    return m, v
+
+
+def dot(x1, x2):
+    """numpy ``dot`` for 1-D/2-D operands (= matmul there); scalars multiply."""
+    from pyfapi.autodiff.tensor import as_array
+    n1 = x1.ndim if hasattr(x1, "ndim") else as_array(x1).ndim
+    n2 = x2.ndim if hasattr(x2, "ndim") else as_array(x2).ndim
+    if n1 == 0 or n2 == 0:
+        return multiply(x1, x2)
+    if n1 > 2 or n2 > 2:
+        raise ValueError(f"dot: only 1-D/2-D operands are supported (use matmul/tensordot), got ranks "
+                         f"{n1} and {n2}")
+    return matmul(x1, x2)
+
+
+@register
+class Any(_NonDiff):
+    name = "any"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        return np.any(x, axis=norm_axes(axis, x.ndim, "any"), keepdims=keepdims)
+
+
+@register
+class All(_NonDiff):
+    name = "all"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        return np.all(x, axis=norm_axes(axis, x.ndim, "all"), keepdims=keepdims)
+
+
+@register
+class IsNan(_NonDiff):
+    name = "isnan"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.isnan(x)
+
+
+@register
+class IsFinite(_NonDiff):
+    name = "isfinite"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.isfinite(x)
+
+
+def any(x, axis=None, keepdims=False):  # noqa: A001 - keras.ops name
+    """Logical OR reduction (bool)."""
+    return apply(Any, x, axis=axis, keepdims=keepdims)
+
+
+def all(x, axis=None, keepdims=False):  # noqa: A001 - keras.ops name
+    """Logical AND reduction (bool)."""
+    return apply(All, x, axis=axis, keepdims=keepdims)
+
+
+def isnan(x):
+    """Elementwise NaN test (bool)."""
+    return apply(IsNan, x)
+
+
+def isfinite(x):
+    """Elementwise finiteness test (bool)."""
+    return apply(IsFinite, x)

@@ -1,0 +1,639 @@
+"""Activations, softmax and fused losses (``keras.ops`` / ``keras.ops.nn`` names).
+
+Formulas: Keras 3 ``keras/src/activations`` and ``keras/src/ops/nn.py`` definitions; derivatives
+are the standard closed forms (see each op).
+"""
+from __future__ import annotations
+
+import math as _math
+
+import numpy as np
+
+from pyfapi.autodiff.registry import Op, apply, register
+from pyfapi.ops._common import FLOAT32, as_float, norm_axes
+
+__all__ = [
+    "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "silu",
+    "swish", "hard_silu", "hard_swish", "softplus", "softsign", "tanh", "log_sigmoid", "softmax",
+    "log_softmax", "one_hot", "categorical_crossentropy", "sparse_categorical_crossentropy",
+    "binary_crossentropy",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _axis1(axis, ndim, op):
+    return norm_axes(axis, ndim, op)[0]
+
+
+@register
+class Relu(Op):
+    name = "relu"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.maximum(x, 0)
+        ctx.saved = y
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (ctx.saved > 0)
+
+
+@register
+class Relu6(Op):
+    name = "relu6"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.saved = x
+        return np.clip(x, 0, 6)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.saved
+        return g * ((x > 0) & (x < 6))
+
+
+@register
+class LeakyRelu(Op):
+    name = "leaky_relu"
+
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.2):
+        ctx.saved = x
+        ctx.slope = negative_slope
+        return np.where(x >= 0, x, x * np.asarray(negative_slope, x.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.saved
+        return np.where(x >= 0, g, g * np.asarray(ctx.slope, g.dtype))
+
+
+@register
+class Elu(Op):
+    """``x`` for x > 0 else ``alpha * (exp(x) - 1)``; derivative ``alpha * exp(x)`` there."""
+    name = "elu"
+
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        x = as_float(x)
+        e = np.expm1(np.minimum(x, 0))
+        ctx.saved = (x, e)
+        ctx.alpha = alpha
+        return np.where(x > 0, x, np.asarray(alpha, x.dtype) * e)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, e = ctx.saved
+        return np.where(x > 0, g, g * (np.asarray(ctx.alpha, g.dtype) * (e + 1)))
+
+
+@register
+class Selu(Op):
+    """``scale * elu(x, alpha)`` with the SELU constants (Klambauer et al. 2017)."""
+    name = "selu"
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        e = np.expm1(np.minimum(x, 0))
+        ctx.saved = (x, e)
+        return np.asarray(_SELU_SCALE, x.dtype) * np.where(x > 0, x, np.asarray(_SELU_ALPHA, x.dtype) * e)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, e = ctx.saved
+        d = np.where(x > 0, 1, _SELU_ALPHA * (e + 1)).astype(g.dtype)
+        return g * (np.asarray(_SELU_SCALE, g.dtype) * d)
+
+
+@register
+class Sigmoid(Op):
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        # Stable for large |x|: exp of a non-positive number only.
+        e = np.exp(-np.abs(x))
+        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.saved = y
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.saved
+        return g * y * (1 - y)
+
+
+@register
+class HardSigmoid(Op):
+    """Keras 3: ``relu6(x + 3) / 6``."""
+    name = "hard_sigmoid"
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        ctx.saved = x
+        return np.clip(x / 6 + 0.5, 0, 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.saved
+        return np.where((x > -3) & (x < 3), g / 6, 0).astype(g.dtype)
+
+
+@register
+class Silu(Op):
+    """``x * sigmoid(x)``; derivative ``s * (1 + x * (1 - s))``."""
+    name = "silu"
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        e = np.exp(-np.abs(x))
+        s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.saved = (x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, g):
+        x, s = ctx.saved
+        return g * (s * (1 + x * (1 - s)))
+
+
+@register
+class HardSilu(Op):
+    """Keras 3 ``hard_silu``: ``x * relu6(x + 3) / 6``."""
+    name = "hard_silu"
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        ctx.saved = x
+        return x * np.clip(x / 6 + 0.5, 0, 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.saved
+        d = np.where(x <= -3, 0, np.where(x >= 3, 1, x / 3 + 0.5))
+        return g * d.astype(g.dtype)
+
+
+@register
+class Softplus(Op):
+    """``log(1 + exp(x))`` computed as ``logaddexp(0, x)``; derivative ``sigmoid(x)``."""
+    name = "softplus"
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        ctx.saved = x
+        return np.logaddexp(0, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.saved
+        e = np.exp(-np.abs(x))
+        return g * np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+@register
+class LogSigmoid(Op):
+    """``-softplus(-x)``; derivative ``sigmoid(-x)``."""
+    name = "log_sigmoid"
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        ctx.saved = x
+        return -np.logaddexp(0, -x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = -ctx.saved
+        e = np.exp(-np.abs(x))
+        return g * np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+@register
+class Softsign(Op):
+    """``x / (1 + |x|)``; derivative ``1 / (1 + |x|)^2``."""
+    name = "softsign"
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        d = 1 + np.abs(x)
+        ctx.saved = d
+        return x / d
+
+    @staticmethod
+    def backward(ctx, g):
+        d = ctx.saved
+        return g / (d * d)
+
+
+@register
+class Tanh(Op):
+    name = "tanh"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(as_float(x))
+        ctx.saved = y
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.saved
+        return g * (1 - y * y)
+
+
+_erf = np.vectorize(_math.erf, otypes=[np.float64])
+_SQRT_2_OVER_PI = _math.sqrt(2 / _math.pi)
+
+
+@register
+class Gelu(Op):
+    """GELU (Hendrycks & Gimpel). ``approximate=True`` (Keras default): the tanh form
+    ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``; else ``x * Phi(x)`` with the exact erf."""
+    name = "gelu"
+
+    @staticmethod
+    def forward(ctx, x, approximate=True):
+        x = as_float(x)
+        ctx.approximate = approximate
+        if approximate:
+            u = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+            t = np.tanh(u)
+            ctx.saved = (x, t)
+            return 0.5 * x * (1 + t)
+        cdf = (0.5 * (1 + _erf(x / _math.sqrt(2)))).astype(x.dtype, copy=False)
+        ctx.saved = (x, cdf)
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved
+        if ctx.approximate:
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        pdf = np.exp(-0.5 * x * x) / _math.sqrt(2 * _math.pi)
+        return g * (t + x * pdf)
+
+
+@register
+class Softmax(Op):
+    """``exp(x - max) / sum(exp(x - max))`` along ``axis``; VJP ``y * (g - sum(g * y))``."""
+    name = "softmax"
+
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        x = as_float(x)
+        if axis is None:
+            axis = tuple(range(x.ndim))
+        else:
+            axis = norm_axes(axis, x.ndim, "softmax")
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        e /= e.sum(axis=axis, keepdims=True)
+        ctx.saved = e
+        ctx.axis = axis
+        return e
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.saved
+        gy = g * y
+        gy -= y * gy.sum(axis=ctx.axis, keepdims=True)
+        return gy
+
+
+@register
+class LogSoftmax(Op):
+    """``x - logsumexp(x)`` along ``axis``; VJP ``g - softmax(x) * sum(g)``."""
+    name = "log_softmax"
+
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        x = as_float(x)
+        if axis is None:
+            axis = tuple(range(x.ndim))
+        else:
+            axis = norm_axes(axis, x.ndim, "log_softmax")
+        z = x - x.max(axis=axis, keepdims=True)
+        y = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+        ctx.saved = y
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.saved
+        return g - np.exp(y) * g.sum(axis=ctx.axis, keepdims=True)
+
+
+@register
+class OneHot(Op):
+    """``one_hot(x, num_classes, axis=-1, dtype="float32")``; out-of-range indices give zeros."""
+    name = "one_hot"
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, num_classes, axis=-1, dtype="float32"):
+        if x.dtype.kind not in "iu":
+            if x.dtype.kind == "f" and np.all(x == np.round(x)):
+                x = x.astype(np.int64)
+            else:
+                raise TypeError(f"one_hot: x must hold integers, got dtype {x.dtype}")
+        y = (x[..., None] == np.arange(num_classes)).astype(dtype)
+        if axis != -1 and axis != x.ndim:
+            y = np.moveaxis(y, -1, axis)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):  # pragma: no cover
+        raise RuntimeError("one_hot is not differentiable")
+
+
+@register
+class CategoricalCrossentropy(Op):
+    """Per-sample ``-sum(target * log(p))`` along ``axis`` (Keras ``categorical_crossentropy``).
+
+    ``from_logits=True``: ``p = softmax(output)`` computed stably via log_softmax; gradient w.r.t.
+    logits ``g * (softmax * sum(target) - target)``. Else ``output`` is rescaled to sum 1 and
+    clipped to ``[eps, 1 - eps]`` (eps = 1e-7) as Keras does.
+    """
+    name = "categorical_crossentropy"
+
+    @staticmethod
+    def forward(ctx, target, output, from_logits=False, axis=-1):
+        output = as_float(output)
+        target = target.astype(output.dtype, copy=False)
+        if target.shape != output.shape:
+            raise ValueError(f"categorical_crossentropy: target shape {target.shape} and output "
+                             f"shape {output.shape} must be equal")
+        axis = norm_axes(axis, output.ndim, "categorical_crossentropy")[0]
+        ctx.from_logits = from_logits
+        ctx.axis = axis
+        if from_logits:
+            z = output - output.max(axis=axis, keepdims=True)
+            lse = np.log(np.exp(z).sum(axis=axis, keepdims=True))
+            logp = z - lse
+            ctx.saved = (target, logp)
+            return -(target * logp).sum(axis=axis)
+        s = output.sum(axis=axis, keepdims=True)
+        p = output / s
+        eps = 1e-7
+        pc = np.clip(p, eps, 1 - eps)
+        ctx.saved = (target, output, s, p, pc)
+        return -(target * np.log(pc)).sum(axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        axis = ctx.axis
+        g = np.expand_dims(g, axis)
+        nt, no = ctx.needs_input_grad
+        if ctx.from_logits:
+            target, logp = ctx.saved
+            go = g * (np.exp(logp) * target.sum(axis=axis, keepdims=True) - target) if no else None
+            gt = -g * logp if nt else None
+            return gt, go
+        target, output, s, p, pc = ctx.saved
+        gt = -g * np.log(pc) if nt else None
+        go = None
+        if no:
+            eps = 1e-7
+            gp = np.where((p >= eps) & (p <= 1 - eps), -g * target / pc, 0)
+            # p = output / s  ->  d/d output = (gp - sum(gp * p)) / s
+            go = (gp - (gp * p).sum(axis=axis, keepdims=True)) / s
+        return gt, go
+
+
+@register
+class SparseCategoricalCrossentropy(Op):
+    """Per-sample ``-log(p[target])`` (Keras ``sparse_categorical_crossentropy``); integer target
+    of the output's shape without ``axis``. ``from_logits`` as in categorical_crossentropy."""
+    name = "sparse_categorical_crossentropy"
+
+    @staticmethod
+    def forward(ctx, target, output, from_logits=False, axis=-1):
+        output = as_float(output)
+        axis = norm_axes(axis, output.ndim, "sparse_categorical_crossentropy")[0]
+        if target.ndim == output.ndim and target.shape[axis] == 1:
+            target = np.squeeze(target, axis)
+        expect = output.shape[:axis] + output.shape[axis + 1:]
+        if target.shape != expect:
+            raise ValueError(f"sparse_categorical_crossentropy: target shape {target.shape} does not "
+                             f"match output shape {output.shape} without axis {axis} ({expect})")
+        if target.dtype.kind not in "iu":
+            target = target.astype(np.int64)
+        n = output.shape[axis]
+        if target.size and (target.min() < 0 or target.max() >= n):
+            raise ValueError(f"sparse_categorical_crossentropy: target values must be in [0, {n}), "
+                             f"got range [{target.min()}, {target.max()}]")
+        ctx.axis = axis
+        ctx.from_logits = from_logits
+        if from_logits and output.ndim == 2 and axis == 1:
+            # Fast path for (batch, classes) logits: fancy indexing instead of take_along_axis.
+            rows = np.arange(output.shape[0])
+            z = output - output.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            s = e.sum(axis=1)
+            e /= s[:, None]
+            ctx.fast = (rows, target, e)
+            return np.log(s) - z[rows, target]
+        ctx.fast = None
+        idx = np.expand_dims(target, axis)
+        if from_logits:
+            z = output - output.max(axis=axis, keepdims=True)
+            logp = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+            ctx.saved = (idx, logp)
+            return -np.take_along_axis(logp, idx, axis).squeeze(axis)
+        s = output.sum(axis=axis, keepdims=True)
+        p = output / s
+        eps = 1e-7
+        pc = np.clip(p, eps, 1 - eps)
+        ctx.saved = (idx, output, s, p, pc)
+        return -np.log(np.take_along_axis(pc, idx, axis)).squeeze(axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.fast is not None:
+            rows, target, p = ctx.fast
+            go = p * g[:, None]
+            go[rows, target] -= g
+            return None, go
+        axis = ctx.axis
+        g = np.expand_dims(g, axis)
+        if ctx.from_logits:
+            idx, logp = ctx.saved
+            go = np.exp(logp)
+            go *= g
+            np.put_along_axis(go, idx, np.take_along_axis(go, idx, axis) - g, axis)
+            return None, go
+        idx, output, s, p, pc = ctx.saved
+        eps = 1e-7
+        pk = np.take_along_axis(p, idx, axis)
+        gpk = np.where((pk >= eps) & (pk <= 1 - eps), -g / np.take_along_axis(pc, idx, axis), 0)
+        gp = np.zeros_like(p)
+        np.put_along_axis(gp, idx, gpk, axis)
+        go = (gp - gpk * pk) / s
+        return None, go
+
+
+@register
+class BinaryCrossentropy(Op):
+    """Elementwise ``-(t log p + (1 - t) log(1 - p))`` (Keras ``binary_crossentropy``, no mean).
+
+    ``from_logits=True``: stable form ``max(x, 0) - x t + log(1 + exp(-|x|))``; gradient
+    ``sigmoid(x) - t``. Else ``p`` is clipped to ``[1e-7, 1 - 1e-7]`` as Keras does.
+    """
+    name = "binary_crossentropy"
+
+    @staticmethod
+    def forward(ctx, target, output, from_logits=False):
+        output = as_float(output)
+        target = target.astype(output.dtype, copy=False)
+        if target.shape != output.shape:
+            raise ValueError(f"binary_crossentropy: target shape {target.shape} and output shape "
+                             f"{output.shape} must be equal")
+        ctx.from_logits = from_logits
+        if from_logits:
+            ctx.saved = (target, output)
+            return np.maximum(output, 0) - output * target + np.log1p(np.exp(-np.abs(output)))
+        eps = 1e-7
+        pc = np.clip(output, eps, 1 - eps)
+        ctx.saved = (target, output, pc)
+        return -(target * np.log(pc) + (1 - target) * np.log(1 - pc))
+
+    @staticmethod
+    def backward(ctx, g):
+        nt, no = ctx.needs_input_grad
+        if ctx.from_logits:
+            t, x = ctx.saved
+            e = np.exp(-np.abs(x))
+            s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+            return (-g * x if nt else None), (g * (s - t) if no else None)
+        t, p, pc = ctx.saved
+        eps = 1e-7
+        gt = -g * (np.log(pc) - np.log(1 - pc)) if nt else None
+        go = None
+        if no:
+            go = np.where((p >= eps) & (p <= 1 - eps), g * (-t / pc + (1 - t) / (1 - pc)), 0)
+        return gt, go
+
+
+# ---- public functions ----------------------------------------------------------------------------
+def relu(x):
+    """``max(x, 0)``; gradient 0 at 0."""
+    return apply(Relu, x)
+
+
+def relu6(x):
+    """``min(max(x, 0), 6)``."""
+    return apply(Relu6, x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """``x`` for x >= 0 else ``negative_slope * x`` (Keras default slope 0.2)."""
+    return apply(LeakyRelu, x, negative_slope=negative_slope)
+
+
+def elu(x, alpha=1.0):
+    """Exponential linear unit."""
+    return apply(Elu, x, alpha=alpha)
+
+
+def selu(x):
+    """Scaled ELU (alpha 1.67326..., scale 1.05070...)."""
+    return apply(Selu, x)
+
+
+def gelu(x, approximate=True):
+    """Gaussian error linear unit (tanh approximation by default, as keras.ops.gelu)."""
+    return apply(Gelu, x, approximate=bool(approximate))
+
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))`` (numerically stable)."""
+    return apply(Sigmoid, x)
+
+
+def hard_sigmoid(x):
+    """``relu6(x + 3) / 6`` (Keras 3 definition)."""
+    return apply(HardSigmoid, x)
+
+
+def silu(x):
+    """``x * sigmoid(x)`` (a.k.a. swish)."""
+    return apply(Silu, x)
+
+
+swish = silu
+
+
+def hard_silu(x):
+    """``x * hard_sigmoid(x)``."""
+    return apply(HardSilu, x)
+
+
+hard_swish = hard_silu
+
+
+def softplus(x):
+    """``log(1 + exp(x))`` (stable)."""
+    return apply(Softplus, x)
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x))`` (stable)."""
+    return apply(LogSigmoid, x)
+
+
+def softsign(x):
+    """``x / (1 + |x|)``."""
+    return apply(Softsign, x)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return apply(Tanh, x)
+
+
+def softmax(x, axis=-1):
+    """Softmax along ``axis`` (int, tuple, or None for all axes)."""
+    return apply(Softmax, x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """``log(softmax(x))`` along ``axis``, computed stably."""
+    return apply(LogSoftmax, x, axis=axis)
+
+
+def one_hot(x, num_classes, axis=-1, dtype="float32"):
+    """One-hot encoding of integer ``x`` with ``num_classes`` classes (not differentiable)."""
+    return apply(OneHot, x, num_classes=int(num_classes), axis=axis, dtype=dtype)
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Per-sample categorical cross-entropy, shape ``output.shape`` without ``axis``."""
+    return apply(CategoricalCrossentropy, target, output, from_logits=bool(from_logits), axis=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Per-sample cross-entropy with integer class targets.
+
+    Raises:
+        ValueError: target shape does not match, or a class index is out of range.
+    """
+    return apply(SparseCategoricalCrossentropy, target, output, from_logits=bool(from_logits), axis=axis)
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary cross-entropy (Keras ``keras.ops.binary_crossentropy``)."""
+    return apply(BinaryCrossentropy, target, output, from_logits=bool(from_logits))

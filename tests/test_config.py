@@ -1,0 +1,77 @@
+"""Package foundation: version, thread control, the run-time SIMD choice and show_config."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+import pyfapi
+from pyfapi import _C
+
+
+def test_version_is_the_package_version():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        assert pyfapi.__version__ == version("pyfapi")
+    except PackageNotFoundError:  # a development build in the source tree
+        assert pyfapi.__version__ == _C.__version__
+
+
+def test_set_and_get_num_threads_round_trip():
+    before = pyfapi.get_num_threads()
+    try:
+        pyfapi.set_num_threads(1)
+        assert pyfapi.get_num_threads() == 1
+        if _C.openmp_enabled():
+            pyfapi.set_num_threads(2)
+            assert pyfapi.get_num_threads() == 2
+    finally:
+        pyfapi.set_num_threads(before)
+
+
+@pytest.mark.parametrize("bad, exc", [(0, ValueError), (-3, ValueError), ("2", TypeError), (2.0, TypeError),
+                                      (True, TypeError)])
+def test_set_num_threads_rejects_bad_values(bad, exc):
+    with pytest.raises(exc, match="set_num_threads"):
+        pyfapi.set_num_threads(bad)
+
+
+def test_omp_num_threads_sets_the_default():
+    code = "import pyfapi; print(pyfapi.get_num_threads())"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
+
+
+def test_show_config_reports_simd_path_and_threads(capsys):
+    pyfapi.show_config()
+    text = capsys.readouterr().out
+    cfg = pyfapi.config()
+    assert cfg["simd_active"] in ("avx512", "avx2", "generic")
+    assert cfg["simd_detected"] in ("avx512", "avx2", "generic")
+    for key in ("version", "compiler", "simd_active", "openmp", "num_threads"):
+        assert key in text
+    assert f"simd_active: {cfg['simd_active']}" in text
+    assert f"num_threads: {pyfapi.get_num_threads()}" in text
+
+
+def test_isa_override_cannot_exceed_the_cpu():
+    order = ["generic", "avx2", "avx512"]
+    best = _C.detected_isa()
+    try:
+        for name in order:
+            allowed = order.index(name) <= order.index(best)
+            assert _C.set_isa(name) is allowed
+            assert _C.active_isa() == (name if allowed else _C.active_isa())
+    finally:
+        _C.set_isa(best)
+    with pytest.raises(ValueError, match="set_isa"):
+        _C.set_isa("sse9")
+
+
+def test_pyfapi_isa_environment_variable_lowers_the_path():
+    code = "from pyfapi import _C; print(_C.active_isa())"
+    env = dict(os.environ, PYFAPI_ISA="generic")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "generic"
