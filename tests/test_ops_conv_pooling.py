@@ -104,3 +104,19 @@ def test_conv_bias_activation_matches_unfused_ops():
         np.testing.assert_allclose(gb.numpy(), g.sum(axis=(0, 1, 2)), **TOL)
     with pytest.raises(ValueError, match="activation"):
         ops.conv_bias_activation(x, k, b, activation="tanh")
+
+
+def _gradcheck_params():
+    from gradcheck_cases_conv import CASES
+    return [pytest.param(name, case, id=f"{name}-{i}")
+            for name, cases in CASES.items() for i, case in enumerate(cases)]
+
+
+@pytest.mark.parametrize("name, case", _gradcheck_params())
+def test_gradcheck_cases_pass(name, case):
+    """The family's registry gradcheck cases (also run by the shared registry walk)."""
+    from pyfapi.autodiff.registry import REGISTRY
+    from pyfapi.testing import gradcheck
+    assert name in REGISTRY and REGISTRY[name].differentiable
+    fn, inputs, *kw = case
+    gradcheck(fn, inputs, **(kw[0] if kw else {}))
