@@ -32,6 +32,12 @@ CASES_2D = [
     ((3, 30, 30, 13), (3, 3), 5, 1, "same", 1),          # several GEMM blocks (stride-1 bwd path)
     ((1, 31, 29, 11), (3, 3), 6, 2, "same", 1),          # several blocks, col2im with N=1
     ((2, 20, 20, 64), (3, 3), 9, 1, "valid", 1),         # large K, several blocks
+    # Winograd F(2x2, 3x3) path (3x3, stride 1, dilation 1, >= 16 channels in and out)
+    ((2, 7, 9, 17), (3, 3), 19, 1, "same", 1),           # odd sizes: partial tiles
+    ((1, 5, 6, 16), (3, 3), 16, 1, "valid", 1),
+    ((1, 2, 2, 16), (3, 3), 17, 1, "same", 1),           # one tile, mostly padding
+    ((3, 20, 21, 16), (3, 3), 20, 1, "same", 1),         # several tile blocks
+    ((1, 4, 3, 16), (3, 3), 16, 1, "valid", 1),          # output 2x1: below the Winograd minimum
 ]
 
 # (x shape, kernel width, filters, stride, padding, dilation)
@@ -107,6 +113,10 @@ def test_conv_fused_bias_relu():
     np.testing.assert_allclose(K.conv_forward(x, k, 1, "same", bias=b), ref, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(K.conv_forward(x, k, 1, "same", bias=b, activation="relu"),
                                np.maximum(ref, 0), rtol=RTOL, atol=ATOL)
+    x2, k2, b2 = _rand(rng, (2, 7, 6, 17)), _rand(rng, (3, 3, 17, 16)), _rand(rng, (16,))  # Winograd
+    ref2 = conv_ref(x2, k2, 1, "same") + b2
+    np.testing.assert_allclose(K.conv_forward(x2, k2, 1, "same", bias=b2, activation="relu"),
+                               np.maximum(ref2, 0), rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(K.conv_forward(x, k[:1, :1], 1, "same", activation="relu"),
                                np.maximum(conv_ref(x, k[:1, :1]), 0), rtol=RTOL, atol=ATOL)
 
@@ -180,6 +190,7 @@ def restore_threads():
 
 @pytest.mark.parametrize("case", [
     ((4, 30, 30, 13), (3, 3), 5, 1, "same", 1),
+    ((3, 25, 23, 16), (3, 3), 18, 1, "same", 1),
     ((3, 33, 31, 11), (3, 3), 6, 2, "same", 1),
     ((1, 31, 29, 11), (3, 3), 6, 2, "same", 1),
     ((2, 4000, 7), (1,), 9, 1, "valid", 1),

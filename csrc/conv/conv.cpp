@@ -109,6 +109,10 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* k, const flo
           act);
     return;
   }
+  if (winograd_applicable(g)) {
+    winograd_forward(g, x, k, bias, act, y);
+    return;
+  }
   const int64_t br = block_rows(K), nb = ceil_div(M, br);
   const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO), nb));
   std::vector<float> buf(static_cast<size_t>(nt) * br * K);
