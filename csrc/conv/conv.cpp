@@ -175,6 +175,10 @@ void conv2d_backward_kernel(const ConvGeom& g, const float* x, const float* dy, 
     fill_zero(dk, KC);
     return;
   }
+  if (winograd_applicable(g)) {
+    winograd_backward_kernel(g, x, dy, dk);
+    return;
+  }
   const bool pw = is_pointwise(g);
   const int64_t br = block_rows(K), nb = ceil_div(M, br);
   int64_t nchunks = std::min<int64_t>(nb, 8);

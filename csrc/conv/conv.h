@@ -29,11 +29,13 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* k, f
 // dk = d(sum(dy * conv(x, k)))/dk; dk is fully overwritten.
 void conv2d_backward_kernel(const ConvGeom& g, const float* x, const float* dy, float* dk);
 
-// Winograd F(2x2, 3x3) path of conv2d_forward (3x3, stride 1, dilation 1, >= 16 channels in and
-// out); conv2d_backward_input reaches it too through its stride-1 transposed convolution.
+// Winograd F(2x2, 3x3) paths (3x3, stride 1, dilation 1, >= 16 channels in and out) of
+// conv2d_forward and conv2d_backward_kernel; conv2d_backward_input reaches the forward one
+// through its stride-1 transposed convolution.
 bool winograd_applicable(const ConvGeom& g);
 void winograd_forward(const ConvGeom& g, const float* x, const float* k, const float* bias, Act act,
                       float* y);
+void winograd_backward_kernel(const ConvGeom& g, const float* x, const float* dy, float* dk);
 
 // Depthwise: y[n, oh, ow, c*DM + m] = sum_{kh, kw} x[n, ih, iw, c] * k[kh, kw, c, m]; DM = CO / C.
 void depthwise_forward(const ConvGeom& g, const float* x, const float* k, float* y);

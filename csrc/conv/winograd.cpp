@@ -117,6 +117,32 @@ void relu_inplace(float* __restrict y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
 }
 
+// V[xi][t - t0][c] = (B^T d B)[xi] for the tiles t0..t1 (V matrices at stride tb * C); d is a
+// 16 * C scratch, zeros C zeros standing for padding pixels.
+void input_transform(const ConvGeom& g, const float* x, int64_t t0, int64_t t1, int64_t TH,
+                     int64_t TW, const float* zeros, float* d, float* V, int64_t tb) {
+  const int64_t C = g.C;
+  for (int64_t t = t0; t < t1; ++t) {
+    const int64_t n = t / (TH * TW), r = t % (TH * TW), th = r / TW, tw = r % TW;
+    const int64_t ih0 = 2 * th - g.PT, iw0 = 2 * tw - g.PL;
+    const float* rows[4];
+    for (int i = 0; i < 4; ++i) {
+      const int64_t ih = ih0 + i;
+      rows[i] = (ih >= 0 && ih < g.H) ? x + (n * g.H + ih) * g.W * C : nullptr;
+    }
+    float* vt = V + (t - t0) * C;
+    const int64_t vs = tb * C;  // stride between the 16 V matrices
+    for (int j = 0; j < 4; ++j) {  // row pass: d[i][j] = (B^T patch)[i][j]
+      const bool colok = iw0 + j >= 0 && iw0 + j < g.W;
+      const float* p[4];
+      for (int i = 0; i < 4; ++i) p[i] = (rows[i] && colok) ? rows[i] + (iw0 + j) * C : zeros;
+      transform_in_rows(p[0], p[1], p[2], p[3], d + j * C, 4 * C, C);
+    }
+    for (int i = 0; i < 4; ++i)  // column pass: V[i][.] = d[i][.] B
+      transform_in_cols(d + (i * 4) * C, C, vt + (i * 4) * vs, vs, C);
+  }
+}
+
 }  // namespace
 
 void winograd_forward(const ConvGeom& g, const float* x, const float* k, const float* bias,
@@ -143,31 +169,7 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* k, const f
     float* d = Mb + static_cast<size_t>(16) * tb * CO;  // 4x4xC: B^T d of the current tile
     float* sink = d + 16 * C;
     const int64_t t0 = b * tb, t1 = std::min(T, t0 + tb), nt_ = t1 - t0;
-    // Input transform.
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t n = t / (TH * TW), r = t % (TH * TW), th = r / TW, tw = r % TW;
-      const int64_t ih0 = 2 * th - g.PT, iw0 = 2 * tw - g.PL;
-      const float* rows[4];
-      for (int i = 0; i < 4; ++i) {
-        const int64_t ih = ih0 + i;
-        rows[i] = (ih >= 0 && ih < g.H) ? x + (n * g.H + ih) * g.W * C : nullptr;
-      }
-      bool colok[4];
-      for (int j = 0; j < 4; ++j) colok[j] = iw0 + j >= 0 && iw0 + j < g.W;
-      float* vt = V + (t - t0) * C;
-      const int64_t vs = tb * C;  // stride between the 16 V matrices
-      // Row pass t_i = (B^T d) rows into d (4 x 4 x C, only 16*C floats): for each column j,
-      // gather the 4 inputs and combine.
-      for (int j = 0; j < 4; ++j) {
-        const float* p[4];
-        for (int i = 0; i < 4; ++i)
-          p[i] = (rows[i] && colok[j]) ? rows[i] + (iw0 + j) * C : zeros.data();
-        transform_in_rows(p[0], p[1], p[2], p[3], d + j * C, 4 * C, C);
-      }
-      for (int i = 0; i < 4; ++i) {  // column pass V_i = t_i B
-        transform_in_cols(d + (i * 4) * C, C, vt + (i * 4) * vs, vs, C);
-      }
-    }
+    input_transform(g, x, t0, t1, TH, TW, zeros.data(), d, V, tb);
     // 16 GEMMs.
     for (int xi = 0; xi < 16; ++xi)
       sgemm(false, false, nt_, CO, C, 1.f, V + xi * tb * C, C, U.data() + xi * C * CO, CO, 0.f,
@@ -196,6 +198,100 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* k, const f
         relu_inplace(y11, CO);
       }
     }
+  }
+}
+
+namespace {
+
+// One tile of grad_transform: Z = A dY A^T (4 x 4, 16 rows at stride ws) from the 2x2 gradient
+// rows q00 q01 / q10 q11, vectorised over output channels.
+void grad_tile(const float* __restrict q00, const float* __restrict q01,
+               const float* __restrict q10, const float* __restrict q11, float* __restrict w,
+               int64_t ws, int64_t CO) {
+  for (int i = 0; i < 4; ++i) {
+    // Row i of P = A dY: (a, b) = i 0: (q00, q01); 1: q0 + q1; 2: q0 - q1; 3: -q1.
+    float* __restrict z0 = w + (i * 4 + 0) * ws;
+    float* __restrict z1 = w + (i * 4 + 1) * ws;
+    float* __restrict z2 = w + (i * 4 + 2) * ws;
+    float* __restrict z3 = w + (i * 4 + 3) * ws;
+    const float s0 = i == 3 ? 0.f : 1.f, s1 = i == 0 ? 0.f : (i == 2 || i == 3 ? -1.f : 1.f);
+    for (int64_t o = 0; o < CO; ++o) {
+      const float a = s0 * q00[o] + s1 * q10[o], b = s0 * q01[o] + s1 * q11[o];
+      z0[o] = a;
+      z1[o] = a + b;
+      z2[o] = a - b;
+      z3[o] = -b;
+    }
+  }
+}
+
+// W[xi][t - t0][o] = (A dY A^T)[xi] for the tiles t0..t1 (dY: the tile's 2x2 output gradient,
+// zero beyond the output edge; A = [1 0; 1 1; 1 -1; 0 -1]).
+void grad_transform(const ConvGeom& g, const float* dy, int64_t t0, int64_t t1, int64_t TH,
+                    int64_t TW, const float* zeros, float* W, int64_t tb) {
+  const int64_t CO = g.CO, ws = tb * CO;
+  for (int64_t t = t0; t < t1; ++t) {
+    const int64_t n = t / (TH * TW), r = t % (TH * TW), th = r / TW, tw = r % TW;
+    const int64_t oh = 2 * th, ow = 2 * tw;
+    const float* q[2][2];
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 2; ++j)
+        q[i][j] = (oh + i < g.HO && ow + j < g.WO) ? dy + ((n * g.HO + oh + i) * g.WO + ow + j) * CO
+                                                   : zeros;
+    grad_tile(q[0][0], q[0][1], q[1][0], q[1][1], W + (t - t0) * CO, ws, CO);
+  }
+}
+
+}  // namespace
+
+void winograd_backward_kernel(const ConvGeom& g, const float* x, const float* dy, float* dk) {
+  const int64_t C = g.C, CO = g.CO, CC = C * CO;
+  const int64_t TH = (g.HO + 1) / 2, TW = (g.WO + 1) / 2, T = g.N * TH * TW;
+  const int64_t tb = std::clamp<int64_t>(524288 / (16 * (C + CO)), 8, 256);
+  const int64_t nb = ceil_div(T, tb);
+  // Fixed number of partial sums (a function of the shape only: thread-count independent).
+  int64_t nchunks = std::min<int64_t>(nb, 8);
+  while (nchunks > 1 && nchunks * 16 * CC > (int64_t(1) << 24)) --nchunks;  // <= 64 MiB
+  const int nt = static_cast<int>(std::min<int64_t>(threads_for(T * 32 * CC), nchunks));
+  std::vector<float> part(static_cast<size_t>(nchunks) * 16 * CC);
+  const size_t per_thread = static_cast<size_t>(16) * tb * (C + CO) + static_cast<size_t>(16) * C;
+  std::vector<float> buf(per_thread * nt);
+  const std::vector<float> zeros(std::max(C, CO), 0.f);
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    float* V = buf.data() + per_thread * thread_id();
+    float* W = V + static_cast<size_t>(16) * tb * C;
+    float* d = W + static_cast<size_t>(16) * tb * CO;
+    float* acc = part.data() + static_cast<size_t>(ch) * 16 * CC;
+    const int64_t b0 = ch * nb / nchunks, b1 = (ch + 1) * nb / nchunks;
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t t0 = b * tb, t1 = std::min(T, t0 + tb);
+      input_transform(g, x, t0, t1, TH, TW, zeros.data(), d, V, tb);
+      grad_transform(g, dy, t0, t1, TH, TW, zeros.data(), W, tb);
+      for (int xi = 0; xi < 16; ++xi)  // acc[xi] (C x CO) += V[xi]^T @ W[xi]
+        sgemm(true, false, C, CO, t1 - t0, 1.f, V + xi * tb * C, C, W + xi * tb * CO, CO,
+              b == b0 ? 0.f : 1.f, acc + xi * CC, CO);
+    }
+  }
+  // dk[a][b] = sum_{i, j} G[i][a] (sum over chunks of acc)[i][j] G[j][b], in a fixed order.
+  static const float G[4][3] = {{1.f, 0.f, 0.f}, {.5f, .5f, .5f}, {.5f, -.5f, .5f}, {0.f, 0.f, 1.f}};
+  const int rt = threads_for(CC * 16 * (nchunks + 9));
+#pragma omp parallel for num_threads(rt) schedule(static)
+  for (int64_t e = 0; e < CC; ++e) {
+    float u[4][4];
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j) {
+        float s = 0.f;
+        for (int64_t ch = 0; ch < nchunks; ++ch) s += part[(ch * 16 + i * 4 + j) * CC + e];
+        u[i][j] = s;
+      }
+    for (int a = 0; a < 3; ++a)
+      for (int bb = 0; bb < 3; ++bb) {
+        float s = 0.f;
+        for (int i = 0; i < 4; ++i)
+          for (int j = 0; j < 4; ++j) s += G[i][a] * u[i][j] * G[j][bb];
+        dk[(a * 3 + bb) * CC + e] = s;
+      }
   }
 }
 
