@@ -305,3 +305,51 @@ def test_depthwise_every_isa_path(isa):
                                        rtol=RTOL, atol=ATOL)
     finally:
         _C.set_isa(previous)
+
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+    @st.composite
+    def _geometries(draw):
+        rank = draw(st.sampled_from([1, 2]))
+        spatial = [draw(st.integers(1, 9)) for _ in range(rank)]
+        ks = [draw(st.integers(1, 4)) for _ in range(rank)]
+        strides = tuple(draw(st.integers(1, 4)) for _ in range(rank))
+        dil = tuple(draw(st.integers(1, 3)) for _ in range(rank))
+        padding = draw(st.sampled_from(["valid", "same"] + (["causal"] if rank == 1 else [])))
+        if padding == "valid":  # keep the output non-empty
+            spatial = [max(n, (k - 1) * d + 1) for n, k, d in zip(spatial, ks, dil)]
+        n = draw(st.integers(0, 3))
+        c = draw(st.sampled_from([1, 2, 3, 5, 16, 17]))
+        f = draw(st.sampled_from([1, 2, 4, 16, 19]))
+        return (n, *spatial, c), (*ks, c, f), strides, padding, dil
+
+    @settings(max_examples=60, deadline=None)
+    @given(_geometries())
+    def test_conv_random_geometries_match_reference(geom):
+        x_shape, k_shape, strides, padding, dil = geom
+        rng = np.random.default_rng(0)
+        x, k = _rand(rng, x_shape), _rand(rng, k_shape)
+        y = K.conv_forward(x, k, strides, padding, dil)
+        np.testing.assert_allclose(y, conv_ref(x, k, strides, padding, dil), rtol=RTOL, atol=ATOL)
+        dy = _rand(rng, y.shape)
+        np.testing.assert_allclose(K.conv_backward_input(dy, k, x.shape, strides, padding, dil),
+                                   conv_backward_input_ref(dy, k, x.shape, strides, padding, dil),
+                                   rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(K.conv_backward_kernel(x, dy, k.shape, strides, padding, dil),
+                                   conv_backward_kernel_ref(x, dy, k.shape, strides, padding, dil),
+                                   rtol=RTOL, atol=10 * ATOL)
+        kd = k[..., :2]
+        yd = K.depthwise_conv_forward(x, kd, strides, padding, dil)
+        np.testing.assert_allclose(yd, depthwise_ref(x, kd, strides, padding, dil), rtol=RTOL, atol=ATOL)
+        dyd = _rand(rng, yd.shape)
+        np.testing.assert_allclose(K.depthwise_conv_backward_input(dyd, kd, x.shape, strides, padding, dil),
+                                   depthwise_backward_input_ref(dyd, kd, x.shape, strides, padding, dil),
+                                   rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(K.depthwise_conv_backward_kernel(x, dyd, kd.shape, strides, padding, dil),
+                                   depthwise_backward_kernel_ref(x, dyd, kd.shape, strides, padding, dil),
+                                   rtol=RTOL, atol=10 * ATOL)

@@ -144,3 +144,37 @@ def test_bad_input_raises_value_error(call, match):
 def test_converts_other_dtypes_and_layouts():
     x = np.arange(2 * 6 * 6 * 3, dtype=np.float64).reshape(2, 6, 6, 3)[:, ::-1]
     np.testing.assert_array_equal(P.max_pool_forward(x, 2), max_pool_ref(x, 2).astype(np.float32))
+
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+    @st.composite
+    def _geometries(draw):
+        rank = draw(st.sampled_from([1, 2]))
+        spatial = [draw(st.integers(1, 9)) for _ in range(rank)]
+        pool = tuple(draw(st.integers(1, 4)) for _ in range(rank))
+        strides = draw(st.one_of(st.none(), st.tuples(*[st.integers(1, 4)] * rank)))
+        padding = draw(st.sampled_from(["valid", "same"]))
+        if padding == "valid":
+            spatial = [max(n, p) for n, p in zip(spatial, pool)]
+        return (draw(st.integers(0, 3)), *spatial, draw(st.sampled_from([1, 3, 8, 70]))), pool, strides, padding
+
+    @settings(max_examples=60, deadline=None)
+    @given(_geometries())
+    def test_pool_random_geometries_match_reference(geom):
+        x_shape, pool, strides, padding = geom
+        rng = np.random.default_rng(1)
+        x = np.round(rng.standard_normal(x_shape), 1).astype(np.float32)  # rounding makes ties
+        y = P.max_pool_forward(x, pool, strides, padding)
+        np.testing.assert_array_equal(y, max_pool_ref(x, pool, strides, padding).astype(np.float32))
+        dy = rng.standard_normal(y.shape).astype(np.float32)
+        np.testing.assert_allclose(P.max_pool_backward(x, dy, pool, strides, padding),
+                                   max_pool_backward_ref(x, dy, pool, strides, padding), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(P.avg_pool_forward(x, pool, strides, padding),
+                                   avg_pool_ref(x, pool, strides, padding), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(P.avg_pool_backward(dy, x.shape, pool, strides, padding),
+                                   avg_pool_backward_ref(dy, x.shape, pool, strides, padding), rtol=1e-5, atol=1e-5)
