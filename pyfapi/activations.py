@@ -1,1 +1,238 @@
-"""pyfapi.activations (under construction)."""
+"""Activation functions by name, as ``keras.activations`` (Keras 3).
+
+Every function takes a tensor (``Tensor``, ``Variable`` or ``numpy.ndarray``) and returns a
+``Tensor`` of the same shape computed with :mod:`pyfapi.ops`, so it is differentiable on a
+``GradientTape``. ``get(name)`` resolves ``"relu"``, ``"softmax"``, ... ; ``get(None)`` is
+``linear``. ``serialize(fn)`` returns the name Keras stores in layer configs.
+
+Formulas (source: keras/src/activations/activations.py):
+linear(x) = x; relu(x) = max(x, 0) (with Keras's negative_slope / max_value / threshold);
+sigmoid(x) = 1 / (1 + exp(-x)); tanh; softmax(x, axis=-1) = exp(x - max) / sum(exp(x - max));
+elu(x, alpha=1) = x if x > 0 else alpha (exp(x) - 1);
+selu(x) = 1.0507009873554805 * elu(x, 1.6732632423543772);
+softplus(x) = log(1 + exp(x)) (computed as max(x, 0) + log(1 + exp(-|x|)));
+softsign(x) = x / (1 + |x|); gelu(x, approximate=False) = x/2 (1 + erf(x / sqrt 2)),
+approximate: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); swish = silu(x) = x sigmoid(x);
+exponential(x) = exp(x); hard_sigmoid(x) = relu6(x + 3) / 6; leaky_relu(x, 0.2);
+relu6 = min(max(x, 0), 6); log_softmax(x, axis=-1); mish(x) = x tanh(softplus(x)).
+"""
+from __future__ import annotations
+
+import math
+
+from pyfapi import ops
+
+__all__ = [
+    "linear", "relu", "relu6", "leaky_relu", "sigmoid", "hard_sigmoid", "tanh", "softmax",
+    "log_softmax", "elu", "selu", "softplus", "softsign", "gelu", "swish", "silu", "exponential",
+    "mish", "get", "serialize", "deserialize",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _op(name):
+    """The pyfapi.ops function ``name`` if the op exists, else None (lets a fused op be used)."""
+    return getattr(ops, name, None)
+
+
+def linear(x):
+    """Identity: returns ``x`` unchanged (no op recorded)."""
+    return x
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """max(x, 0); with Keras 3's options: slope below ``threshold``, cap at ``max_value``."""
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return ops.relu(x)
+    if threshold != 0.0:
+        y = ops.where(ops.greater(x, threshold), x,
+                      ops.multiply(negative_slope, ops.subtract(x, threshold)))
+    elif negative_slope != 0.0:
+        y = ops.maximum(x, ops.multiply(negative_slope, x)) if negative_slope < 1 else \
+            ops.where(ops.greater(x, 0.0), x, ops.multiply(negative_slope, x))
+    else:
+        y = ops.relu(x)
+    if max_value is not None:
+        y = ops.minimum(y, float(max_value))
+    return y
+
+
+def relu6(x):
+    """min(max(x, 0), 6)."""
+    fused = _op("relu6")
+    return fused(x) if fused is not None else ops.minimum(ops.relu(x), 6.0)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """x if x > 0 else negative_slope * x (Keras default slope 0.2)."""
+    return relu(x, negative_slope=negative_slope)
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x))."""
+    return ops.sigmoid(x)
+
+
+def hard_sigmoid(x):
+    """relu6(x + 3) / 6 (Keras 3 definition)."""
+    fused = _op("hard_sigmoid")
+    if fused is not None:
+        return fused(x)
+    return ops.divide(relu6(ops.add(x, 3.0)), 6.0)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return ops.tanh(x)
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along ``axis`` (stabilised by the max).
+
+    Raises:
+        ValueError: ``x`` is a scalar (Keras: softmax needs at least one axis).
+    """
+    if getattr(x, "ndim", 1) == 0:
+        raise ValueError("softmax: cannot apply softmax to a scalar (0-D) input; it needs an "
+                         "axis to normalise over")
+    return ops.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) along ``axis``."""
+    return ops.log_softmax(x, axis=axis)
+
+
+def elu(x, alpha=1.0):
+    """x if x > 0 else alpha * (exp(x) - 1). exp is taken of min(x, 0) so it never overflows."""
+    fused = _op("elu")
+    if fused is not None:
+        return fused(x, alpha=alpha)
+    neg = ops.multiply(alpha, ops.subtract(ops.exp(ops.minimum(x, 0.0)), 1.0))
+    return ops.where(ops.greater(x, 0.0), x, neg)
+
+
+def selu(x):
+    """scale * elu(x, alpha) with Klambauer et al.'s constants."""
+    fused = _op("selu")
+    if fused is not None:
+        return fused(x)
+    return ops.multiply(_SELU_SCALE, elu(x, _SELU_ALPHA))
+
+
+def softplus(x):
+    """log(1 + exp(x)), computed as max(x, 0) + log(1 + exp(-|x|))."""
+    fused = _op("softplus")
+    if fused is not None:
+        return fused(x)
+    return ops.add(ops.relu(x), ops.log(ops.add(1.0, ops.exp(ops.negative(ops.abs(x))))))
+
+
+def softsign(x):
+    """x / (1 + |x|)."""
+    fused = _op("softsign")
+    if fused is not None:
+        return fused(x)
+    return ops.divide(x, ops.add(1.0, ops.abs(x)))
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit (Hendrycks & Gimpel 2016); Keras default ``approximate=False``.
+
+    Exact form uses ``ops.gelu`` or ``ops.erf`` when the op registry has them.
+
+    Raises:
+        NotImplementedError: exact gelu requested and neither ``ops.gelu`` nor ``ops.erf`` exists.
+    """
+    fused = _op("gelu")
+    if fused is not None:
+        return fused(x, approximate=approximate)
+    if approximate:
+        c = math.sqrt(2.0 / math.pi)
+        inner = ops.multiply(c, ops.add(x, ops.multiply(0.044715, ops.power(x, 3.0))))
+        return ops.multiply(ops.multiply(0.5, x), ops.add(1.0, ops.tanh(inner)))
+    erf = _op("erf")
+    if erf is None:
+        raise NotImplementedError("gelu(approximate=False) needs ops.gelu or ops.erf, which "
+                                  "pyfapi.ops does not provide yet")
+    return ops.multiply(ops.multiply(0.5, x),
+                        ops.add(1.0, erf(ops.multiply(x, 1.0 / math.sqrt(2.0)))))
+
+
+def silu(x):
+    """x * sigmoid(x) (a.k.a. swish)."""
+    fused = _op("silu")
+    if fused is not None:
+        return fused(x)
+    return ops.multiply(x, ops.sigmoid(x))
+
+
+swish = silu
+
+
+def exponential(x):
+    """exp(x)."""
+    return ops.exp(x)
+
+
+def mish(x):
+    """x * tanh(softplus(x)) (Misra 2019)."""
+    return ops.multiply(x, ops.tanh(softplus(x)))
+
+
+_BY_NAME = {
+    "linear": linear, "relu": relu, "relu6": relu6, "leaky_relu": leaky_relu,
+    "sigmoid": sigmoid, "hard_sigmoid": hard_sigmoid, "tanh": tanh, "softmax": softmax,
+    "log_softmax": log_softmax, "elu": elu, "selu": selu, "softplus": softplus,
+    "softsign": softsign, "gelu": gelu, "swish": swish, "silu": silu,
+    "exponential": exponential, "mish": mish,
+}
+_NAME_OF = {id(fn): name for name, fn in _BY_NAME.items() if name != "silu"}
+_NAME_OF[id(silu)] = "silu"
+
+
+def get(identifier):
+    """The activation function for ``identifier``: a name, a callable (returned as is) or
+    ``None`` (-> :func:`linear`).
+
+    Raises:
+        ValueError: unknown name or an object that is neither a string nor callable.
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        fn = _BY_NAME.get(identifier)
+        if fn is None:
+            raise ValueError(f"Could not interpret activation function identifier: "
+                             f"{identifier!r}. Known names: {sorted(_BY_NAME)}")
+        return fn
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+def serialize(fn):
+    """The name of a built-in activation (what Keras stores in layer configs).
+
+    Raises:
+        ValueError: ``fn`` is not a built-in activation (custom callables cannot be serialised
+            by name).
+    """
+    name = _NAME_OF.get(id(fn))
+    if name is None:
+        raise ValueError(f"Cannot serialize activation {fn!r}: "
+                         "only built-in activations of pyfapi.activations can be stored by name")
+    return name
+
+
+def deserialize(config):
+    """A name or ``{"class_name": name, ...}`` dict -> the activation function."""
+    if isinstance(config, dict):
+        config = config.get("config", config.get("class_name"))
+        if isinstance(config, dict):
+            config = config.get("name")
+    return get(config)

@@ -31,26 +31,32 @@ def _weights(shape):
     return w
 
 
-def numerical_gradient(fn, inputs, index: int, eps: float = 1e-6) -> np.ndarray:
-    """Central-difference gradient of ``sum(w * fn(*inputs))`` w.r.t. ``inputs[index]`` (float64)."""
-    arrays = [np.array(x, dtype=np.float64) if np.asarray(x).dtype.kind == "f" else np.asarray(x)
+def numerical_gradient(fn, inputs, index: int, eps: float = 1e-6, dtype="float64") -> np.ndarray:
+    """Central-difference gradient of ``sum(w * fn(*inputs))`` w.r.t. ``inputs[index]``.
+
+    Float inputs are converted to ``dtype`` (float64 by default); the weighted sum is accumulated
+    in float64. Returns a float64 array of the input's shape.
+    """
+    arrays = [np.array(x, dtype=dtype) if np.asarray(x).dtype.kind == "f" else np.asarray(x)
               for x in inputs]
     x = arrays[index]
-    grad = np.zeros_like(x)
+    grad = np.zeros(x.shape, dtype=np.float64)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + eps
+        hi = float(flat[i])  # the step actually taken (matters in float32)
         fp = _scalar_of(fn, arrays)
         flat[i] = old - eps
+        lo = float(flat[i])
         fm = _scalar_of(fn, arrays)
         flat[i] = old
-        gflat[i] = (fp - fm) / (2 * eps)
+        gflat[i] = (fp - fm) / (hi - lo)
     return grad
 
 
 def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-6, rtol: float = 1e-4,
-              check: tuple | None = None) -> None:
+              check: tuple | None = None, dtype="float64") -> None:
     """Check the tape gradients of ``fn`` against central finite differences, in float64.
 
     ``fn(*tensors)`` is called on float64 Tensors (each float input converted to float64 and
@@ -65,6 +71,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-6, rtol: float = 1
         eps: finite-difference step.
         atol, rtol: tolerance ``|analytic - numeric| <= atol + rtol * |numeric|`` elementwise.
         check: optional indices of the inputs to check (default: every float input).
+        dtype: float dtype the inputs are converted to. Keep float64 (ops must preserve it);
+            ``"float32"`` is for ops whose kernel only exists in float32 (use e.g. ``eps=1e-2``,
+            ``atol=rtol=1e-2``); the outputs must then be float32.
 
     Raises:
         AssertionError: a gradient differs (message: input index, shapes, max abs error, worst
@@ -74,7 +83,8 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-6, rtol: float = 1
     from pyfapi.autodiff import GradientTape, Tensor
     from pyfapi.autodiff.tensor import _wrap
 
-    arrays = [np.array(x, dtype=np.float64) if np.asarray(x).dtype.kind == "f" else np.asarray(x)
+    dtype = np.dtype(dtype)
+    arrays = [np.array(x, dtype=dtype) if np.asarray(x).dtype.kind == "f" else np.asarray(x)
               for x in inputs]
     tensors = [_wrap(a) for a in arrays]
     float_idx = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
@@ -89,12 +99,12 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-6, rtol: float = 1
             if not isinstance(o, Tensor):
                 raise AssertionError(f"gradcheck: fn must return Tensors, got {type(o).__name__}")
             if o.value.dtype.kind == "f":
-                if o.value.dtype != np.float64:
-                    raise AssertionError(f"gradcheck: fn returned dtype {o.value.dtype} for float64 inputs "
-                                         f"(ops must preserve float64)")
+                if o.value.dtype != dtype:
+                    raise AssertionError(f"gradcheck: fn returned dtype {o.value.dtype} for {dtype} inputs "
+                                         f"(ops must preserve the float dtype)")
                 weighted.append((o, _weights(o.value.shape)))
     grads = tape.gradient([o for o, _ in weighted], tensors,
-                          output_gradients=[np.asarray(w, dtype=np.float64) for _, w in weighted])
+                          output_gradients=[np.asarray(w, dtype=dtype) for _, w in weighted])
     for i, a in enumerate(arrays):
         g = grads[i]
         if a.dtype.kind != "f":
@@ -103,13 +113,13 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-6, rtol: float = 1
             continue
         if i not in check:
             continue
-        num = numerical_gradient(fn, arrays, i, eps)
+        num = numerical_gradient(fn, arrays, i, eps, dtype)
         if g is None:
             if np.allclose(num, 0, atol=atol):
                 continue  # the output does not depend on this input: None is TF's answer
             raise AssertionError(f"gradcheck: tape gradient for input {i} (shape {a.shape}) is None but "
                                  f"the numerical gradient is nonzero (max |num| = {np.abs(num).max():.3g})")
-        ga = g.value
+        ga = g.value.astype(np.float64)
         if ga.shape != a.shape:
             raise AssertionError(f"gradcheck: gradient for input {i} has shape {ga.shape}, input has "
                                  f"shape {a.shape}")

@@ -58,6 +58,8 @@ _asarray = np.asarray
 class Context:
     """Per-call scratch space shared by an op's forward and backward (``ctx``)."""
 
+    __slots__ = ("saved", "needs_input_grad", "__dict__")
+
     def save(self, *arrays):
         """Keep arrays for backward; read them back as the tuple ``ctx.saved``."""
         self.saved = arrays
@@ -134,6 +136,10 @@ def _to_array(x, arrays):
     return as_array(x)
 
 
+_Context = Context
+_new = object.__new__
+
+
 def apply(op, *inputs, **attrs):
     """Run ``op.forward`` on the unwrapped inputs, wrap the result, record on active tapes.
 
@@ -155,12 +161,16 @@ def apply(op, *inputs, **attrs):
     if scalars:
         arrays = [a if type(a) is _ndarray else _scalar_array(a, [b for b in arrays if type(b) is _ndarray])
                   for a in arrays]
-    ctx = Context()
+    ctx = _Context()
     out = op.forward(ctx, *arrays, **attrs)
-    if type(out) is tuple:
+    if type(out) is _ndarray:
+        res = _new(Tensor)
+        res.value = out
+        res._keras_mask = None
+    elif type(out) is tuple:
         res = tuple(_wrap(o if type(o) is _ndarray else _asarray(o)) for o in out)
     else:
-        res = _wrap(out if type(out) is _ndarray else _asarray(out))
+        res = _wrap(_asarray(out))
     if _ACTIVE_TAPES and op.differentiable:
         for tape in _ACTIVE_TAPES:
             tape._record(op, ctx, inputs, res)

@@ -32,6 +32,9 @@ def as_array(x, dtype=None) -> np.ndarray:
     elif type(x) is not _ndarray:
         if isinstance(x, (np.generic, _ndarray)):
             x = np.asarray(x)
+        elif hasattr(x, "_keras_history"):
+            raise TypeError(f"cannot use the symbolic tensor {getattr(x, 'name', x)!r} (a KerasTensor) as an "
+                            f"eager array: pyfapi.ops run on concrete values; use them inside a Layer's call()")
         elif hasattr(x, "__array__") and not isinstance(x, (list, tuple)):
             x = np.asarray(x)
         else:

@@ -40,7 +40,7 @@ class Variable(Tensor):
         TypeError: a non-numeric initial value.
     """
 
-    __slots__ = ("name", "path", "_trainable", "constraint", "regularizer", "overwrite_with_gradient",
+    __slots__ = ("_value", "name", "path", "_trainable", "constraint", "regularizer", "overwrite_with_gradient",
                  "aggregation")
 
     def __init__(self, initial_value, name=None, trainable=True, dtype="float32", shape=None):
@@ -57,7 +57,7 @@ class Variable(Tensor):
             if shape is not None and tuple(shape) != value.shape:
                 raise ValueError(f"Variable: initial_value has shape {value.shape}, expected {tuple(shape)}")
         # Always own the buffer (never alias the caller's array) and keep it C-contiguous.
-        self.value = np.array(value, dtype=dtype, order="C", copy=True)
+        self._value = np.array(value, dtype=dtype, order="C", copy=True)
         self._keras_mask = None
         if name is None:
             name = _auto_name("variable")
@@ -70,6 +70,16 @@ class Variable(Tensor):
         self.regularizer = None
         self.overwrite_with_gradient = False
         self.aggregation = "none"
+
+    @property
+    def value(self) -> np.ndarray:
+        """The storage array. Setting it copies into the same buffer (like :meth:`assign`), so a
+        variable's array is never replaced, nor reshaped (ValueError naming both shapes)."""
+        return self._value
+
+    @value.setter
+    def value(self, new) -> None:
+        self.assign(new)
 
     @property
     def trainable(self) -> bool:
@@ -94,17 +104,17 @@ class Variable(Tensor):
         Raises:
             ValueError: ``value``'s shape differs from the variable's (both shapes named).
         """
-        self.value[...] = self._check(value, "assign")
+        self._value[...] = self._check(value, "assign")
         return self
 
     def assign_add(self, delta):
         """``value += delta`` in place. Returns self. Raises ValueError on a shape mismatch."""
-        np.add(self.value, self._check(delta, "assign_add"), out=self.value, casting="unsafe")
+        np.add(self._value, self._check(delta, "assign_add"), out=self._value, casting="unsafe")
         return self
 
     def assign_sub(self, delta):
         """``value -= delta`` in place. Returns self. Raises ValueError on a shape mismatch."""
-        np.subtract(self.value, self._check(delta, "assign_sub"), out=self.value, casting="unsafe")
+        np.subtract(self._value, self._check(delta, "assign_sub"), out=self._value, casting="unsafe")
         return self
 
     def __repr__(self) -> str:

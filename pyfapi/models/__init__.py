@@ -1,1 +1,31 @@
-"""pyfapi.models (under construction)."""
+"""Models: :class:`Model` (functional graph; Keras 3 ``Functional``) and :class:`Sequential`.
+
+``model_from_config`` / ``model_from_json`` rebuild either from their Keras-format config.
+"""
+from __future__ import annotations
+
+import json
+
+from pyfapi.models.functional import Model
+from pyfapi.models.sequential import Sequential
+
+__all__ = ["Model", "Sequential", "model_from_config", "model_from_json", "clone_model"]
+
+
+def model_from_config(config, custom_objects=None):
+    """A model (or layer) from ``{"class_name": ..., "config": ...}`` (Keras format)."""
+    from pyfapi.models.serialization import deserialize_layer
+
+    return deserialize_layer(config, custom_objects)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A model from :meth:`Model.to_json` output."""
+    return model_from_config(json.loads(json_string), custom_objects)
+
+
+def clone_model(model, custom_objects=None):
+    """A new model with the same architecture and freshly initialised weights."""
+    from pyfapi.models.serialization import serialize_layer
+
+    return model_from_config(serialize_layer(model), custom_objects)

@@ -24,7 +24,9 @@ from pyfapi.ops import operators as _operators  # noqa: F401  (binds Tensor oper
 __all__ = [*_core_all, *_math_all, *_nn_all, *_shape_all]
 
 #: Kernel op modules (owned by the kernel helpers); each is imported if it exists and its public
-#: names (its ``__all__``) are re-exported here.
+#: names (its ``__all__``) are re-exported here. A function named like its module (``conv`` in
+#: conv.py, ``lstm`` in lstm.py) replaces the submodule attribute, so ``pyfapi.ops.conv`` is the op;
+#: import the module itself as ``importlib.import_module("pyfapi.ops.conv")`` when needed.
 KERNEL_OP_MODULES = ("conv", "pooling", "lstm", "batchnorm", "embedding")
 
 for _name in KERNEL_OP_MODULES:
@@ -37,4 +39,6 @@ for _name in KERNEL_OP_MODULES:
     for _attr in getattr(_mod, "__all__", ()):
         globals()[_attr] = getattr(_mod, _attr)
         __all__.append(_attr)
-del _name
+for _tmp in ("_name", "_mod", "_attr"):
+    globals().pop(_tmp, None)
+del _tmp

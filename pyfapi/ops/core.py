@@ -145,4 +145,3 @@ def is_tensor(x) -> bool:
     return isinstance(x, Tensor)
 
 
-_ = (convert_to_numpy, convert_to_tensor)

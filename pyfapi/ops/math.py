@@ -239,7 +239,8 @@ class MatMul(Op):
         if a.ndim == 2 and b.ndim == 2 and a.dtype is FLOAT32 and b.dtype is FLOAT32 and USE_GEMM_KERNEL:
             if a.shape[1] != b.shape[0]:
                 _matmul_error(a, b)
-            return _gemm(a, b)
+            if a.size and b.size:  # empty operands (K == 0 included) take numpy's path
+                return _gemm(a, b)
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul: inputs must be at least 1-D, got shapes {a.shape} and {b.shape}")
         if a.dtype is not b.dtype:
@@ -255,7 +256,7 @@ class MatMul(Op):
         a, b = ctx.saved
         na, nb = ctx.needs_input_grad
         if a.ndim == 2 and b.ndim == 2 and g.dtype is FLOAT32 and a.dtype is FLOAT32 and b.dtype is FLOAT32 \
-                and USE_GEMM_KERNEL:
+                and USE_GEMM_KERNEL and a.size and b.size:
             return (_gemm(g, b, trans_b=True) if na else None,
                     _gemm(a, g, trans_a=True) if nb else None)
         a2 = a[None, :] if a.ndim == 1 else a

@@ -16,7 +16,7 @@ __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "silu",
     "swish", "hard_silu", "hard_swish", "softplus", "softsign", "tanh", "log_sigmoid", "softmax",
     "log_softmax", "one_hot", "categorical_crossentropy", "sparse_categorical_crossentropy",
-    "binary_crossentropy",
+    "binary_crossentropy", "linear",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -528,6 +528,64 @@ class BinaryCrossentropy(Op):
         return gt, go
 
 
+@register
+class Linear(Op):
+    """Fused dense layer ``act(x @ kernel + bias)`` with ``act`` None or ``"relu"``.
+
+    ``x``: (..., in) (leading axes flattened), ``kernel``: (in, out), ``bias``: (out,) or omitted.
+    2-D float32 operands run one C++ SGEMM with the bias and ReLU in its epilogue; backward uses
+    ``g' = g * (y > 0)`` (relu), ``dx = g' kernel^T``, ``dkernel = x^T g'``, ``dbias = sum(g', 0)``.
+    """
+    name = "linear"
+
+    @staticmethod
+    def forward(ctx, x, kernel, bias=None, activation=None):
+        from pyfapi.ops import math as _m
+        if activation not in (None, "linear", "relu"):
+            raise ValueError(f"linear: activation must be None, 'linear' or 'relu', got {activation!r}")
+        relu = activation == "relu"
+        if x.ndim < 1 or kernel.ndim != 2 or x.shape[-1] != kernel.shape[0]:
+            raise ValueError(f"linear: incompatible shapes {x.shape} and {kernel.shape} (x's last axis must "
+                             f"equal kernel's first axis; kernel must be 2-D)")
+        if bias is not None and bias.shape != (kernel.shape[1],):
+            raise ValueError(f"linear: bias has shape {bias.shape}, expected {(kernel.shape[1],)} for a "
+                             f"kernel of shape {kernel.shape}")
+        lead = x.shape[:-1]
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        if (_m.USE_GEMM_KERNEL and x2.dtype is FLOAT32 and kernel.dtype is FLOAT32
+                and (bias is None or bias.dtype is FLOAT32) and x2.size and kernel.size):
+            y = _m._gemm(x2, kernel, bias=bias, activation="relu" if relu else None)
+        else:
+            y = x2 @ kernel
+            if bias is not None:
+                y += bias
+            if relu:
+                np.maximum(y, 0, out=y)
+        ctx.saved = (x2, kernel, y if relu else None)
+        ctx.info = (x.shape, bias is not None)
+        return y.reshape(lead + (kernel.shape[1],)) if x.ndim != 2 else y
+
+    @staticmethod
+    def backward(ctx, g):
+        from pyfapi.ops import math as _m
+        x2, kernel, y = ctx.saved
+        xshape, has_bias = ctx.info
+        needs = ctx.needs_input_grad
+        g = g.reshape(-1, kernel.shape[1]) if g.ndim != 2 else g
+        if y is not None:
+            g = g * (y > 0)
+        fast = (_m.USE_GEMM_KERNEL and g.dtype is FLOAT32 and x2.dtype is FLOAT32 and kernel.dtype is FLOAT32
+                and x2.size and kernel.size)
+        gx = gk = gb = None
+        if needs[0]:
+            gx = (_m._gemm(g, kernel, trans_b=True) if fast else g @ kernel.T).reshape(xshape)
+        if needs[1]:
+            gk = _m._gemm(x2, g, trans_a=True) if fast else x2.T @ g
+        if has_bias and needs[2]:
+            gb = g.sum(axis=0)
+        return (gx, gk, gb) if has_bias else (gx, gk)
+
+
 # ---- public functions ----------------------------------------------------------------------------
 def relu(x):
     """``max(x, 0)``; gradient 0 at 0."""
@@ -637,3 +695,14 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 def binary_crossentropy(target, output, from_logits=False):
     """Elementwise binary cross-entropy (Keras ``keras.ops.binary_crossentropy``)."""
     return apply(BinaryCrossentropy, target, output, from_logits=bool(from_logits))
+
+
+def linear(x, kernel, bias=None, activation=None):
+    """Fused ``activation(x @ kernel + bias)`` (activation None or ``"relu"``), one op on the tape.
+
+    Raises:
+        ValueError: mismatched shapes (naming both) or an unsupported activation.
+    """
+    if bias is None:
+        return apply(Linear, x, kernel, activation=activation)
+    return apply(Linear, x, kernel, bias, activation=activation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi.autodiff.registry import apply
-from pyfapi.autodiff.tensor import Tensor, _wrap
+from pyfapi.autodiff.tensor import Tensor
 from pyfapi.ops import core, math, nn
 from pyfapi.ops import shape_ops as shape
 
@@ -108,4 +108,3 @@ def bind_tensor_operators() -> None:
 
 
 bind_tensor_operators()
-_ = _wrap

@@ -1,1 +1,8 @@
-"""pyfapi.utils (under construction)."""
+"""Utilities: random seeding (:mod:`pyfapi.utils.random`) and layer naming (``naming``).
+
+``pyfapi.utils.set_random_seed(seed)`` makes weight initialisation, dropout and shuffling
+reproducible, as ``keras.utils.set_random_seed``.
+"""
+from pyfapi.utils.random import global_rng, set_random_seed
+
+__all__ = ["set_random_seed", "global_rng"]

@@ -1,0 +1,129 @@
+"""KerasTensor: the symbolic tensor of the functional API (a shape, a dtype and a history).
+
+A KerasTensor has no value. ``Input(...)`` creates one; calling a layer on KerasTensors returns new
+ones whose ``_keras_history`` ``(layer, node_index, tensor_index)`` records which call of which
+layer produced them (see :class:`pyfapi.graph.node.Node`).
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from pyfapi.utils import naming
+
+__all__ = ["KerasTensor", "KerasHistory", "is_keras_tensor", "standardize_shape", "standardize_dtype"]
+
+#: (operation, node_index, tensor_index): the layer, which of its calls, which of its outputs.
+KerasHistory = namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
+
+_DTYPE_ALIASES = {
+    "float": "float32", "float32": "float32", "float64": "float64", "double": "float64",
+    "float16": "float16", "half": "float16", "bfloat16": "bfloat16",
+    "int": "int32", "int32": "int32", "int64": "int64", "int8": "int8", "int16": "int16",
+    "uint8": "uint8", "uint16": "uint16", "uint32": "uint32", "uint64": "uint64",
+    "bool": "bool", "string": "string",
+}
+
+
+def standardize_dtype(dtype, default="float32") -> str:
+    """A dtype (str, numpy dtype/type, Keras DTypePolicy dict) as a canonical string.
+
+    Raises:
+        ValueError: an unknown dtype.
+    """
+    if dtype is None:
+        return default
+    if isinstance(dtype, dict):  # Keras 3 serialized DTypePolicy {"config": {"name": ...}}
+        dtype = dtype.get("config", {}).get("name", default)
+    name = getattr(dtype, "name", None)
+    if not isinstance(dtype, str) and isinstance(name, str):
+        dtype = name  # numpy dtype / DTypePolicy-like
+    if not isinstance(dtype, str):
+        try:
+            import numpy as np
+
+            dtype = np.dtype(dtype).name
+        except TypeError as e:
+            raise ValueError(f"Invalid dtype: {dtype!r}") from e
+    d = _DTYPE_ALIASES.get(dtype)
+    if d is None:
+        raise ValueError(f"Invalid dtype: {dtype!r}; expected one of {sorted(set(_DTYPE_ALIASES.values()))}")
+    return d
+
+
+def standardize_shape(shape) -> tuple:
+    """A shape (tuple/list of int or None) as a tuple; ints are checked to be >= 0.
+
+    Raises:
+        ValueError: a shape that is not a sequence, or has a negative / non-integer entry.
+    """
+    if shape is None:
+        raise ValueError("Undefined shapes are not supported.")
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not hasattr(shape, "__iter__"):
+        raise ValueError(f"Cannot convert '{shape}' to a shape.")
+    out = []
+    for d in shape:
+        if d is None:
+            out.append(None)
+            continue
+        if hasattr(d, "__index__") and not isinstance(d, bool):
+            d = int(d.__index__())
+        else:
+            raise ValueError(f"Cannot convert '{tuple(shape)}' to a shape: {d!r} is not an int or None.")
+        if d < 0:
+            raise ValueError(f"Cannot convert '{tuple(shape)}' to a shape: negative dimension {d}.")
+        out.append(d)
+    return tuple(out)
+
+
+class KerasTensor:
+    """Symbolic tensor.
+
+    Attributes:
+        shape: tuple of int/None (None = the batch or an unknown dimension).
+        dtype: dtype string ("float32", "int32", ...).
+        name: unique name (``keras_tensor``, ``keras_tensor_1``... unless given).
+        ndim: len(shape).
+        _keras_history: KerasHistory(layer, node_index, tensor_index) or None.
+    """
+
+    __slots__ = ("shape", "dtype", "name", "_keras_history", "sparse", "ragged", "__weakref__")
+
+    def __init__(self, shape, dtype="float32", name=None, sparse=False, ragged=False):
+        self.shape = standardize_shape(shape)
+        self.dtype = standardize_dtype(dtype)
+        self.name = name or naming.auto_name("keras_tensor")
+        self.sparse = bool(sparse)
+        self.ragged = bool(ragged)
+        self._keras_history = None
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self):
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
+                f"ragged={self.ragged}, name={self.name}>")
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(
+            f"A KerasTensor ({self.name}, shape={self.shape}) is symbolic and has no value; it can "
+            "only be passed to layers and used to build a Model(inputs, outputs). Call the model "
+            "on arrays to get values.")
+
+    def __bool__(self):
+        raise TypeError(f"A symbolic KerasTensor ({self.name}) cannot be used as a Python bool.")
+
+    def __len__(self):
+        raise TypeError(f"A symbolic KerasTensor ({self.name}, shape={self.shape}) has no len().")
+
+    def __iter__(self):
+        raise TypeError(f"A symbolic KerasTensor ({self.name}, shape={self.shape}) is not iterable.")
+
+    # numpy must not treat a KerasTensor as a sequence in np.asarray(...)
+    __array_priority__ = 1000
+
+
+def is_keras_tensor(x) -> bool:
+    return isinstance(x, KerasTensor)

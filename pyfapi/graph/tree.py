@@ -1,0 +1,58 @@
+"""Minimal nested-structure helpers (lists, tuples, dicts) for call arguments and model I/O.
+
+Leaves are everything that is not a list, tuple or dict. Dicts are walked in insertion order
+(callers that need Keras's name order handle dicts themselves).
+"""
+from __future__ import annotations
+
+__all__ = ["flatten", "pack_sequence_as", "map_structure", "is_nested"]
+
+
+def is_nested(x) -> bool:
+    return isinstance(x, (list, tuple, dict))
+
+
+def flatten(structure) -> list:
+    """All leaves of ``structure`` in depth-first order."""
+    out: list = []
+    _flatten(structure, out)
+    return out
+
+
+def _flatten(s, out):
+    if isinstance(s, (list, tuple)):
+        for x in s:
+            _flatten(x, out)
+    elif isinstance(s, dict):
+        for x in s.values():
+            _flatten(x, out)
+    else:
+        out.append(s)
+
+
+def pack_sequence_as(structure, flat):
+    """Rebuild ``structure``'s nesting with the leaves taken in order from ``flat``."""
+    it = iter(flat)
+    result = _pack(structure, it)
+    return result
+
+
+def _pack(s, it):
+    if isinstance(s, list):
+        return [_pack(x, it) for x in s]
+    if isinstance(s, tuple):
+        return tuple(_pack(x, it) for x in s)
+    if isinstance(s, dict):
+        return {k: _pack(v, it) for k, v in s.items()}
+    return next(it)
+
+
+def map_structure(fn, structure):
+    """Apply ``fn`` to every leaf, keeping the nesting."""
+    if isinstance(structure, list):
+        return [map_structure(fn, x) for x in structure]
+    if isinstance(structure, tuple):
+        return tuple(map_structure(fn, x) for x in structure)
+    if isinstance(structure, dict):
+        return {k: map_structure(fn, v) for k, v in structure.items()}
+    return fn(structure)

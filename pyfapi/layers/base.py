@@ -1,0 +1,833 @@
+"""Layer: the base class of every pyfapi layer and model (Keras 3 ``keras.layers.Layer``).
+
+A layer owns weights (``add_weight``), builds them lazily from its first input shape (``build``),
+and computes ``call(inputs, training=None)`` with :mod:`pyfapi.ops`. ``layer(x)`` either
+
+* records a symbolic call when ``x`` holds :class:`~pyfapi.graph.KerasTensor` s (functional API):
+  builds once, infers output shapes with ``compute_output_shape`` and returns KerasTensors whose
+  history points at a new :class:`~pyfapi.graph.node.Node` (calling again reuses the weights), or
+* runs eagerly on arrays / :class:`~pyfapi.autodiff.Tensor` s and returns Tensors.
+
+Weight order is Keras's: the layer's own weights (trainable ones in creation order, then
+non-trainable ones), then each tracked sub-layer's weights (sub-layers tracked in attribute
+assignment order), de-duplicated.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import threading
+
+import numpy as np
+
+from pyfapi.graph import tree
+from pyfapi.graph.input_spec import InputSpec, assert_input_compatibility
+from pyfapi.graph.keras_tensor import KerasTensor, standardize_dtype, standardize_shape
+from pyfapi.graph.node import Node
+from pyfapi.utils import naming
+
+__all__ = ["Layer", "InputSpec", "LAYER_REGISTRY", "register_layer", "get_layer_class",
+           "serialize_dtype", "is_shape_tuple", "map_shape_structure"]
+
+#: class name -> class; every Layer subclass defined inside pyfapi registers itself; user classes
+#: via :func:`register_layer` or ``custom_objects``.
+LAYER_REGISTRY: dict = {}
+
+
+def register_layer(cls=None, *, name=None):
+    """Register a Layer class for ``from_config`` / model loading (usable as a decorator)."""
+    def _reg(c):
+        LAYER_REGISTRY[name or c.__name__] = c
+        return c
+    return _reg if cls is None else _reg(cls)
+
+
+def get_layer_class(class_name, custom_objects=None):
+    """The Layer class registered as ``class_name`` (``custom_objects`` first).
+
+    Raises:
+        ValueError: unknown class name (lists what is known).
+    """
+    if custom_objects and class_name in custom_objects:
+        return custom_objects[class_name]
+    cls = LAYER_REGISTRY.get(class_name)
+    if cls is None:
+        _import_builtin_layers()
+        cls = LAYER_REGISTRY.get(class_name)
+    if cls is None:
+        raise ValueError(
+            f"Unknown layer class '{class_name}'. Pass it in custom_objects={{'{class_name}': "
+            f"cls}} or register it with pyfapi.layers.base.register_layer. Known: "
+            f"{sorted(LAYER_REGISTRY)}")
+    return cls
+
+
+def _import_builtin_layers():
+    import importlib
+
+    for mod in ("pyfapi.layers", "pyfapi.models"):
+        try:
+            importlib.import_module(mod)
+        except ImportError:  # pragma: no cover - partial tree during development
+            pass
+
+
+def serialize_dtype(dtype: str) -> dict:
+    """Keras 3's serialized DTypePolicy for a dtype string."""
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+            "registered_name": None}
+
+
+def is_shape_tuple(x) -> bool:
+    """True for a shape: a tuple/list whose entries are all int or None (``()`` included)."""
+    return isinstance(x, (tuple, list)) and all(
+        d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool)) for d in x)
+
+
+def map_shape_structure(fn, structure):
+    """Apply ``fn`` to every shape in a nested structure of shapes."""
+    if is_shape_tuple(structure):
+        return fn(tuple(structure))
+    if isinstance(structure, list):
+        return [map_shape_structure(fn, s) for s in structure]
+    if isinstance(structure, tuple):
+        return tuple(map_shape_structure(fn, s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: map_shape_structure(fn, v) for k, v in structure.items()}
+    raise ValueError(f"Not a shape or a structure of shapes: {structure!r}")
+
+
+# ---- call context: the `training` flag seen by nested layer calls ---------------------------
+class _CallContext(threading.local):
+    training = None
+
+
+_CTX = _CallContext()
+
+_VARIABLE_CLS = None
+_NP_DTYPES = {name: np.dtype(name) for name in ("float16", "float32", "float64", "int32", "int64")}
+
+
+def _variable_cls():
+    global _VARIABLE_CLS
+    if _VARIABLE_CLS is None:
+        try:
+            from pyfapi.autodiff.variable import Variable
+        except ImportError:
+            return None
+        _VARIABLE_CLS = Variable
+    return _VARIABLE_CLS
+
+
+def _shape_of(x):
+    s = getattr(x, "shape", None)
+    if s is not None:
+        return tuple(s)
+    if isinstance(x, (int, float, bool, np.number)):
+        return ()
+    return tuple(np.shape(x))
+
+
+def _input_shape_structure(x):
+    """Shapes of a (nested) input: one tuple, or a list/dict of tuples."""
+    if isinstance(x, (list, tuple)) and not is_shape_tuple(x) and x and not _is_number_list(x):
+        return [_input_shape_structure(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _input_shape_structure(v) for k, v in x.items()}
+    return _shape_of(x)
+
+
+def _is_number_list(x):
+    return all(isinstance(v, (int, float, np.number)) for v in x)
+
+
+_TRACK_SKIP = frozenset({"_inbound_nodes", "_outbound_nodes", "_trainable_variables",
+                         "_non_trainable_variables", "_layers", "_losses", "input_spec",
+                         "_build_input_shape", "_weight_regularizers", "_weight_constraints",
+                         "_functional", "_operations", "_inputs", "_outputs", "_nodes_by_depth",
+                         "_inputs_struct", "_outputs_struct", "_plan", "_nodes"})
+
+
+class Layer:
+    """Base class of layers (Keras 3 API).
+
+    Args (keyword-only):
+        name: unique name; default snake_case of the class, numbered per class from the second
+            instance on (``dense``, ``dense_1``, ...).
+        trainable: whether the weights are updated by training (bool).
+        dtype: variable/compute dtype (default "float32"; a Keras DTypePolicy dict is accepted).
+        autocast: accepted for Keras compatibility.
+        activity_regularizer: optional callable on the outputs (stored; see ``losses``).
+        input_shape / input_dim / batch_input_shape / batch_size: Keras shorthand for the first
+            layer of a Sequential model; stored as ``_batch_input_shape``.
+
+    Raises:
+        TypeError: an unknown keyword argument (named in the message), or trainable not a bool.
+        ValueError: a name that is not a non-empty string without "/".
+    """
+
+    # class-level flags computed once per class by __init_subclass__
+    _call_has_training_arg = False
+    _call_has_mask_arg = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("pyfapi.") and not cls.__name__.startswith("_"):
+            LAYER_REGISTRY.setdefault(cls.__name__, cls)
+        try:
+            params = inspect.signature(cls.call).parameters
+        except (TypeError, ValueError):  # pragma: no cover
+            params = {}
+        cls._call_has_training_arg = "training" in params
+        cls._call_has_mask_arg = "mask" in params
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_pyfapi_wrapped", False):
+            cls.build = _wrap_build(build)
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, **kwargs):
+        input_dim = kwargs.pop("input_dim", None)
+        input_shape = kwargs.pop("input_shape", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        batch_size = kwargs.pop("batch_size", None)
+        if kwargs:
+            raise TypeError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                f"{sorted(kwargs)}")
+        if not isinstance(trainable, bool):
+            raise TypeError(f"Expected `trainable` to be a boolean. Received: trainable={trainable!r} "
+                            f"(of type {type(trainable).__name__})")
+        if name is None:
+            name = naming.auto_name(self._default_name_prefix())
+        if not isinstance(name, str) or not name or "/" in name:
+            raise ValueError(f"Layer name must be a non-empty string without '/'; received name={name!r}")
+        d = self.__dict__
+        for key in ("_trainable_variables", "_non_trainable_variables", "_layers"):
+            d.setdefault(key, [])  # kept if sub-layers were assigned before super().__init__()
+        d["_inbound_nodes"] = []
+        d["_outbound_nodes"] = []
+        d["_losses"] = []
+        self.name = name
+        self._trainable = trainable
+        self._dtype = standardize_dtype(dtype)
+        self.autocast = autocast
+        self.activity_regularizer = activity_regularizer
+        self.built = False
+        self._build_input_shape = None
+        self.input_spec = None
+        self.supports_masking = False
+        self._weight_names_used = {}
+        self._weight_regularizers = []  # [(variable, callable)] -> layer.losses
+        self._weight_constraints = []   # [(variable, callable)] -> constraints()
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            if isinstance(input_shape, int):
+                input_shape = (input_shape,)
+            self._batch_input_shape = (batch_size,) + tuple(input_shape)
+        else:
+            self._batch_input_shape = None
+
+    @classmethod
+    def _default_name_prefix(cls):
+        return cls.__name__
+
+    # ---- attribute tracking ----------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if name not in _TRACK_SKIP:
+            d = self.__dict__
+            if "_layers" not in d:  # attribute set before Layer.__init__ ran
+                for key in ("_trainable_variables", "_non_trainable_variables", "_layers"):
+                    d.setdefault(key, [])
+            self._maybe_track(value)
+        object.__setattr__(self, name, value)
+
+    def _maybe_track(self, value):
+        if isinstance(value, Layer):
+            if value is not self and all(value is not l for l in self._layers):
+                self._layers.append(value)
+            return
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], Layer):
+            for v in value:
+                if isinstance(v, Layer) and v is not self and all(v is not l for l in self._layers):
+                    self._layers.append(v)
+            return
+        var_cls = _variable_cls()
+        if var_cls is not None and isinstance(value, var_cls):
+            self._track_variable(value)
+
+    def _track_variable(self, variable):
+        for lst in (self._trainable_variables, self._non_trainable_variables):
+            if any(variable is v for v in lst):
+                return
+        if getattr(variable, "trainable", True):
+            self._trainable_variables.append(variable)
+        else:
+            self._non_trainable_variables.append(variable)
+
+    # ---- dtype -----------------------------------------------------------------------------
+    @property
+    def dtype(self) -> str:
+        """Variable dtype string ("float32")."""
+        return self._dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def path(self) -> str:
+        return self.name
+
+    # ---- weights ---------------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
+        """Create a weight :class:`pyfapi.Variable` owned (and tracked) by this layer.
+
+        Args:
+            shape: tuple of ints (``()`` for a scalar; None means ``()``).
+            initializer: name ("glorot_uniform", "zeros", ...), Keras config dict or callable
+                ``(shape, dtype) -> array``; default "glorot_uniform" (float) / "zeros" (int),
+                resolved with ``pyfapi.initializers.get``.
+            dtype: default the layer's variable dtype ("float32").
+            trainable: trainable flag of the variable.
+            regularizer: callable (or name, via ``pyfapi.regularizers.get`` when present)
+                giving a scalar penalty of the variable; collected in ``layer.losses``.
+            constraint: callable applied by optimizers after each update (stored on the variable).
+            name: the variable's name (path ``"{layer.name}/{name}"``).
+
+        Returns:
+            pyfapi.Variable of ``shape`` and ``dtype``.
+
+        Raises:
+            ValueError: a shape entry that is not a non-negative int.
+        """
+        from pyfapi.autodiff.variable import Variable
+
+        if shape is None:
+            shape = ()
+        try:
+            shape = standardize_shape(shape)
+        except ValueError as e:
+            raise ValueError(f"Layer '{self.name}': add_weight(name={name!r}) got invalid shape "
+                             f"{shape!r}: {e}") from None
+        if any(d is None for d in shape):
+            raise ValueError(f"Layer '{self.name}': add_weight(name={name!r}) needs a fully "
+                             f"defined shape; received {shape}")
+        dtype = standardize_dtype(dtype, default=self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.startswith(("float", "bfloat")) else "zeros"
+        init = _get_initializer(initializer)
+        value = init(shape, dtype=dtype)
+        value = np.asarray(value, dtype=dtype)
+        if value.shape != shape:
+            raise ValueError(f"Layer '{self.name}': initializer {initializer!r} returned shape "
+                             f"{value.shape} for weight {name!r}, expected {shape}")
+        if name is None:
+            n = self._weight_names_used.get("variable", 0)
+            self._weight_names_used["variable"] = n + 1
+            name = "variable" if n == 0 else f"variable_{n}"
+        variable = Variable(value, name=name, trainable=trainable, dtype=dtype)
+        variable.path = f"{self.path}/{name}"
+        regularizer = _get_regularizer(regularizer)
+        if regularizer is not None:
+            self._weight_regularizers.append((variable, regularizer))
+        for attr, val in (("regularizer", regularizer), ("constraint", constraint)):
+            if val is None:
+                continue
+            try:  # Variable may use __slots__; the layer keeps its own record as well
+                setattr(variable, attr, val)
+            except AttributeError:
+                pass
+        if constraint is not None:
+            self._weight_constraints.append((variable, constraint))
+        self._track_variable(variable)
+        return variable
+
+    @property
+    def trainable(self) -> bool:
+        """Settable. False freezes the layer and all its sub-layers (their weights move to
+        ``non_trainable_weights``)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for v in self._trainable_variables:
+            v.trainable = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def weights(self) -> list:
+        """Own weights (trainable then non-trainable, creation order), then sub-layers'."""
+        out = []
+        seen = set()
+        for w in self._trainable_variables + self._non_trainable_variables:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._layers:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def variables(self) -> list:
+        return self.weights
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self._trainable:
+            return []
+        return [w for w in self.weights if w.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list:
+        if not self._trainable:
+            return self.weights
+        return [w for w in self.weights if not w.trainable]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self) -> list:
+        """Copies of ``self.weights`` as numpy arrays (Keras order)."""
+        return [np.array(_numpy(w), copy=True) for w in self.weights]
+
+    def set_weights(self, weights):
+        """Assign numpy arrays to ``self.weights`` in order (all checked before any is written).
+
+        Raises:
+            ValueError: wrong number of arrays, or an array whose shape differs from its weight;
+                the message names the layer, the weight and both shapes / counts.
+        """
+        layer_weights = self.weights
+        weights = list(weights)
+        if len(layer_weights) != len(weights):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of "
+                f"length {len(weights)}, but the layer was expecting {len(layer_weights)} weights.")
+        values = []
+        for i, (variable, value) in enumerate(zip(layer_weights, weights)):
+            value = np.asarray(value)
+            vshape = tuple(variable.shape)
+            if vshape != tuple(value.shape):
+                raise ValueError(
+                    f"Layer '{self.name}' weight {i} ('{getattr(variable, 'path', variable.name)}') "
+                    f"has shape {vshape}, which is not compatible with the provided weight shape "
+                    f"{tuple(value.shape)}.")
+            values.append(value)
+        for variable, value in zip(layer_weights, values):
+            variable.assign(value.astype(variable.dtype, copy=False))
+
+    def count_params(self) -> int:
+        """Number of scalars in ``self.weights``.
+
+        Raises:
+            ValueError: the layer is not built yet.
+        """
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                "built. You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(math.prod(tuple(w.shape)) for w in self.weights))
+
+    # ---- losses ----------------------------------------------------------------------------
+    def add_loss(self, loss):
+        """Add a scalar loss tensor (collected by ``losses`` until the next call)."""
+        self._losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Losses added with ``add_loss`` plus weight regularization penalties (with sub-layers')."""
+        out = list(self._losses)
+        for w, reg in self._weight_regularizers:
+            out.append(reg(w))
+        for layer in self._layers:
+            out.extend(layer.losses)
+        return out
+
+    def constraints(self):
+        """``[(variable, constraint)]`` of this layer and its sub-layers (optimizers apply them
+        after each update)."""
+        out = list(self._weight_constraints)
+        for layer in self._layers:
+            out.extend(layer.constraints())
+        return out
+
+    def _clear_losses(self):
+        self._losses.clear()
+        for layer in self._layers:
+            layer._clear_losses()
+
+    # ---- build / call ----------------------------------------------------------------------
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape`` (a tuple, or a list of tuples for
+        multi-input layers). The base version creates nothing."""
+        self._build_input_shape = input_shape
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The computation, on eager Tensors / arrays; subclasses override."""
+        raise NotImplementedError(f"Layer {type(self).__name__} ('{self.name}') does not "
+                                  "implement call().")
+
+    def compute_output_shape(self, input_shape):
+        """Output shape(s) for ``input_shape`` (tuples with None for unknown dimensions).
+
+        Raises:
+            NotImplementedError: subclasses that can be called symbolically must override this
+                (otherwise the output shape is inferred by running ``call`` on small zeros).
+        """
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} should implement "
+            "`def compute_output_shape(self, input_shape)`.")
+
+    def compute_output_spec(self, *args, **kwargs):
+        """KerasTensor(s) for a symbolic call (default: from ``compute_output_shape`` of the
+        first argument's shape(s), dtype ``compute_dtype``)."""
+        first = args[0] if args else next(iter(kwargs.values()))
+        input_shape = _input_shape_structure(first)
+        try:
+            out_shape = self.compute_output_shape(input_shape)
+        except NotImplementedError:
+            out_shape = self._infer_output_shape_by_running(args, kwargs)
+        dtype = self.compute_dtype
+        return map_shape_structure(lambda s: KerasTensor(s, dtype=dtype), out_shape)
+
+    def _infer_output_shape_by_running(self, args, kwargs):
+        """Fallback shape inference: run ``call`` on zeros twice (unknown dims as 2 and 3);
+        dimensions that differ between the runs are unknown (None)."""
+        runs = []
+        for fill in (2, 3):
+            def concrete(x, fill=fill):
+                if isinstance(x, KerasTensor):
+                    return np.zeros(tuple(fill if d is None else d for d in x.shape), dtype=x.dtype)
+                return x
+            a = tree.map_structure(concrete, list(args))
+            k = tree.map_structure(concrete, dict(kwargs))
+            k.pop("training", None)
+            try:
+                out = self.call(*a, **k)
+            except NotImplementedError:
+                raise
+            except Exception as e:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} ('{self.name}') does not implement "
+                    f"compute_output_shape and running call() on zeros failed: {e}") from e
+            runs.append(tree.map_structure(_shape_of, out))
+
+        def merge(s1, s2):
+            if is_shape_tuple(s1):
+                return tuple(a if a == b else None for a, b in zip(s1, s2))
+            if isinstance(s1, dict):
+                return {k: merge(s1[k], s2[k]) for k in s1}
+            return [merge(a, b) for a, b in zip(s1, s2)]
+        return merge(*runs)
+
+    def __call__(self, *args, **kwargs):
+        if not args and not kwargs:
+            raise TypeError(f"Layer '{self.name}' was called without inputs.")
+        first = args[0] if args else next(iter(kwargs.values()))
+        if _has_keras_tensor(first) or (len(args) > 1 or kwargs) and any(
+                isinstance(x, KerasTensor) for x in tree.flatten((args[1:], kwargs))):
+            return self._symbolic_call(first, args, kwargs)
+        return self._eager_call(first, args, kwargs)
+
+    def _check_input(self, first):
+        """Input compatibility: the layer's input_spec, else the built last axis (for layers
+        with weights)."""
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, first, self.name)
+            return
+        built = self._build_input_shape
+        if not is_shape_tuple(built) or not built or not (
+                self._trainable_variables or self._non_trainable_variables):
+            return
+        shape = first.shape if hasattr(first, "shape") else None
+        if shape is None or isinstance(first, (list, tuple, dict)):
+            return
+        shape = tuple(shape)
+        if not shape:
+            return
+        expected, received = built[-1], shape[-1]
+        if expected is not None and received is not None and expected != received:
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis -1 '
+                f"of input shape to have value {expected} (the layer was built for inputs of shape "
+                f"{tuple(built)}), but received input with shape {shape}")
+
+    def _maybe_build(self, first):
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, first, self.name)
+        input_shape = _input_shape_structure(first)
+        self.build(input_shape)
+        self.built = True
+        if self._build_input_shape is None:
+            self._build_input_shape = input_shape
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, first, self.name)
+
+    def _symbolic_call(self, first, args, kwargs):
+        if not self.built:
+            self._maybe_build(first)
+        else:
+            self._check_input(first)
+        spec_kwargs = kwargs
+        if "training" in kwargs or "mask" in kwargs:
+            spec_kwargs = {k: v for k, v in kwargs.items()
+                           if k != "training" and not (k == "mask" and v is None)}
+        outputs = self.compute_output_spec(*args, **spec_kwargs)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def _eager_call(self, first, args, kwargs):
+        if self.autocast:
+            cast = self._autocast_array
+            if isinstance(first, np.ndarray):
+                new = cast(first)
+                if new is not first:
+                    first = new
+                    args = (first,) + args[1:] if args else args
+                    if not args:
+                        k = next(iter(kwargs))
+                        kwargs = dict(kwargs)
+                        kwargs[k] = first
+        if not self.built:
+            self._maybe_build(first)
+        else:
+            self._check_input(first)
+        if "training" in kwargs:
+            training = kwargs.pop("training")
+            if training is None:
+                training = _CTX.training
+        else:
+            training = _CTX.training
+        if "mask" in kwargs and not self._call_has_mask_arg:
+            kwargs.pop("mask")
+        if self._call_has_training_arg and training is not None:
+            kwargs["training"] = training
+        prev = _CTX.training
+        _CTX.training = training
+        try:
+            return self.call(*args, **kwargs)
+        finally:
+            _CTX.training = prev
+
+    def _autocast_array(self, x):
+        dt = x.dtype
+        if dt.kind == "f" and dt != _NP_DTYPES.get(self._dtype):
+            return x.astype(self._dtype)
+        return x
+
+    def _call_from_graph(self, args, kwargs, training):
+        """Run ``call`` for one node of a Model's execution plan: the model checked its inputs
+        and every layer of the graph was built and shape-checked when the graph was made, so
+        only the training flag is handled here (the model's flag overrides a recorded one)."""
+        if not self.built:
+            return self.__call__(*args, training=training, **kwargs)
+        if kwargs:
+            if "training" in kwargs:
+                stored = kwargs.pop("training")
+                if training is None:
+                    training = stored
+            if "mask" in kwargs and not self._call_has_mask_arg:
+                kwargs.pop("mask")
+        if training is None:
+            training = _CTX.training
+        if self._call_has_training_arg and training is not None:
+            kwargs["training"] = training
+        prev = _CTX.training
+        _CTX.training = training
+        try:
+            return self.call(*args, **kwargs)
+        finally:
+            _CTX.training = prev
+
+    # ---- node properties -------------------------------------------------------------------
+    def _node_attr(self, node_index, attr, attr_name):
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no "
+                                 f"defined {attr_name}.")
+        if len(self._inbound_nodes) <= node_index:
+            raise ValueError(f"Asked to get {attr_name} at node {node_index}, but the layer "
+                             f"'{self.name}' has only {len(self._inbound_nodes)} inbound nodes.")
+        values = getattr(self._inbound_nodes[node_index], attr)
+        return values[0] if len(values) == 1 else values
+
+    @property
+    def input(self):
+        """The input KerasTensor(s) of the first call (Keras 3 semantics)."""
+        return self._node_attr(0, "input_tensors", "input")
+
+    @property
+    def output(self):
+        """The output KerasTensor(s) of the first call (Keras 3 semantics)."""
+        return self._node_attr(0, "outputs", "output")
+
+    def get_input_at(self, node_index):
+        return self._node_attr(node_index, "input_tensors", "input")
+
+    def get_output_at(self, node_index):
+        return self._node_attr(node_index, "outputs", "output")
+
+    @property
+    def input_shape(self):
+        x = self.input
+        return [t.shape for t in x] if isinstance(x, list) else x.shape
+
+    @property
+    def output_shape(self):
+        x = self.output
+        return [t.shape for t in x] if isinstance(x, list) else x.shape
+
+    @property
+    def inbound_nodes(self):
+        return self._inbound_nodes
+
+    @property
+    def outbound_nodes(self):
+        return self._outbound_nodes
+
+    # ---- config ----------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """``{"name", "trainable", "dtype"}`` (Keras 3 keys; dtype as Keras's DTypePolicy dict);
+        subclasses add their constructor arguments."""
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": serialize_dtype(self.dtype)}
+        if self.activity_regularizer is not None and hasattr(self.activity_regularizer, "get_config"):
+            config["activity_regularizer"] = self.activity_regularizer.get_config()
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """``cls(**config)``."""
+        return cls(**config)
+
+    def get_build_config(self):
+        if self._build_input_shape is not None:
+            return {"input_shape": _jsonable_shape(self._build_input_shape)}
+        return None
+
+    def build_from_config(self, config):
+        if config and "input_shape" in config and not self.built:
+            shape = _shape_from_json(config["input_shape"])
+            self.build(shape)
+            self.built = True
+            if self._build_input_shape is None:
+                self._build_input_shape = shape
+
+    # ---- misc ------------------------------------------------------------------------------
+    def _flatten_layers(self, include_self=True, recursive=True):
+        out = [self] if include_self else []
+        seen = {id(self)}
+        stack = list(self._layers)
+        while stack:
+            layer = stack.pop(0)
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            if recursive:
+                stack[:0] = layer._layers
+        return out
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    def __str__(self):
+        return self.__repr__()
+
+
+def _wrap_build(build):
+    @functools.wraps(build)
+    def wrapped(self, *args, **kwargs):
+        if self.__dict__.get("_build_input_shape") is None:
+            shape = args[0] if args else (kwargs.get("input_shape") if kwargs else None)
+            if shape is not None:
+                object.__setattr__(self, "_build_input_shape", _freeze_shape(shape))
+        out = build(self, *args, **kwargs)
+        object.__setattr__(self, "built", True)
+        return out
+    wrapped._pyfapi_wrapped = True
+    return wrapped
+
+
+def _freeze_shape(shape):
+    if is_shape_tuple(shape):
+        return tuple(shape)
+    if isinstance(shape, (list, tuple)):
+        return [_freeze_shape(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _freeze_shape(v) for k, v in shape.items()}
+    return shape
+
+
+def _jsonable_shape(shape):
+    if is_shape_tuple(shape):
+        return [None if d is None else int(d) for d in shape]
+    if isinstance(shape, (list, tuple)):
+        return [_jsonable_shape(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _jsonable_shape(v) for k, v in shape.items()}
+    return shape
+
+
+def _shape_from_json(shape):
+    if is_shape_tuple(shape):
+        return tuple(shape)
+    if isinstance(shape, (list, tuple)):
+        return [_shape_from_json(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _shape_from_json(v) for k, v in shape.items()}
+    return shape
+
+
+def _has_keras_tensor(x) -> bool:
+    if isinstance(x, KerasTensor):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_has_keras_tensor(v) for v in x)
+    if isinstance(x, dict):
+        return any(_has_keras_tensor(v) for v in x.values())
+    return False
+
+
+def _numpy(w):
+    f = getattr(w, "numpy", None)
+    return f() if f is not None else np.asarray(w)
+
+
+def _get_initializer(initializer):
+    try:
+        from pyfapi import initializers
+        get = initializers.get
+    except (ImportError, AttributeError):
+        get = None
+    if get is not None:
+        return get(initializer)
+    if callable(initializer):
+        return initializer
+    raise ImportError(f"pyfapi.initializers.get is not available to resolve initializer {initializer!r}")
+
+
+def _get_regularizer(regularizer):
+    if regularizer is None or callable(regularizer):
+        return regularizer
+    try:
+        from pyfapi import regularizers  # optional module
+    except ImportError:
+        raise ValueError(f"Cannot resolve regularizer {regularizer!r}: pass a callable") from None
+    return regularizers.get(regularizer)

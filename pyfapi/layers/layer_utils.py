@@ -1,0 +1,59 @@
+"""Small helpers the concrete layers share: config (de)serialisation of initializers and
+activations, refusal of Keras arguments pyfapi does not implement, array access."""
+from __future__ import annotations
+
+import numpy as np
+
+from pyfapi import activations, initializers
+
+__all__ = ["serialize_initializer", "serialize_activation", "serialize_object",
+           "reject_unsupported", "to_numpy"]
+
+
+def serialize_initializer(init):
+    """Keras 3 layer-config form of an initializer (a dict), a custom callable as is."""
+    if isinstance(init, initializers.Initializer):
+        return initializers.serialize(init)
+    return init
+
+
+def serialize_activation(fn):
+    """The name Keras stores for a built-in activation; a custom callable is kept as is."""
+    try:
+        return activations.serialize(fn)
+    except ValueError:
+        return fn
+
+
+def serialize_object(obj):
+    """Config form of a regularizer / constraint: None, ``{"class_name", "config"}`` for objects
+    with ``get_config``, else the object itself (a plain callable, not JSON-serialisable)."""
+    if obj is None:
+        return None
+    get_config = getattr(obj, "get_config", None)
+    if get_config is not None:
+        return {"class_name": type(obj).__name__, "config": get_config()}
+    return obj
+
+
+def reject_unsupported(layer_cls_name, **kwargs):
+    """Refuse Keras arguments pyfapi has no implementation of (regularizers, constraints, ...).
+
+    Each keyword is ``name=(value, default)``; a value different from its default raises.
+
+    Raises:
+        NotImplementedError: naming the layer class, the argument and the value received.
+    """
+    for name, (value, default) in kwargs.items():
+        if value is not default and value != default:
+            raise NotImplementedError(
+                f"{layer_cls_name}: argument `{name}` is not supported by pyfapi "
+                f"(only {name}={default!r}). Received: {name}={value!r}")
+
+
+def to_numpy(x):
+    """The numpy value of a Tensor / Variable / array-like (no copy for ndarray and Tensor)."""
+    value = getattr(x, "value", None)
+    if isinstance(value, np.ndarray):
+        return value
+    return np.asarray(x)

@@ -1,0 +1,436 @@
+"""Model: a functional graph of layers (Keras 3 ``keras.Model`` / ``Functional``).
+
+``Model(inputs, outputs)`` walks the graph once (:func:`pyfapi.graph.map_graph`: Keras's
+topological order and errors) and keeps a flat :class:`~pyfapi.graph.ExecutionPlan`; calling the
+model on arrays runs that plan. A Model is a Layer: calling it on KerasTensors adds one node to
+an outer graph and reuses its weights (a nested model's weights are counted once).
+
+Training (compile / fit / evaluate / predict / save_weights ...) comes from the
+``pyfapi.training.Trainer`` mixin.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from pyfapi.graph import tree
+from pyfapi.graph.keras_tensor import KerasTensor
+from pyfapi.graph.topology import ExecutionPlan, map_graph
+from pyfapi.layers.base import Layer, register_layer
+from pyfapi.layers.input_layer import InputLayer
+
+__all__ = ["Model", "Trainer"]
+
+try:  # the training mixin (compile/fit/...); absent while pyfapi.training is being written
+    from pyfapi.training import Trainer  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the state of the tree
+    class Trainer:  # noqa: D101 - placeholder until pyfapi.training.Trainer exists
+        pass
+
+
+class Model(Trainer, Layer):
+    """A functional model (or, without ``inputs``/``outputs``, a subclassed model).
+
+    Args:
+        inputs: KerasTensor, list of KerasTensors, or dict {name: KerasTensor} (from
+            ``pyfapi.Input`` or any layer output).
+        outputs: KerasTensor, list, or dict {name: KerasTensor}, computed from ``inputs``.
+        name: default ``functional``, ``functional_1``, ... (Keras 3 names).
+        trainable: bool.
+
+    Attributes:
+        layers (InputLayers included, topological order), inputs, outputs (flat lists),
+        input_names, output_names (names of the layers producing the outputs, or dict keys).
+
+    Raises:
+        TypeError: an input/output that is not a KerasTensor.
+        ValueError: "Graph disconnected" (an output not computable from the inputs; names the
+            missing tensor / input and the layer), two layers with one name, a cycle.
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        if "__init__" in vars(Trainer):
+            Trainer.__init__(self)
+        if inputs is None and outputs is None:
+            # subclassed model: layers tracked as attributes, user-defined call()
+            Layer.__init__(self, name=name, trainable=trainable, **kwargs)
+            self._is_graph_network = False
+            return
+        if inputs is None or outputs is None:
+            raise ValueError("Model(inputs, outputs) needs both `inputs` and `outputs`; received "
+                             f"inputs={inputs!r}, outputs={outputs!r}")
+        Layer.__init__(self, name=name, trainable=trainable, **kwargs)
+        self._init_graph(inputs, outputs)
+        if not trainable:
+            self.trainable = False  # freezes every layer of the graph, as Keras does
+
+    @classmethod
+    def _default_name_prefix(cls):
+        return "functional" if cls is Model else cls.__name__
+
+    # ---- graph -----------------------------------------------------------------------------
+    def _init_graph(self, inputs, outputs):
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        if isinstance(outputs, tuple):
+            outputs = list(outputs)
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        flat_in = tree.flatten(inputs)
+        flat_out = tree.flatten(outputs)
+        if not flat_in or not flat_out:
+            raise ValueError(f"Model '{self.name}' needs at least one input and one output; "
+                             f"received inputs={inputs!r}, outputs={outputs!r}")
+        nodes, nodes_by_depth, layers, layers_by_depth = map_graph(flat_in, flat_out)
+        object.__setattr__(self, "_inputs", flat_in)
+        object.__setattr__(self, "_outputs", flat_out)
+        self._nodes = nodes
+        self._nodes_by_depth = nodes_by_depth
+        self._operations = layers
+        self._layers_by_depth = layers_by_depth
+        self._layers[:] = [l for l in layers]  # weights follow the layer order
+        self._plan = ExecutionPlan(flat_in, flat_out, nodes_by_depth)
+        if isinstance(inputs, dict):
+            self._input_names = list(inputs.keys())
+        else:
+            self._input_names = [x._keras_history.operation.name if isinstance(
+                x._keras_history.operation, InputLayer) else x.name for x in flat_in]
+        self._input_index = {n: i for i, n in enumerate(self._input_names)}
+        self._input_np_dtypes = [None if x.dtype == "string" else np.dtype(x.dtype) for x in flat_in]
+        for x in flat_in:  # also accept the Input tensor names for dict-structured inputs
+            self._input_index.setdefault(x.name, flat_in.index(x))
+        if isinstance(outputs, dict):
+            self._output_names = list(outputs.keys())
+        else:
+            self._output_names = [x._keras_history.operation.name for x in flat_out]
+        self._is_graph_network = True
+        self.built = True
+        self._build_input_shape = ([x.shape for x in flat_in] if len(flat_in) > 1 or
+                                   not isinstance(inputs, KerasTensor) else flat_in[0].shape)
+
+    @property
+    def layers(self) -> list:
+        """All layers, InputLayers included, in topological order (Keras 3)."""
+        return list(self._layers)
+
+    @property
+    def operations(self):
+        return self.layers
+
+    @property
+    def inputs(self) -> list:
+        """The input KerasTensors (flat list, in input order)."""
+        self._require_graph("inputs")
+        return list(self._inputs)
+
+    @property
+    def outputs(self) -> list:
+        """The output KerasTensors (flat list, in output order)."""
+        self._require_graph("outputs")
+        return list(self._outputs)
+
+    @property
+    def input(self):
+        """The inputs as given to the constructor (tensor, list or dict)."""
+        self._require_graph("input")
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The outputs as given to the constructor (tensor, list or dict)."""
+        self._require_graph("output")
+        return self._outputs_struct
+
+    @property
+    def input_names(self) -> list:
+        self._require_graph("input_names")
+        return list(self._input_names)
+
+    @property
+    def output_names(self) -> list:
+        self._require_graph("output_names")
+        return list(self._output_names)
+
+    @property
+    def input_shape(self):
+        return tree.map_structure(lambda x: x.shape, self.input)
+
+    @property
+    def output_shape(self):
+        return tree.map_structure(lambda x: x.shape, self.output)
+
+    def _require_graph(self, what):
+        if not getattr(self, "_is_graph_network", False):
+            raise AttributeError(f"Model '{self.name}' has no defined {what} (it is not a "
+                                 "functional model, or it is not built yet).")
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in ``self.layers``.
+
+        Raises:
+            ValueError: both or neither given, an index out of range, or an unknown name (the
+                message lists the existing layer names).
+        """
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index. Received: "
+                             f"index={index}, name={name}.")
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model "
+                                 f"'{self.name}' only has {len(layers)} layers.")
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: "
+                             f"{[l.name for l in layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    # ---- calling ---------------------------------------------------------------------------
+    def _check_input(self, first):
+        pass  # done by _standardize_inputs (call) / compute_output_spec
+
+    def _standardize_inputs(self, inputs):
+        """Inputs (single, list/tuple in input order, or dict by input name) as a flat list in
+        input order, each checked against its Input's shape and converted to its dtype.
+
+        Raises:
+            ValueError: wrong number of inputs, unknown / missing names, incompatible shapes.
+        """
+        names = self._input_names
+        n = len(names)
+        if isinstance(inputs, dict):
+            unknown = [k for k in inputs if k not in self._input_index]
+            if unknown:
+                raise ValueError(f"Model '{self.name}' received inputs with unknown names "
+                                 f"{unknown}; expected names: {names}")
+            flat = [None] * n
+            for k, v in inputs.items():
+                flat[self._input_index[k]] = v
+            missing = [names[i] for i in range(n) if flat[i] is None]
+            if missing:
+                raise ValueError(f"Model '{self.name}' is missing inputs {missing}; expected "
+                                 f"names: {names}, received: {list(inputs)}")
+        elif isinstance(inputs, (list, tuple)) and not (n == 1 and _looks_like_data(inputs)):
+            flat = list(inputs)
+            if len(flat) != n:
+                raise ValueError(f"Model '{self.name}' expects {n} input(s) {names}, but it "
+                                 f"received {len(flat)} input tensors.")
+        else:
+            if n != 1:
+                raise ValueError(f"Model '{self.name}' expects {n} inputs {names}; pass a list "
+                                 f"in this order or a dict by name, not a single "
+                                 f"{type(inputs).__name__}.")
+            flat = [inputs]
+        np_dtypes = self._input_np_dtypes
+        for i, (x, spec) in enumerate(zip(flat, self._inputs)):
+            if isinstance(x, np.ndarray):
+                if x.dtype != np_dtypes[i] and x.dtype.kind in "fiub" and np_dtypes[i] is not None:
+                    flat[i] = x = x.astype(np_dtypes[i])
+            elif isinstance(x, (list, float, int)):
+                flat[i] = x = np.asarray(x, dtype=spec.dtype)
+            shape = getattr(x, "shape", None)
+            if shape is None:
+                continue
+            self._check_shape(i, tuple(shape), spec)
+        return flat
+
+    def _check_shape(self, i, shape, spec):
+        expected = spec.shape
+        ok = len(shape) == len(expected) and all(
+            e is None or r is None or e == r for e, r in zip(expected, shape))
+        if not ok:
+            raise ValueError(
+                f'Input {i} ("{self._input_names[i]}") of model "{self.name}" is incompatible '
+                f"with the model: expected shape={expected}, found shape={shape}")
+
+    def call(self, inputs, training=None, mask=None):
+        """Run the graph on arrays / Tensors.
+
+        Args:
+            inputs: one array (single-input model), a list in input order, or a dict
+                {input name: array}.
+            training: bool or None, passed to every layer that takes it.
+
+        Returns:
+            Tensor, or list / dict of Tensors, structured like the model's outputs.
+        """
+        if not getattr(self, "_is_graph_network", False):
+            raise NotImplementedError(f"Model '{self.name}' is not a functional model: subclasses "
+                                      "without inputs/outputs must implement call().")
+        flat = self._standardize_inputs(inputs)
+
+        def run(layer, node, args, kwargs, _t=training):
+            return layer._call_from_graph(args, kwargs, _t)
+        outs = self._plan.run(flat, run)
+        return self._pack_outputs(outs)
+
+    def _pack_outputs(self, outs):
+        struct = self._outputs_struct
+        if isinstance(struct, KerasTensor):
+            return outs[0]
+        return tree.pack_sequence_as(struct, outs)
+
+    def compute_output_spec(self, inputs, training=None, mask=None, **kwargs):
+        """Output KerasTensors for symbolic inputs (runs each layer's compute_output_spec)."""
+        flat = self._standardize_symbolic(inputs)
+        outs = self._plan.run(flat, _spec_layer)
+        return self._pack_outputs(outs)
+
+    def _standardize_symbolic(self, inputs):
+        names = self._input_names
+        if isinstance(inputs, dict):
+            missing = [k for k in names if k not in inputs]
+            unknown = [k for k in inputs if k not in self._input_index]
+            if missing or unknown:
+                raise ValueError(f"Model '{self.name}' expects inputs {names}; missing "
+                                 f"{missing}, unknown {unknown}")
+            flat = [None] * len(names)
+            for k, v in inputs.items():
+                flat[self._input_index[k]] = v
+        elif isinstance(inputs, (list, tuple)):
+            flat = list(inputs)
+        else:
+            flat = [inputs]
+        if len(flat) != len(names):
+            raise ValueError(f"Model '{self.name}' expects {len(names)} input(s) {names}, but it "
+                             f"was called on {len(flat)}.")
+        for i, (x, spec) in enumerate(zip(flat, self._inputs)):
+            self._check_shape(i, tuple(x.shape), spec)
+        return flat
+
+    def compute_output_shape(self, input_shape):
+        def to_kt(s):
+            return KerasTensor(s)
+        if isinstance(input_shape, dict):
+            kts = {k: to_kt(v) for k, v in input_shape.items()}
+        elif isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
+            kts = [to_kt(s) for s in input_shape]
+        else:
+            kts = to_kt(input_shape)
+        out = self.compute_output_spec(kts)
+        return tree.map_structure(lambda x: x.shape, out)
+
+    def build(self, input_shape=None):
+        if getattr(self, "_is_graph_network", False):
+            self.built = True
+            return
+        return Layer.build(self, input_shape)
+
+    # ---- summary / config ------------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print the Keras 3 summary table (see :func:`pyfapi.models.summary.print_summary`)."""
+        from pyfapi.models.summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable,
+                      layer_range=layer_range)
+
+    def get_config(self) -> dict:
+        """Keras 3 functional config: name, trainable, layers (with inbound_nodes),
+        input_layers, output_layers."""
+        if not getattr(self, "_is_graph_network", False):
+            return Layer.get_config(self)
+        from pyfapi.models.serialization import serialize_layer, serialize_node_args
+
+        own = self._nodes
+        reindex = {}
+        for layer in self._operations:
+            kept = 0
+            for node in layer._inbound_nodes:
+                if node in own:
+                    reindex[id(node)] = kept
+                    kept += 1
+        layer_configs = []
+        for layer in self._operations:
+            entry = serialize_layer(layer)
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = [serialize_node_args(node, own) for node in layer._inbound_nodes
+                                      if node in own and not node.is_input]
+            layer_configs.append(entry)
+
+        def tensor_config(x):
+            op, ni, ti = x._keras_history
+            return [op.name, reindex[id(op._inbound_nodes[ni])], ti]
+
+        return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
+                "input_layers": tree.map_structure(tensor_config, self._inputs_struct),
+                "output_layers": tree.map_structure(tensor_config, self._outputs_struct)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild a functional model from :meth:`get_config` (or Keras 3's) output.
+
+        Raises:
+            ValueError: unknown layer classes (pass ``custom_objects``), dangling references.
+        """
+        if "layers" not in config or "input_layers" not in config:
+            return cls(**config)
+        from pyfapi.models.serialization import (_NotReady, deserialize_layer,
+                                                 deserialize_node_args)
+
+        created = {}
+        pending = []
+        for data in config["layers"]:
+            layer = deserialize_layer(data, custom_objects)
+            name = data.get("name", layer.name)
+            created[name] = layer
+            pending.append((layer, list(data.get("inbound_nodes", []))))
+        while any(nodes for _, nodes in pending):
+            progressed = False
+            for layer, nodes in pending:
+                while nodes:
+                    try:
+                        args, kwargs = deserialize_node_args(nodes[0], created)
+                    except _NotReady:
+                        break
+                    if kwargs.get("mask", 0) is None:
+                        kwargs.pop("mask")
+                    layer(*args, **kwargs)
+                    nodes.pop(0)
+                    progressed = True
+            if not progressed:
+                raise ValueError("Invalid functional model config: the graph has loops or "
+                                 "disconnected nodes: " + str([l.name for l, n in pending if n]))
+
+        def get_tensor(ref):
+            name, node_index, tensor_index = ref
+            if name not in created:
+                raise ValueError(f"Invalid functional model config: unknown layer {name!r}")
+            return created[name]._inbound_nodes[node_index].outputs[tensor_index]
+
+        def map_refs(refs):
+            if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):
+                return get_tensor(refs)
+            if isinstance(refs, dict):
+                return {k: map_refs(v) for k, v in refs.items()}
+            return [map_refs(r) for r in refs]
+
+        inputs = map_refs(config["input_layers"])
+        outputs = map_refs(config["output_layers"])
+        trainable = config.get("trainable", True)
+        return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
+                   trainable=True if trainable is None else trainable)
+
+    def to_json(self, **kwargs) -> str:
+        """``json.dumps`` of ``{"module", "class_name", "config", "registered_name"}``."""
+        from pyfapi.models.serialization import serialize_layer
+
+        return json.dumps(serialize_layer(self), **kwargs)
+
+
+register_layer(Model, name="Functional")  # Keras 3's class_name of functional models
+
+
+def _looks_like_data(x):
+    """A list given to a single-input model: data (numbers / nested lists) rather than [array]."""
+    return len(x) != 1 or not hasattr(x[0], "shape")
+
+
+def _spec_layer(layer, node, args, kwargs):
+    kwargs.pop("training", None)
+    return layer.compute_output_spec(*args, **kwargs)

@@ -1,0 +1,140 @@
+"""Keras 3 config format of layers and functional graphs (``get_config`` / ``from_config``).
+
+A layer entry of a functional model config, as Keras 3 writes it::
+
+    {"module": "keras.layers", "class_name": "Dense", "config": {...}, "registered_name": None,
+     "build_config": {"input_shape": [None, 64]}, "name": "dense",
+     "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__",
+                                   "config": {"shape": [None, 64], "dtype": "float32",
+                                              "keras_history": ["input_layer", 0, 0]}}],
+                        "kwargs": {}}]}
+
+Node indices in ``keras_history`` count only the calls that belong to the serialized model
+(Keras's re-indexing), so a shared layer reused by another model still round-trips.
+"""
+from __future__ import annotations
+
+from pyfapi.graph import tree
+from pyfapi.graph.keras_tensor import KerasTensor
+from pyfapi.layers.base import get_layer_class
+
+__all__ = ["serialize_layer", "deserialize_layer", "serialize_node_args", "deserialize_node_args"]
+
+_MODEL_CLASS_NAMES = {"Model": "Functional"}
+
+
+def _class_name(layer) -> str:
+    name = type(layer).__name__
+    if type(layer).__module__.startswith("pyfapi.models"):
+        return _MODEL_CLASS_NAMES.get(name, name)
+    return name
+
+
+def serialize_layer(layer) -> dict:
+    """``{"module", "class_name", "config", "registered_name"[, "build_config"]}`` of a layer."""
+    cls = type(layer)
+    mod = cls.__module__
+    if mod.startswith("pyfapi.models"):
+        module, registered = "keras", None
+    elif mod.startswith("pyfapi."):
+        module, registered = "keras.layers", None
+    else:
+        module, registered = mod, cls.__name__
+    out = {"module": module, "class_name": _class_name(layer), "config": layer.get_config(),
+           "registered_name": registered}
+    if type(layer).__name__ != "InputLayer":
+        build_config = layer.get_build_config() if hasattr(layer, "get_build_config") else None
+        if build_config is not None:
+            out["build_config"] = build_config
+    return out
+
+
+def deserialize_layer(data, custom_objects=None):
+    """A layer from :func:`serialize_layer`'s output (or a Keras 3 / legacy Keras entry).
+
+    Raises:
+        ValueError: unknown class (not registered and not in ``custom_objects``).
+    """
+    class_name = data["class_name"]
+    registered = data.get("registered_name")
+    cls = None
+    if custom_objects:
+        cls = custom_objects.get(class_name) or (custom_objects.get(registered) if registered else None)
+    if cls is None:
+        cls = get_layer_class(class_name, custom_objects)
+    config = data.get("config", {})
+    from pyfapi.models.functional import Model
+
+    if isinstance(cls, type) and issubclass(cls, Model):
+        layer = cls.from_config(dict(config), custom_objects=custom_objects)
+    else:
+        layer = cls.from_config(dict(config))
+    build_config = data.get("build_config")
+    if build_config and not layer.built and hasattr(layer, "build_from_config"):
+        layer.build_from_config(build_config)
+    return layer
+
+
+def _history_index(tensor, own_nodes):
+    op, node_index, tensor_index = tensor._keras_history
+    skipped = sum(1 for n in op._inbound_nodes[:node_index] if n not in own_nodes)
+    return [op.name, node_index - skipped, tensor_index]
+
+
+def serialize_node_args(node, own_nodes):
+    """``{"args": [...], "kwargs": {...}}`` of a node, KerasTensors as ``__keras_tensor__``."""
+    def ser(x):
+        if isinstance(x, KerasTensor):
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(x.shape), "dtype": x.dtype,
+                               "keras_history": _history_index(x, own_nodes)}}
+        if isinstance(x, tuple):
+            return [ser(v) for v in x]
+        if isinstance(x, list):
+            return [ser(v) for v in x]
+        if isinstance(x, dict):
+            return {k: ser(v) for k, v in x.items()}
+        return x
+    return {"args": [ser(a) for a in node.call_args],
+            "kwargs": {k: ser(v) for k, v in node.call_kwargs.items()}}
+
+
+class _NotReady(Exception):
+    """An inbound node named in a config does not exist yet (process it later)."""
+
+
+def deserialize_node_args(node_data, created_layers):
+    """``(args, kwargs)`` for re-calling a layer from a serialized node.
+
+    Raises:
+        _NotReady: an inbound layer has not been called often enough yet.
+        ValueError: a reference to a layer absent from the config.
+    """
+    def lookup(name, node_index, tensor_index):
+        if name not in created_layers:
+            raise ValueError(f"Invalid functional model config: missing layer {name!r}")
+        layer = created_layers[name]
+        if len(layer._inbound_nodes) <= node_index:
+            raise _NotReady(name)
+        return layer._inbound_nodes[node_index].outputs[tensor_index]
+
+    if isinstance(node_data, list):  # legacy Keras 2: [[name, node, tensor, kwargs], ...]
+        tensors = [lookup(d[0], d[1], d[2]) for d in node_data]
+        kwargs = node_data[0][3] if node_data and len(node_data[0]) > 3 else {}
+        return [tensors[0] if len(tensors) == 1 else tensors], dict(kwargs)
+
+    def de(x):
+        if isinstance(x, dict):
+            if x.get("class_name") == "__keras_tensor__":
+                return lookup(*x["config"]["keras_history"])
+            return {k: de(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [de(v) for v in x]
+        return x
+    args = [de(a) for a in node_data.get("args", [])]
+    kwargs = {k: de(v) for k, v in node_data.get("kwargs", {}).items()}
+    return args, kwargs
+
+
+def flatten_tensors(structure):
+    return [x for x in tree.flatten(structure) if isinstance(x, KerasTensor)]
