@@ -115,7 +115,7 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* k, const flo
   }
   const int64_t br = block_rows(K), nb = ceil_div(M, br);
   const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO), nb));
-  std::vector<float> buf(static_cast<size_t>(nt) * br * K);
+  Scratch buf(static_cast<size_t>(nt) * br * K);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
   for (int64_t b = 0; b < nb; ++b) {
     const int64_t r0 = b * br, r1 = std::min(M, r0 + br);
@@ -141,7 +141,7 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* k, f
   if (g.SH == 1 && g.SW == 1 && pt2 >= 0 && pl2 >= 0) {
     // dx = conv(dy, flip(k)^T) with padding (K-1)*D - P before: a gather, so it parallelises
     // over output blocks without races.
-    std::vector<float> kt(static_cast<size_t>(K) * g.CO);
+    Scratch kt(static_cast<size_t>(K) * g.CO);
     for (int64_t kh = 0; kh < g.KH; ++kh)
       for (int64_t kw = 0; kw < g.KW; ++kw) {
         const float* src = k + ((g.KH - 1 - kh) * g.KW + (g.KW - 1 - kw)) * g.C * g.CO;
@@ -156,7 +156,7 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* k, f
   fill_zero(dx, NX);
   const int64_t P = g.HO * g.WO, br = std::min(block_rows(K), P);
   const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO), g.N));
-  std::vector<float> buf(static_cast<size_t>(nt) * br * K);
+  Scratch buf(static_cast<size_t>(nt) * br * K);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
   for (int64_t n = 0; n < g.N; ++n) {
     float* dcol = buf.data() + static_cast<size_t>(thread_id()) * br * K;
@@ -184,8 +184,8 @@ void conv2d_backward_kernel(const ConvGeom& g, const float* x, const float* dy, 
   int64_t nchunks = std::min<int64_t>(nb, 8);
   while (nchunks > 1 && (nchunks - 1) * KC > (int64_t(1) << 24)) --nchunks;  // <= 64 MiB
   const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * KC), nchunks));
-  std::vector<float> part(static_cast<size_t>(nchunks - 1) * KC);
-  std::vector<float> buf(pw ? 0 : static_cast<size_t>(nt) * br * K);
+  Scratch part(static_cast<size_t>(nchunks - 1) * KC);
+  Scratch buf(pw ? 0 : static_cast<size_t>(nt) * br * K);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
   for (int64_t c = 0; c < nchunks; ++c) {
     float* out = c == 0 ? dk : part.data() + (c - 1) * KC;

@@ -149,7 +149,7 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* k, const f
                       Act act, float* y) {
   const int64_t C = g.C, CO = g.CO;
   const int64_t TH = (g.HO + 1) / 2, TW = (g.WO + 1) / 2, T = g.N * TH * TW;
-  std::vector<float> U(static_cast<size_t>(16) * C * CO);
+  Scratch U(static_cast<size_t>(16) * C * CO);
   transform_kernel(g, k, U.data());
   // Tiles per block: V and M of one block (16 * tb * (C + CO) floats) about 2 MiB.
   const int64_t tb = std::clamp<int64_t>(524288 / (16 * (C + CO)), 8, 256);
@@ -159,7 +159,7 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* k, const f
   // the outputs of partial tiles beyond the output edge.
   const size_t per_thread =
       static_cast<size_t>(16) * tb * (C + CO) + static_cast<size_t>(16) * C + CO;
-  std::vector<float> buf(per_thread * nt);
+  Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);  // padding pixels; the absent bias
   const float* bz = bias ? bias : zeros.data();
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
@@ -253,9 +253,9 @@ void winograd_backward_kernel(const ConvGeom& g, const float* x, const float* dy
   int64_t nchunks = std::min<int64_t>(nb, 8);
   while (nchunks > 1 && nchunks * 16 * CC > (int64_t(1) << 24)) --nchunks;  // <= 64 MiB
   const int nt = static_cast<int>(std::min<int64_t>(threads_for(T * 32 * CC), nchunks));
-  std::vector<float> part(static_cast<size_t>(nchunks) * 16 * CC);
+  Scratch part(static_cast<size_t>(nchunks) * 16 * CC);
   const size_t per_thread = static_cast<size_t>(16) * tb * (C + CO) + static_cast<size_t>(16) * C;
-  std::vector<float> buf(per_thread * nt);
+  Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
