@@ -11,6 +11,11 @@ Semantics are Keras / TensorFlow ``channels_last``:
 * padding 'valid' / 'same' / 'causal' (1-D only), output sizes and padding amounts from
   :mod:`pyfapi.kernels._shapes` (TensorFlow rule: the odd 'same' pixel goes at the bottom / right).
 
+Algorithms (csrc/conv): im2col blocks on the SGEMM with the bias / relu epilogue fused, one GEMM
+for 1x1 stride-1 convolutions, Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions with >= 16
+input and output channels (forward, input and kernel gradients), direct channel-vectorised loops
+for depthwise convolutions.
+
 Every argument is validated here, before C++ touches memory (ValueError naming the op, the
 expected and the received sizes). Inputs that are not C-contiguous float32 are converted ONCE
 here with ``np.ascontiguousarray(x, dtype=np.float32)``; float32 C-contiguous inputs go to C++
