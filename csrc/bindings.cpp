@@ -4,7 +4,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <stdexcept>
+#include <utility>
 #include <string>
 
 #include "batchnorm/batchnorm.h"  // rnn family (kept apart from the other families' includes)
@@ -13,7 +15,9 @@
 
 #include "common/cpu_features.h"
 #include "common/threads.h"
+#include "conv/conv.h"
 #include "gemm/gemm.h"
+#include "pool/pool.h"
 
 namespace py = pybind11;
 using namespace pyfapi;
@@ -25,15 +29,33 @@ using farr = py::array_t<float, 0>;  // no forcecast: float32 only, any strides
 // Row stride (elements) of a 2-D float32 array whose rows are unit-stride.
 int64_t row_stride(const py::array& a, const char* name) {
   if (a.ndim() != 2) throw py::value_error(std::string(name) + " must be 2-D");
+  if (a.shape(0) == 0 || a.shape(1) == 0) return std::max<int64_t>(a.shape(1), 1);  // not read
   if (a.shape(1) > 1 && a.strides(1) != static_cast<py::ssize_t>(sizeof(float)))
     throw py::value_error(std::string(name) + " rows must be contiguous (unit inner stride)");
   if (a.strides(0) % static_cast<py::ssize_t>(sizeof(float)) != 0 || a.strides(0) < 0)
     throw py::value_error(std::string(name) + " has an unsupported row stride");
-  int64_t ld = a.strides(0) / static_cast<py::ssize_t>(sizeof(float));
-  return std::max<int64_t>(ld, a.shape(1));
+  // One row: the stride is meaningless, use the row length. Several rows: the real stride
+  // (0 for broadcast rows is fine for inputs; pyfapi/kernels/gemm.py refuses overlapping out rows).
+  if (a.shape(0) <= 1) return std::max<int64_t>(a.shape(1), 1);
+  return a.strides(0) / static_cast<py::ssize_t>(sizeof(float));
 }
 
-void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
+// Byte range [lo, hi) spanned by a 2-D array with non-negative strides (empty: lo == hi).
+std::pair<uintptr_t, uintptr_t> byte_range(const py::array& x) {
+  auto lo = reinterpret_cast<uintptr_t>(x.data());
+  if (x.size() == 0) return {lo, lo};
+  uintptr_t span = (x.shape(0) - 1) * x.strides(0) + (x.shape(1) - 1) * x.strides(1) + sizeof(float);
+  return {lo, lo + span};
+}
+
+bool overlaps(const py::array& x, const py::array& y) {
+  auto rx = byte_range(x), ry = byte_range(y);
+  return rx.first < ry.second && ry.first < rx.second;
+}
+
+// Returns false WITHOUT touching memory when out overlaps a or b (pyfapi/kernels/gemm.py then
+// copies the input and calls again); true after computing.
+bool gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
              py::object bias, int act) {
   int64_t lda = row_stride(a, "a"), ldb = row_stride(b, "b"), ldc = row_stride(out, "out");
   int64_t M = trans_a ? a.shape(1) : a.shape(0);
@@ -52,15 +74,185 @@ void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, 
     bias_ptr = bias_arr.data();
   }
   if (act < 0 || act > 1) throw py::value_error("gemm: unknown activation code");
+  if (overlaps(out, a) || overlaps(out, b)) return false;
   const float* pa = a.data();
   const float* pb = b.data();
   float* pc = out.mutable_data();
   py::gil_scoped_release nogil;
   sgemm(trans_a, trans_b, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, bias_ptr,
         static_cast<Act>(act));
+  return true;
 }
 
 // ---- conv / depthwise / pool (csrc/conv, csrc/pool) helpers above this line ----
+
+// Last guard for the conv / pool wrappers: rank and C-contiguity (pyfapi/kernels/conv.py and
+// pool.py validate and convert first; nothing is converted here).
+void need_c(const farr& a, py::ssize_t ndim, const char* op, const char* name) {
+  if (a.ndim() != ndim)
+    throw py::value_error(std::string(op) + ": " + name + " must be " + std::to_string(ndim) +
+                          "-D, got " + std::to_string(a.ndim()) + "-D");
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error(std::string(op) + ": " + name + " must be C-contiguous");
+}
+
+void need_geometry(const char* op, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t pt,
+                   int64_t pl) {
+  if (sh < 1 || sw < 1 || dh < 1 || dw < 1 || pt < 0 || pl < 0)
+    throw py::value_error(std::string(op) + ": strides and dilations must be >= 1, padding >= 0");
+}
+
+void need_writeable(const farr& a, const char* op) {
+  if (!a.writeable()) throw py::value_error(std::string(op) + ": output array is read-only");
+}
+
+// x (N,H,W,C), kernel (KH,KW,C,CO) or (KH,KW,C,DM), y (N,HO,WO,CO): checked, then a ConvGeom.
+ConvGeom conv_geom(const char* op, const farr& x, const farr& k, const farr& y, bool depthwise,
+                   int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t pt, int64_t pl) {
+  need_c(x, 4, op, "input");
+  need_c(k, 4, op, "kernel");
+  need_c(y, 4, op, "output");
+  need_geometry(op, sh, sw, dh, dw, pt, pl);
+  const int64_t co = depthwise ? k.shape(2) * k.shape(3) : k.shape(3);
+  if (k.shape(2) != x.shape(3) || y.shape(0) != x.shape(0) || y.shape(3) != co)
+    throw py::value_error(std::string(op) + ": inconsistent input / kernel / output shapes");
+  return ConvGeom{x.shape(0), x.shape(1), x.shape(2), x.shape(3), k.shape(0), k.shape(1), co,
+                  y.shape(1), y.shape(2), sh, sw, dh, dw, pt, pl};
+}
+
+void conv2d_forward_py(farr x, farr k, farr y, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
+                       int64_t pt, int64_t pl, py::object bias, int act) {
+  const char* op = "conv_forward";
+  ConvGeom g = conv_geom(op, x, k, y, false, sh, sw, dh, dw, pt, pl);
+  need_writeable(y, op);
+  const float* bp = nullptr;
+  farr b;
+  if (!bias.is_none()) {
+    b = bias.cast<farr>();
+    if (b.ndim() != 1 || b.shape(0) != g.CO || !(b.flags() & py::array::c_style))
+      throw py::value_error("conv_forward: bias must be contiguous of length CO");
+    bp = b.data();
+  }
+  if (act < 0 || act > 1) throw py::value_error("conv_forward: unknown activation code");
+  const float* px = x.data();
+  const float* pk = k.data();
+  float* py_ = y.mutable_data();
+  py::gil_scoped_release nogil;
+  conv2d_forward(g, px, pk, bp, static_cast<Act>(act), py_);
+}
+
+void conv2d_backward_input_py(farr dy, farr k, farr dx, int64_t sh, int64_t sw, int64_t dh,
+                              int64_t dw, int64_t pt, int64_t pl) {
+  const char* op = "conv_backward_input";
+  ConvGeom g = conv_geom(op, dx, k, dy, false, sh, sw, dh, dw, pt, pl);
+  need_writeable(dx, op);
+  const float* pdy = dy.data();
+  const float* pk = k.data();
+  float* pdx = dx.mutable_data();
+  py::gil_scoped_release nogil;
+  conv2d_backward_input(g, pdy, pk, pdx);
+}
+
+void conv2d_backward_kernel_py(farr x, farr dy, farr dk, int64_t sh, int64_t sw, int64_t dh,
+                               int64_t dw, int64_t pt, int64_t pl) {
+  const char* op = "conv_backward_kernel";
+  ConvGeom g = conv_geom(op, x, dk, dy, false, sh, sw, dh, dw, pt, pl);
+  need_writeable(dk, op);
+  const float* px = x.data();
+  const float* pdy = dy.data();
+  float* pdk = dk.mutable_data();
+  py::gil_scoped_release nogil;
+  conv2d_backward_kernel(g, px, pdy, pdk);
+}
+
+void depthwise_forward_py(farr x, farr k, farr y, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
+                          int64_t pt, int64_t pl) {
+  const char* op = "depthwise_conv_forward";
+  ConvGeom g = conv_geom(op, x, k, y, true, sh, sw, dh, dw, pt, pl);
+  need_writeable(y, op);
+  const float* px = x.data();
+  const float* pk = k.data();
+  float* py_ = y.mutable_data();
+  py::gil_scoped_release nogil;
+  depthwise_forward(g, px, pk, py_);
+}
+
+void depthwise_backward_input_py(farr dy, farr k, farr dx, int64_t sh, int64_t sw, int64_t dh,
+                                 int64_t dw, int64_t pt, int64_t pl) {
+  const char* op = "depthwise_conv_backward_input";
+  ConvGeom g = conv_geom(op, dx, k, dy, true, sh, sw, dh, dw, pt, pl);
+  need_writeable(dx, op);
+  const float* pdy = dy.data();
+  const float* pk = k.data();
+  float* pdx = dx.mutable_data();
+  py::gil_scoped_release nogil;
+  depthwise_backward_input(g, pdy, pk, pdx);
+}
+
+void depthwise_backward_kernel_py(farr x, farr dy, farr dk, int64_t sh, int64_t sw, int64_t dh,
+                                  int64_t dw, int64_t pt, int64_t pl) {
+  const char* op = "depthwise_conv_backward_kernel";
+  ConvGeom g = conv_geom(op, x, dk, dy, true, sh, sw, dh, dw, pt, pl);
+  need_writeable(dk, op);
+  const float* px = x.data();
+  const float* pdy = dy.data();
+  float* pdk = dk.mutable_data();
+  py::gil_scoped_release nogil;
+  depthwise_backward_kernel(g, px, pdy, pdk);
+}
+
+// x (N,H,W,C), y (N,HO,WO,C).
+PoolGeom pool_geom(const char* op, const farr& x, const farr& y, int64_t kh, int64_t kw,
+                   int64_t sh, int64_t sw, int64_t pt, int64_t pl) {
+  need_c(x, 4, op, "input");
+  need_c(y, 4, op, "output");
+  need_geometry(op, sh, sw, 1, 1, pt, pl);
+  if (kh < 1 || kw < 1) throw py::value_error(std::string(op) + ": pool_size must be >= 1");
+  if (y.shape(0) != x.shape(0) || y.shape(3) != x.shape(3))
+    throw py::value_error(std::string(op) + ": inconsistent input / output shapes");
+  return PoolGeom{x.shape(0), x.shape(1), x.shape(2), x.shape(3), kh, kw,
+                  y.shape(1), y.shape(2), sh, sw, pt, pl};
+}
+
+void pool_forward_py(bool is_max, farr x, farr y, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                     int64_t pt, int64_t pl) {
+  const char* op = is_max ? "max_pool_forward" : "avg_pool_forward";
+  PoolGeom g = pool_geom(op, x, y, kh, kw, sh, sw, pt, pl);
+  need_writeable(y, op);
+  const float* px = x.data();
+  float* py_ = y.mutable_data();
+  py::gil_scoped_release nogil;
+  if (is_max)
+    max_pool_forward(g, px, py_);
+  else
+    avg_pool_forward(g, px, py_);
+}
+
+void max_pool_backward_py(farr x, farr dy, farr dx, int64_t kh, int64_t kw, int64_t sh,
+                          int64_t sw, int64_t pt, int64_t pl) {
+  const char* op = "max_pool_backward";
+  PoolGeom g = pool_geom(op, x, dy, kh, kw, sh, sw, pt, pl);
+  need_c(dx, 4, op, "dx");
+  need_writeable(dx, op);
+  for (int i = 0; i < 4; ++i)
+    if (dx.shape(i) != x.shape(i)) throw py::value_error("max_pool_backward: dx shape != x shape");
+  const float* px = x.data();
+  const float* pdy = dy.data();
+  float* pdx = dx.mutable_data();
+  py::gil_scoped_release nogil;
+  max_pool_backward(g, px, pdy, pdx);
+}
+
+void avg_pool_backward_py(farr dy, farr dx, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                          int64_t pt, int64_t pl) {
+  const char* op = "avg_pool_backward";
+  PoolGeom g = pool_geom(op, dx, dy, kh, kw, sh, sw, pt, pl);
+  need_writeable(dx, op);
+  const float* pdy = dy.data();
+  float* pdx = dx.mutable_data();
+  py::gil_scoped_release nogil;
+  avg_pool_backward(g, pdy, pdx);
+}
 
 
 
@@ -326,6 +518,43 @@ PYBIND11_MODULE(_C, m) {
         py::arg("beta"), py::arg("bias"), py::arg("act"));
 
   // ---- conv / depthwise / pool bindings ----
+  // Geometry ints: strides (sh, sw), dilations (dh, dw), padding before (pt, pl); the output
+  // array's shape gives the output size. Arrays: float32, C-contiguous, never converted.
+  m.def("conv2d_forward", &conv2d_forward_py, py::arg("x").noconvert(),
+        py::arg("kernel").noconvert(), py::arg("out").noconvert(), py::arg("sh"), py::arg("sw"),
+        py::arg("dh"), py::arg("dw"), py::arg("pt"), py::arg("pl"), py::arg("bias"),
+        py::arg("act"));
+  m.def("conv2d_backward_input", &conv2d_backward_input_py, py::arg("dy").noconvert(),
+        py::arg("kernel").noconvert(), py::arg("dx").noconvert(), py::arg("sh"), py::arg("sw"),
+        py::arg("dh"), py::arg("dw"), py::arg("pt"), py::arg("pl"));
+  m.def("conv2d_backward_kernel", &conv2d_backward_kernel_py, py::arg("x").noconvert(),
+        py::arg("dy").noconvert(), py::arg("dkernel").noconvert(), py::arg("sh"), py::arg("sw"),
+        py::arg("dh"), py::arg("dw"), py::arg("pt"), py::arg("pl"));
+  m.def("depthwise_forward", &depthwise_forward_py, py::arg("x").noconvert(),
+        py::arg("kernel").noconvert(), py::arg("out").noconvert(), py::arg("sh"), py::arg("sw"),
+        py::arg("dh"), py::arg("dw"), py::arg("pt"), py::arg("pl"));
+  m.def("depthwise_backward_input", &depthwise_backward_input_py, py::arg("dy").noconvert(),
+        py::arg("kernel").noconvert(), py::arg("dx").noconvert(), py::arg("sh"), py::arg("sw"),
+        py::arg("dh"), py::arg("dw"), py::arg("pt"), py::arg("pl"));
+  m.def("depthwise_backward_kernel", &depthwise_backward_kernel_py, py::arg("x").noconvert(),
+        py::arg("dy").noconvert(), py::arg("dkernel").noconvert(), py::arg("sh"), py::arg("sw"),
+        py::arg("dh"), py::arg("dw"), py::arg("pt"), py::arg("pl"));
+  m.def("max_pool_forward",
+        [](farr x, farr y, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t pt,
+           int64_t pl) { pool_forward_py(true, x, y, kh, kw, sh, sw, pt, pl); },
+        py::arg("x").noconvert(), py::arg("out").noconvert(), py::arg("kh"), py::arg("kw"),
+        py::arg("sh"), py::arg("sw"), py::arg("pt"), py::arg("pl"));
+  m.def("avg_pool_forward",
+        [](farr x, farr y, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t pt,
+           int64_t pl) { pool_forward_py(false, x, y, kh, kw, sh, sw, pt, pl); },
+        py::arg("x").noconvert(), py::arg("out").noconvert(), py::arg("kh"), py::arg("kw"),
+        py::arg("sh"), py::arg("sw"), py::arg("pt"), py::arg("pl"));
+  m.def("max_pool_backward", &max_pool_backward_py, py::arg("x").noconvert(),
+        py::arg("dy").noconvert(), py::arg("dx").noconvert(), py::arg("kh"), py::arg("kw"),
+        py::arg("sh"), py::arg("sw"), py::arg("pt"), py::arg("pl"));
+  m.def("avg_pool_backward", &avg_pool_backward_py, py::arg("dy").noconvert(),
+        py::arg("dx").noconvert(), py::arg("kh"), py::arg("kw"), py::arg("sh"), py::arg("sw"),
+        py::arg("pt"), py::arg("pl"));
 
 
 

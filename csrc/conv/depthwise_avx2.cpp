@@ -1,0 +1,3 @@
+// Depthwise row kernels for the avx2 path (flags from csrc/conv/sources.cmake / CMakeLists).
+#define DW_FN(name) name##_avx2
+#include "conv/depthwise_rows.inc"

@@ -1,0 +1,3 @@
+// Depthwise row kernels for the avx512 path (flags from csrc/conv/sources.cmake / CMakeLists).
+#define DW_FN(name) name##_avx512
+#include "conv/depthwise_rows.inc"
