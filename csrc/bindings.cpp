@@ -286,6 +286,19 @@ farr rnn_opt(const py::object& o, std::initializer_list<int64_t> shape, const ch
 
 const float* rnn_ptr(const farr& a) { return a.ptr() ? a.data() : nullptr; }
 
+// n floats of scratch: a grow-only per-thread buffer reused across calls (no per-call page
+// faults) up to 64 M floats (256 MB); above that a one-off allocation owned by `big`.
+float* rnn_scratch(size_t n, std::unique_ptr<float[]>& big) {
+  constexpr size_t kMaxCached = size_t(1) << 26;
+  if (n > kMaxCached) {
+    big.reset(new float[n]);
+    return big.get();
+  }
+  thread_local std::vector<float> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
 py::tuple lstm_forward_py(farr x, farr W, farr R, py::object b, py::object h0, py::object c0) {
   if (x.ndim() != 3 || W.ndim() != 2) throw py::value_error("lstm_forward: x must be 3-D, W 2-D");
   const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), G = W.shape(1), U = G / 4;
@@ -333,9 +346,11 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
     pdx = dx.mutable_data();
     dx_obj = dx;
   }
-  // Scratch (fully written by lstm_backward before being read): no zero fill.
-  std::unique_ptr<float[]> dz(new float[static_cast<size_t>(N * T * G)]),
-      hprev(new float[static_cast<size_t>(N * T * U)]);
+  // Scratch (fully written by lstm_backward before being read): a per-thread buffer reused
+  // across calls, so a training loop does not page-fault ~10 MB of fresh memory per step.
+  const size_t n_dz = static_cast<size_t>(N * T * G), n_hp = static_cast<size_t>(N * T * U);
+  std::unique_ptr<float[]> big;
+  float* scratch = rnn_scratch(n_dz + n_hp, big);
   const float *px = x.data(), *pW = W.data(), *pR = R.data(), *ph0 = rnn_ptr(hh),
               *pc0 = rnn_ptr(cc), *pg = gates.data(), *phs = hs.data(), *pcs = cs.data(),
               *pdy = rnn_ptr(dys), *pdh = rnn_ptr(dh), *pdc = rnn_ptr(dc);
@@ -344,7 +359,7 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
   {
     py::gil_scoped_release nogil;
     lstm_backward(N, T, D, U, px, pW, pR, ph0, pc0, pg, phs, pcs, pdy, pdh, pdc, pdx, pdW, pdR,
-                  pdb, pdh0, pdc0, dz.get(), hprev.get());
+                  pdb, pdh0, pdc0, scratch, scratch + n_dz);
   }
   return py::make_tuple(dx_obj, dW, dR, db, dh0, dc0);
 }
