@@ -353,3 +353,21 @@ if given is not None:
         np.testing.assert_allclose(K.depthwise_conv_backward_kernel(x, dyd, kd.shape, strides, padding, dil),
                                    depthwise_backward_kernel_ref(x, dyd, kd.shape, strides, padding, dil),
                                    rtol=RTOL, atol=10 * ATOL)
+
+
+def test_zero_sized_axes():
+    """Empty spatial axes with 'same', zero filters / channels: empty or zero results, no C++ call
+    on empty memory."""
+    x = np.zeros((2, 0, 5, 3), np.float32)
+    k = np.ones((3, 3, 3, 4), np.float32)
+    assert K.conv_forward(x, k, 1, "same").shape == (2, 0, 5, 4)
+    assert K.conv_backward_input(np.zeros((2, 0, 5, 4), np.float32), k, x.shape, 1, "same").shape == x.shape
+    np.testing.assert_array_equal(K.conv_backward_kernel(x, np.zeros((2, 0, 5, 4), np.float32), k.shape, 1, "same"), 0)
+    x = np.random.default_rng(0).standard_normal((2, 4, 4, 3)).astype(np.float32)
+    assert K.conv_forward(x, np.zeros((3, 3, 3, 0), np.float32), 1, "same").shape == (2, 4, 4, 0)
+    np.testing.assert_array_equal(
+        K.conv_backward_input(np.zeros((2, 4, 4, 0), np.float32), np.zeros((3, 3, 3, 0), np.float32), x.shape, 1, "same"), 0)
+    np.testing.assert_array_equal(  # no input channels: the output is the bias
+        K.conv_forward(np.zeros((1, 3, 3, 0), np.float32), np.zeros((3, 3, 0, 2), np.float32), 1, "same",
+                       bias=np.array([1.5, -2.0], np.float32)),
+        np.broadcast_to(np.array([1.5, -2.0], np.float32), (1, 3, 3, 2)))

@@ -68,7 +68,7 @@ class _Geometry:
         out, pads = [], []
         for i in range(rank):
             o = conv_output_size(spatial[i], ksize[i], self.strides[i], self.padding, self.dilation[i])
-            if o is not None and o < 1:
+            if o is not None and o < 1 and not (spatial[i] == 0 and self.padding != "valid"):
                 raise ValueError(
                     f"{op}: with padding='valid' the output size along spatial axis {i} would be {o} "
                     f"(< 1): input size {spatial[i]} is smaller than the dilated kernel size "
