@@ -4,8 +4,14 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <stdexcept>
+#include <utility>
 #include <string>
+
+#include "batchnorm/batchnorm.h"  // rnn family (kept apart from the other families' includes)
+#include "embedding/embedding.h"
+#include "lstm/lstm.h"
 
 #include "common/cpu_features.h"
 #include "common/threads.h"
@@ -23,15 +29,33 @@ using farr = py::array_t<float, 0>;  // no forcecast: float32 only, any strides
 // Row stride (elements) of a 2-D float32 array whose rows are unit-stride.
 int64_t row_stride(const py::array& a, const char* name) {
   if (a.ndim() != 2) throw py::value_error(std::string(name) + " must be 2-D");
+  if (a.shape(0) == 0 || a.shape(1) == 0) return std::max<int64_t>(a.shape(1), 1);  // not read
   if (a.shape(1) > 1 && a.strides(1) != static_cast<py::ssize_t>(sizeof(float)))
     throw py::value_error(std::string(name) + " rows must be contiguous (unit inner stride)");
   if (a.strides(0) % static_cast<py::ssize_t>(sizeof(float)) != 0 || a.strides(0) < 0)
     throw py::value_error(std::string(name) + " has an unsupported row stride");
-  int64_t ld = a.strides(0) / static_cast<py::ssize_t>(sizeof(float));
-  return std::max<int64_t>(ld, a.shape(1));
+  // One row: the stride is meaningless, use the row length. Several rows: the real stride
+  // (0 for broadcast rows is fine for inputs; pyfapi/kernels/gemm.py refuses overlapping out rows).
+  if (a.shape(0) <= 1) return std::max<int64_t>(a.shape(1), 1);
+  return a.strides(0) / static_cast<py::ssize_t>(sizeof(float));
 }
 
-void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
+// Byte range [lo, hi) spanned by a 2-D array with non-negative strides (empty: lo == hi).
+std::pair<uintptr_t, uintptr_t> byte_range(const py::array& x) {
+  auto lo = reinterpret_cast<uintptr_t>(x.data());
+  if (x.size() == 0) return {lo, lo};
+  uintptr_t span = (x.shape(0) - 1) * x.strides(0) + (x.shape(1) - 1) * x.strides(1) + sizeof(float);
+  return {lo, lo + span};
+}
+
+bool overlaps(const py::array& x, const py::array& y) {
+  auto rx = byte_range(x), ry = byte_range(y);
+  return rx.first < ry.second && ry.first < rx.second;
+}
+
+// Returns false WITHOUT touching memory when out overlaps a or b (pyfapi/kernels/gemm.py then
+// copies the input and calls again); true after computing.
+bool gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
              py::object bias, int act) {
   int64_t lda = row_stride(a, "a"), ldb = row_stride(b, "b"), ldc = row_stride(out, "out");
   int64_t M = trans_a ? a.shape(1) : a.shape(0);
@@ -50,12 +74,14 @@ void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, 
     bias_ptr = bias_arr.data();
   }
   if (act < 0 || act > 1) throw py::value_error("gemm: unknown activation code");
+  if (overlaps(out, a) || overlaps(out, b)) return false;
   const float* pa = a.data();
   const float* pb = b.data();
   float* pc = out.mutable_data();
   py::gil_scoped_release nogil;
   sgemm(trans_a, trans_b, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, bias_ptr,
         static_cast<Act>(act));
+  return true;
 }
 
 // ---- conv / depthwise / pool (csrc/conv, csrc/pool) helpers above this line ----
@@ -232,6 +258,239 @@ void avg_pool_backward_py(farr dy, farr dx, int64_t kh, int64_t kw, int64_t sh, 
 
 // ---- lstm / embedding / batchnorm (csrc/lstm, csrc/embedding, csrc/batchnorm) helpers ----
 
+using i32arr = py::array_t<int32_t, 0>;
+using i64arr = py::array_t<int64_t, 0>;
+
+// Last guard: a C-contiguous array of exactly `shape` (pyfapi/kernels/* already checked).
+void rnn_check(const py::array& a, std::initializer_list<int64_t> shape, const char* op,
+               const char* name) {
+  bool ok = static_cast<size_t>(a.ndim()) == shape.size() &&
+            (a.flags() & py::array::c_style) != 0;
+  size_t k = 0;
+  for (int64_t d : shape) ok = ok && a.shape(k++) == d;
+  if (!ok)
+    throw py::value_error(std::string(op) + ": " + name +
+                          " has the wrong shape or is not C-contiguous");
+}
+
+// An optional float32 argument: None -> nullptr, a float32 array -> checked array, else TypeError.
+farr rnn_opt(const py::object& o, std::initializer_list<int64_t> shape, const char* op,
+             const char* name) {
+  if (o.is_none()) return py::reinterpret_borrow<farr>(py::handle());  // null: data pointer nullptr
+  if (!py::isinstance<farr>(o))
+    throw py::type_error(std::string(op) + ": " + name + " must be a float32 numpy array or None");
+  farr a = py::reinterpret_borrow<farr>(o);
+  rnn_check(a, shape, op, name);
+  return a;
+}
+
+const float* rnn_ptr(const farr& a) { return a.ptr() ? a.data() : nullptr; }
+
+py::tuple lstm_forward_py(farr x, farr W, farr R, py::object b, py::object h0, py::object c0) {
+  if (x.ndim() != 3 || W.ndim() != 2) throw py::value_error("lstm_forward: x must be 3-D, W 2-D");
+  const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), G = W.shape(1), U = G / 4;
+  if (T < 1 || U < 1 || G != 4 * U) throw py::value_error("lstm_forward: need T >= 1, 4u columns");
+  rnn_check(x, {N, T, D}, "lstm_forward", "x");
+  rnn_check(W, {D, G}, "lstm_forward", "W");
+  rnn_check(R, {U, G}, "lstm_forward", "R");
+  farr bb = rnn_opt(b, {G}, "lstm_forward", "b");
+  farr hh = rnn_opt(h0, {N, U}, "lstm_forward", "h0");
+  farr cc = rnn_opt(c0, {N, U}, "lstm_forward", "c0");
+  farr gates({N, T, G}), hs({N, T, U}), cs({N, T, U});
+  const float *px = x.data(), *pW = W.data(), *pR = R.data(), *pb = rnn_ptr(bb),
+              *ph = rnn_ptr(hh), *pc = rnn_ptr(cc);
+  float *pg = gates.mutable_data(), *phs = hs.mutable_data(), *pcs = cs.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    lstm_forward(N, T, D, U, px, pW, pR, pb, ph, pc, pg, phs, pcs);
+  }
+  return py::make_tuple(gates, hs, cs);
+}
+
+py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0, farr gates,
+                           farr hs, farr cs, py::object dy_seq, py::object dh_T,
+                           py::object dc_T, bool need_dx) {
+  if (x.ndim() != 3 || W.ndim() != 2) throw py::value_error("lstm_backward: x must be 3-D, W 2-D");
+  const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), G = W.shape(1), U = G / 4;
+  if (T < 1 || U < 1 || G != 4 * U) throw py::value_error("lstm_backward: need T >= 1, 4u columns");
+  const char* op = "lstm_backward";
+  rnn_check(x, {N, T, D}, op, "x");
+  rnn_check(W, {D, G}, op, "W");
+  rnn_check(R, {U, G}, op, "R");
+  rnn_check(gates, {N, T, G}, op, "gates");
+  rnn_check(hs, {N, T, U}, op, "hs");
+  rnn_check(cs, {N, T, U}, op, "cs");
+  farr hh = rnn_opt(h0, {N, U}, op, "h0");
+  farr cc = rnn_opt(c0, {N, U}, op, "c0");
+  farr dys = rnn_opt(dy_seq, {N, T, U}, op, "dy_seq");
+  farr dh = rnn_opt(dh_T, {N, U}, op, "dh_T");
+  farr dc = rnn_opt(dc_T, {N, U}, op, "dc_T");
+  farr dW({D, G}), dR({U, G}), db({G}), dh0({N, U}), dc0({N, U});
+  py::object dx_obj = py::none();
+  float* pdx = nullptr;
+  if (need_dx) {
+    farr dx({N, T, D});
+    pdx = dx.mutable_data();
+    dx_obj = dx;
+  }
+  // Scratch (fully written by lstm_backward before being read): no zero fill.
+  std::unique_ptr<float[]> dz(new float[static_cast<size_t>(N * T * G)]),
+      hprev(new float[static_cast<size_t>(N * T * U)]);
+  const float *px = x.data(), *pW = W.data(), *pR = R.data(), *ph0 = rnn_ptr(hh),
+              *pc0 = rnn_ptr(cc), *pg = gates.data(), *phs = hs.data(), *pcs = cs.data(),
+              *pdy = rnn_ptr(dys), *pdh = rnn_ptr(dh), *pdc = rnn_ptr(dc);
+  float *pdW = dW.mutable_data(), *pdR = dR.mutable_data(),
+        *pdb = db.mutable_data(), *pdh0 = dh0.mutable_data(), *pdc0 = dc0.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    lstm_backward(N, T, D, U, px, pW, pR, ph0, pc0, pg, phs, pcs, pdy, pdh, pdc, pdx, pdW, pdR,
+                  pdb, pdh0, pdc0, dz.get(), hprev.get());
+  }
+  return py::make_tuple(dx_obj, dW, dR, db, dh0, dc0);
+}
+
+template <typename I>
+int64_t embedding_check_py(py::array_t<I, 0> idx, int64_t V) {
+  if (!(idx.flags() & py::array::c_style))
+    throw py::value_error("embedding_first_bad_index: indices must be C-contiguous");
+  const I* p = idx.data();
+  const int64_t n = idx.size();
+  py::gil_scoped_release nogil;
+  return embedding_first_bad_index<I>(p, n, V);
+}
+
+// Gather with its own bounds scan (GIL released): returns (first_bad, out), out None when an
+// index is outside [0, V) -- nothing is written then; the Python face raises the IndexError.
+template <typename I>
+py::tuple embedding_gather_py(farr table, py::array_t<I, 0> idx) {
+  if (table.ndim() != 2) throw py::value_error("embedding_gather: table must be 2-D");
+  const int64_t V = table.shape(0), E = table.shape(1);
+  rnn_check(table, {V, E}, "embedding_gather", "table");
+  if (!(idx.flags() & py::array::c_style))
+    throw py::value_error("embedding_gather: indices must be C-contiguous");
+  const int64_t n = idx.size();
+  const I* pi = idx.data();
+  int64_t bad;
+  {
+    py::gil_scoped_release nogil;
+    bad = embedding_first_bad_index<I>(pi, n, V);
+  }
+  if (bad >= 0) return py::make_tuple(bad, py::none());
+  farr out({n, E});
+  const float* pt = table.data();
+  float* po = out.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    embedding_gather<I>(pt, V, E, pi, n, po);
+  }
+  return py::make_tuple(bad, out);
+}
+
+// Scatter-add with its own bounds scan: returns (first_bad, dtable) as embedding_gather_py.
+template <typename I>
+py::tuple embedding_scatter_add_py(farr dy, py::array_t<I, 0> idx, int64_t V) {
+  if (dy.ndim() != 2) throw py::value_error("embedding_scatter_add: dy must be 2-D (n, E)");
+  const int64_t n = dy.shape(0), E = dy.shape(1);
+  rnn_check(dy, {n, E}, "embedding_scatter_add", "dy");
+  if (!(idx.flags() & py::array::c_style) || idx.size() != n)
+    throw py::value_error("embedding_scatter_add: indices must be C-contiguous with n elements");
+  if (V < 0) throw py::value_error("embedding_scatter_add: input_dim must be >= 0");
+  const I* pi = idx.data();
+  int64_t bad;
+  {
+    py::gil_scoped_release nogil;
+    bad = embedding_first_bad_index<I>(pi, n, V);
+  }
+  if (bad >= 0) return py::make_tuple(bad, py::none());
+  farr out({V, E});
+  const float* pd = dy.data();
+  float* po = out.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    embedding_scatter_add<I>(pd, n, pi, V, E, po);
+  }
+  return py::make_tuple(bad, out);
+}
+
+py::tuple batchnorm_train_forward_py(farr x, py::object gamma, py::object beta, float eps) {
+  if (x.ndim() != 2) throw py::value_error("batchnorm_train_forward: x must be 2-D (M, C)");
+  const int64_t M = x.shape(0), C = x.shape(1);
+  const char* op = "batchnorm_train_forward";
+  rnn_check(x, {M, C}, op, "x");
+  farr g = rnn_opt(gamma, {C}, op, "gamma"), b = rnn_opt(beta, {C}, op, "beta");
+  farr y({M, C}), mean({C}), var({C}), inv({C});
+  const float *px = x.data(), *pg = rnn_ptr(g), *pb = rnn_ptr(b);
+  float *py_ = y.mutable_data(), *pm = mean.mutable_data(), *pv = var.mutable_data(),
+        *pi = inv.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    batchnorm_train_forward(px, M, C, pg, pb, eps, py_, pm, pv, pi);
+  }
+  return py::make_tuple(y, mean, var, inv);
+}
+
+farr batchnorm_infer_forward_py(farr x, farr mean, farr var, py::object gamma, py::object beta,
+                                float eps) {
+  if (x.ndim() != 2) throw py::value_error("batchnorm_infer_forward: x must be 2-D (M, C)");
+  const int64_t M = x.shape(0), C = x.shape(1);
+  const char* op = "batchnorm_infer_forward";
+  rnn_check(x, {M, C}, op, "x");
+  rnn_check(mean, {C}, op, "mean");
+  rnn_check(var, {C}, op, "var");
+  farr g = rnn_opt(gamma, {C}, op, "gamma"), b = rnn_opt(beta, {C}, op, "beta");
+  farr y({M, C});
+  const float *px = x.data(), *pm = mean.data(), *pv = var.data(), *pg = rnn_ptr(g),
+              *pb = rnn_ptr(b);
+  float* py_ = y.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    batchnorm_infer_forward(px, M, C, pm, pv, pg, pb, eps, py_);
+  }
+  return y;
+}
+
+py::tuple batchnorm_train_backward_py(farr dy, farr x, farr mean, farr inv_std, py::object gamma) {
+  if (x.ndim() != 2) throw py::value_error("batchnorm_train_backward: x must be 2-D (M, C)");
+  const int64_t M = x.shape(0), C = x.shape(1);
+  const char* op = "batchnorm_train_backward";
+  rnn_check(x, {M, C}, op, "x");
+  rnn_check(dy, {M, C}, op, "dy");
+  rnn_check(mean, {C}, op, "mean");
+  rnn_check(inv_std, {C}, op, "inv_std");
+  farr g = rnn_opt(gamma, {C}, op, "gamma");
+  farr dx({M, C}), dg({C}), db({C});
+  const float *pdy = dy.data(), *px = x.data(), *pm = mean.data(), *pi = inv_std.data(),
+              *pg = rnn_ptr(g);
+  float *pdx = dx.mutable_data(), *pdg = dg.mutable_data(), *pdb = db.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    batchnorm_train_backward(pdy, px, M, C, pm, pi, pg, pdx, pdg, pdb);
+  }
+  return py::make_tuple(dx, dg, db);
+}
+
+py::tuple batchnorm_infer_backward_py(farr dy, farr x, farr mean, farr var, py::object gamma,
+                                      float eps) {
+  if (x.ndim() != 2) throw py::value_error("batchnorm_infer_backward: x must be 2-D (M, C)");
+  const int64_t M = x.shape(0), C = x.shape(1);
+  const char* op = "batchnorm_infer_backward";
+  rnn_check(x, {M, C}, op, "x");
+  rnn_check(dy, {M, C}, op, "dy");
+  rnn_check(mean, {C}, op, "mean");
+  rnn_check(var, {C}, op, "var");
+  farr g = rnn_opt(gamma, {C}, op, "gamma");
+  farr dx({M, C}), dg({C}), db({C}), dm({C}), dv({C});
+  const float *pdy = dy.data(), *px = x.data(), *pm = mean.data(), *pv = var.data(),
+              *pg = rnn_ptr(g);
+  float *pdx = dx.mutable_data(), *pdg = dg.mutable_data(), *pdb = db.mutable_data(),
+        *pdm = dm.mutable_data(), *pdv = dv.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    batchnorm_infer_backward(pdy, px, M, C, pm, pv, pg, eps, pdx, pdg, pdb, pdm, pdv);
+  }
+  return py::make_tuple(dx, dg, db, dm, dv);
+}
+
 
 
 }  // namespace
@@ -307,6 +566,35 @@ PYBIND11_MODULE(_C, m) {
 
 
   // ---- lstm / embedding / batchnorm bindings ----
+  m.def("lstm_forward", &lstm_forward_py, py::arg("x").noconvert(), py::arg("W").noconvert(),
+        py::arg("R").noconvert(), py::arg("b"), py::arg("h0"), py::arg("c0"));
+  m.def("lstm_backward", &lstm_backward_py, py::arg("x").noconvert(), py::arg("W").noconvert(),
+        py::arg("R").noconvert(), py::arg("h0"), py::arg("c0"), py::arg("gates").noconvert(),
+        py::arg("hs").noconvert(), py::arg("cs").noconvert(), py::arg("dy_seq"),
+        py::arg("dh_T"), py::arg("dc_T"), py::arg("need_dx") = true);
+  m.def("embedding_first_bad_index", &embedding_check_py<int32_t>, py::arg("indices").noconvert(),
+        py::arg("input_dim"));
+  m.def("embedding_first_bad_index", &embedding_check_py<int64_t>, py::arg("indices").noconvert(),
+        py::arg("input_dim"));
+  m.def("embedding_gather", &embedding_gather_py<int32_t>, py::arg("table").noconvert(),
+        py::arg("indices").noconvert());
+  m.def("embedding_gather", &embedding_gather_py<int64_t>, py::arg("table").noconvert(),
+        py::arg("indices").noconvert());
+  m.def("embedding_scatter_add", &embedding_scatter_add_py<int32_t>, py::arg("dy").noconvert(),
+        py::arg("indices").noconvert(), py::arg("input_dim"));
+  m.def("embedding_scatter_add", &embedding_scatter_add_py<int64_t>, py::arg("dy").noconvert(),
+        py::arg("indices").noconvert(), py::arg("input_dim"));
+  m.def("batchnorm_train_forward", &batchnorm_train_forward_py, py::arg("x").noconvert(),
+        py::arg("gamma"), py::arg("beta"), py::arg("epsilon"));
+  m.def("batchnorm_infer_forward", &batchnorm_infer_forward_py, py::arg("x").noconvert(),
+        py::arg("mean").noconvert(), py::arg("variance").noconvert(), py::arg("gamma"),
+        py::arg("beta"), py::arg("epsilon"));
+  m.def("batchnorm_train_backward", &batchnorm_train_backward_py, py::arg("dy").noconvert(),
+        py::arg("x").noconvert(), py::arg("mean").noconvert(), py::arg("inv_std").noconvert(),
+        py::arg("gamma"));
+  m.def("batchnorm_infer_backward", &batchnorm_infer_backward_py, py::arg("dy").noconvert(),
+        py::arg("x").noconvert(), py::arg("mean").noconvert(), py::arg("variance").noconvert(),
+        py::arg("gamma"), py::arg("epsilon"));
 
 
 

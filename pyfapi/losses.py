@@ -1,1 +1,421 @@
-"""pyfapi.losses (under construction)."""
+"""Loss functions and classes with Keras 3's names, defaults, numerics and reduction.
+
+Every loss is written with :mod:`pyfapi.ops`, so it is differentiable on a
+:class:`~pyfapi.autodiff.GradientTape` with respect to ``y_pred``. ``y_true`` (and
+``sample_weight``) are data: they are prepared once in numpy (rank matching, one-hot for sparse
+labels) and never receive gradients.
+
+Function forms (``mean_squared_error(y_true, y_pred)`` ...) return the per-sample loss, shape
+``y_pred.shape[:-1]`` (the mean over the last axis, as Keras). Class forms
+(``MeanSquaredError()(y_true, y_pred, sample_weight=None)``) apply the sample weights and reduce
+with Keras 3's ``"sum_over_batch_size"``: ``sum(sample_weight * per_sample_loss) / N`` where ``N``
+is the number of per-sample values (the batch size), so a zero weight shrinks the mean rather than
+being dropped from it.
+
+Numerics follow Keras 3 (``keras/src/backend/*/nn.py``) through the fused crossentropy ops of
+:mod:`pyfapi.ops.nn`: probabilities are clipped to ``[1e-7, 1 - 1e-7]`` before ``log`` so a zero
+prediction never gives ``inf``/``NaN``, categorical crossentropy first renormalises ``y_pred`` to
+sum to one over ``axis``, and a target row that is all zeros contributes exactly ``0``.
+``from_logits=True`` uses a stable ``log_softmax`` (categorical) or
+``max(x, 0) - x t + log(1 + exp(-|x|))`` (binary).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pyfapi import ops
+
+__all__ = [
+    "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
+    "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "mean_squared_error",
+    "mean_absolute_error", "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "mse", "mae", "MSE", "MAE", "get", "serialize",
+    "deserialize", "EPSILON",
+]
+
+EPSILON = 1e-7  # keras.config.epsilon()
+_REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean")
+
+
+# ---- helpers on data (numpy, never differentiated) -----------------------------------------------
+def _value(x):
+    """The numpy array behind a Tensor (or ``x`` itself when it already is an array)."""
+    if type(x) is np.ndarray:
+        return x
+    v = getattr(x, "value", None)
+    return v if isinstance(v, np.ndarray) else np.asarray(x)
+
+
+def _float_target(y_true, y_pred_shape, dtype=np.float32):
+    """``y_true`` as a float array of ``y_pred``'s rank (Keras' squeeze_or_expand_to_same_rank)."""
+    y = _value(y_true)
+    if y.dtype != dtype:
+        y = y.astype(dtype)
+    nd, pd = y.ndim, len(y_pred_shape)
+    if nd == pd - 1 and y_pred_shape[-1] == 1:
+        y = y.reshape(y.shape + (1,))
+    elif nd == pd + 1 and y.shape[-1] == 1:
+        y = y.reshape(y.shape[:-1])
+    return y
+
+
+def _check_same_shape(name, y, y_pred_shape):
+    if tuple(y.shape) != tuple(y_pred_shape):
+        raise ValueError(
+            f"{name}: y_true and y_pred must have the same shape, received "
+            f"y_true.shape={tuple(y.shape)} and y_pred.shape={tuple(y_pred_shape)}")
+
+
+# ---- function forms (per-sample values) ----------------------------------------------------------
+def mean_squared_error(y_true, y_pred):
+    """Per-sample mean squared error ``mean((y_true - y_pred)**2, axis=-1)`` (Keras 3 formula).
+
+    Args:
+        y_true: targets, shape ``(batch, d0, .., dN)`` (or ``y_pred``'s shape without a last axis
+            of 1).
+        y_pred: predictions (Tensor or array), shape ``(batch, d0, .., dN)``.
+
+    Returns:
+        Tensor of shape ``(batch, d0, .., dN-1)``, float32.
+
+    Raises:
+        ValueError: the shapes of ``y_true`` and ``y_pred`` differ.
+    """
+    y = _float_target(y_true, y_pred.shape)
+    _check_same_shape("mean_squared_error", y, y_pred.shape)
+    return ops.mean(ops.square(ops.subtract(y_pred, y)), axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Per-sample mean absolute error ``mean(|y_true - y_pred|, axis=-1)`` (Keras 3 formula).
+
+    Shapes and errors as :func:`mean_squared_error`.
+    """
+    y = _float_target(y_true, y_pred.shape)
+    _check_same_shape("mean_absolute_error", y, y_pred.shape)
+    return ops.mean(ops.abs(ops.subtract(y_pred, y)), axis=-1)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Per-sample binary crossentropy, the mean over ``axis`` of
+    ``-(y * log(p) + (1 - y) * log(1 - p))`` with ``p`` clipped to ``[1e-7, 1 - 1e-7]``
+    (Keras 3, ``keras.losses.binary_crossentropy``).
+
+    Args:
+        y_true: 0/1 targets (floats allowed, e.g. soft labels), shape of ``y_pred`` (a missing
+            last axis of 1 is added).
+        y_pred: probabilities, or logits with ``from_logits=True``.
+        from_logits: interpret ``y_pred`` as logits (stable ``log sigmoid``, no clipping).
+        label_smoothing: in ``[0, 1]``; targets become ``y * (1 - s) + 0.5 * s``.
+        axis: the axis averaged over (default the last).
+
+    Returns:
+        Tensor of ``y_pred``'s shape without ``axis``, float32.
+
+    Raises:
+        ValueError: shapes differ, or ``label_smoothing`` is outside ``[0, 1]``.
+    """
+    y = _float_target(y_true, y_pred.shape)
+    _check_same_shape("binary_crossentropy", y, y_pred.shape)
+    if not 0.0 <= float(label_smoothing) <= 1.0:
+        raise ValueError(f"binary_crossentropy: label_smoothing must be in [0, 1], received "
+                         f"{label_smoothing}")
+    if label_smoothing:
+        y = y * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return ops.mean(ops.binary_crossentropy(y, y_pred, from_logits=bool(from_logits)), axis=axis)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Per-sample categorical crossentropy ``-sum(y * log(p), axis)`` (Keras 3).
+
+    Without logits ``p = clip(y_pred / sum(y_pred, axis), 1e-7, 1 - 1e-7)``; with
+    ``from_logits=True`` ``log(p) = log_softmax(y_pred, axis)``. An all-zero target row gives 0.
+
+    Args:
+        y_true: one-hot (or soft) targets, same shape as ``y_pred``.
+        y_pred: probabilities or logits, shape ``(batch, ..., classes)``.
+        from_logits, label_smoothing (``y * (1 - s) + s / classes``), axis: as Keras.
+
+    Returns:
+        Tensor of ``y_pred``'s shape without ``axis``, float32.
+
+    Raises:
+        ValueError: shapes differ (e.g. integer labels given: use the sparse loss).
+    """
+    y = _float_target(y_true, y_pred.shape)
+    if y.shape != tuple(y_pred.shape):
+        raise ValueError(
+            f"categorical_crossentropy: y_true and y_pred must have the same shape, received "
+            f"y_true.shape={tuple(y.shape)} and y_pred.shape={tuple(y_pred.shape)}; for integer "
+            f"labels use sparse_categorical_crossentropy")
+    if label_smoothing:
+        n = y_pred.shape[axis]
+        y = y * (1.0 - label_smoothing) + label_smoothing / n
+    return ops.categorical_crossentropy(y, y_pred, from_logits=bool(from_logits), axis=axis)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """Per-sample crossentropy between integer labels and a class distribution (Keras 3).
+
+    Same numerics as :func:`categorical_crossentropy` with ``y_true`` one-hot encoded.
+
+    Args:
+        y_true: integer labels, shape ``y_pred.shape[:-1]`` (or with a trailing axis of 1).
+        y_pred: probabilities or logits, shape ``(batch, ..., classes)``.
+        from_logits: as Keras.
+        ignore_class: a label whose samples contribute 0 (Keras' ``ignore_class``).
+        axis: the class axis; only -1 is supported.
+
+    Returns:
+        Tensor of shape ``y_pred.shape[:-1]``, float32.
+
+    Raises:
+        ValueError: a label outside ``[0, classes)``, non-integer labels or a shape mismatch.
+    """
+    if axis not in (-1, len(y_pred.shape) - 1):
+        raise ValueError(f"sparse_categorical_crossentropy: only axis=-1 is supported, got {axis}")
+    lab = _value(y_true)
+    pshape = tuple(y_pred.shape)
+    if lab.ndim == len(pshape) and lab.shape[-1] == 1:
+        lab = lab.reshape(lab.shape[:-1])
+    if lab.shape != pshape[:-1]:
+        raise ValueError(
+            f"sparse_categorical_crossentropy: expected integer labels of shape {pshape[:-1]} "
+            f"(y_pred.shape={pshape}), received y_true.shape={tuple(_value(y_true).shape)}")
+    if lab.dtype.kind == "f":
+        if not np.all(np.equal(np.floor(lab), lab)):
+            raise ValueError("sparse_categorical_crossentropy: labels must be integers, received "
+                             "non-integer values")
+        lab = lab.astype(np.int64)
+    elif lab.dtype.kind not in "iub":
+        raise TypeError(f"sparse_categorical_crossentropy: labels must be integers, received "
+                        f"dtype {lab.dtype}")
+    if ignore_class is None:
+        return ops.sparse_categorical_crossentropy(lab, y_pred, from_logits=bool(from_logits))
+    keep = (lab != ignore_class)
+    per = ops.sparse_categorical_crossentropy(np.where(keep, lab, 0), y_pred,
+                                              from_logits=bool(from_logits))
+    return ops.multiply(per, keep.astype(np.float32))
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+
+
+# ---- reduction -----------------------------------------------------------------------------------
+def _reduce(values, sample_weight, reduction, name):
+    """Keras 3 ``reduce_weighted_values``: weight, then sum or sum / number of values."""
+    if sample_weight is not None:
+        sw = _value(sample_weight)
+        if sw.dtype != np.float32:
+            sw = sw.astype(np.float32)
+        vshape = tuple(values.shape)
+        if sw.ndim > len(vshape) and sw.shape[-1] == 1:
+            sw = sw.reshape(sw.shape[:-1])
+        if sw.ndim < len(vshape):
+            sw = sw.reshape(sw.shape + (1,) * (len(vshape) - sw.ndim))
+        try:
+            np.broadcast_shapes(sw.shape, vshape)
+        except ValueError:
+            raise ValueError(
+                f"{name}: sample_weight of shape {tuple(_value(sample_weight).shape)} does not "
+                f"match the per-sample losses of shape {vshape}") from None
+        values = ops.multiply(values, sw)
+    if reduction is None or reduction == "none":
+        return values
+    if sample_weight is None and reduction != "sum" and len(values.shape):
+        return ops.mean(values)  # sum / N in one op
+    total = ops.sum(values)
+    if reduction == "sum":
+        return total
+    n = int(np.prod(values.shape)) if len(values.shape) else 1
+    return ops.divide(total, float(max(n, 1))) if n != 1 else total
+
+
+class Loss:
+    """Base class of losses (Keras 3 ``keras.losses.Loss``).
+
+    Subclasses implement ``call(y_true, y_pred)`` returning per-sample values; ``__call__``
+    applies ``sample_weight`` and the reduction.
+
+    Args:
+        name: the loss name (used for history keys only through the compile string).
+        reduction: ``"sum_over_batch_size"`` (default, also ``"mean"``), ``"sum"`` or ``"none"``.
+
+    Raises:
+        ValueError: an unknown reduction.
+    """
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: invalid reduction {reduction!r}, expected "
+                             f"one of {[r for r in _REDUCTIONS if r]}")
+        self.name = name or _snake(type(self).__name__)
+        self.reduction = reduction
+        self.dtype = dtype
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return _reduce(self.call(y_true, y_pred), sample_weight, self.reduction, self.name)
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class LossFunctionWrapper(Loss):
+    """A :class:`Loss` around a per-sample function ``fn(y_true, y_pred, **kwargs)``."""
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", "loss"), reduction=reduction,
+                         dtype=dtype)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(self._fn_kwargs)
+        return config
+
+
+class MeanSquaredError(LossFunctionWrapper):
+    """Mean of squared errors (see :func:`mean_squared_error`)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
+        super().__init__(mean_squared_error, reduction=reduction, name=name, dtype=dtype)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+
+class MeanAbsoluteError(LossFunctionWrapper):
+    """Mean of absolute errors (see :func:`mean_absolute_error`)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
+        super().__init__(mean_absolute_error, reduction=reduction, name=name, dtype=dtype)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+
+class BinaryCrossentropy(LossFunctionWrapper):
+    """Binary crossentropy (see :func:`binary_crossentropy`); Keras 3 defaults."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
+        super().__init__(binary_crossentropy, reduction=reduction, name=name, dtype=dtype,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+
+
+class CategoricalCrossentropy(LossFunctionWrapper):
+    """Categorical crossentropy (see :func:`categorical_crossentropy`); Keras 3 defaults."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
+        super().__init__(categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+
+
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
+    """Sparse categorical crossentropy (see :func:`sparse_categorical_crossentropy`)."""
+
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
+                 name="sparse_categorical_crossentropy", dtype=None):
+        super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
+                         dtype=dtype, from_logits=from_logits, ignore_class=ignore_class)
+        self.from_logits = from_logits
+
+
+def _snake(name):
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+_FUNCTIONS = {
+    "mean_squared_error": mean_squared_error, "mse": mean_squared_error,
+    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error,
+    "binary_crossentropy": binary_crossentropy,
+    "categorical_crossentropy": categorical_crossentropy,
+    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+}
+_CLASSES = {
+    "MeanSquaredError": MeanSquaredError, "MeanAbsoluteError": MeanAbsoluteError,
+    "BinaryCrossentropy": BinaryCrossentropy, "CategoricalCrossentropy": CategoricalCrossentropy,
+    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
+}
+# canonical string for each function (used to serialise compile configs)
+_CANONICAL = {id(f): n for n, f in _FUNCTIONS.items() if n not in ("mse", "mae")}
+
+
+def get(identifier):
+    """Resolve a loss: ``None``, a name (``"mse"``, ``"categorical_crossentropy"``,
+    ``"BinaryCrossentropy"`` ...), a config dict, a :class:`Loss` or any callable
+    ``f(y_true, y_pred)``.
+
+    Returns:
+        A function (for names of functions), a :class:`Loss` instance, the callable, or ``None``.
+
+    Raises:
+        ValueError: an unknown name (the message lists the known ones).
+        TypeError: any other type.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        key = identifier
+        if key in _FUNCTIONS:
+            return _FUNCTIONS[key]
+        if key.lower() in _FUNCTIONS:
+            return _FUNCTIONS[key.lower()]
+        if key in _CLASSES:
+            return _CLASSES[key]()
+        raise ValueError(f"Unknown loss {identifier!r}. Expected one of "
+                         f"{sorted(set(_FUNCTIONS) | set(_CLASSES))} or a callable")
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret loss identifier {identifier!r} "
+                    f"(type {type(identifier).__name__}): expected a string, a callable or a dict")
+
+
+def serialize(loss):
+    """A JSON-able description of ``loss`` (a name or ``{"class_name", "config"}``), or None
+    when it is a user callable that cannot be described."""
+    if loss is None or isinstance(loss, str):
+        return loss
+    if isinstance(loss, Loss) and type(loss).__name__ in _CLASSES:
+        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    name = _CANONICAL.get(id(loss))
+    return name
+
+
+def deserialize(config):
+    """Inverse of :func:`serialize`.
+
+    Raises:
+        ValueError: an unknown class name.
+    """
+    if config is None or isinstance(config, str):
+        return get(config)
+    cls = _CLASSES.get(config.get("class_name"))
+    if cls is None:
+        raise ValueError(f"Unknown loss class {config.get('class_name')!r}; expected one of "
+                         f"{sorted(_CLASSES)}")
+    return cls.from_config(config.get("config", {}))

@@ -1,1 +1,404 @@
-"""pyfapi.metrics (under construction)."""
+"""Metrics: stateful classes (``update_state`` / ``result`` / ``reset_state``) computed in numpy.
+
+Metrics never touch the autodiff tape: ``fit`` passes them the numpy values of the outputs. Each
+metric keeps a weighted running sum and a weight total in float64 (as Keras 3's ``Mean`` keeps
+``total`` and ``count``), so a metric over an epoch is the mean over samples whatever the batch
+size.
+
+Functions (per-sample values, numpy in and out; Keras 3 formulas):
+``binary_accuracy(y_true, y_pred, threshold=0.5)``, ``categorical_accuracy``,
+``sparse_categorical_accuracy``, ``accuracy`` (exact equality), ``mean_squared_error``,
+``mean_absolute_error``, ``binary_crossentropy``, ``categorical_crossentropy``,
+``sparse_categorical_crossentropy``.
+
+Classes: ``Metric`` (base), ``Mean``, ``Sum``, ``MeanMetricWrapper``, ``Accuracy``,
+``BinaryAccuracy``, ``CategoricalAccuracy``, ``SparseCategoricalAccuracy``, ``MeanSquaredError``,
+``MeanAbsoluteError``, ``BinaryCrossentropy``, ``CategoricalCrossentropy``,
+``SparseCategoricalCrossentropy``. ``get(identifier)`` resolves strings.
+
+``'acc'`` / ``'accuracy'`` given to ``compile`` are resolved per output by
+:func:`resolve_accuracy` as Keras 3's ``compile_utils.get_metric`` does (binary when the output has
+one unit, sparse when ``y_true`` has a lower rank or a last axis of 1 against several classes,
+categorical otherwise), with the output's loss breaking ties (a sparse or binary crossentropy loss
+selects the matching accuracy).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
+    "CategoricalAccuracy", "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError",
+    "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
+    "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "mean_squared_error", "mean_absolute_error", "binary_crossentropy",
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "mse", "mae", "get",
+    "resolve_accuracy",
+]
+
+_EPS = 1e-7
+
+
+def _np(x):
+    if type(x) is np.ndarray:
+        return x
+    v = getattr(x, "value", None)
+    return v if isinstance(v, np.ndarray) else np.asarray(x)
+
+
+def _same_rank(y_true, y_pred):
+    """Keras' squeeze_or_expand_to_same_rank for a last axis of 1."""
+    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        y_true = y_true.reshape(y_true.shape + (1,))
+    elif y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        y_true = y_true.reshape(y_true.shape[:-1])
+    return y_true
+
+
+# ---- per-sample functions (numpy) ----------------------------------------------------------------
+def accuracy(y_true, y_pred):
+    """1.0 where ``y_true == y_pred`` elementwise (Keras ``accuracy``), mean over the last axis."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    y_true = _same_rank(y_true, y_pred)
+    eq = (y_true == y_pred).astype(np.float32)
+    return eq.mean(axis=-1) if eq.ndim > 1 else eq
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """Per-sample fraction of ``(y_pred > threshold) == y_true`` over the last axis (Keras 3)."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    y_true = _same_rank(y_true, y_pred)
+    eq = (y_true == (y_pred > threshold)).astype(np.float32)
+    return eq.mean(axis=-1) if eq.ndim > 1 else eq
+
+
+def categorical_accuracy(y_true, y_pred):
+    """1.0 where ``argmax(y_true, -1) == argmax(y_pred, -1)`` (Keras 3), shape ``batch``."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float32)
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """1.0 where the integer label equals ``argmax(y_pred, -1)`` (Keras 3)."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true.reshape(y_true.shape[:-1])
+    return (y_true == np.argmax(y_pred, axis=-1)).astype(np.float32)
+
+
+def mean_squared_error(y_true, y_pred):
+    """Per-sample ``mean((y_true - y_pred)**2, axis=-1)`` in numpy."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    y_true = _same_rank(y_true, y_pred)
+    return np.mean(np.square(y_pred - y_true), axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Per-sample ``mean(|y_true - y_pred|, axis=-1)`` in numpy."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    y_true = _same_rank(y_true, y_pred)
+    return np.mean(np.abs(y_pred - y_true), axis=-1)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False):
+    """Per-sample binary crossentropy in numpy (Keras 3 clipping, epsilon 1e-7)."""
+    y_true, y_pred = _np(y_true), _np(y_pred).astype(np.float64)
+    y_true = _same_rank(y_true, y_pred)
+    if from_logits:
+        y_pred = 1.0 / (1.0 + np.exp(-y_pred))
+    p = np.clip(y_pred, _EPS, 1.0 - _EPS)
+    return -np.mean(y_true * np.log(p) + (1.0 - y_true) * np.log(1.0 - p), axis=-1)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False):
+    """Per-sample categorical crossentropy in numpy (Keras 3 normalisation and clipping)."""
+    y_true, y_pred = _np(y_true), _np(y_pred).astype(np.float64)
+    if from_logits:
+        z = y_pred - y_pred.max(axis=-1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    else:
+        p = y_pred / y_pred.sum(axis=-1, keepdims=True)
+        log_p = np.log(np.clip(p, _EPS, 1.0 - _EPS))
+    return -np.sum(y_true * log_p, axis=-1)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
+    """Per-sample sparse categorical crossentropy in numpy."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true.reshape(y_true.shape[:-1])
+    onehot = np.zeros(y_pred.shape, dtype=np.float64)
+    np.put_along_axis(onehot, y_true.astype(np.intp)[..., None], 1.0, axis=-1)
+    return categorical_crossentropy(onehot, y_pred, from_logits=from_logits)
+
+
+mse = mean_squared_error
+mae = mean_absolute_error
+
+
+# ---- stateful classes ----------------------------------------------------------------------------
+class Metric:
+    """Base class of stateful metrics (Keras 3 ``keras.metrics.Metric``).
+
+    Subclasses implement ``update_state(...)``, ``result()`` and ``reset_state()``. Calling a
+    metric updates it and returns the result.
+    """
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or _snake(type(self).__name__)
+        self.dtype = dtype or "float32"
+
+    def update_state(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+    def reset_state(self):
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class Mean(Metric):
+    """Weighted mean of the values given: ``sum(w * v) / sum(w)`` (Keras 3 ``Mean``).
+
+    ``update_state(values, sample_weight=None)``: ``values`` any shape; ``sample_weight`` a
+    scalar (the weight of every value, e.g. a batch size) or an array broadcastable to
+    ``values``. ``result()`` is a Python float (0.0 before any update).
+    """
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        v = _np(values)
+        if sample_weight is None:
+            self.total += float(np.sum(v, dtype=np.float64))
+            self.count += v.size if v.ndim else 1
+            return
+        if np.ndim(sample_weight) == 0:
+            w = float(sample_weight)
+            self.total += float(np.sum(v, dtype=np.float64)) * w
+            self.count += (v.size if v.ndim else 1) * w
+            return
+        w = _np(sample_weight).astype(np.float64)
+        if w.ndim < v.ndim:
+            w = w.reshape(w.shape + (1,) * (v.ndim - w.ndim))
+        elif w.ndim > v.ndim and w.shape[-1] == 1:
+            w = w.reshape(w.shape[:-1])
+        w = np.broadcast_to(w, v.shape)
+        self.total += float(np.sum(v * w))
+        self.count += float(np.sum(w))
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+    def reset_state(self):
+        self.total = 0.0
+        self.count = 0.0
+
+
+class Sum(Metric):
+    """Running (weighted) sum of the values given."""
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        v = _np(values).astype(np.float64)
+        if sample_weight is not None:
+            w = _np(sample_weight).astype(np.float64)
+            if w.ndim < v.ndim:
+                w = w.reshape(w.shape + (1,) * (v.ndim - w.ndim))
+            v = v * w
+        self.total += float(np.sum(v))
+
+    def result(self):
+        return self.total
+
+    def reset_state(self):
+        self.total = 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """The mean over samples of a per-sample function ``fn(y_true, y_pred, **kwargs)``.
+
+    ``fn`` may be a numpy function (the ones of this module) or any callable returning something
+    ``numpy.asarray`` accepts (a pyfapi Tensor included).
+    """
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", "metric"), dtype=dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        super().update_state(_np(values), sample_weight)
+
+    def get_config(self):
+        c = super().get_config()
+        c.update(self._fn_kwargs)
+        return c
+
+
+def _wrapper_class(fn, default_name, doc, **fixed):
+    class _M(MeanMetricWrapper):
+        def __init__(self, name=default_name, dtype=None, **kwargs):
+            kw = dict(fixed)
+            kw.update(kwargs)
+            super().__init__(fn, name=name, dtype=dtype, **kw)
+
+        @classmethod
+        def from_config(cls, config):
+            return cls(**config)
+
+    _M.__doc__ = doc
+    return _M
+
+
+Accuracy = _wrapper_class(accuracy, "accuracy", "Fraction of exact matches (Keras Accuracy).")
+Accuracy.__name__ = Accuracy.__qualname__ = "Accuracy"
+CategoricalAccuracy = _wrapper_class(
+    categorical_accuracy, "categorical_accuracy",
+    "Fraction of samples whose argmax matches the one-hot target (Keras CategoricalAccuracy).")
+CategoricalAccuracy.__name__ = CategoricalAccuracy.__qualname__ = "CategoricalAccuracy"
+SparseCategoricalAccuracy = _wrapper_class(
+    sparse_categorical_accuracy, "sparse_categorical_accuracy",
+    "Fraction of samples whose argmax equals the integer label (Keras SparseCategoricalAccuracy).")
+SparseCategoricalAccuracy.__name__ = SparseCategoricalAccuracy.__qualname__ = \
+    "SparseCategoricalAccuracy"
+MeanSquaredError = _wrapper_class(mean_squared_error, "mean_squared_error",
+                                  "Mean squared error over samples.")
+MeanSquaredError.__name__ = MeanSquaredError.__qualname__ = "MeanSquaredError"
+MeanAbsoluteError = _wrapper_class(mean_absolute_error, "mean_absolute_error",
+                                   "Mean absolute error over samples.")
+MeanAbsoluteError.__name__ = MeanAbsoluteError.__qualname__ = "MeanAbsoluteError"
+BinaryCrossentropy = _wrapper_class(binary_crossentropy, "binary_crossentropy",
+                                    "Mean binary crossentropy over samples.")
+BinaryCrossentropy.__name__ = BinaryCrossentropy.__qualname__ = "BinaryCrossentropy"
+CategoricalCrossentropy = _wrapper_class(categorical_crossentropy, "categorical_crossentropy",
+                                         "Mean categorical crossentropy over samples.")
+CategoricalCrossentropy.__name__ = CategoricalCrossentropy.__qualname__ = \
+    "CategoricalCrossentropy"
+SparseCategoricalCrossentropy = _wrapper_class(
+    sparse_categorical_crossentropy, "sparse_categorical_crossentropy",
+    "Mean sparse categorical crossentropy over samples.")
+SparseCategoricalCrossentropy.__name__ = SparseCategoricalCrossentropy.__qualname__ = \
+    "SparseCategoricalCrossentropy"
+
+
+class BinaryAccuracy(MeanMetricWrapper):
+    """Fraction of ``(y_pred > threshold) == y_true`` (Keras 3 ``BinaryAccuracy``, threshold 0.5).
+    """
+
+    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
+        self.threshold = threshold
+
+
+def _snake(name):
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+_BY_NAME = {
+    "accuracy": Accuracy, "acc": Accuracy,
+    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+}
+_CLASSES = {c.__name__: c for c in (
+    Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+    MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
+    SparseCategoricalCrossentropy)}
+
+
+def get(identifier):
+    """Resolve a metric to a fresh :class:`Metric`: a name (``'mse'``, ``'binary_accuracy'``,
+    ``'CategoricalAccuracy'`` ...), a Metric instance (returned as is), a Metric class, or a
+    callable ``fn(y_true, y_pred)`` (wrapped in :class:`MeanMetricWrapper`).
+
+    Raises:
+        ValueError: an unknown name (the message lists the known ones).
+        TypeError: any other type.
+    """
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier) or _BY_NAME.get(identifier.lower()) or \
+            _CLASSES.get(identifier)
+        if cls is None:
+            raise ValueError(f"Unknown metric {identifier!r}. Expected one of "
+                             f"{sorted(set(_BY_NAME) | set(_CLASSES))} or a callable")
+        return cls()
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, dict):
+        cls = _CLASSES.get(identifier.get("class_name"))
+        if cls is None:
+            raise ValueError(f"Unknown metric class {identifier.get('class_name')!r}; expected "
+                             f"one of {sorted(_CLASSES)}")
+        return cls.from_config(dict(identifier.get("config", {})))
+    if callable(identifier):
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
+    raise TypeError(f"Could not interpret metric identifier {identifier!r} "
+                    f"(type {type(identifier).__name__})")
+
+
+def resolve_accuracy(name, y_true_shape, y_pred_shape, loss=None):
+    """The accuracy metric Keras 3 picks for ``'acc'`` / ``'accuracy'`` on one output.
+
+    Args:
+        name: the string given (becomes the metric's name).
+        y_true_shape, y_pred_shape: shapes (batch axis included or not, consistently).
+        loss: the output's resolved loss (function, Loss or name) or None.
+
+    Returns:
+        A :class:`BinaryAccuracy`, :class:`SparseCategoricalAccuracy` or
+        :class:`CategoricalAccuracy` named ``name``.
+    """
+    loss_name = _loss_name(loss)
+    if loss_name == "sparse_categorical_crossentropy":
+        return SparseCategoricalAccuracy(name=name)
+    if loss_name == "binary_crossentropy":
+        return BinaryAccuracy(name=name)
+    p_last = y_pred_shape[-1] if len(y_pred_shape) else 1
+    t_last = y_true_shape[-1] if len(y_true_shape) else 1
+    if p_last == 1:
+        return BinaryAccuracy(name=name)
+    if len(y_true_shape) < len(y_pred_shape) or (t_last == 1 and p_last != 1):
+        return SparseCategoricalAccuracy(name=name)
+    return CategoricalAccuracy(name=name)
+
+
+def _loss_name(loss):
+    if loss is None:
+        return None
+    if isinstance(loss, str):
+        return loss.lower()
+    fn = getattr(loss, "fn", loss)
+    return getattr(fn, "__name__", None)

@@ -1,1 +1,631 @@
-"""pyfapi.optimizers (under construction)."""
+"""Optimizers with Keras 3's names, defaults and update rules: SGD, RMSprop, Adam, AdamW, Adagrad.
+
+``optimizer.apply(grads, variables)`` (alias ``apply_gradients(zip(grads, variables))``) updates
+each :class:`~pyfapi.autodiff.Variable` IN PLACE in its float32 storage with vectorised numpy
+(in-place ufuncs into preallocated buffers, no per-step allocation of state). The slots of the
+variables built together live in one flat buffer per slot kind, so for models up to ~1M
+parameters a step is ~10 numpy calls on flat vectors plus one subtraction per variable, whatever
+the number of variables; bigger groups are updated variable by variable. Per step, as
+Keras 3's ``BaseOptimizer.apply``: gradients are clipped (``clipnorm`` per variable,
+``global_clipnorm`` over all, or ``clipvalue`` elementwise; at most one of them), weight decay is
+applied (``variable -= variable * weight_decay * lr``, AdamW's default), the update rule runs, and
+``iterations`` is incremented.
+
+State for saving: ``optimizer.variables`` lists ``iterations``, ``learning_rate`` and then the slot
+variables in Keras 3's order (per model variable, its slots: Adam ``momentum, velocity``; SGD
+``momentum``; RMSprop ``velocity[, momentum][, average_gradient]``; Adagrad ``accumulator``).
+
+``learning_rate`` may be a float, or a callable ``schedule(iterations) -> float``; it can be set at
+any time (``optimizer.learning_rate = 1e-4``, what ``ReduceLROnPlateau`` does). Reading it returns
+a 0-d float32 :class:`~pyfapi.autodiff.Variable` (``float(opt.learning_rate)`` gives the number).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "get", "serialize",
+           "deserialize"]
+
+_f32 = np.float32
+#: groups with at most this many scalars are updated as one flat vector per step
+_FLAT_MAX = 1 << 20
+
+
+def _variable_cls():
+    from pyfapi.autodiff import Variable
+    return Variable
+
+
+def _grad_array(g):
+    """A gradient as a float32 numpy array (the Tensor's buffer, or the array itself)."""
+    v = getattr(g, "value", g)
+    if not isinstance(v, np.ndarray):
+        v = np.asarray(v, dtype=_f32)
+    elif v.dtype != _f32:
+        v = v.astype(_f32)
+    return v
+
+
+class _Group:
+    """Variables built together: flat slot buffers, a flat gradient and a flat scratch buffer."""
+
+    __slots__ = ("vars", "offsets", "flat", "scratch", "grad", "flat_ok", "views")
+
+    def __init__(self, variables, offsets, flat, scratch, grad):
+        self.vars, self.offsets, self.flat = variables, offsets, flat
+        self.scratch, self.grad = scratch, grad
+        self.flat_ok = True
+        self.views = [scratch[int(offsets[k]):int(offsets[k + 1])].reshape(v.value.shape)
+                      for k, v in enumerate(variables)]
+
+
+def _bind_storage(var, view) -> bool:
+    """Make ``var``'s storage the array ``view`` (Variables copy their initial value)."""
+    try:
+        object.__setattr__(var, "_value", view)
+    except (AttributeError, TypeError):
+        return False
+    return var.value is view
+
+
+class Optimizer:
+    """Base class: clipping, weight decay, iteration count, slot variables, config.
+
+    Args:
+        learning_rate: float or callable ``schedule(iterations) -> float``.
+        weight_decay: decoupled weight decay factor (None / 0 disables).
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: clip all gradients together to this global L2 norm.
+        name: the optimizer name.
+
+    Raises:
+        ValueError: more than one of ``clipnorm``, ``clipvalue``, ``global_clipnorm``; a negative
+            learning rate or clip value.
+    """
+
+    _slot_names: tuple = ()
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, **kwargs):
+        unknown = set(kwargs) - {"use_ema", "ema_momentum", "ema_overwrite_frequency",
+                                 "loss_scale_factor", "gradient_accumulation_steps"}
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword arguments "
+                            f"{sorted(unknown)}")
+        given = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                ("global_clipnorm", global_clipnorm)) if v is not None]
+        if len(given) > 1:
+            raise ValueError(f"{type(self).__name__}: only one of clipnorm, clipvalue and "
+                             f"global_clipnorm can be set, received {given}")
+        for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                     ("global_clipnorm", global_clipnorm)):
+            if v is not None and not float(v) > 0:
+                raise ValueError(f"{type(self).__name__}: {n} must be > 0, received {v}")
+        self.name = name or _snake(type(self).__name__)
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.weight_decay = weight_decay
+        Variable = _variable_cls()
+        self.iterations = Variable(np.zeros((), np.int64), name="iteration", trainable=False,
+                                   dtype="int64")
+        self._schedule = None
+        self._lr = Variable(np.zeros((), _f32), name="learning_rate", trainable=False)
+        self.learning_rate = learning_rate
+        self._slots = {}         # id(model variable) -> list of slot Variables
+        self._slot_vars = []     # all slot variables in creation (Keras) order
+        self._tracked = []       # model variables in the order their slots were built
+        self._state = {}         # id(model variable) -> (slot arrays, scratch view, group, index)
+        self._groups = []
+
+    # ---- learning rate --------------------------------------------------------------------------
+    @property
+    def learning_rate(self):
+        if self._schedule is not None:
+            self._lr.value[...] = self._schedule(int(self.iterations.value))
+        return self._lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if callable(value) and not hasattr(value, "value"):
+            self._schedule = value
+            self._lr.value[...] = value(0)
+            return
+        v = float(np.asarray(getattr(value, "value", value)))
+        if not v >= 0 or math.isinf(v):
+            raise ValueError(f"{type(self).__name__}: learning_rate must be a finite number >= 0, "
+                             f"received {value!r}")
+        self._schedule = None
+        self._lr.value[...] = v
+
+    lr = learning_rate
+
+    def _current_lr(self) -> float:
+        if self._schedule is not None:
+            lr = float(self._schedule(int(self.iterations.value)))
+            self._lr.value[...] = lr
+            return lr
+        return float(self._lr.value)
+
+    # ---- state ----------------------------------------------------------------------------------
+    @property
+    def variables(self):
+        """``[iterations, learning_rate, *slot variables]`` (Keras 3 order), for saving."""
+        return [self.iterations, self._lr, *self._slot_vars]
+
+    def build(self, var_list):
+        """Create the slot variables of every variable in ``var_list`` not seen before.
+
+        The new variables form one group: each slot kind (momentum, velocity...) is ONE flat
+        float32 buffer for the whole group and every slot Variable's storage is a view into it,
+        so a step over the group is a handful of vectorised numpy calls on the flat buffers
+        instead of a handful per variable.
+        """
+        new = []
+        seen = set()
+        for var in var_list:
+            key = id(var)
+            if key not in self._slots and key not in seen:
+                seen.add(key)
+                new.append(var)
+        if not new:
+            return
+        Variable = _variable_cls()
+        names = self._slot_names_for(new[0])
+        sizes = [int(v.value.size) for v in new]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        total = int(offsets[-1])
+        flat = [np.full(total, self._slot_initial_value(n), dtype=_f32) for n in names]
+        group = _Group(new, offsets, flat, np.empty(total, _f32),
+                       np.empty(total if total <= _FLAT_MAX else 0, _f32))
+        # big groups update per variable (on views of the flat slots): copying all gradients
+        # into one buffer would cost more than the per-variable call overhead it saves
+        group.flat_ok = total <= _FLAT_MAX
+        for k, var in enumerate(new):
+            lo, hi, shape = int(offsets[k]), int(offsets[k + 1]), var.value.shape
+            slots = []
+            vname = (getattr(var, "path", None) or getattr(var, "name", None) or "variable")
+            for n, buf in zip(names, flat):
+                view = buf[lo:hi].reshape(shape)
+                sv = Variable(view, name=f"{vname.replace('/', '_')}_{n}", trainable=False)
+                if not _bind_storage(sv, view):
+                    group.flat_ok = False  # slots must live in the flat buffers
+                slots.append(sv)
+                self._slot_vars.append(sv)
+            self._slots[id(var)] = slots
+            self._tracked.append(var)
+            self._state[id(var)] = ([sv.value for sv in slots], group.views[k], group, k)
+        self._groups.append(group)
+
+    @property
+    def built(self) -> bool:
+        return bool(self._slots)
+
+    def _slot_names_for(self, var):
+        return self._slot_names
+
+    def _slot_initial_value(self, slot):
+        return 0.0
+
+    # ---- applying gradients ---------------------------------------------------------------------
+    def apply_gradients(self, grads_and_vars):
+        """Keras 3 / tf.keras form: ``apply_gradients(zip(grads, vars))``."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+        return self.iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Apply one step: clip, decay, update each variable in place, ``iterations += 1``,
+        then each variable's ``constraint`` (if any).
+
+        Args:
+            grads: list of gradients (Tensor / ndarray / None), one per variable.
+            trainable_variables: list of :class:`~pyfapi.autodiff.Variable`, same length.
+                Variables whose gradient is None are left unchanged (slots included).
+
+        Raises:
+            ValueError: different numbers of gradients and variables, or a gradient whose shape
+                differs from its variable's (checked before anything is updated).
+        """
+        if trainable_variables is None:
+            trainable_variables = self._tracked
+        if len(grads) != len(trainable_variables):
+            raise ValueError(f"{type(self).__name__}.apply: received {len(grads)} gradients for "
+                             f"{len(trainable_variables)} variables")
+        state = self._state
+        if len(state) < len(trainable_variables):
+            # slots for every variable, in list order, even those without a gradient this step:
+            # the order of `variables` (what is saved) then only depends on the variable list
+            self.build(trainable_variables)
+        pairs = []
+        for g, var in zip(grads, trainable_variables):
+            if g is None:
+                continue
+            garr = _grad_array(g)
+            w = var.value
+            if garr.shape != w.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.apply: gradient of shape {garr.shape} for variable "
+                    f"{getattr(var, 'path', getattr(var, 'name', '?'))!r} of shape {w.shape}")
+            if id(var) not in state:
+                self.build([var])
+            pairs.append((garr, var))
+        if not pairs:
+            return
+        lr = self._current_lr()
+        step = int(self.iterations.value) + 1
+        self._prepare_step(lr, step)
+        wd = self.weight_decay
+        group = state[id(pairs[0][1])][2]
+        if (group.flat_ok and len(pairs) == len(group.vars) and
+                all(v is gv for (_, v), gv in zip(pairs, group.vars))):
+            # fast path: the whole group in flat buffers
+            gflat = group.grad
+            np.concatenate([g.reshape(-1) for g, _ in pairs], out=gflat)
+            self._clip_flat(gflat, group.offsets)
+            if wd:
+                for _, var in pairs:
+                    w = var.value
+                    w -= w * _f32(wd * lr)
+            self._increment(gflat, group.flat, group.scratch, lr)
+            for (_, var), view in zip(pairs, group.views):
+                w = var.value
+                w -= view  # views of the flat increment, one per variable
+        else:
+            pairs = self._clip_pairs(pairs)
+            for g, var in pairs:
+                slots, view, _, _ = state[id(var)]
+                w = var.value
+                if wd:
+                    w -= w * _f32(wd * lr)
+                self._increment(g, slots, view, lr)
+                w -= view
+        self.iterations.value[...] = step
+        for _, var in pairs:
+            c = getattr(var, "constraint", None)
+            if c is not None:
+                out = c(var)
+                var.assign(np.asarray(getattr(out, "value", out)))
+
+    def _clip_flat(self, gflat, offsets):
+        if self.clipnorm is not None:
+            c = float(self.clipnorm)
+            for k in range(len(offsets) - 1):
+                seg = gflat[offsets[k]:offsets[k + 1]]
+                n = math.sqrt(float(np.dot(seg, seg)))
+                if n > c:
+                    seg *= _f32(c / n)
+        elif self.global_clipnorm is not None:
+            c = float(self.global_clipnorm)
+            n = math.sqrt(float(np.dot(gflat, gflat)))
+            if n > c:
+                gflat *= _f32(c / n)
+        elif self.clipvalue is not None:
+            c = _f32(self.clipvalue)
+            np.clip(gflat, -c, c, out=gflat)
+
+    def _clip_pairs(self, pairs):
+        if self.clipnorm is not None:
+            c = float(self.clipnorm)
+            out = []
+            for g, v in pairs:
+                n = float(np.sqrt(np.dot(g.ravel(), g.ravel())))
+                out.append(((g * _f32(c / n)) if n > c else g, v))
+            return out
+        if self.global_clipnorm is not None:
+            c = float(self.global_clipnorm)
+            n = math.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g, _ in pairs))
+            if n > c:
+                s = _f32(c / n)
+                return [(g * s, v) for g, v in pairs]
+            return pairs
+        if self.clipvalue is not None:
+            c = _f32(self.clipvalue)
+            return [(np.clip(g, -c, c), v) for g, v in pairs]
+        return pairs
+
+    def _prepare_step(self, lr, step):
+        """Per-step scalars shared by all variables (bias corrections...)."""
+
+    def _increment(self, g, slots, out, lr):
+        """Update the slot arrays for gradient ``g`` and write into ``out`` the amount to
+        SUBTRACT from the variable. ``g``, ``slots`` and ``out`` are same-shape float32 arrays
+        (one variable, or a flat group)."""
+        raise NotImplementedError
+
+    # ---- config ---------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        lr = float(self._lr.value) if self._schedule is None else float(self._current_lr())
+        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} learning_rate={float(self._lr.value):g}>"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum (Keras 3 ``SGD``).
+
+    Update (Keras 3 docs, ``keras.optimizers.SGD``): without momentum ``w -= lr * g``; with it
+    ``m = momentum * m - lr * g``; ``w += m`` or, with ``nesterov``, ``w += momentum * m - lr * g``.
+
+    Args:
+        learning_rate: 0.01. momentum: 0.0 (in [0, 1]). nesterov: False. Others: see Optimizer.
+
+    Raises:
+        ValueError: momentum outside ``[0, 1]``.
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name="SGD", **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        if not 0.0 <= float(momentum) <= 1.0:
+            raise ValueError(f"SGD: momentum must be in [0, 1], received {momentum}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def _slot_names_for(self, var):
+        return ("momentum",) if self.momentum != 0.0 else ()
+
+    def _increment(self, g, slots, out, lr):
+        np.multiply(g, _f32(lr), out=out)          # lr * g
+        if self.momentum == 0.0:
+            return out
+        m = slots[0]
+        m *= _f32(self.momentum)
+        m -= out                                   # m = momentum * m - lr * g
+        if self.nesterov:
+            out -= m * _f32(self.momentum)         # w += momentum * m - lr * g
+        else:
+            np.negative(m, out=out)                # w += m
+        return out
+
+    def get_config(self):
+        c = super().get_config()
+        c.update(momentum=self.momentum, nesterov=self.nesterov)
+        return c
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton, Coursera lecture 6e, 2012; Keras 3 ``RMSprop`` update rule).
+
+    ``v = rho * v + (1 - rho) * g**2``; centered: ``a = rho * a + (1 - rho) * g`` and
+    ``denom = v - a**2 + eps`` else ``denom = v + eps``; ``inc = lr * g / sqrt(denom)``; with
+    momentum ``m = momentum * m + inc; w -= m`` else ``w -= inc``. (Keras 3 puts epsilon inside
+    the square root.)
+
+    Args:
+        learning_rate: 0.001. rho: 0.9. momentum: 0.0. epsilon: 1e-7. centered: False.
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name="rmsprop", **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        self.rho = float(rho)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.centered = bool(centered)
+
+    def _slot_names_for(self, var):
+        names = ["velocity"]
+        if self.momentum > 0:
+            names.append("momentum")
+        if self.centered:
+            names.append("average_gradient")
+        return tuple(names)
+
+    def _increment(self, g, slots, out, lr):
+        rho = _f32(self.rho)
+        v = slots[0]
+        v *= rho
+        np.multiply(g, g, out=out)
+        out *= _f32(1.0 - self.rho)
+        v += out                                   # v = rho v + (1 - rho) g^2
+        if self.centered:
+            a = slots[-1]
+            a *= rho
+            np.multiply(g, _f32(1.0 - self.rho), out=out)
+            a += out                               # a = rho a + (1 - rho) g
+            np.multiply(a, a, out=out)
+            np.subtract(v, out, out=out)
+            out += _f32(self.epsilon)              # v - a^2 + eps
+        else:
+            np.add(v, _f32(self.epsilon), out=out)
+        np.sqrt(out, out=out)
+        np.divide(g, out, out=out)
+        out *= _f32(lr)                            # lr g / sqrt(denominator)
+        if self.momentum > 0:
+            m = slots[1]
+            m *= _f32(self.momentum)
+            m += out
+            np.copyto(out, m)
+        return out
+
+    def get_config(self):
+        c = super().get_config()
+        c.update(rho=self.rho, momentum=self.momentum, epsilon=self.epsilon,
+                 centered=self.centered)
+        return c
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015), in Keras 3's
+    form: ``alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``;
+    ``m += (g - m) * (1 - beta_1)``; ``v += (g**2 - v) * (1 - beta_2)``;
+    with amsgrad ``v_hat = max(v_hat, v)`` used for ``v``; ``w -= alpha * m / (sqrt(v) + eps)``.
+
+    Args:
+        learning_rate: 0.001. beta_1: 0.9. beta_2: 0.999. epsilon: 1e-7. amsgrad: False.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name="adam", **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.amsgrad = bool(amsgrad)
+        self._alpha = 0.0
+
+    def _slot_names_for(self, var):
+        return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum",
+                                                                                "velocity")
+
+    def _prepare_step(self, lr, step):
+        b1 = _f32(self.beta_1) ** _f32(step)
+        b2 = _f32(self.beta_2) ** _f32(step)
+        self._alpha = _f32(lr) * np.sqrt(_f32(1) - b2) / (_f32(1) - b1)
+
+    def _increment(self, g, slots, out, lr):
+        m, v = slots[0], slots[1]
+        np.subtract(g, m, out=out)
+        out *= _f32(1.0 - self.beta_1)
+        m += out                                   # m += (g - m)(1 - beta_1)
+        np.multiply(g, g, out=out)
+        out -= v
+        out *= _f32(1.0 - self.beta_2)
+        v += out                                   # v += (g^2 - v)(1 - beta_2)
+        if self.amsgrad:
+            vh = slots[2]
+            np.maximum(vh, v, out=vh)
+            v = vh
+        np.sqrt(v, out=out)
+        out += _f32(self.epsilon)
+        np.divide(m, out, out=out)
+        out *= self._alpha                         # alpha m / (sqrt(v) + eps)
+        return out
+
+    def get_config(self):
+        c = super().get_config()
+        c.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+                 amsgrad=self.amsgrad)
+        return c
+
+
+class AdamW(Adam):
+    """AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, "Decoupled Weight Decay
+    Regularization", ICLR 2019), as Keras 3: before the Adam step ``w -= w * weight_decay * lr``.
+
+    Args:
+        learning_rate: 0.001. weight_decay: 0.004. beta_1: 0.9. beta_2: 0.999. epsilon: 1e-7.
+        amsgrad: False.
+
+    Raises:
+        ValueError: ``weight_decay`` is None.
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name="adamw", **kwargs):
+        if weight_decay is None:
+            raise ValueError("AdamW: weight_decay must be a float, received None")
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2,
+                         epsilon=epsilon, amsgrad=amsgrad, weight_decay=weight_decay,
+                         clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm,
+                         name=name, **kwargs)
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi, Hazan & Singer, "Adaptive Subgradient Methods", JMLR 2011), Keras 3 form:
+    ``acc += g**2``; ``w -= lr * g / sqrt(acc + eps)``.
+
+    Args:
+        learning_rate: 0.001. initial_accumulator_value: 0.1. epsilon: 1e-7.
+    """
+
+    _slot_names = ("accumulator",)
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name="adagrad", **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        self.initial_accumulator_value = float(initial_accumulator_value)
+        self.epsilon = float(epsilon)
+
+    def _slot_initial_value(self, slot):
+        return self.initial_accumulator_value
+
+    def _increment(self, g, slots, out, lr):
+        acc = slots[0]
+        np.multiply(g, g, out=out)
+        acc += out                                 # acc += g^2
+        np.add(acc, _f32(self.epsilon), out=out)
+        np.sqrt(out, out=out)
+        np.divide(g, out, out=out)
+        out *= _f32(lr)                            # lr g / sqrt(acc + eps)
+        return out
+
+    def get_config(self):
+        c = super().get_config()
+        c.update(initial_accumulator_value=self.initial_accumulator_value, epsilon=self.epsilon)
+        return c
+
+
+def _snake(name):
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
+_CLASSES = {"SGD": SGD, "RMSprop": RMSprop, "Adam": Adam, "AdamW": AdamW, "Adagrad": Adagrad}
+
+
+def get(identifier):
+    """Resolve an optimizer: a name (``'sgd'``, ``'rmsprop'``, ``'adam'``, ``'adamw'``,
+    ``'adagrad'``, case-insensitive), a config dict, or an :class:`Optimizer` (returned as is).
+
+    Raises:
+        ValueError: an unknown name (the message lists the known ones).
+        TypeError: any other type.
+    """
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Unknown optimizer {identifier!r}. Expected one of "
+                             f"{sorted(_BY_NAME)} or an Optimizer instance")
+        return cls()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+        return identifier()
+    raise TypeError(f"Could not interpret optimizer identifier {identifier!r} "
+                    f"(type {type(identifier).__name__})")
+
+
+def serialize(optimizer):
+    """``{"class_name": ..., "config": ...}`` for an optimizer."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config):
+    """Inverse of :func:`serialize`.
+
+    Raises:
+        ValueError: an unknown class name.
+    """
+    cls = _CLASSES.get(config.get("class_name")) or _BY_NAME.get(
+        str(config.get("class_name")).lower())
+    if cls is None:
+        raise ValueError(f"Unknown optimizer class {config.get('class_name')!r}; expected one of "
+                         f"{sorted(_CLASSES)}")
+    return cls.from_config(dict(config.get("config", {})))

@@ -1,2 +1,110 @@
-// avx512 GEMM microkernel (to be written with the packed kernel).
-namespace pyfapi { int ukernel_avx512_placeholder() { return 0; } }
+// AVX-512 SGEMM microkernel: MR x NR = 12 x 32 (24 zmm accumulators, 2 zmm of B, 1 broadcast
+// of A per row), the BLIS register-blocked microkernel (Van Zee & van de Geijn 2015, section 4)
+// for row-major C: op(B) micro-panel rows are loaded as vectors, op(A) elements are broadcast.
+// Edges: A/B are zero-padded by packing; the tile is written through AVX-512 masks, so there is
+// no scalar tail. Compiled with -mavx512f/dq/bw/vl (see csrc/gemm/sources.cmake); only called
+// when pyfapi::active_isa() == Isa::Avx512.
+#include <immintrin.h>
+
+#include "gemm/pack.h"
+#include "gemm/ukernel.h"
+
+namespace pyfapi {
+namespace gemm_detail {
+namespace {
+
+constexpr int MR = 12;
+constexpr int NV = 2;  // zmm vectors per tile row
+constexpr int NR = 16 * NV;
+
+inline __mmask16 lane_mask(int n_rem, int v) {
+  int r = n_rem - 16 * v;
+  return r >= 16 ? static_cast<__mmask16>(0xFFFF)
+                 : r <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << r) - 1u);
+}
+
+template <bool PACKED>
+void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
+             int64_t ldc, int m_rem, int n_rem, const Epilogue& ep) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+
+  if (PACKED) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {  // the C tile's rows (NR floats = 2 or 3 cache lines)
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+    }
+#pragma GCC unroll 4
+    for (int64_t k = 0; k < kc; ++k) {
+      __m512 bv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        __m512 ai = _mm512_set1_ps(a[i]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+      a += MR;
+      b += NR;
+    }
+  } else {
+    const float* row[MR];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) row[i] = a + (i < m_rem ? i : m_rem - 1) * rs_a;
+    for (int64_t k = 0; k < kc; ++k) {
+      __m512 bv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        __m512 ai = _mm512_set1_ps(row[i][k * cs_a]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+      b += NR;
+    }
+  }
+
+  // Epilogue while the tile is in registers: C = act(alpha * acc + beta * C + bias).
+  __mmask16 mask[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) mask[v] = lane_mask(n_rem, v);
+  const __m512 valpha = _mm512_set1_ps(ep.alpha), vbeta = _mm512_set1_ps(ep.beta);
+  __m512 vbias[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v)
+    vbias[v] = ep.bias ? _mm512_maskz_loadu_ps(mask[v], ep.bias + 16 * v) : _mm512_setzero_ps();
+  const bool use_beta = ep.beta != 0.f, relu = ep.act == Act::Relu;
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    if (i >= m_rem) break;
+    float* cr = c + i * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      __m512 r = _mm512_mul_ps(acc[i][v], valpha);
+      if (use_beta) r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v), r);
+      if (ep.bias) r = _mm512_add_ps(r, vbias[v]);
+      if (relu) r = _mm512_max_ps(r, zero);
+      _mm512_mask_storeu_ps(cr + 16 * v, mask[v], r);
+    }
+  }
+}
+
+}  // namespace
+
+const KernelSet& kernels_avx512() {
+  // Blocking for AMD Zen 5 (48 KB L1d, 1 MB L2 per core, 32 MB L3): a KC x NR micro-panel of B
+  // (32 KB at KC = 256) stays in L1 while MC x KC of A (384 KB) streams from L2.
+  static const KernelSet ks{"avx512", MR, NR, 384, 256, 4096, &ukernel<true>, &ukernel<false>,
+                            &pack_a_impl<MR>, &pack_b_impl<NR>, true};
+  return ks;
+}
+
+}  // namespace gemm_detail
+}  // namespace pyfapi

@@ -1,4 +1,8 @@
-"""Python face of the C++ SGEMM (csrc/gemm): argument checks, zero-copy views, epilogue."""
+"""Python face of the C++ SGEMM (csrc/gemm): argument checks, zero-copy views, fused epilogue.
+
+The kernel is a BLIS-style packed SGEMM (Van Zee & van de Geijn, ACM TOMS 2015): see
+csrc/gemm/gemm.cpp for the design. Everything is validated here, before C++ sees memory.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -10,92 +14,141 @@ __all__ = ["gemm", "ACTIVATIONS"]
 #: Epilogue activations of :func:`gemm`: name -> code understood by the C++ kernel.
 ACTIVATIONS = {None: 0, "linear": 0, "relu": 1}
 
+_F32 = np.dtype(np.float32)
+_ndarray = np.ndarray
+_empty = np.empty
+_may_share = np.may_share_memory
+_gemm = _C.gemm
 
-def _as_f32_2d(x, name: str, op: str) -> np.ndarray:
-    """A 2-D float32 array whose rows are unit-stride (a view when possible)."""
-    if not isinstance(x, np.ndarray):
+
+def _as_f32_2d(x, name: str) -> np.ndarray:
+    """``x`` as a 2-D float32 array: float32 arrays pass through (views stay views); other
+    real numeric dtypes (float64, ints, bool) are converted ONCE here, visibly documented."""
+    if type(x) is not np.ndarray:
         x = np.asarray(x)
-    if x.dtype != np.float32:
+    if x.dtype is not _F32 and x.dtype != _F32:
         if x.dtype.kind not in "fiub":
-            raise TypeError(f"{op}: {name} must be a float32 array, got dtype {x.dtype}")
+            raise TypeError(f"gemm: {name} must be a float32 array (or a real numeric array to "
+                            f"convert), got dtype {x.dtype} with shape {x.shape}")
         x = x.astype(np.float32)
     if x.ndim != 2:
-        raise ValueError(f"{op}: {name} must be 2-D, got shape {x.shape}")
+        raise ValueError(f"gemm: {name} must be 2-D, got shape {x.shape}")
     return x
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """``x`` itself when its rows are unit-stride with a positive row stride, else one C copy."""
-    if (x.shape[1] > 1 and x.strides[1] != 4) or (x.shape[0] > 1 and (x.strides[0] < 0 or x.strides[0] % 4)):
-        return np.ascontiguousarray(x)
-    return x
+def _kernel_view(x: np.ndarray, trans: bool):
+    """The array and flag handed to C++: rows must be unit-stride with a non-negative row stride.
 
-
-def _orient(x: np.ndarray, trans: bool):
-    """Use a transposed view for free: an F-ordered matrix is the C-ordered transpose."""
-    if x.ndim == 2 and x.shape[0] > 1 and x.shape[1] > 1 and x.strides[0] == 4 and x.strides[1] >= 4 * x.shape[0]:
+    C-ordered arrays, row-range and column-block views and broadcast rows pass unchanged; a
+    Fortran-ordered matrix is the C-ordered transpose (``x.T`` with the flag flipped, no copy);
+    anything else is copied once to C order.
+    """
+    (r, c), (s0, s1) = x.shape, x.strides
+    if s1 == 4 or c <= 1:
+        if s0 >= 0 and not s0 % 4 or r <= 1:
+            return x, trans
+    if s0 == 4 and r > 1 and c > 1 and s1 >= 4 * r:
         return x.T, not trans
-    return x, trans
+    return np.ascontiguousarray(x), trans
 
 
 def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1.0,
          beta: float = 0.0, out=None, bias=None, activation=None) -> np.ndarray:
     """General matrix multiply: ``out = act(alpha * op(a) @ op(b) + beta * out + bias)``.
 
+    ``op(x)`` is ``x.T`` when the matching ``trans_*`` flag is set; the transpose is taken by the
+    kernel's packing, never by a copy. Row-major float32, float32 accumulation.
+
     Args:
-        a: float32 array, shape (M, K), or (K, M) when ``trans_a``.
-        b: float32 array, shape (K, N), or (N, K) when ``trans_b``.
+        a: float32 array, shape (M, K), or (K, M) when ``trans_a``. Any view whose rows are
+            unit-stride (a row range, a column block such as one gate of an LSTM kernel, a
+            Fortran-ordered array) is used without a copy; other layouts, and other real numeric
+            dtypes (float64, integers), are converted once to C-ordered float32.
+        b: float32 array, shape (K, N), or (N, K) when ``trans_b``; same rules as ``a``.
         trans_a, trans_b: use the transpose of ``a`` / ``b``.
-        alpha, beta: scalars as in BLAS ``sgemm``. With ``beta == 0`` the old ``out`` is not read.
-        out: optional float32 array of shape (M, N) whose rows are unit-stride (a row-range or
-            column-block view works without a copy); written in place and returned.
-        bias: optional float32 vector of length N, added to every row in the epilogue.
+        alpha, beta: scalars as in BLAS ``sgemm``. With ``beta == 0`` the old ``out`` is never
+            read (it may hold NaN). ``beta`` is ignored when ``out`` is None.
+        out: optional float32 array of shape (M, N) with unit-stride, non-overlapping rows (a
+            C-ordered array, or a row-range / column-block view of one); written in place and
+            returned. If it overlaps ``a`` or ``b`` in memory, those are copied first.
+        bias: optional real vector of length N (converted to float32), added to every row.
         activation: ``None`` / ``"linear"`` or ``"relu"``, applied in the epilogue.
 
     Returns:
-        ``out`` (a new float32 (M, N) array when none was given).
+        ``out``, or a new C-ordered float32 (M, N) array when none was given.
 
     Raises:
-        TypeError: a non-numeric dtype, or ``out`` not float32.
-        ValueError: wrong rank, mismatched inner dimensions, ``out`` / ``bias`` of the wrong shape,
-            an unknown activation. Messages name both shapes.
+        TypeError: a non-real dtype (complex, string, object), or ``out`` not a float32 array.
+        ValueError: wrong rank, mismatched inner dimensions, ``out`` / ``bias`` of the wrong
+            shape, ``out`` read-only or without unit-stride rows, an unknown activation. Shape
+            messages name both operands' shapes.
     """
-    a = _as_f32_2d(a, "a", "gemm")
-    b = _as_f32_2d(b, "b", "gemm")
-    m, ka = (a.shape[1], a.shape[0]) if trans_a else a.shape
-    kb, n = (b.shape[1], b.shape[0]) if trans_b else b.shape
+    # The common case (2-D float32 ndarrays) costs a few attribute checks: this wrapper runs
+    # on every Dense / LSTM step, where the multiply itself may take only microseconds.
+    if type(a) is not _ndarray or a.dtype is not _F32 or a.ndim != 2:
+        a = _as_f32_2d(a, "a")
+    if type(b) is not _ndarray or b.dtype is not _F32 or b.ndim != 2:
+        b = _as_f32_2d(b, "b")
+    if trans_a:
+        ka, m = a.shape
+    else:
+        m, ka = a.shape
+    if trans_b:
+        n, kb = b.shape
+    else:
+        kb, n = b.shape
     if ka != kb:
         raise ValueError(
             f"gemm: inner dimensions differ: op(a) has shape {(m, ka)} and op(b) has shape {(kb, n)} "
-            f"(a.shape={a.shape}, trans_a={trans_a}; b.shape={b.shape}, trans_b={trans_b})")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"gemm: activation must be one of {sorted(k for k in ACTIVATIONS if k)} or None, "
-                         f"got {activation!r}")
+            f"(a.shape={a.shape}, trans_a={bool(trans_a)}; b.shape={b.shape}, trans_b={bool(trans_b)})")
+    if activation is None:
+        act = 0
+    else:
+        try:
+            act = ACTIVATIONS[activation]
+        except (KeyError, TypeError):
+            raise ValueError(f"gemm: activation must be one of {sorted(k for k in ACTIVATIONS if k)} "
+                             f"or None, got {activation!r}") from None
     if out is None:
-        out = np.empty((m, n), dtype=np.float32)
+        out = _empty((m, n), _F32)
         beta = 0.0
     else:
-        if not isinstance(out, np.ndarray) or out.dtype != np.float32:
+        if type(out) is not _ndarray or out.dtype != _F32:
             raise TypeError(f"gemm: out must be a float32 numpy array, got "
                             f"{getattr(out, 'dtype', type(out).__name__)}")
         if out.shape != (m, n):
             raise ValueError(f"gemm: out has shape {out.shape}, expected {(m, n)} for "
-                             f"a {a.shape} (trans_a={trans_a}) @ b {b.shape} (trans_b={trans_b})")
+                             f"a {a.shape} (trans_a={bool(trans_a)}) @ b {b.shape} "
+                             f"(trans_b={bool(trans_b)})")
         if not out.flags.writeable:
-            raise ValueError("gemm: out is read-only")
-        if n > 1 and out.strides[1] != 4 or out.strides[0] < 0 or out.strides[0] % 4:
-            raise ValueError(f"gemm: out must have unit-stride rows (a C-ordered array or a row/column-block "
-                             f"view of one); got strides {out.strides}")
+            raise ValueError(f"gemm: out (shape {out.shape}) is read-only")
+        s0, s1 = out.strides
+        if m and n and ((n > 1 and s1 != 4) or (m > 1 and (s0 % 4 or s0 < 4 * n))):
+            raise ValueError(f"gemm: out must have unit-stride, non-overlapping rows (a C-ordered "
+                             f"array or a row-range / column-block view of one); got shape "
+                             f"{out.shape} with strides {out.strides}")
     if bias is not None:
         bias = np.asarray(bias)
+        if bias.dtype.kind not in "fiub":
+            raise TypeError(f"gemm: bias must be a real array, got dtype {bias.dtype}")
         if bias.shape != (n,):
-            raise ValueError(f"gemm: bias has shape {bias.shape}, expected {(n,)}")
+            raise ValueError(f"gemm: bias has shape {bias.shape}, expected {(n,)} for an out of "
+                             f"shape {(m, n)}")
         bias = np.ascontiguousarray(bias, dtype=np.float32)
     if m == 0 or n == 0:
         return out
-    a, trans_a = _orient(a, trans_a)
-    b, trans_b = _orient(b, trans_b)
-    a, b = _unit_rows(a), _unit_rows(b)
-    _C.gemm(a, b, out, bool(trans_a), bool(trans_b), float(alpha), float(beta), bias,
-            ACTIVATIONS[activation])
+    sa, sb = a.strides, b.strides
+    if not (sa[1] == 4 and sa[0] >= 0 and not sa[0] & 3):
+        a, trans_a = _kernel_view(a, trans_a)
+    if not (sb[1] == 4 and sb[0] >= 0 and not sb[0] & 3):
+        b, trans_b = _kernel_view(b, trans_b)
+    args = (bool(trans_a), bool(trans_b), float(alpha), float(beta), bias, act)
+    if not _gemm(a, b, out, *args):
+        # out overlaps a or b (checked in C++ by byte ranges, like np.may_share_memory, before
+        # any write): compute from copies of the inputs so the old values are used.
+        if _may_share(out, a):
+            a = a.copy()
+        if _may_share(out, b):
+            b = b.copy()
+        _gemm(a, b, out, *args)
     return out

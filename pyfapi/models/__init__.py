@@ -9,7 +9,7 @@ import json
 from pyfapi.models.functional import Model
 from pyfapi.models.sequential import Sequential
 
-__all__ = ["Model", "Sequential", "model_from_config", "model_from_json", "clone_model"]
+__all__ = ["Model", "Sequential", "model_from_config", "model_from_json", "clone_model", "load_model"]
 
 
 def model_from_config(config, custom_objects=None):
@@ -29,3 +29,10 @@ def clone_model(model, custom_objects=None):
     from pyfapi.models.serialization import serialize_layer
 
     return model_from_config(serialize_layer(model), custom_objects)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model saved by :meth:`Model.save` (a ``.keras`` archive); see :func:`pyfapi.saving.load_model`."""
+    from pyfapi.saving import load_model as _load
+
+    return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)

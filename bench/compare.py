@@ -1,0 +1,43 @@
+"""pyfapi side by side with its peers, one subcommand per kernel family.
+
+Usage::
+
+    python bench/compare.py gemm [--threads 1 2] [--repeats 7]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/compare.py gemm   # fair OpenBLAS
+
+Each subcommand lives in its own module ``bench/compare_<name>.py`` exposing
+``add_arguments(parser)`` and ``run(args) -> int``; register it in :data:`SUBCOMMANDS`
+(planned: ``ops``, ``kernels``, ``models``).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+#: subcommand -> (module in bench/, one-line help)
+SUBCOMMANDS = {
+    "gemm": ("compare_gemm", "SGEMM GFLOP/s: pyfapi vs numpy's OpenBLAS, squares and DL shapes"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="compare.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(module).add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(importlib.import_module(args._module).run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

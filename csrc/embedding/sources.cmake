@@ -1,0 +1,1 @@
+list(APPEND PYFAPI_SOURCES csrc/embedding/embedding.cpp)

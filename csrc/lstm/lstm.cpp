@@ -1,0 +1,180 @@
+#include "lstm/lstm.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "common/cpu_features.h"
+#include "common/threads.h"
+#include "gemm/gemm.h"
+#include "lstm/lstm_cell.h"
+
+namespace pyfapi {
+
+namespace {
+
+// Batch rows per recurrence chunk. Fixed (not derived from the thread count) so that every row
+// goes through the same sequence of operations whatever the number of threads.
+constexpr int64_t kChunk = 16;
+
+int64_t num_chunks(int64_t N) { return (N + kChunk - 1) / kChunk; }
+
+// Recurrent products up to this many units use the fused small-matrix kernel of lstm_cell
+// (register tiles, no packing: the per-step products are tiny); larger ones go to sgemm.
+constexpr int64_t kSmallUnits = 128;
+
+struct Cells {
+  lstm_cell::ForwardFn forward;
+  lstm_cell::BackwardFn backward;
+  lstm_cell::MatmulFn matmul;
+};
+
+// The cell functions for the active ISA (checked at run time before any ISA-specific call).
+Cells pick_cells() {
+  Cells c{lstm_cell::generic::forward_cell, lstm_cell::generic::backward_cell,
+          lstm_cell::generic::small_matmul};
+#ifdef PYFAPI_X86
+  const Isa isa = active_isa();
+  if (isa == Isa::Avx512)
+    c = {lstm_cell::avx512::forward_cell, lstm_cell::avx512::backward_cell,
+         lstm_cell::avx512::small_matmul};
+  else if (isa == Isa::Avx2)
+    c = {lstm_cell::avx2::forward_cell, lstm_cell::avx2::backward_cell,
+         lstm_cell::avx2::small_matmul};
+#endif
+  return c;
+}
+
+}  // namespace
+
+void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
+                  const float* R, const float* b, const float* h0, const float* c0, float* gates,
+                  float* hs, float* cs) {
+  if (N <= 0 || T <= 0 || U <= 0) return;
+  const int64_t G = 4 * U;
+  const Cells cells = pick_cells();
+  const bool small = U <= kSmallUnits;
+  // Input projection for every step at once: (N*T, D) @ (D, 4U) + b.
+  sgemm(false, false, N * T, G, D, 1.0f, x, D, W, G, 0.0f, gates, G, b, Act::None);
+
+  const int64_t nchunks = num_chunks(N);
+  const std::vector<float> zeros(static_cast<size_t>(kChunk * U), 0.0f);
+  const int nt = static_cast<int>(std::min<int64_t>(
+      nchunks, threads_for(N * T * U * (2 * U * 4 + 60), 1 << 16)));
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    const int64_t n0 = ch * kChunk;
+    const int64_t rows = std::min<int64_t>(kChunk, N - n0);
+    for (int64_t t = 0; t < T; ++t) {
+      float* z = gates + (n0 * T + t) * G;
+      const float* hp;
+      int64_t ldhp;
+      const float* cp;
+      int64_t ldcp;
+      if (t == 0) {
+        hp = h0 ? h0 + n0 * U : nullptr;
+        ldhp = U;
+        cp = c0 ? c0 + n0 * U : zeros.data();
+        ldcp = U;
+      } else {
+        hp = hs + (n0 * T + t - 1) * U;
+        ldhp = T * U;
+        cp = cs + (n0 * T + t - 1) * U;
+        ldcp = T * U;
+      }
+      if (hp && small) cells.matmul(rows, U, G, hp, ldhp, R, G, z, T * G, true);
+      else if (hp) sgemm(false, false, rows, G, U, 1.0f, hp, ldhp, R, G, 1.0f, z, T * G);
+      cells.forward(rows, U, z, T * G, cp, ldcp, cs + (n0 * T + t) * U, T * U,
+                   hs + (n0 * T + t) * U, T * U);
+    }
+  }
+}
+
+void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
+                   const float* R, const float* h0, const float* c0, const float* gates,
+                   const float* hs, const float* cs, const float* dy_seq, const float* dh_T,
+                   const float* dc_T, float* dx, float* dW, float* dR, float* db, float* dh0,
+                   float* dc0, float* dz, float* hprev) {
+  const int64_t G = 4 * U;
+  if (N <= 0 || T <= 0 || U <= 0) {
+    std::fill(dW, dW + D * G, 0.0f);
+    std::fill(dR, dR + U * G, 0.0f);
+    std::fill(db, db + G, 0.0f);
+    return;
+  }
+  const Cells cells = pick_cells();
+  const bool small = U <= kSmallUnits;
+  std::vector<float> RT;  // R^T (4U x U), the B operand of the small dh = dz R^T products
+  if (small) {
+    RT.resize(static_cast<size_t>(G * U));
+    for (int64_t k = 0; k < U; ++k)
+      for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
+  }
+  const int64_t nchunks = num_chunks(N);
+  std::vector<double> dbpart(static_cast<size_t>(nchunks * G), 0.0);
+  const int nt = static_cast<int>(std::min<int64_t>(
+      nchunks, threads_for(N * T * U * (2 * U * 4 + 60), 1 << 16)));
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    const int64_t n0 = ch * kChunk;
+    const int64_t rows = std::min<int64_t>(kChunk, N - n0);
+    std::vector<float> zeros(static_cast<size_t>(rows * U), 0.0f);
+    double* dbp = dbpart.data() + ch * G;
+    // dh / dc of this chunk live in dh0 / dc0 (they end up holding dL/dh_0 and dL/dc_0).
+    float* dh = dh0 + n0 * U;
+    float* dc = dc0 + n0 * U;
+    if (dh_T) std::memcpy(dh, dh_T + n0 * U, sizeof(float) * rows * U);
+    else std::fill(dh, dh + rows * U, 0.0f);
+    if (dc_T) std::memcpy(dc, dc_T + n0 * U, sizeof(float) * rows * U);
+    else std::fill(dc, dc + rows * U, 0.0f);
+    for (int64_t t = T - 1; t >= 0; --t) {
+      if (dy_seq) {
+        for (int64_t r = 0; r < rows; ++r) {
+          const float* dyr = dy_seq + ((n0 + r) * T + t) * U;
+          float* dhr = dh + r * U;
+          for (int64_t j = 0; j < U; ++j) dhr[j] += dyr[j];
+        }
+      }
+      const float* cp;
+      int64_t ldcp;
+      if (t == 0) {
+        cp = c0 ? c0 + n0 * U : zeros.data();
+        ldcp = U;
+      } else {
+        cp = cs + (n0 * T + t - 1) * U;
+        ldcp = T * U;
+      }
+      float* dzt = dz + (n0 * T + t) * G;
+      cells.backward(rows, U, gates + (n0 * T + t) * G, T * G, cs + (n0 * T + t) * U, T * U, cp,
+                    ldcp, dh, dc, dzt, T * G);
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* dzr = dzt + r * T * G;
+        for (int64_t j = 0; j < G; ++j) dbp[j] += dzr[j];
+      }
+      // dL/dh_{t-1} = dz_t @ R^T
+      if (small) cells.matmul(rows, G, U, dzt, T * G, RT.data(), U, dh, U, false);
+      else sgemm(false, true, rows, U, G, 1.0f, dzt, T * G, R, G, 0.0f, dh, U);
+    }
+    // h_{t-1} for every step (h0 or zeros at t = 0), for dR below.
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t n = n0 + r;
+      float* hpr = hprev + n * T * U;
+      if (h0) std::memcpy(hpr, h0 + n * U, sizeof(float) * U);
+      else std::fill(hpr, hpr + U, 0.0f);
+      if (T > 1) std::memcpy(hpr + U, hs + n * T * U, sizeof(float) * (T - 1) * U);
+    }
+  }
+  // Weight and input gradients: three large GEMMs (threaded inside sgemm).
+  if (dx) sgemm(false, true, N * T, D, G, 1.0f, dz, G, W, G, 0.0f, dx, D);  // dx = dz W^T
+  sgemm(true, false, D, G, N * T, 1.0f, x, D, dz, G, 0.0f, dW, G);        // dW = x^T dz
+  sgemm(true, false, U, G, N * T, 1.0f, hprev, U, dz, G, 0.0f, dR, G);    // dR = hprev^T dz
+  // db = column sums of dz: per-chunk double partials (accumulated above while dz was hot),
+  // reduced in chunk order (deterministic for any thread count).
+  for (int64_t j = 0; j < G; ++j) {
+    double acc = 0.0;
+    for (int64_t ch = 0; ch < nchunks; ++ch) acc += dbpart[ch * G + j];
+    db[j] = static_cast<float>(acc);
+  }
+}
+
+}  // namespace pyfapi

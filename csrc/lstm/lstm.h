@@ -1,0 +1,41 @@
+// Whole-sequence LSTM (Keras 3 semantics, gate order i, f, c, o; tanh / sigmoid), float32.
+//   z_t = x_t W + h_{t-1} U + b;  i = sig(z_i), f = sig(z_f), g = tanh(z_c), o = sig(z_o)
+//   c_t = f * c_{t-1} + i * g;    h_t = o * tanh(c_t)
+// (Hochreiter & Schmidhuber 1997 with the forget gate of Gers et al. 2000, as keras.layers.LSTM.)
+#pragma once
+#include <cstdint>
+
+namespace pyfapi {
+
+// Forward over all T steps. Shapes (row-major, contiguous):
+//   x (N, T, D), W (D, 4U), R (U, 4U), b (4U) or nullptr, h0 / c0 (N, U) or nullptr (zeros).
+// Outputs: gates (N, T, 4U): the ACTIVATED gates (i, f, g, o) per step (the backward workspace);
+//   hs (N, T, U): h_t for every step; cs (N, T, U): c_t for every step.
+// Requires N >= 0, T >= 1, U >= 1, D >= 0. Touches no Python object.
+// Threads: the input projection is one sgemm (threaded inside). The recurrence runs on batch
+// chunks of a fixed size (16 rows, independent of the thread count, so results do not depend on
+// it), one chunk per OpenMP iteration: batch rows are independent, so there is one fork/join per
+// sequence instead of one per step. Per step and chunk, h_{t-1} @ R is a register-tiled small
+// product (lstm_cell, units <= 128) or a single-threaded sgemm (more units), followed by the
+// vectorised gate nonlinearity (lstm_cell_<isa>.cpp, picked from pyfapi::active_isa()).
+void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
+                  const float* R, const float* b, const float* h0, const float* c0, float* gates,
+                  float* hs, float* cs);
+
+// Backward through time from the workspace of lstm_forward.
+//   dy_seq (N, T, U) (gradient of every step's output) or nullptr;
+//   dh_T, dc_T (N, U): gradients of the final h (including the last-step output's) and c, or
+//   nullptr for zero.
+// Outputs (all overwritten): dx (N, T, D) or nullptr (not needed: its GEMM is skipped),
+//   dW (D, 4U), dR (U, 4U), db (4U), dh0 (N, U), dc0 (N, U).
+// Scratch supplied by the caller (no initialisation needed): dz (N, T, 4U), hprev (N, T, U).
+// Same chunked recurrence as the forward (dh_{t-1} = dz_t R^T per step; db as per-chunk double
+// sums reduced in chunk order), then dx = dz W^T, dW = x^T dz and dR = hprev^T dz as three large
+// sgemm calls.
+void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
+                   const float* R, const float* h0, const float* c0, const float* gates,
+                   const float* hs, const float* cs, const float* dy_seq, const float* dh_T,
+                   const float* dc_T, float* dx, float* dW, float* dR, float* db, float* dh0,
+                   float* dc0, float* dz, float* hprev);
+
+}  // namespace pyfapi

@@ -1,0 +1,12 @@
+list(APPEND PYFAPI_SOURCES csrc/lstm/lstm.cpp csrc/lstm/lstm_cell_generic.cpp)
+# The clamped tanh / sigmoid of lstm_math.h only vectorise with GCC when FP traps are not modelled.
+# (COMPILE_FLAGS, not COMPILE_OPTIONS: the top-level CMakeLists sets the latter for ISA files.)
+set(_pyfapi_lstm_cells csrc/lstm/lstm_cell_generic.cpp)
+if(PYFAPI_X86)
+  list(APPEND PYFAPI_AVX2_SOURCES csrc/lstm/lstm_cell_avx2.cpp)
+  list(APPEND PYFAPI_AVX512_SOURCES csrc/lstm/lstm_cell_avx512.cpp)
+  list(APPEND _pyfapi_lstm_cells csrc/lstm/lstm_cell_avx2.cpp csrc/lstm/lstm_cell_avx512.cpp)
+endif()
+if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+  set_source_files_properties(${_pyfapi_lstm_cells} PROPERTIES COMPILE_FLAGS -fno-trapping-math)
+endif()

@@ -1,0 +1,204 @@
+"""``.keras``-style model archives: ``model.save(path)`` / ``pyfapi.models.load_model(path)``.
+
+The archive is a zip (as Keras 3's) holding:
+
+* ``metadata.json``: format and library versions, save date;
+* ``config.json``: ``{"module", "class_name", "config": model.get_config(),
+  "compile_config": model.get_compile_config()}``;
+* ``model.weights.h5``: the weights in the layout of :mod:`pyfapi.saving.weights_h5`, plus
+  ``optimizer/vars/i`` with the optimizer's variables (iterations, learning rate, slots), so a
+  loaded model predicts identically and resumes training where it stopped.
+
+The zip is written to a temporary file in the target directory and renamed into place. Loading
+reads and checks everything (config, every weight shape, optimizer variable count and shapes)
+before assigning any value.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from pyfapi.saving.weights_h5 import (_h5py, assign_plan, atomic_write, read_weights_group,
+                                      write_weights_group)
+
+__all__ = ["save_model", "load_model", "load_weights_from_archive"]
+
+_CONFIG = "config.json"
+_METADATA = "metadata.json"
+_WEIGHTS = "model.weights.h5"
+
+
+def _class_name(model):
+    from pyfapi import models
+    seq = getattr(models, "Sequential", None)
+    if seq is not None and isinstance(model, seq):
+        return "Sequential"
+    if type(model).__name__ in ("Model", "Functional"):
+        return "Functional"
+    return type(model).__name__
+
+
+def save_model(model, filepath, overwrite=True):
+    """Write ``model`` to a ``.keras`` archive at ``filepath`` (atomically).
+
+    Raises:
+        ValueError: the path does not end in ``.keras``; the model is not built.
+        FileExistsError: ``overwrite=False`` and the file exists.
+    """
+    from pyfapi import __version__
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".keras"):
+        raise ValueError(f"Invalid filepath extension for saving. Please add the `.keras` "
+                         f"extension. Received: filepath={filepath}")
+    config = {
+        "module": "pyfapi.models",
+        "class_name": _class_name(model),
+        "config": model.get_config(),
+        "compile_config": model.get_compile_config() if getattr(model, "compiled", False)
+        else None,
+    }
+    config_json = json.dumps(config, default=_json_default)
+    metadata = json.dumps({"format": "pyfapi.keras/1", "pyfapi_version": __version__,
+                           "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
+    h5py = _h5py()
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        write_weights_group(f, model)
+        opt = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
+        if opt is not None:
+            g = f.create_group("optimizer").create_group("vars")
+            for i, v in enumerate(opt.variables):
+                g.create_dataset(str(i), data=np.asarray(v.value))
+    weights_bytes = buf.getvalue()
+
+    def write(tmp):
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
+            z.writestr(_METADATA, metadata)
+            z.writestr(_CONFIG, config_json)
+            z.writestr(_WEIGHTS, weights_bytes)
+    atomic_write(filepath, write, overwrite=overwrite)
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, tuple):
+        return list(o)
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable (in the model "
+                    f"config)")
+
+
+def _read_archive(filepath):
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No model file at {filepath!r}")
+    source = f"model archive {filepath!r}"
+    try:
+        with zipfile.ZipFile(filepath, "r") as z:
+            names = set(z.namelist())
+            missing = [n for n in (_CONFIG, _WEIGHTS) if n not in names]
+            if missing:
+                raise ValueError(f"{source} is not a valid .keras archive: missing {missing}")
+            config = json.loads(z.read(_CONFIG).decode("utf-8"))
+            weights = z.read(_WEIGHTS)
+    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as e:
+        raise ValueError(f"{source} is not a readable .keras archive (truncated or corrupt?): "
+                         f"{e}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{source}: config.json is not valid JSON ({e})") from None
+    return source, config, weights
+
+
+def _open_weights(weights_bytes, source):
+    h5py = _h5py()
+    try:
+        return h5py.File(io.BytesIO(weights_bytes), "r")
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{source}: model.weights.h5 is not readable ({e})") from None
+
+
+def load_weights_from_archive(model, filepath, skip_mismatch=False):
+    """Load only the weights of a ``.keras`` archive into an existing model."""
+    source, _, weights = _read_archive(filepath)
+    with _open_weights(weights, source) as f:
+        plan = read_weights_group(f, model, source, skip_mismatch=skip_mismatch)
+    assign_plan(plan)
+
+
+def _model_from_config(config, custom_objects):
+    from pyfapi import models
+    cls_name = config.get("class_name")
+    cfg = config.get("config")
+    if cls_name == "Sequential":
+        cls = models.Sequential
+    elif cls_name in ("Functional", "Model"):
+        cls = models.Model
+    else:
+        cls = (custom_objects or {}).get(cls_name) or getattr(models, cls_name, None)
+        if cls is None:
+            try:
+                from pyfapi.layers.base import get_layer_class
+                cls = get_layer_class(cls_name, custom_objects)
+            except Exception:
+                cls = None
+        if cls is None:
+            raise ValueError(f"Unknown model class {cls_name!r} in the archive; pass it in "
+                             f"custom_objects")
+    try:
+        return cls.from_config(cfg, custom_objects=custom_objects) if custom_objects else \
+            cls.from_config(cfg)
+    except TypeError:
+        return cls.from_config(cfg)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild a model saved by ``model.save(path)``: architecture, weights and (with
+    ``compile=True``) the compile configuration and optimizer state.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: not a ``.keras`` archive, truncated/corrupt, or weights/optimizer state that do
+            not match the architecture (nothing is assigned in that case).
+    """
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".keras"):
+        raise ValueError(f"load_model expects a `.keras` archive, received {filepath!r} (use "
+                         f"model.load_weights for `.weights.h5` files)")
+    source, config, weights = _read_archive(filepath)
+    model = _model_from_config(config, custom_objects)
+    compile_config = config.get("compile_config")
+    with _open_weights(weights, source) as f:
+        plan = read_weights_group(f, model, source)
+        opt_arrays = None
+        if "optimizer" in f and "vars" in f["optimizer"]:
+            g = f["optimizer"]["vars"]
+            try:
+                opt_arrays = [np.asarray(g[str(i)][()]) for i in range(len(g))]
+            except Exception as e:
+                raise ValueError(f"{source}: optimizer state is corrupt ({e})") from None
+    opt_plan = []
+    if compile and compile_config:
+        model.compile_from_config(compile_config, custom_objects)
+        if opt_arrays is not None:
+            opt = model.optimizer
+            opt.build(model._tstate().train_vars or list(model.trainable_weights))
+            variables = opt.variables
+            if len(variables) != len(opt_arrays):
+                raise ValueError(f"{source}: the optimizer state holds {len(opt_arrays)} "
+                                 f"variables but the rebuilt optimizer has {len(variables)}")
+            for v, a in zip(variables, opt_arrays):
+                if tuple(v.value.shape) != tuple(a.shape):
+                    raise ValueError(f"{source}: optimizer variable {v.name!r} has shape "
+                                     f"{tuple(v.value.shape)} but the file holds {a.shape}")
+                opt_plan.append((v, a))
+    assign_plan(plan)
+    for v, a in opt_plan:
+        v.value[...] = a.astype(v.value.dtype, copy=False)
+    return model

@@ -1,0 +1,352 @@
+"""Mapping ``compile``'s ``loss`` / ``loss_weights`` / ``metrics`` onto the model's outputs.
+
+Follows Keras 3's ``keras/src/trainers/compile_utils.py``:
+
+* ``loss``: one string / callable / :class:`~pyfapi.losses.Loss` (used for every output), a list
+  with one entry per output (``None`` = no loss), or a dict keyed by output name (outputs left out
+  get no loss). Output names are the names of the layers producing the outputs.
+* ``loss_weights``: a float (single output), a list (one per output) or a dict by output name
+  (missing names weigh 1).
+* ``metrics`` / ``weighted_metrics``: for one output any list (flattened); for several, a list with
+  one entry (a metric or a list of metrics) per output, or a dict by output name.
+* ``'acc'`` / ``'accuracy'`` and ``'crossentropy'`` / ``'ce'`` are resolved per output from the
+  target and output shapes (and the output's loss), when the first data is seen.
+* Names: the string given (``'acc'``), else the metric's name; prefixed ``<output>_`` when the model
+  has several outputs; per-output losses are reported as ``<output>_loss`` when more than one output
+  has a loss.
+
+Everything is resolved once; per step :class:`CompileLoss` runs a precomputed list of
+``(output index, loss, weight)`` and :class:`CompileMetrics` a list of ``(output index, metric)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pyfapi import losses as losses_module
+from pyfapi import metrics as metrics_module
+
+__all__ = ["CompileLoss", "CompileMetrics", "is_sparse_loss"]
+
+_ACC = ("acc", "accuracy")
+_CE = ("crossentropy", "ce")
+
+
+def _describe(x):
+    if isinstance(x, str):
+        return repr(x)
+    return getattr(x, "__name__", None) or type(x).__name__
+
+
+def _per_output(spec, output_names, arg, allow_scalar):
+    """``spec`` (scalar / list / dict) as a list with one entry per output."""
+    n = len(output_names)
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in output_names]
+        if unknown:
+            raise ValueError(
+                f"Invalid `{arg}`: the dict keys must be output names. Expected keys among "
+                f"{list(output_names)}, received keys {list(spec)} (unknown: {unknown})")
+        return [spec.get(name) for name in output_names], True
+    if isinstance(spec, (list, tuple)):
+        if len(spec) != n:
+            raise ValueError(
+                f"Invalid `{arg}`: a list must have one entry per output. Expected {n} entries "
+                f"for outputs {list(output_names)}, received {len(spec)}: "
+                f"[{', '.join(_describe(s) for s in spec)}]")
+        return list(spec), False
+    if not allow_scalar:
+        raise TypeError(f"Invalid `{arg}`: expected a list or dict, received {spec!r}")
+    return [spec] * n, False
+
+
+def is_sparse_loss(loss) -> bool:
+    """Whether a resolved loss expects integer class labels."""
+    fn = getattr(loss, "fn", loss)
+    return fn is losses_module.sparse_categorical_crossentropy or isinstance(
+        loss, losses_module.SparseCategoricalCrossentropy)
+
+
+def _shape_kind(y_true_shape, y_pred_shape):
+    """(is_binary, is_sparse) as Keras 3's ``is_binary_or_sparse_categorical``."""
+    p_last = y_pred_shape[-1] if len(y_pred_shape) else 1
+    t_last = y_true_shape[-1] if len(y_true_shape) else 1
+    is_binary = p_last == 1
+    is_sparse = len(y_true_shape) < len(y_pred_shape) or (t_last == 1 and p_last != 1)
+    return is_binary, is_sparse
+
+
+class _Entry:
+    __slots__ = ("index", "name", "fn", "weight", "spec")
+
+    def __init__(self, index, name, fn, weight, spec):
+        self.index, self.name, self.fn, self.weight, self.spec = index, name, fn, weight, spec
+
+
+class CompileLoss:
+    """Per-output losses and their weights, resolved at compile time.
+
+    Args:
+        loss: see the module docstring.
+        loss_weights: see the module docstring.
+        output_names: the model's output names, in output order.
+
+    Raises:
+        ValueError: a wrong dict key, a list of the wrong length, an unknown loss string, or
+            loss weights for outputs that do not exist; the message lists expected and received.
+        TypeError: an uninterpretable loss.
+    """
+
+    def __init__(self, loss, loss_weights, output_names):
+        self.output_names = list(output_names)
+        self._user_loss = loss
+        self._user_weights = loss_weights
+        n = len(self.output_names)
+        if loss is None:
+            raise ValueError("compile: `loss` is required to train (received loss=None); pass a "
+                             "loss name such as 'mse' or a callable")
+        specs, _ = _per_output(loss, self.output_names, "loss", True)
+        if loss_weights is None:
+            weights = [None] * n
+        elif isinstance(loss_weights, (int, float, np.floating, np.integer)) and \
+                not isinstance(loss_weights, bool):
+            weights = [float(loss_weights)] * n
+        else:
+            weights, _ = _per_output(loss_weights, self.output_names, "loss_weights", False)
+        self.entries = []
+        for i, (name, spec, w) in enumerate(zip(self.output_names, specs, weights)):
+            if spec is None:
+                continue
+            if isinstance(spec, str) and spec.lower() in _CE:
+                fn = None  # resolved from shapes in build()
+            else:
+                fn = self._resolve(spec, name)
+            if w is not None:
+                w = float(w)
+            self.entries.append(_Entry(i, name, fn, w, spec))
+        if not self.entries:
+            raise ValueError(f"compile: no loss given for any of the outputs "
+                             f"{self.output_names}; received loss={loss!r}")
+        # report per-output losses only when more than one output has a loss (Keras 3)
+        self.report_per_output = len(self.entries) > 1
+        self.built = all(e.fn is not None for e in self.entries)
+
+    def _resolve(self, spec, output_name):
+        try:
+            obj = losses_module.get(spec)
+        except ValueError as e:
+            raise ValueError(f"Invalid loss for output {output_name!r}: {e}") from None
+        if isinstance(obj, losses_module.Loss):
+            return obj
+        name = spec if isinstance(spec, str) else getattr(obj, "__name__", "loss")
+        return losses_module.LossFunctionWrapper(obj, name=name)
+
+    @property
+    def sparse_outputs(self):
+        return {e.name for e in self.entries if e.fn is not None and is_sparse_loss(e.fn)}
+
+    @property
+    def required_outputs(self):
+        return [e.name for e in self.entries]
+
+    def build(self, y_true_shapes, y_pred_shapes):
+        """Resolve ``'crossentropy'`` entries from the shapes (tuples, batch axis included)."""
+        for e in self.entries:
+            if e.fn is None:
+                is_binary, is_sparse = _shape_kind(y_true_shapes[e.index], y_pred_shapes[e.index])
+                fn = (losses_module.binary_crossentropy if is_binary else
+                      losses_module.sparse_categorical_crossentropy if is_sparse else
+                      losses_module.categorical_crossentropy)
+                e.fn = losses_module.LossFunctionWrapper(fn, name=str(e.spec))
+        self.built = True
+
+    @property
+    def loss_names(self):
+        """History keys of the per-output losses (empty with a single loss)."""
+        return [f"{e.name}_loss" for e in self.entries] if self.report_per_output else []
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """Total weighted loss (Tensor) and the unweighted per-output losses (list of Tensors).
+
+        Args:
+            y_true: list (per output) of target arrays.
+            y_pred: list (per output) of Tensors.
+            sample_weight: None or a list (per output) of 1-D weight arrays / None.
+        """
+        total = None
+        per = []
+        for e in self.entries:
+            i = e.index
+            sw = None if sample_weight is None else sample_weight[i]
+            value = e.fn(y_true[i], y_pred[i], sample_weight=sw)
+            per.append(value)
+            if e.weight is not None:
+                value = value * e.weight
+            total = value if total is None else total + value
+        return total, per
+
+    def get_config(self):
+        def ser(spec):
+            if isinstance(spec, dict):
+                return {k: ser(v) for k, v in spec.items()}
+            if isinstance(spec, (list, tuple)):
+                return [ser(v) for v in spec]
+            if spec is None:
+                return None
+            out = losses_module.serialize(spec)
+            if out is None:  # a user callable: stored by name, resolved from custom_objects
+                out = {"custom": getattr(spec, "__name__", type(spec).__name__)}
+            return out
+        return {"loss": ser(self._user_loss), "loss_weights": self._user_weights}
+
+
+class CompileMetrics:
+    """Per-output metrics, resolved when the first data is seen (``build``).
+
+    Args:
+        metrics, weighted_metrics: see the module docstring.
+        output_names: output names in order.
+
+    Raises:
+        ValueError: a wrong dict key, a list of the wrong length or an unknown metric string
+            (raised by ``build`` for strings, at once for structure errors).
+    """
+
+    def __init__(self, metrics, weighted_metrics, output_names):
+        self.output_names = list(output_names)
+        self._user_metrics = metrics
+        self._user_weighted = weighted_metrics
+        self._specs = self._structure(metrics, "metrics")
+        self._wspecs = self._structure(weighted_metrics, "weighted_metrics")
+        self.entries = []          # (output index, Metric, weighted: bool)
+        self.built = False
+        # validate unknown strings early (except the shape-dependent ones)
+        for specs, arg in ((self._specs, "metrics"), (self._wspecs, "weighted_metrics")):
+            for i, lst in enumerate(specs):
+                for m in lst:
+                    if isinstance(m, str) and m.lower() not in _ACC + _CE:
+                        try:
+                            metrics_module.get(m)
+                        except ValueError as e:
+                            raise ValueError(f"Invalid `{arg}` for output "
+                                             f"{self.output_names[i]!r}: {e}") from None
+
+    def _structure(self, spec, arg):
+        n = len(self.output_names)
+        if not spec:
+            return [[] for _ in range(n)]
+        if n == 1:
+            if isinstance(spec, dict):
+                _per_output(spec, self.output_names, arg, False)  # key check
+                flat = []
+                for v in spec.values():
+                    flat.extend(_flatten(v))
+                return [flat]
+            return [_flatten(spec)]
+        if isinstance(spec, dict):
+            lists, _ = _per_output(spec, self.output_names, arg, False)
+        elif isinstance(spec, (list, tuple)):
+            if len(spec) != n:
+                raise ValueError(
+                    f"Invalid `{arg}`: for a model with {n} outputs {self.output_names}, pass a "
+                    f"dict keyed by output name or a list with one entry (a metric or a list of "
+                    f"metrics) per output; received a list of {len(spec)}: "
+                    f"[{', '.join(_describe(s) for s in spec)}]")
+            lists = list(spec)
+        else:
+            raise ValueError(f"Invalid `{arg}`: expected a list or a dict, received {spec!r}")
+        return [_flatten(v) for v in lists]
+
+    def build(self, y_true_shapes, y_pred_shapes, output_losses):
+        """Instantiate the metrics.
+
+        Args:
+            y_true_shapes, y_pred_shapes: per-output shapes (None for outputs without data).
+            output_losses: per-output resolved loss (or None).
+        """
+        multi = len(self.output_names) > 1
+        entries = []
+        used = {}
+        for weighted, specs in ((False, self._specs), (True, self._wspecs)):
+            for i, lst in enumerate(specs):
+                for spec in lst:
+                    m = self._make(spec, y_true_shapes[i], y_pred_shapes[i], output_losses[i])
+                    name = m.name
+                    if multi:
+                        name = f"{self.output_names[i]}_{name}"
+                    if weighted and not multi and name in used:
+                        name = f"weighted_{name}"
+                    if name in used:
+                        used[name] += 1
+                        name = f"{name}_{used[name]}"
+                    else:
+                        used[name] = 0
+                    m.name = name
+                    entries.append((i, m, weighted))
+        self.entries = entries
+        self.built = True
+
+    def _make(self, spec, yt_shape, yp_shape, loss):
+        if isinstance(spec, str) and spec.lower() in _ACC:
+            if yt_shape is None:
+                yt_shape = yp_shape
+            return metrics_module.resolve_accuracy(spec, yt_shape, yp_shape, loss)
+        if isinstance(spec, str) and spec.lower() in _CE:
+            is_binary, is_sparse = _shape_kind(yt_shape or yp_shape, yp_shape)
+            cls = (metrics_module.BinaryCrossentropy if is_binary else
+                   metrics_module.SparseCategoricalCrossentropy if is_sparse else
+                   metrics_module.CategoricalCrossentropy)
+            return cls(name=spec)
+        if isinstance(spec, metrics_module.Metric):
+            m = spec
+        else:
+            m = metrics_module.get(spec)
+        if isinstance(spec, str):
+            m.name = spec
+        return m
+
+    @property
+    def names(self):
+        return [m.name for _, m, _ in self.entries]
+
+    def reset(self):
+        for _, m, _ in self.entries:
+            m.reset_state()
+
+    def update(self, y_true, y_pred_values, sample_weight=None):
+        """Update every metric with numpy targets and output values (lists per output)."""
+        for i, m, weighted in self.entries:
+            yt = y_true[i]
+            if yt is None:
+                continue
+            sw = sample_weight[i] if (weighted and sample_weight is not None) else None
+            m.update_state(yt, y_pred_values[i], sample_weight=sw)
+
+    def results(self):
+        return {m.name: float(m.result()) for _, m, _ in self.entries}
+
+    def get_config(self):
+        def ser(spec):
+            if isinstance(spec, dict):
+                return {k: ser(v) for k, v in spec.items()}
+            if isinstance(spec, (list, tuple)):
+                return [ser(v) for v in spec]
+            if spec is None or isinstance(spec, str):
+                return spec
+            if isinstance(spec, metrics_module.Metric) and \
+                    type(spec).__name__ in metrics_module._CLASSES:
+                return {"class_name": type(spec).__name__, "config": spec.get_config()}
+            return {"custom": getattr(spec, "__name__", None) or getattr(spec, "name", None) or
+                    type(spec).__name__}
+        return {"metrics": ser(self._user_metrics),
+                "weighted_metrics": ser(self._user_weighted)}
+
+
+def _flatten(spec):
+    if spec is None:
+        return []
+    if isinstance(spec, (list, tuple)):
+        out = []
+        for s in spec:
+            out.extend(_flatten(s))
+        return out
+    return [spec]

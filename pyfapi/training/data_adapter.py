@@ -1,0 +1,356 @@
+"""Turning ``x`` / ``y`` / ``sample_weight`` as users give them into ordered arrays and batches.
+
+* ``x`` may be one array, a list/tuple in the model's input order, or a dict keyed by input NAME
+  (routed by name, never by sorted position). ``y`` and ``sample_weight`` likewise by output name.
+  Unknown or missing names, wrong list lengths and different sample counts are ``ValueError``\\ s
+  that name the arrays involved.
+* Every array is converted once (inputs to their ``Input`` dtype, float targets to float32), not
+  per batch.
+* ``validation_split`` takes the LAST fraction of the samples, before any shuffling (Keras).
+* :class:`ArrayBatcher` yields batches as contiguous slices: with ``shuffle=True`` the arrays are
+  permuted once per epoch with :func:`pyfapi.utils.random.global_rng` (so a seed reproduces the
+  order), then sliced, which keeps per-step cost to a few views.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["standardize_inputs", "standardize_targets", "standardize_sample_weights",
+           "check_sample_counts", "train_validation_split", "class_weight_to_sample_weights",
+           "unpack_validation_data", "ArrayBatcher"]
+
+
+def _to_array(x, what):
+    if x is None:
+        return None
+    v = getattr(x, "value", None)
+    if isinstance(v, np.ndarray):
+        return v
+    if isinstance(x, np.ndarray):
+        return x
+    try:
+        arr = np.asarray(x)
+    except ValueError as e:
+        raise ValueError(f"{what}: could not convert to an array ({e})") from None
+    if arr.dtype == object:
+        raise TypeError(f"{what}: expected a numeric array, received an object array "
+                        f"(type {type(x).__name__})")
+    return arr
+
+
+def _np_dtype(dtype):
+    try:
+        return np.dtype(getattr(dtype, "name", dtype) or "float32")
+    except TypeError:
+        return np.dtype("float32")
+
+
+def _cast_input(arr, dtype, what):
+    if arr.ndim == 0:
+        raise ValueError(f"{what}: expected an array with a batch axis, received a scalar")
+    if arr.dtype == dtype:
+        return arr
+    if dtype.kind in "iu" and arr.dtype.kind == "f":
+        if not np.all(np.floor(arr) == arr):
+            raise ValueError(f"{what}: the input expects integers ({dtype}), received "
+                             f"non-integer floats")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{what}: expected a numeric array, received dtype {arr.dtype}")
+    return arr.astype(dtype)
+
+
+def _by_names(data, names, kind, arg):
+    """``data`` (array / list / dict) as a list ordered like ``names``."""
+    n = len(names)
+    if isinstance(data, dict):
+        unknown = [k for k in data if k not in names]
+        missing = [k for k in names if k not in data]
+        if unknown or missing:
+            raise ValueError(
+                f"{arg}: the model's {kind}s are named {list(names)}; received a dict with keys "
+                f"{list(data)}" + (f" (unknown: {unknown})" if unknown else "") +
+                (f" (missing: {missing})" if missing else ""))
+        return [data[k] for k in names]
+    if isinstance(data, (list, tuple)):
+        if n == 1:
+            if len(data) == 1 and hasattr(data[0], "shape"):
+                return [data[0]]
+            return [data]  # a nested Python list of samples for the single input
+        if len(data) != n:
+            raise ValueError(
+                f"{arg}: the model has {n} {kind}(s) {list(names)}, but received a list of "
+                f"{len(data)} arrays")
+        return list(data)
+    if n != 1:
+        raise ValueError(
+            f"{arg}: the model has {n} {kind}s {list(names)}; pass a list of {n} arrays in "
+            f"that order or a dict keyed by these names, received a single "
+            f"{type(data).__name__}")
+    return [data]
+
+
+def standardize_inputs(x, input_names, input_dtypes, arg="x"):
+    """``x`` as a list of arrays in input order, each cast to its input's dtype.
+
+    Raises:
+        ValueError: unknown/missing dict keys, a list of the wrong length, non-integer floats for an
+            integer input. TypeError: non-numeric data.
+    """
+    if x is None:
+        raise ValueError(f"{arg} is required, received None")
+    arrays = _by_names(x, list(input_names), "input", arg)
+    out = []
+    for name, a, dt in zip(input_names, arrays, input_dtypes):
+        a = _to_array(a, f"{arg}[{name!r}]")
+        out.append(_cast_input(a, _np_dtype(dt), f"{arg}[{name!r}]"))
+    return out
+
+
+def standardize_targets(y, output_names, sparse_outputs=(), arg="y", required=None):
+    """``y`` as a list (one entry per output, None for outputs without target) of arrays.
+
+    Float targets become float32; integer targets stay integers for outputs in
+    ``sparse_outputs`` (indices) and become float32 otherwise.
+
+    Args:
+        required: output names that must have a target (those with a loss); default all.
+
+    Raises:
+        ValueError: unknown dict keys, missing targets, a list of the wrong length.
+    """
+    names = list(output_names)
+    if y is None:
+        return [None] * len(names)
+    if isinstance(y, dict):
+        unknown = [k for k in y if k not in names]
+        req = names if required is None else list(required)
+        missing = [k for k in req if k not in y]
+        if unknown or missing:
+            raise ValueError(
+                f"{arg}: the model's outputs are named {names}; received a dict with keys "
+                f"{list(y)}" + (f" (unknown: {unknown})" if unknown else "") +
+                (f" (missing targets for: {missing})" if missing else ""))
+        arrays = [y.get(k) for k in names]
+    else:
+        arrays = _by_names(y, names, "output", arg)
+    out = []
+    for name, a in zip(names, arrays):
+        if a is None:
+            out.append(None)
+            continue
+        a = _to_array(a, f"{arg}[{name!r}]")
+        if a.ndim == 0:
+            raise ValueError(f"{arg}[{name!r}]: expected an array with a batch axis, received a "
+                             f"scalar")
+        if a.dtype.kind in "iub" and name in sparse_outputs:
+            pass
+        elif a.dtype != np.float32:
+            if a.dtype.kind not in "biuf":
+                raise TypeError(f"{arg}[{name!r}]: expected a numeric array, received dtype "
+                                f"{a.dtype}")
+            a = a.astype(np.float32)
+        out.append(a)
+    return out
+
+
+def standardize_sample_weights(sample_weight, output_names, arg="sample_weight"):
+    """Sample weights per output: one array for all outputs, a list or a dict by output name.
+
+    Returns:
+        list (one float32 1-D array or None per output), or None when no weights are given.
+
+    Raises:
+        ValueError: unknown dict keys, a list of the wrong length, weights that are not 1-D
+            (or ``(n, 1)``).
+    """
+    if sample_weight is None:
+        return None
+    names = list(output_names)
+    if isinstance(sample_weight, dict):
+        unknown = [k for k in sample_weight if k not in names]
+        if unknown:
+            raise ValueError(f"{arg}: the model's outputs are named {names}; received a dict with "
+                             f"keys {list(sample_weight)} (unknown: {unknown})")
+        arrays = [sample_weight.get(k) for k in names]
+    elif isinstance(sample_weight, (list, tuple)) and len(names) > 1:
+        if len(sample_weight) != len(names):
+            raise ValueError(f"{arg}: expected {len(names)} arrays (outputs {names}), received a "
+                             f"list of {len(sample_weight)}")
+        arrays = list(sample_weight)
+    else:
+        arrays = [sample_weight] * len(names)
+    out = []
+    for name, a in zip(names, arrays):
+        if a is None:
+            out.append(None)
+            continue
+        a = _to_array(a, f"{arg}[{name!r}]").astype(np.float32, copy=False)
+        if a.ndim == 2 and a.shape[1] == 1:
+            a = a.reshape(-1)
+        if a.ndim != 1:
+            raise ValueError(f"{arg}[{name!r}]: expected a 1-D array of per-sample weights, "
+                             f"received shape {a.shape}")
+        out.append(a)
+    return out
+
+
+def check_sample_counts(groups):
+    """All arrays must have the same number of samples.
+
+    Args:
+        groups: list of ``(label, array or None)``.
+
+    Raises:
+        ValueError: naming every array with its sample count.
+    """
+    counts = [(label, int(a.shape[0])) for label, a in groups if a is not None]
+    if not counts:
+        raise ValueError("no data given")
+    if len({c for _, c in counts}) > 1:
+        desc = ", ".join(f"{label}: {c}" for label, c in counts)
+        raise ValueError(f"Data cardinality is ambiguous: all arrays must contain the same number "
+                         f"of samples. Received: {desc}")
+    return counts[0][1]
+
+
+def train_validation_split(arrays, validation_split):
+    """Split every array at ``floor(n * (1 - validation_split))``: the last part validates.
+
+    Args:
+        arrays: nested lists of arrays (or None) sharing the sample axis.
+
+    Returns:
+        (train_arrays, val_arrays) with the same nesting.
+
+    Raises:
+        ValueError: ``validation_split`` outside ``(0, 1)`` or a split leaving a side empty.
+    """
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"validation_split must be in (0, 1), received {validation_split}")
+    n = None
+    for a in _leaves(arrays):
+        n = a.shape[0]
+        break
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(f"validation_split={validation_split} on {n} samples leaves "
+                         f"{split_at} training and {n - split_at} validation samples; both must "
+                         f"be non-empty")
+    return (_map(lambda a: a[:split_at], arrays), _map(lambda a: a[split_at:], arrays))
+
+
+def _leaves(x):
+    if x is None:
+        return
+    if isinstance(x, (list, tuple)):
+        for e in x:
+            yield from _leaves(e)
+    else:
+        yield x
+
+
+def _map(fn, x):
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)):
+        return [_map(fn, e) for e in x]
+    return fn(x)
+
+
+def class_weight_to_sample_weights(y, class_weight):
+    """Per-sample weights ``class_weight[class of sample]`` (one-hot rows use their argmax,
+    ``(n, 1)`` / ``(n,)`` targets their rounded value).
+
+    Raises:
+        ValueError: a class present in ``y`` but missing from ``class_weight``.
+    """
+    y = np.asarray(y)
+    if y.ndim > 1 and y.shape[-1] > 1:
+        cls = np.argmax(y, axis=-1)
+    else:
+        cls = np.round(y.reshape(y.shape[0], -1)[:, 0]).astype(np.int64)
+    cls = cls.reshape(y.shape[0], -1)[:, 0]
+    present = np.unique(cls)
+    missing = [int(c) for c in present if int(c) not in class_weight]
+    if missing:
+        raise ValueError(f"class_weight has no entry for classes {missing} present in y; "
+                         f"received keys {sorted(class_weight)}")
+    table = {int(k): float(v) for k, v in class_weight.items()}
+    return np.array([table[int(c)] for c in cls], dtype=np.float32)
+
+
+def unpack_validation_data(validation_data):
+    """``(x, y)`` or ``(x, y, sample_weight)`` -> the three parts.
+
+    Raises:
+        ValueError: any other structure.
+    """
+    if isinstance(validation_data, (list, tuple)) and len(validation_data) in (2, 3):
+        x, y = validation_data[0], validation_data[1]
+        sw = validation_data[2] if len(validation_data) == 3 else None
+        return x, y, sw
+    raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, "
+                     f"val_sample_weight), received {type(validation_data).__name__}"
+                     + (f" of length {len(validation_data)}"
+                        if isinstance(validation_data, (list, tuple)) else ""))
+
+
+class ArrayBatcher:
+    """Batches of aligned arrays.
+
+    Args:
+        xs: list of input arrays; ys: list of target arrays or None; sws: list of per-output
+            weight arrays or None (all share the sample axis).
+        batch_size: samples per batch (the last batch may be smaller).
+        shuffle: ``True`` (permute all samples each epoch), ``"batch"`` (permute whole batches)
+            or ``False``.
+        steps: batches per epoch (default ``ceil(n / batch_size)``; more than that cycles).
+
+    Iterating (``for step, xb, yb, swb, size in batcher.epoch()``) yields lists of views.
+    """
+
+    def __init__(self, xs, ys=None, sws=None, batch_size=32, shuffle=False, steps=None):
+        self.xs = xs
+        self.ys = ys
+        self.sws = sws
+        self.n = int(xs[0].shape[0])
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.num_batches = max(1, math.ceil(self.n / self.batch_size)) if self.n else 0
+        self.steps = self.num_batches if steps is None else int(steps)
+
+    def _permuted(self):
+        if not self.shuffle or self.n <= 1:
+            return self.xs, self.ys, self.sws
+        from pyfapi.utils.random import global_rng
+        rng = global_rng()
+        if self.shuffle == "batch":
+            order = rng.permutation(self.num_batches)
+            perm = np.concatenate([np.arange(b * self.batch_size,
+                                             min(self.n, (b + 1) * self.batch_size))
+                                   for b in order])
+        else:
+            perm = rng.permutation(self.n)
+
+        def take(lst):
+            if lst is None:
+                return None
+            return [None if a is None else a[perm] for a in lst]
+        return take(self.xs), take(self.ys), take(self.sws)
+
+    def epoch(self):
+        xs, ys, sws = self._permuted()
+        bs, n = self.batch_size, self.n
+        for step in range(self.steps):
+            b = step % self.num_batches
+            if b == 0 and step:
+                xs, ys, sws = self._permuted()
+            lo = b * bs
+            hi = min(n, lo + bs)
+            s = slice(lo, hi)
+            xb = [a[s] for a in xs]
+            yb = None if ys is None else [None if a is None else a[s] for a in ys]
+            swb = None if sws is None else [None if a is None else a[s] for a in sws]
+            yield step, xb, yb, swb, hi - lo

@@ -1,0 +1,303 @@
+"""pyfapi.kernels.gemm (csrc/gemm, the BLIS-style packed SGEMM) against numpy in float64.
+
+Tolerance: every C element is a length-K float32 dot product, so its rounding error grows with
+K; we allow ``8 * eps32 * sqrt(K + 1)`` times the magnitude bound ``|alpha| |op(A)| @ |op(B)| +
+|beta| |C0| + |bias|`` element by element (exact float64 reference, random normal data).
+"""
+import numpy as np
+import pytest
+
+import pyfapi
+from pyfapi import _C
+from pyfapi.kernels import gemm
+
+EPS32 = np.finfo(np.float32).eps
+ALL_ISAS = ("generic", "avx2", "avx512")
+
+
+def _reference(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, c0=None, bias=None,
+               activation=None):
+    """float64 value and elementwise error bound of act(alpha op(a) op(b) + beta c0 + bias)."""
+    a64 = np.asarray(a, np.float64)
+    b64 = np.asarray(b, np.float64)
+    a64 = a64.T if trans_a else a64
+    b64 = b64.T if trans_b else b64
+    val = alpha * (a64 @ b64)
+    # |op(a)| @ |op(b)| only scales the tolerance: float32 is accurate enough and twice as fast.
+    mag = abs(alpha) * (np.abs(a64.astype(np.float32)) @ np.abs(b64.astype(np.float32))).astype(np.float64)
+    if beta != 0.0:
+        val = val + beta * np.asarray(c0, np.float64)
+        mag = mag + abs(beta) * np.abs(np.asarray(c0, np.float64))
+    if bias is not None:
+        val = val + np.asarray(bias, np.float64)
+        mag = mag + np.abs(np.asarray(bias, np.float64))
+    if activation == "relu":
+        val = np.maximum(val, 0.0)
+    k = a64.shape[1]
+    return val, 8 * EPS32 * np.sqrt(k + 1) * mag + 1e-30
+
+
+def _check(got, a, b, **kw):
+    ref, tol = _reference(a, b, **kw)
+    assert got.dtype == np.float32 and got.shape == ref.shape
+    err = np.abs(got.astype(np.float64) - ref)
+    assert np.all(np.isfinite(got))
+    worst = np.unravel_index(np.argmax(err - tol), err.shape) if err.size else None
+    assert np.all(err <= tol), f"max excess at {worst}: err {err[worst]:.3g} > tol {tol[worst]:.3g}"
+
+
+def _operands(rng, m, n, k, trans_a, trans_b):
+    a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(np.float32)
+    return a, b
+
+
+@pytest.fixture(params=ALL_ISAS)
+def isa(request):
+    """Runs the test on one SIMD path (skipped when this CPU lacks it); restores the old path."""
+    before = _C.active_isa()
+    if not _C.set_isa(request.param):
+        pytest.skip(f"CPU lacks {request.param} (detected {_C.detected_isa()})")
+    yield request.param
+    _C.set_isa(before)
+
+
+@pytest.fixture(autouse=True)
+def threads():
+    """Runs each test on ONE thread unless it sets another count; restores the count after.
+
+    The shape / ISA sweep is single-threaded so this file stays fast on a loaded 2-core machine
+    (an OpenMP fork/join waits for a descheduled worker). The multi-threaded path is checked
+    against float64 AND bitwise against one thread by test_one_and_two_threads_are_bitwise_equal.
+    """
+    before = pyfapi.get_num_threads()
+    pyfapi.set_num_threads(1)
+    yield
+    pyfapi.set_num_threads(before)
+
+
+TRANSPOSES = [(False, False), (True, False), (False, True), (True, True)]
+
+# (M, N, K): ones, primes, tall and skinny, > 1000, and shapes that cross the blocking
+# (MC = 384 / KC = 256 / NC = 4096 on AVX-512) with remainders on every loop, on both the
+# unpacked-A and the packed-A paths (see csrc/gemm/gemm.cpp for when A is packed).
+SHAPES = [
+    (1, 1, 1), (1, 7, 1), (7, 1, 13), (7, 13, 127), (13, 127, 7), (127, 7, 13), (127, 127, 127),
+    (2000, 3, 5), (3, 2000, 5), (1031, 33, 17), (9, 1200, 300), (401, 97, 601), (20, 4133, 7),
+    # packed-A path: row stride a multiple of 2 KB (K = 512, or M = 512 when trans_a), or big N, K
+    (37, 70, 512), (512, 100, 37), (40, 780, 520),
+]
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", SHAPES)
+def test_matches_float64_on_every_isa(isa, m, n, k, trans_a, trans_b):
+    rng = np.random.default_rng(m * 1000003 + n * 1009 + k)
+    a, b = _operands(rng, m, n, k, trans_a, trans_b)
+    _check(gemm(a, b, trans_a=trans_a, trans_b=trans_b), a, b, trans_a=trans_a, trans_b=trans_b)
+
+
+@pytest.mark.parametrize("m,n,k", [(0, 5, 3), (5, 0, 3), (0, 0, 0), (4, 6, 0)])
+def test_empty_dimensions(m, n, k):
+    a = np.ones((m, k), np.float32)
+    b = np.ones((k, n), np.float32)
+    got = gemm(a, b)
+    assert got.shape == (m, n)
+    np.testing.assert_array_equal(got, np.zeros((m, n), np.float32))
+    # K == 0 with beta and bias: out = beta * out + bias; beta == 0 does not read out.
+    out = np.full((m, n), 2.0, np.float32)
+    bias = np.arange(n, dtype=np.float32)
+    gemm(a, b, beta=0.5, out=out, bias=bias)
+    np.testing.assert_array_equal(out, np.broadcast_to(np.float32(1.0) + bias, (m, n)))
+    out[...] = np.nan
+    gemm(a, b, beta=0.0, out=out)
+    np.testing.assert_array_equal(out, np.zeros((m, n), np.float32))
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("alpha,beta", [(1.0, 1.0), (-0.5, 0.75), (2.0, 0.0), (0.0, -1.5)])
+def test_alpha_beta(isa, trans_a, trans_b, alpha, beta):
+    rng = np.random.default_rng(7)
+    m, n, k = 45, 67, 300  # two KC blocks: the second one accumulates into out
+    a, b = _operands(rng, m, n, k, trans_a, trans_b)
+    c0 = rng.standard_normal((m, n)).astype(np.float32)
+    out = c0.copy()
+    got = gemm(a, b, trans_a=trans_a, trans_b=trans_b, alpha=alpha, beta=beta, out=out)
+    assert got is out
+    _check(out, a, b, trans_a=trans_a, trans_b=trans_b, alpha=alpha, beta=beta, c0=c0)
+
+
+@pytest.mark.parametrize("m,n,k", [(7, 13, 3), (200, 300, 400)])
+def test_beta_zero_never_reads_out(isa, m, n, k):
+    rng = np.random.default_rng(3)
+    a, b = _operands(rng, m, n, k, False, False)
+    out = np.full((m, n), np.nan, np.float32)
+    gemm(a, b, beta=0.0, out=out)
+    _check(out, a, b)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", [(13, 37, 7), (130, 97, 300)])
+def test_bias_and_relu_epilogue(isa, m, n, k, trans_a, trans_b):
+    rng = np.random.default_rng(11)
+    a, b = _operands(rng, m, n, k, trans_a, trans_b)
+    bias = rng.standard_normal(n).astype(np.float32)
+    c0 = rng.standard_normal((m, n)).astype(np.float32)
+    kw = dict(trans_a=trans_a, trans_b=trans_b)
+    _check(gemm(a, b, bias=bias, **kw), a, b, bias=bias, **kw)
+    got = gemm(a, b, activation="relu", **kw)
+    _check(got, a, b, activation="relu", **kw)
+    assert (got == 0).any() and (got > 0).any()
+    out = c0.copy()
+    gemm(a, b, alpha=0.5, beta=-1.0, out=out, bias=bias, activation="relu", **kw)
+    _check(out, a, b, alpha=0.5, beta=-1.0, c0=c0, bias=bias, activation="relu", **kw)
+    np.testing.assert_array_equal(gemm(a, b, activation="linear", **kw), gemm(a, b, **kw))
+
+
+def test_strided_out_views_are_written_in_place(isa):
+    rng = np.random.default_rng(5)
+    m, n, k = 37, 41, 29
+    a, b = _operands(rng, m, n, k, False, False)
+    # A row range of a bigger out: only those rows change.
+    big = rng.standard_normal((m + 10, n)).astype(np.float32)
+    keep = big.copy()
+    view = big[4:4 + m]
+    gemm(a, b, beta=1.0, out=view)
+    _check(big[4:4 + m], a, b, beta=1.0, c0=keep[4:4 + m])
+    np.testing.assert_array_equal(big[:4], keep[:4])
+    np.testing.assert_array_equal(big[4 + m:], keep[4 + m:])
+    # A column block (row stride larger than the row): neighbouring columns untouched.
+    wide = np.full((m, n + 20), np.nan, np.float32)
+    block = wide[:, 7:7 + n]
+    assert gemm(a, b, out=block) is block
+    _check(wide[:, 7:7 + n], a, b)
+    assert np.isnan(wide[:, :7]).all() and np.isnan(wide[:, 7 + n:]).all()
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+def test_gate_block_slices_of_a_and_b(isa, trans_a, trans_b):
+    """LSTM-style: a slice of a gate block of the kernel, without copies."""
+    rng = np.random.default_rng(9)
+    units, k, m = 23, 31, 17
+    kernel = rng.standard_normal((4 * units, k) if trans_b else (k, 4 * units)).astype(np.float32)
+    b = kernel[units:2 * units] if trans_b else kernel[:, units:2 * units]
+    big_a = rng.standard_normal((k + 6, 3 * m) if trans_a else (3 * m, k + 6)).astype(np.float32)
+    a = big_a[2:2 + k, m:2 * m] if trans_a else big_a[m:2 * m, 2:2 + k]
+    _check(gemm(a, b, trans_a=trans_a, trans_b=trans_b), a, b, trans_a=trans_a, trans_b=trans_b)
+
+
+def test_non_unit_stride_and_fortran_inputs(isa):
+    rng = np.random.default_rng(13)
+    a = rng.standard_normal((50, 80)).astype(np.float32)
+    b = rng.standard_normal((40, 30)).astype(np.float32)
+    _check(gemm(a[:, ::2], b), a[:, ::2], b)              # copied once
+    _check(gemm(a[::-1, :40], b), a[::-1, :40], b)        # negative row stride: copied once
+    af, bf = np.asfortranarray(a[:, :40]), np.asfortranarray(b)
+    _check(gemm(af, bf), af, bf)                          # read as transposed C arrays
+    _check(gemm(af, bf[:, :7].T, trans_b=True), af, bf[:, :7].T, trans_b=True)
+    row = np.broadcast_to(rng.standard_normal((1, 40)).astype(np.float32), (5, 40))
+    _check(gemm(row, b), row, b)                          # zero row stride
+
+
+def test_float64_and_int_inputs_are_converted():
+    a = np.arange(12, dtype=np.float64).reshape(3, 4)
+    b = np.arange(8, dtype=np.int64).reshape(4, 2)
+    got = gemm(a, b)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, (a @ b).astype(np.float32))
+
+
+def test_out_aliasing_an_input_uses_the_old_values():
+    rng = np.random.default_rng(17)
+    a = rng.standard_normal((24, 24)).astype(np.float32)
+    b = rng.standard_normal((24, 24)).astype(np.float32)
+    a0 = a.copy()
+    gemm(a, b, beta=1.0, out=a)
+    _check(a, a0, b, beta=1.0, c0=a0)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,n,k", [(300, 517, 600), (1000, 64, 128), (64, 1000, 300), (5, 9, 3),
+                                   (100, 780, 520)])
+def test_one_and_two_threads_are_bitwise_equal(isa, m, n, k, trans_a, trans_b):
+    """Results are BITWISE EQUAL for 1 and 2 threads (on every SIMD path).
+
+    The blocking (MC/KC/NC, the small-matrix switch) never depends on the thread count, threads
+    only split rows or column micro-panels among themselves, and every C element is the same FMA
+    chain over k in increasing KC blocks, so the thread count cannot change a single bit.
+    """
+    if not _C.openmp_enabled():
+        pytest.skip("built without OpenMP")
+    rng = np.random.default_rng(m + n + k)
+    a, b = _operands(rng, m, n, k, trans_a, trans_b)
+    bias = rng.standard_normal(n).astype(np.float32)
+    c0 = rng.standard_normal((m, n)).astype(np.float32)
+    results = []
+    for nt in (1, 2):
+        pyfapi.set_num_threads(nt)
+        out = c0.copy()
+        gemm(a, b, trans_a=trans_a, trans_b=trans_b, alpha=0.7, beta=0.3, out=out, bias=bias,
+             activation="relu")
+        results.append(out)
+    np.testing.assert_array_equal(results[0], results[1])
+    _check(results[1], a, b, trans_a=trans_a, trans_b=trans_b, alpha=0.7, beta=0.3, c0=c0,
+           bias=bias, activation="relu")
+
+
+def test_every_isa_gives_correct_results_for_the_same_problem():
+    rng = np.random.default_rng(19)
+    a, b = _operands(rng, 150, 70, 260, True, False)
+    before = _C.active_isa()
+    try:
+        for name in ALL_ISAS:
+            if _C.set_isa(name):
+                _check(gemm(a, b, trans_a=True), a, b, trans_a=True)
+    finally:
+        _C.set_isa(before)
+    assert _C.active_isa() == before
+
+
+# ---- errors: raised in Python, naming the shapes, before C++ touches memory ----
+
+def test_wrong_dtype_raises_type_error():
+    b = np.ones((3, 2), np.float32)
+    with pytest.raises(TypeError, match=r"complex64"):
+        gemm(np.ones((2, 3), np.complex64), b)
+    with pytest.raises(TypeError, match=r"<U1"):
+        gemm(np.array([["a"]]), b)
+    with pytest.raises(TypeError, match=r"out must be a float32.*float64"):
+        gemm(np.ones((2, 3), np.float32), b, out=np.zeros((2, 2)))
+
+
+def test_wrong_rank_raises_value_error_naming_the_shape():
+    with pytest.raises(ValueError, match=r"a must be 2-D, got shape \(2, 3, 4\)"):
+        gemm(np.ones((2, 3, 4), np.float32), np.ones((4, 2), np.float32))
+    with pytest.raises(ValueError, match=r"b must be 2-D, got shape \(3,\)"):
+        gemm(np.ones((2, 3), np.float32), np.ones(3, np.float32))
+
+
+def test_mismatched_inner_dimensions_name_both_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 5\)"):
+        gemm(np.ones((2, 3), np.float32), np.ones((4, 5), np.float32))
+    with pytest.raises(ValueError, match=r"\(3, 2\).*trans_a=True.*\(4, 5\)"):
+        gemm(np.ones((2, 3), np.float32), np.ones((4, 5), np.float32), trans_a=True)
+
+
+def test_out_of_wrong_shape_names_both_shapes():
+    a, b = np.ones((2, 3), np.float32), np.ones((3, 5), np.float32)
+    with pytest.raises(ValueError, match=r"out has shape \(5, 2\), expected \(2, 5\).*\(2, 3\).*\(3, 5\)"):
+        gemm(a, b, out=np.zeros((5, 2), np.float32))
+
+
+def test_other_bad_arguments():
+    a, b = np.ones((2, 3), np.float32), np.ones((3, 5), np.float32)
+    with pytest.raises(ValueError, match=r"bias has shape \(4,\), expected \(5,\)"):
+        gemm(a, b, bias=np.ones(4, np.float32))
+    with pytest.raises(ValueError, match=r"activation.*'tanh'"):
+        gemm(a, b, activation="tanh")
+    ro = np.zeros((2, 5), np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match=r"read-only"):
+        gemm(a, b, out=ro)
+    with pytest.raises(ValueError, match=r"unit-stride, non-overlapping rows"):
+        gemm(a, b, out=np.zeros((2, 10), np.float32)[:, ::2])
