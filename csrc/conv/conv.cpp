@@ -116,6 +116,10 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* k, const flo
     winograd_forward(g, x, k, bias, act, y);
     return;
   }
+  if (winograd1d_applicable(g)) {
+    winograd1d_forward(g, x, k, bias, act, y);
+    return;
+  }
   const int64_t br = block_rows(K), nb = ceil_div(M, br);
   const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO), nb));
   Scratch buf(static_cast<size_t>(nt) * br * K);
@@ -180,6 +184,10 @@ void conv2d_backward_kernel(const ConvGeom& g, const float* x, const float* dy, 
   }
   if (winograd_applicable(g)) {
     winograd_backward_kernel(g, x, dy, dk);
+    return;
+  }
+  if (winograd1d_applicable(g)) {
+    winograd1d_backward_kernel(g, x, dy, dk);
     return;
   }
   const bool pw = is_pointwise(g);
