@@ -13,8 +13,9 @@ Semantics are Keras / TensorFlow ``channels_last``:
 
 Algorithms (csrc/conv): im2col blocks on the SGEMM with the bias / relu epilogue fused, one GEMM
 for 1x1 stride-1 convolutions, Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions with >= 16
-input and output channels (forward, input and kernel gradients), direct channel-vectorised loops
-for depthwise convolutions.
+input and output channels and Winograd F(2, r) for 1-D (and 1 x r) kernels of width 3..5 with
+stride 1, dilation 1, >= 16 input and >= 32 output channels (forward, input and kernel gradients),
+direct channel-vectorised loops for depthwise convolutions.
 
 Every argument is validated here, before C++ touches memory (ValueError naming the op, the
 expected and the received sizes). Inputs that are not C-contiguous float32 are converted ONCE
