@@ -6,13 +6,10 @@ Output sizes: see :mod:`pyfapi.layers.conv_utils` ('valid': floor((n - (k-1) d -
 'same' / 'causal': ceil(n / s)).
 
 The convolution itself is ``pyfapi.ops.conv`` / ``ops.depthwise_conv``; bias and activation go
-through :func:`_conv_bias_activation`, which uses the kernels' fused bias + relu epilogue when the
-op accepts ``bias=`` / ``activation=`` keywords, else separate ops.
+through :func:`_conv_bias_activation`, which uses ``ops.conv_bias_activation`` (bias + relu in the
+GEMM epilogue) when it can, else separate ops.
 """
 from __future__ import annotations
-
-import functools
-import inspect
 
 import numpy as np
 
@@ -21,37 +18,22 @@ from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import (conv_output_shape, normalize_data_format,
                                       normalize_padding, normalize_tuple)
-from pyfapi.layers.layer_utils import (reject_unsupported, serialize_activation,
+from pyfapi.layers.layer_utils import (fused_activation_name, reject_unsupported, serialize_activation,
                                        serialize_initializer, serialize_object)
 
 __all__ = ["Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D"]
 
 
-_FUSABLE = {id(activations.linear): "linear", id(activations.relu): "relu"}
+def _conv_bias_activation(x, kernel, bias, activation, **conv_args):
+    """``activation(ops.conv(x, kernel, **conv_args) + bias)``.
 
-
-@functools.lru_cache(maxsize=None)
-def _accepts_bias_activation(fn):
-    """True when the conv op takes ``bias=`` and ``activation=`` (the kernels' fused epilogue)."""
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-    return "bias" in params and "activation" in params
-
-
-def _conv_bias_activation(op, x, kernel, bias, activation, **conv_args):
-    """``activation(op(x, kernel, **conv_args) + bias)``.
-
-    Fast path: when ``op`` accepts ``bias=`` / ``activation=`` and the activation is linear or
-    relu, the bias and the relu run inside the convolution kernel (one pass over the output).
-    Otherwise the bias add and the activation are separate ops.
+    With a bias and a linear or relu activation this is one ``ops.conv_bias_activation`` call:
+    the bias add and the relu run in the convolution's GEMM epilogue. Otherwise separate ops.
     """
-    name = _FUSABLE.get(id(activation))
-    if name is not None and _accepts_bias_activation(op):
-        return op(x, kernel, bias=bias, activation=name, **conv_args)
-    y = op(x, kernel, **conv_args)
-    return _bias_activation(y, bias, activation)
+    name = fused_activation_name(activation)
+    if name is not None and bias is not None:
+        return ops.conv_bias_activation(x, kernel, bias, activation=name, **conv_args)
+    return _bias_activation(ops.conv(x, kernel, **conv_args), bias, activation)
 
 
 def _bias_activation(y, bias, activation):
@@ -131,15 +113,8 @@ class _Conv(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        x, padding = inputs, self.padding
-        if padding == "causal":
-            left = (self.kernel_size[0] - 1) * self.dilation_rate[0]
-            if left:
-                x = ops.concatenate(
-                    [np.zeros((x.shape[0], left, x.shape[2]), np.float32), x], axis=1)
-            padding = "valid"
-        return _conv_bias_activation(ops.conv, x, self.kernel, self.bias, self.activation,
-                                     strides=self.strides, padding=padding,
+        return _conv_bias_activation(inputs, self.kernel, self.bias, self.activation,
+                                     strides=self.strides, padding=self.padding,
                                      dilation_rate=self.dilation_rate)
 
     def compute_output_shape(self, input_shape):
@@ -267,9 +242,9 @@ class DepthwiseConv2D(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        return _conv_bias_activation(ops.depthwise_conv, inputs, self.kernel, self.bias,
-                                     self.activation, strides=self.strides,
-                                     padding=self.padding, dilation_rate=self.dilation_rate)
+        y = ops.depthwise_conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
+                               dilation_rate=self.dilation_rate)
+        return _bias_activation(y, self.bias, self.activation)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -365,8 +340,8 @@ class SeparableConv2D(Layer):
         else:
             y = ops.depthwise_conv(inputs, self.depthwise_kernel, strides=self.strides,
                                    padding=self.padding, dilation_rate=self.dilation_rate)
-            return _conv_bias_activation(ops.conv, y, self.pointwise_kernel, self.bias,
-                                         self.activation, strides=1, padding="valid")
+            return _conv_bias_activation(y, self.pointwise_kernel, self.bias, self.activation,
+                                         strides=1, padding="valid")
         return _bias_activation(y, self.bias, self.activation)
 
     def compute_output_shape(self, input_shape):

@@ -13,7 +13,7 @@ from pyfapi import activations, initializers, ops
 from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import as_shape, check_rank
-from pyfapi.layers.layer_utils import (reject_unsupported, serialize_activation,
+from pyfapi.layers.layer_utils import (fused_activation_name, reject_unsupported, serialize_activation,
                                        serialize_initializer, serialize_object, to_numpy)
 from pyfapi.utils.random import make_rng
 
@@ -87,12 +87,16 @@ class Dense(Layer):
         shape = tuple(x.shape)
         if len(shape) > 2:
             x = ops.reshape(x, (math.prod(shape[:-1]), shape[-1]))
-        y = ops.matmul(x, self.kernel)
-        if self.bias is not None:
-            y = ops.add(y, self.bias)
+        fused = fused_activation_name(self.activation)
+        if fused is not None:  # bias and relu in the GEMM epilogue: one op on the tape
+            y = ops.linear(x, self.kernel, self.bias, activation=fused)
+        else:
+            y = ops.matmul(x, self.kernel)
+            if self.bias is not None:
+                y = ops.add(y, self.bias)
         if len(shape) > 2:
             y = ops.reshape(y, shape[:-1] + (self.units,))
-        return _apply_activation(self.activation, y)
+        return y if fused is not None else _apply_activation(self.activation, y)
 
     def compute_output_shape(self, input_shape):
         shape = check_rank(self, input_shape, min_ndim=2)

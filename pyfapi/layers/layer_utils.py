@@ -57,3 +57,18 @@ def to_numpy(x):
     if isinstance(value, np.ndarray):
         return value
     return np.asarray(x)
+
+
+def fused_activation_name(activation):
+    """``"linear"`` / ``"relu"`` when ``activation`` can run in a GEMM epilogue, else None.
+
+    Dense (``ops.linear``) and Conv1D/Conv2D (``ops.conv_bias_activation``) use it to apply the
+    bias and a relu while the output tile is hot instead of as two more passes over the output.
+    """
+    from pyfapi import activations
+
+    if activation is activations.linear:
+        return "linear"
+    if activation is activations.relu:
+        return "relu"
+    return None
