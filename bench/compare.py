@@ -7,7 +7,7 @@ Usage::
 
 Each subcommand lives in its own module ``bench/compare_<name>.py`` exposing
 ``add_arguments(parser)`` and ``run(args) -> int``; register it in :data:`SUBCOMMANDS`
-(planned: ``ops``, ``kernels``, ``models``).
+(``gemm``, ``models``).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 #: subcommand -> (module in bench/, one-line help)
 SUBCOMMANDS = {
     "gemm": ("compare_gemm", "SGEMM GFLOP/s: pyfapi vs numpy's OpenBLAS, squares and DL shapes"),
+    "models": ("compare_models", "end-to-end notebook models: pyfapi vs Keras (TF) vs PyTorch"),
 }
 
 

@@ -9,8 +9,11 @@ Cases (issue 4):
   max pooling 2x2 on (32, 64, 64, 64): forward, forward + backward
   plus the bare SGEMM of the conv2d forward (M = 32*32*32, K = 3*3*128, N = 128) for the
   "conv at >= 40% of the GEMM's GFLOP/s" ratio.
+On a shared / loaded machine, wall-clock medians mostly measure contention; the single-thread
+CPU-time comparison is robust:  PYFAPI_BENCH_THREADS=1 ... --benchmark-timer=time.process_time
 Torch runs NCHW (its default layout) with autograd for the backward pass; pyfapi runs NHWC
-(Keras layout) calling the kernels directly. The table printed at the end (with -s) gives the
+(Keras layout) calling the kernels directly. GF/s count the direct-convolution flops
+(2 * N * Ho * Wo * kh * kw * Cin * Cout per pass): the Winograd path does 2.25x fewer. The table printed at the end (with -s) gives the
 medians, GFLOP/s (GB/s of input for pooling) and the pyfapi / torch speed ratio.
 """
 import os

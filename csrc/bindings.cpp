@@ -53,9 +53,9 @@ bool overlaps(const py::array& x, const py::array& y) {
   return rx.first < ry.second && ry.first < rx.second;
 }
 
-// Returns false WITHOUT touching memory when out overlaps a or b (pyfapi/kernels/gemm.py then
-// copies the input and calls again); true after computing.
-bool gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
+// Raises ValueError WITHOUT touching memory when out overlaps a or b in memory (byte ranges,
+// like np.may_share_memory); pyfapi/kernels/gemm.py then copies the input and calls again.
+void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
              py::object bias, int act) {
   int64_t lda = row_stride(a, "a"), ldb = row_stride(b, "b"), ldc = row_stride(out, "out");
   int64_t M = trans_a ? a.shape(1) : a.shape(0);
@@ -74,14 +74,14 @@ bool gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, 
     bias_ptr = bias_arr.data();
   }
   if (act < 0 || act > 1) throw py::value_error("gemm: unknown activation code");
-  if (overlaps(out, a) || overlaps(out, b)) return false;
+  if (overlaps(out, a) || overlaps(out, b))
+    throw py::value_error("gemm: out overlaps a or b in memory");
   const float* pa = a.data();
   const float* pb = b.data();
   float* pc = out.mutable_data();
   py::gil_scoped_release nogil;
   sgemm(trans_a, trans_b, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, bias_ptr,
         static_cast<Act>(act));
-  return true;
 }
 
 // ---- conv / depthwise / pool (csrc/conv, csrc/pool) helpers above this line ----

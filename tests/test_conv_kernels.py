@@ -38,6 +38,8 @@ CASES_2D = [
     ((1, 2, 2, 16), (3, 3), 17, 1, "same", 1),           # one tile, mostly padding
     ((3, 20, 21, 16), (3, 3), 20, 1, "same", 1),         # several tile blocks
     ((1, 4, 3, 16), (3, 3), 16, 1, "valid", 1),          # output 2x1: below the Winograd minimum
+    ((2, 3, 9, 16), (1, 5), 32, 1, "same", 1),           # 1 x r kernel: rows as sequences (1-D Winograd)
+    ((2, 3, 9, 16), (1, 3), 32, 1, "valid", 1),
 ]
 
 # (x shape, kernel width, filters, stride, padding, dilation)
@@ -51,6 +53,12 @@ CASES_1D = [
     ((0, 8, 7), (3,), 3, 1, "same", 1),
     ((2, 50, 7), (1,), 11, 1, "valid", 1),
     ((2, 300, 17), (5,), 13, 1, "causal", 3),
+    # Winograd F(2, r) path (r = 3..5, stride 1, dilation 1, >= 16 in / >= 32 out channels)
+    ((2, 9, 16), (3,), 32, 1, "same", 1),
+    ((2, 10, 17), (5,), 33, 1, "causal", 1),
+    ((1, 11, 16), (4,), 32, 1, "valid", 1),
+    ((3, 2, 16), (5,), 40, 1, "same", 1),                # kernel longer than the input
+    ((2, 700, 16), (5,), 32, 1, "same", 1),              # several tile blocks
 ]
 
 
@@ -191,6 +199,7 @@ def restore_threads():
 @pytest.mark.parametrize("case", [
     ((4, 30, 30, 13), (3, 3), 5, 1, "same", 1),
     ((3, 25, 23, 16), (3, 3), 18, 1, "same", 1),
+    ((3, 900, 16), (5,), 32, 1, "causal", 1),
     ((3, 33, 31, 11), (3, 3), 6, 2, "same", 1),
     ((1, 31, 29, 11), (3, 3), 6, 2, "same", 1),
     ((2, 4000, 7), (1,), 9, 1, "valid", 1),
@@ -325,7 +334,7 @@ if given is not None:
             spatial = [max(n, (k - 1) * d + 1) for n, k, d in zip(spatial, ks, dil)]
         n = draw(st.integers(0, 3))
         c = draw(st.sampled_from([1, 2, 3, 5, 16, 17]))
-        f = draw(st.sampled_from([1, 2, 4, 16, 19]))
+        f = draw(st.sampled_from([1, 2, 4, 16, 19, 32]))
         return (n, *spatial, c), (*ks, c, f), strides, padding, dil
 
     @settings(max_examples=60, deadline=None)
@@ -353,3 +362,21 @@ if given is not None:
         np.testing.assert_allclose(K.depthwise_conv_backward_kernel(x, dyd, kd.shape, strides, padding, dil),
                                    depthwise_backward_kernel_ref(x, dyd, kd.shape, strides, padding, dil),
                                    rtol=RTOL, atol=10 * ATOL)
+
+
+def test_zero_sized_axes():
+    """Empty spatial axes with 'same', zero filters / channels: empty or zero results, no C++ call
+    on empty memory."""
+    x = np.zeros((2, 0, 5, 3), np.float32)
+    k = np.ones((3, 3, 3, 4), np.float32)
+    assert K.conv_forward(x, k, 1, "same").shape == (2, 0, 5, 4)
+    assert K.conv_backward_input(np.zeros((2, 0, 5, 4), np.float32), k, x.shape, 1, "same").shape == x.shape
+    np.testing.assert_array_equal(K.conv_backward_kernel(x, np.zeros((2, 0, 5, 4), np.float32), k.shape, 1, "same"), 0)
+    x = np.random.default_rng(0).standard_normal((2, 4, 4, 3)).astype(np.float32)
+    assert K.conv_forward(x, np.zeros((3, 3, 3, 0), np.float32), 1, "same").shape == (2, 4, 4, 0)
+    np.testing.assert_array_equal(
+        K.conv_backward_input(np.zeros((2, 4, 4, 0), np.float32), np.zeros((3, 3, 3, 0), np.float32), x.shape, 1, "same"), 0)
+    np.testing.assert_array_equal(  # no input channels: the output is the bias
+        K.conv_forward(np.zeros((1, 3, 3, 0), np.float32), np.zeros((3, 3, 0, 2), np.float32), 1, "same",
+                       bias=np.array([1.5, -2.0], np.float32)),
+        np.broadcast_to(np.array([1.5, -2.0], np.float32), (1, 3, 3, 2)))

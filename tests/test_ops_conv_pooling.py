@@ -120,3 +120,23 @@ def test_gradcheck_cases_pass(name, case):
     assert name in REGISTRY and REGISTRY[name].differentiable
     fn, inputs, *kw = case
     gradcheck(fn, inputs, **(kw[0] if kw else {}))
+
+
+def test_conv_bias_activation_keywords():
+    """ops.conv(..., bias=, activation=): the Conv layers' fused path."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 7, 5)).astype(np.float32)
+    k = rng.standard_normal((3, 5, 4)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    ref = conv_ref(x, k, 2, "causal")
+    np.testing.assert_allclose(ops.conv(x, k, 2, "causal", bias=b, activation="linear"), ref + b, **TOL)
+    np.testing.assert_allclose(ops.conv(x, k, 2, "causal", activation="relu"), np.maximum(ref, 0), **TOL)
+    np.testing.assert_allclose(ops.conv(x, k, 2, "causal", bias=b, activation="relu"), np.maximum(ref + b, 0), **TOL)
+    y, w, (gx, gk) = _grads(lambda a, c: ops.conv(a, c, 2, "causal", activation="relu"), x, k)
+    g = w * (ref > 0)
+    np.testing.assert_allclose(gx.numpy(), conv_backward_input_ref(g, k, x.shape, 2, "causal"), **TOL)
+    np.testing.assert_allclose(gk.numpy(), conv_backward_kernel_ref(x, g, k.shape, 2, "causal"), **TOL)
+    with pytest.raises(ValueError, match="bias"):
+        ops.conv(x, k, bias=np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="activation"):
+        ops.conv(x, k, activation="sigmoid")

@@ -1,7 +1,8 @@
 // Dense 2-D convolution (1-D is H = KH = 1) on pyfapi::sgemm.
 //   3x3 stride-1 dilation-1 convolutions with >= 16 channels in and out take the Winograd
 //   F(2x2, 3x3) paths of winograd.cpp (forward and kernel gradient; the input gradient reaches
-//   the forward one through the transposed convolution below). Everything else:
+//   the forward one through the transposed convolution below); 1 x r kernels (r = 3..5) with
+//   stride 1 and dilation 1 take the Winograd F(2, r) paths of winograd1d.cpp. Everything else:
 //   forward:          per block of output pixels, im2col rows (pixels x KH*KW*C) @ kernel
 //                     (KH*KW*C x CO) with the bias / relu epilogue fused in sgemm. Blocks of
 //                     output pixels are independent, so they run in parallel (sgemm then runs
@@ -116,6 +117,10 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* k, const flo
     winograd_forward(g, x, k, bias, act, y);
     return;
   }
+  if (winograd1d_applicable(g)) {
+    winograd1d_forward(g, x, k, bias, act, y);
+    return;
+  }
   const int64_t br = block_rows(K), nb = ceil_div(M, br);
   const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO), nb));
   Scratch buf(static_cast<size_t>(nt) * br * K);
@@ -180,6 +185,10 @@ void conv2d_backward_kernel(const ConvGeom& g, const float* x, const float* dy, 
   }
   if (winograd_applicable(g)) {
     winograd_backward_kernel(g, x, dy, dk);
+    return;
+  }
+  if (winograd1d_applicable(g)) {
+    winograd1d_backward_kernel(g, x, dy, dk);
     return;
   }
   const bool pw = is_pointwise(g);

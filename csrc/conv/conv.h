@@ -36,6 +36,12 @@ bool winograd_applicable(const ConvGeom& g);
 void winograd_forward(const ConvGeom& g, const float* x, const float* k, const float* bias, Act act,
                       float* y);
 void winograd_backward_kernel(const ConvGeom& g, const float* x, const float* dy, float* dk);
+// Winograd F(2, r) along W (winograd1d.cpp): 1 x r kernels, r in 3..5, stride 1, dilation 1,
+// >= 16 input / >= 32 output channels.
+bool winograd1d_applicable(const ConvGeom& g);
+void winograd1d_forward(const ConvGeom& g, const float* x, const float* k, const float* bias,
+                        Act act, float* y);
+void winograd1d_backward_kernel(const ConvGeom& g, const float* x, const float* dy, float* dk);
 
 // Depthwise: y[n, oh, ow, c*DM + m] = sum_{kh, kw} x[n, ih, iw, c] * k[kh, kw, c, m]; DM = CO / C.
 void depthwise_forward(const ConvGeom& g, const float* x, const float* k, float* y);

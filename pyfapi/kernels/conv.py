@@ -13,8 +13,9 @@ Semantics are Keras / TensorFlow ``channels_last``:
 
 Algorithms (csrc/conv): im2col blocks on the SGEMM with the bias / relu epilogue fused, one GEMM
 for 1x1 stride-1 convolutions, Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions with >= 16
-input and output channels (forward, input and kernel gradients), direct channel-vectorised loops
-for depthwise convolutions.
+input and output channels and Winograd F(2, r) for 1-D (and 1 x r) kernels of width 3..5 with
+stride 1, dilation 1, >= 16 input and >= 32 output channels (forward, input and kernel gradients),
+direct channel-vectorised loops for depthwise convolutions.
 
 Every argument is validated here, before C++ touches memory (ValueError naming the op, the
 expected and the received sizes). Inputs that are not C-contiguous float32 are converted ONCE
@@ -68,7 +69,7 @@ class _Geometry:
         out, pads = [], []
         for i in range(rank):
             o = conv_output_size(spatial[i], ksize[i], self.strides[i], self.padding, self.dilation[i])
-            if o is not None and o < 1:
+            if o is not None and o < 1 and not (spatial[i] == 0 and self.padding != "valid"):
                 raise ValueError(
                     f"{op}: with padding='valid' the output size along spatial axis {i} would be {o} "
                     f"(< 1): input size {spatial[i]} is smaller than the dilated kernel size "

@@ -36,7 +36,7 @@ class _PoolGeometry:
         out, pads = [], []
         for i in range(rank):
             o = conv_output_size(spatial[i], self.pool[i], self.strides[i], self.padding)
-            if o is not None and o < 1:
+            if o is not None and o < 1 and not (spatial[i] == 0 and self.padding != "valid"):
                 raise ValueError(f"{op}: with padding='valid' the output size along spatial axis {i} "
                                  f"would be {o} (< 1): input size {spatial[i]} is smaller than "
                                  f"pool_size {self.pool[i]}; inputs shape {input_shape}")

@@ -143,7 +143,8 @@ def conv_bias_activation(inputs, kernel, bias, strides=1, padding="valid", dilat
                  dilation_rate=dilation_rate, activation=activation)
 
 
-def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, *,
+         bias=None, activation=None):
     """General N-D convolution, as ``keras.ops.conv`` (channels_last; 1-D and 2-D).
 
     Args:
@@ -152,6 +153,10 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         strides, dilation_rate: int or tuple of one int per spatial axis (>= 1).
         padding: 'valid', 'same' (TensorFlow rule) or, for 1-D, 'causal'.
         data_format: None or 'channels_last'.
+        bias: keyword-only pyfapi extension: optional ``(filters,)`` added in the GEMM epilogue.
+        activation: keyword-only pyfapi extension: None / 'linear' or 'relu', applied in the
+            epilogue after the bias (the Conv layers' fused path; same as
+            :func:`conv_bias_activation`).
 
     Returns:
         Tensor ``(batch, out_w, filters)`` / ``(batch, out_h, out_w, filters)``, float32 (float64
@@ -159,11 +164,18 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 
     Raises:
         ValueError: wrong ranks, in_channels mismatch, non-positive strides / dilation, unknown
-            padding, 'valid' output size below 1, unsupported data_format (messages name sizes).
+            padding, 'valid' output size below 1, unsupported data_format, a bias of the wrong
+            shape, an activation other than None / 'linear' / 'relu' (messages name sizes).
         TypeError: non-numeric inputs.
     """
     check_data_format(data_format, "conv")
-    return apply(Conv, inputs, kernel, strides=strides, padding=padding, dilation_rate=dilation_rate)
+    if bias is None and activation in (None, "linear"):
+        return apply(Conv, inputs, kernel, strides=strides, padding=padding,
+                     dilation_rate=dilation_rate)
+    if bias is None:  # relu without a bias: a constant zero bias (never watched, no gradient)
+        bias = np.zeros(np.shape(getattr(kernel, "value", kernel))[-1:], np.float32)
+    return apply(ConvBiasActivation, inputs, kernel, bias, strides=strides, padding=padding,
+                 dilation_rate=dilation_rate, activation=activation)
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
