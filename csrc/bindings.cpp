@@ -13,6 +13,7 @@
 #include "embedding/embedding.h"
 #include "lstm/lstm.h"
 
+#include "common/allocator.h"
 #include "common/cpu_features.h"
 #include "common/threads.h"
 #include "conv/conv.h"
@@ -516,6 +517,7 @@ PYBIND11_MODULE(_C, m) {
 #else
       "unknown";
 #endif
+  m.attr("allocator") = tune_allocator();
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("get_num_threads", &get_num_threads);
   m.def("openmp_enabled", &openmp_enabled);
