@@ -613,8 +613,10 @@ def get(identifier):
 
 
 def serialize(optimizer):
-    """``{"class_name": ..., "config": ...}`` for an optimizer."""
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    """``{"module": "keras.optimizers", "class_name", "config", "registered_name"}`` (Keras 3's
+    form, so Keras can read the compile config of a pyfapi ``.keras`` archive)."""
+    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(), "registered_name": None}
 
 
 def deserialize(config):

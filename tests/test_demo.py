@@ -6,6 +6,7 @@ import pytest
 
 from pyfapi import demo
 
+
 @pytest.fixture(scope="module")
 def quick_run(run_python):
     return run_python("-m", "pyfapi.demo", "--quick", "--verbose", "2", check=False)

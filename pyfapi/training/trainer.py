@@ -134,7 +134,8 @@ class Trainer:
             raise ValueError(f"compile: model {getattr(self, 'name', '')!r} has no outputs")
         if names is not None:
             # everything is validated before the model's state changes
-            built = (CompileLoss(loss, loss_weights, names),
+            built = (CompileLoss(loss, loss_weights, names, dict_outputs=isinstance(
+                         self.__dict__.get("_outputs_struct"), dict)),
                      CompileMetrics(metrics, weighted_metrics, names))
         elif not isinstance(loss, (list, tuple, dict)):
             CompileLoss(loss, loss_weights, ["output"])  # unknown names fail at compile time
@@ -196,8 +197,8 @@ class Trainer:
 
     def _assert_compiled(self, method):
         if not self.compiled:
-            raise RuntimeError(f"You must call `compile()` before using the model "
-                               f"({method} was called on {getattr(self, 'name', 'the model')!r})")
+            raise ValueError(f"You must call `compile()` before using the model. "
+                             f"({method} was called on {getattr(self, 'name', 'the model')!r})")
 
     @property
     def metrics_names(self):
@@ -332,9 +333,13 @@ class Trainer:
     def _train_step(self, xb, yb, swb):
         from pyfapi.autodiff import GradientTape
         st = self._tstate()
-        with GradientTape() as tape:
-            total, per, outs = self._forward_loss(xb, yb, swb, True)
         train_vars = st.train_vars
+        with GradientTape() as tape:
+            if train_vars:
+                # the list captured at compile, even if a layer was frozen since (Keras 3:
+                # `trainable` changes take effect at the next compile, in both directions)
+                tape.watch(train_vars)
+            total, per, outs = self._forward_loss(xb, yb, swb, True)
         if train_vars:
             grads = tape.gradient(total, train_vars)
             self.optimizer.apply(grads, train_vars)  # also applies Variable.constraint
@@ -377,8 +382,8 @@ class Trainer:
             ``<output>_loss``, metric keys and their ``val_`` versions, one value per epoch.
 
         Raises:
-            RuntimeError: compile was not called.
-            ValueError: inconsistent data (names, list lengths, sample counts), bad arguments.
+            ValueError: compile was not called (Keras 3's message); inconsistent data (names,
+                list lengths, sample counts), bad arguments.
         """
         self._assert_compiled("fit")
         verbose = _resolve_verbose(verbose)
@@ -488,7 +493,7 @@ class Trainer:
             ``batch_size``.
 
         Raises:
-            RuntimeError: compile was not called. ValueError: inconsistent data.
+            ValueError: compile was not called; inconsistent data.
         """
         self._assert_compiled("evaluate")
         verbose = _resolve_verbose(verbose)
@@ -542,8 +547,12 @@ class Trainer:
             if need_batch:
                 cbs.on_predict_batch_end(step, {"outputs": vals})
         cbs.on_predict_end()
-        if chunks is None:
-            return None
+        if chunks is None:  # 0 samples: empty arrays shaped like the outputs (dtype float32)
+            out = self(self._model_input([np.zeros((1,) + a.shape[1:], a.dtype) for a in xs]),
+                       training=False)
+            single = not isinstance(out, (list, tuple, dict))
+            keys = list(out) if isinstance(out, dict) else None
+            chunks = [[np.asarray(v)[:0]] for v in _values(_as_list(out))]
         results = [np.concatenate(c, axis=0) if len(c) > 1 else np.array(c[0], copy=True)
                    for c in chunks]
         if keys is not None:
