@@ -11,6 +11,12 @@ Keras 3's ``BaseOptimizer.apply``: gradients are clipped (``clipnorm`` per varia
 applied (``variable -= variable * weight_decay * lr``, AdamW's default), the update rule runs, and
 ``iterations`` is incremented.
 
+Fused path: when the C++ extension is available (``pyfapi._C``), a step runs ONE fused C++ pass
+per variable (:mod:`pyfapi.kernels.optim`: gradient scaling / clipping, weight decay and the update
+rule, in place on the variable and its slot views, OpenMP over chunks for big steps) with the same
+float32 operations in the same order as the numpy code below, which stays as the reference
+(``optimizer._fused = False`` selects it; tests compare both).
+
 State for saving: ``optimizer.variables`` lists ``iterations``, ``learning_rate`` and then the slot
 variables in Keras 3's order (per model variable, its slots: Adam ``momentum, velocity``; SGD
 ``momentum``; RMSprop ``velocity[, momentum][, average_gradient]``; Adagrad ``accumulator``).
@@ -31,6 +37,15 @@ __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "get", "se
 _f32 = np.float32
 #: groups with at most this many scalars are updated as one flat vector per step
 _FLAT_MAX = 1 << 20
+
+
+def _fused_kernels():
+    """:mod:`pyfapi.kernels.optim` if the C++ extension imports, else None (numpy path)."""
+    try:
+        from pyfapi.kernels import optim
+    except ImportError:  # extension not built: the numpy path
+        return None
+    return optim
 
 
 def _variable_cls():
@@ -120,6 +135,7 @@ class Optimizer:
         self._tracked = []       # model variables in the order their slots were built
         self._state = {}         # id(model variable) -> (slot arrays, scratch view, group, index)
         self._groups = []
+        self._fused = _KERNELS is not None   # False: the numpy reference path
 
     # ---- learning rate --------------------------------------------------------------------------
     @property
@@ -259,6 +275,9 @@ class Optimizer:
         step = int(self.iterations.value) + 1
         self._prepare_step(lr, step)
         wd = self.weight_decay
+        if self._fused and self._apply_fused(pairs, lr, wd):
+            self._finish_step(pairs, step)
+            return
         group = state[id(pairs[0][1])][2]
         if (group.flat_ok and len(pairs) == len(group.vars) and
                 all(v is gv for (_, v), gv in zip(pairs, group.vars))):
@@ -283,12 +302,61 @@ class Optimizer:
                     w -= w * _f32(wd * lr)
                 self._increment(g, slots, view, lr)
                 w -= view
+        self._finish_step(pairs, step)
+
+    def _finish_step(self, pairs, step):
         self.iterations.value[...] = step
         for _, var in pairs:
             c = getattr(var, "constraint", None)
             if c is not None:
                 out = c(var)
                 var.assign(np.asarray(getattr(out, "value", out)))
+
+    def _apply_fused(self, pairs, lr, wd) -> bool:
+        """The step in one fused C++ pass per variable; False (nothing changed) when a variable
+        cannot be updated in place by the kernel (not float32 / not contiguous / read-only: the
+        C++ guard refuses it before writing), so that the numpy path runs instead."""
+        spec = self._fused_spec(lr)
+        if spec is None:
+            return False
+        state = self._state
+        ws, gs, ss = [], [], []
+        for g, var in pairs:
+            if not g.flags.c_contiguous:
+                g = np.ascontiguousarray(g)  # e.g. a transposed view: read once by the kernel
+            ws.append(var.value)
+            gs.append(g)
+            ss.extend(state[id(var)][0])
+        scale = None
+        clip = self.clipvalue is not None
+        if self.clipnorm is not None:  # one factor per variable, as _clip_flat
+            c = float(self.clipnorm)
+            fac = []
+            for g in gs:
+                gf = g.reshape(-1)
+                n = math.sqrt(float(np.dot(gf, gf)))
+                fac.append(c / n if n > c else 1.0)
+            if any(f != 1.0 for f in fac):
+                scale = np.array(fac, dtype=_f32)
+        elif self.global_clipnorm is not None:
+            c = float(self.global_clipnorm)
+            n = math.sqrt(sum(float(np.dot(g.reshape(-1), g.reshape(-1))) for g in gs))
+            if n > c:
+                scale = np.full(len(gs), c / n, dtype=_f32)
+        kind, nslots, lr32, c0, c1, c2, c3, f0, f1 = spec
+        wd_lr = float(_f32(wd * lr)) if wd else 0.0
+        cv = float(_f32(self.clipvalue)) if clip else 0.0
+        try:
+            _KERNELS.step_unchecked(kind, ws, gs, ss, nslots, scale, lr32, wd_lr, bool(wd), cv,
+                                    clip, c0, c1, c2, c3, f0, f1)
+        except ValueError:
+            return False  # refused before any write (see above)
+        return True
+
+    def _fused_spec(self, lr):
+        """``(kind, nslots, lr, c0, c1, c2, c3, flag0, flag1)`` for ``_C.optimizer_step`` (float32
+        scalars, see :mod:`pyfapi.kernels.optim`), or None: no fused kernel for this class."""
+        return None
 
     def _clip_flat(self, gflat, offsets):
         if self.clipnorm is not None:
@@ -389,6 +457,11 @@ class SGD(Optimizer):
             np.negative(m, out=out)                # w += m
         return out
 
+    def _fused_spec(self, lr):
+        has_m = self.momentum != 0.0
+        return (0, int(has_m), float(_f32(lr)), float(_f32(self.momentum)), 0.0, 0.0, 0.0,
+                self.nesterov, has_m)
+
     def get_config(self):
         c = super().get_config()
         c.update(momentum=self.momentum, nesterov=self.nesterov)
@@ -452,6 +525,12 @@ class RMSprop(Optimizer):
             np.copyto(out, m)
         return out
 
+    def _fused_spec(self, lr):
+        has_m = self.momentum > 0
+        return (1, 1 + int(has_m) + int(self.centered), float(_f32(lr)), float(_f32(self.rho)),
+                float(_f32(1.0 - self.rho)), float(_f32(self.momentum)),
+                float(_f32(self.epsilon)), self.centered, has_m)
+
     def get_config(self):
         c = super().get_config()
         c.update(rho=self.rho, momentum=self.momentum, epsilon=self.epsilon,
@@ -507,6 +586,11 @@ class Adam(Optimizer):
         np.divide(m, out, out=out)
         out *= self._alpha                         # alpha m / (sqrt(v) + eps)
         return out
+
+    def _fused_spec(self, lr):
+        return (2, 3 if self.amsgrad else 2, 0.0, float(_f32(1.0 - self.beta_1)),
+                float(_f32(1.0 - self.beta_2)), float(_f32(self.epsilon)), float(self._alpha),
+                self.amsgrad, False)
 
     def get_config(self):
         c = super().get_config()
@@ -569,10 +653,16 @@ class Adagrad(Optimizer):
         out *= _f32(lr)                            # lr g / sqrt(acc + eps)
         return out
 
+    def _fused_spec(self, lr):
+        return (3, 1, float(_f32(lr)), 0.0, 0.0, 0.0, float(_f32(self.epsilon)), False, False)
+
     def get_config(self):
         c = super().get_config()
         c.update(initial_accumulator_value=self.initial_accumulator_value, epsilon=self.epsilon)
         return c
+
+
+_KERNELS = _fused_kernels()
 
 
 def _snake(name):
