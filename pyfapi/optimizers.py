@@ -344,8 +344,8 @@ class Optimizer:
             if n > c:
                 scale = np.full(len(gs), c / n, dtype=_f32)
         kind, nslots, lr32, c0, c1, c2, c3, f0, f1 = spec
-        wd_lr = float(_f32(wd * lr)) if wd else 0.0
-        cv = float(_f32(self.clipvalue)) if clip else 0.0
+        wd_lr = wd * lr if wd else 0.0
+        cv = float(self.clipvalue) if clip else 0.0
         try:
             _KERNELS.step_unchecked(kind, ws, gs, ss, nslots, scale, lr32, wd_lr, bool(wd), cv,
                                     clip, c0, c1, c2, c3, f0, f1)
@@ -354,8 +354,10 @@ class Optimizer:
         return True
 
     def _fused_spec(self, lr):
-        """``(kind, nslots, lr, c0, c1, c2, c3, flag0, flag1)`` for ``_C.optimizer_step`` (float32
-        scalars, see :mod:`pyfapi.kernels.optim`), or None: no fused kernel for this class."""
+        """``(kind, nslots, lr, c0, c1, c2, c3, flag0, flag1)`` for ``_C.optimizer_step`` (see
+        :mod:`pyfapi.kernels.optim`), or None: no fused kernel for this class. The scalars are
+        Python floats: pybind11 rounds them to float32 exactly as ``np.float32(x)`` does (round
+        to nearest even), i.e. to the constants of the numpy path."""
         return None
 
     def _clip_flat(self, gflat, offsets):
@@ -459,8 +461,7 @@ class SGD(Optimizer):
 
     def _fused_spec(self, lr):
         has_m = self.momentum != 0.0
-        return (0, int(has_m), float(_f32(lr)), float(_f32(self.momentum)), 0.0, 0.0, 0.0,
-                self.nesterov, has_m)
+        return (0, int(has_m), lr, self.momentum, 0.0, 0.0, 0.0, self.nesterov, has_m)
 
     def get_config(self):
         c = super().get_config()
@@ -527,9 +528,8 @@ class RMSprop(Optimizer):
 
     def _fused_spec(self, lr):
         has_m = self.momentum > 0
-        return (1, 1 + int(has_m) + int(self.centered), float(_f32(lr)), float(_f32(self.rho)),
-                float(_f32(1.0 - self.rho)), float(_f32(self.momentum)),
-                float(_f32(self.epsilon)), self.centered, has_m)
+        return (1, 1 + int(has_m) + int(self.centered), lr, self.rho, 1.0 - self.rho,
+                self.momentum, self.epsilon, self.centered, has_m)
 
     def get_config(self):
         c = super().get_config()
@@ -588,9 +588,8 @@ class Adam(Optimizer):
         return out
 
     def _fused_spec(self, lr):
-        return (2, 3 if self.amsgrad else 2, 0.0, float(_f32(1.0 - self.beta_1)),
-                float(_f32(1.0 - self.beta_2)), float(_f32(self.epsilon)), float(self._alpha),
-                self.amsgrad, False)
+        return (2, 3 if self.amsgrad else 2, 0.0, 1.0 - self.beta_1, 1.0 - self.beta_2,
+                self.epsilon, float(self._alpha), self.amsgrad, False)
 
     def get_config(self):
         c = super().get_config()
@@ -654,7 +653,7 @@ class Adagrad(Optimizer):
         return out
 
     def _fused_spec(self, lr):
-        return (3, 1, float(_f32(lr)), 0.0, 0.0, 0.0, float(_f32(self.epsilon)), False, False)
+        return (3, 1, lr, 0.0, 0.0, 0.0, self.epsilon, False, False)
 
     def get_config(self):
         c = super().get_config()
