@@ -5,8 +5,8 @@ Run:  PYTHONPATH=. pytest bench/test_bench_optimizers.py --benchmark-only
 
 Workloads (float32, one ``optimizer.apply`` per round, same gradients every round):
   * mlp:   the 64-32-32-10 MLP's 6 variables (3,466 floats): per-step Python overhead;
-  * posts: 19 variables totalling 14.1M floats (the notebook's "posts" model sizes: embedding
-           50000 x 256, conv kernels, dense heads): memory-bound update.
+  * posts: the 19 trainable variables of bench's "posts" model (14,146,316 floats: embedding
+           50000 x 256, Conv1D kernels, dense heads): memory-bound update.
 Reference numbers (AMD EPYC, 1 thread, CPU time, Nov 2026): posts RMSprop 23.0 -> 5.2 ms,
 Adam 30.6 -> 7.6 ms, SGD 5.4 -> 2.7 ms; mlp RMSprop 12.6 -> 4.8 us.
 """
@@ -27,7 +27,8 @@ pyfapi.set_num_threads(THREADS)
 SHAPES = {
     "mlp": [(64, 32), (32,), (32, 32), (32,), (32, 10), (10,)],
     "posts": [(50000, 256), (5, 256, 128), (128,), (5, 128, 256), (256,), (5, 256, 256),
-              (256,), (256, 1), (1,), (256, 10), (10,), (256, 5), (5,)],
+              (256,), (5, 256, 256), (256,), (5, 256, 256), (256,), (256, 128), (128,),
+              (128, 1), (1,), (128, 10), (10,), (128, 1), (1,)],
 }
 
 
