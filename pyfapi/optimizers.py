@@ -257,6 +257,8 @@ class Optimizer:
             # the order of `variables` (what is saved) then only depends on the variable list
             self.build(trainable_variables)
         pairs = []
+        fused = self._fused
+        ws, gs, ss = [], [], []  # the fused kernel's arguments, gathered in the same pass
         for g, var in zip(grads, trainable_variables):
             if g is None:
                 continue
@@ -266,16 +268,24 @@ class Optimizer:
                 raise ValueError(
                     f"{type(self).__name__}.apply: gradient of shape {garr.shape} for variable "
                     f"{getattr(var, 'path', getattr(var, 'name', '?'))!r} of shape {w.shape}")
-            if id(var) not in state:
+            st = state.get(id(var))
+            if st is None:
                 self.build([var])
+                st = state[id(var)]
             pairs.append((garr, var))
+            if fused:
+                if not garr.flags.c_contiguous:
+                    garr = np.ascontiguousarray(garr)  # e.g. a transposed view: read once
+                ws.append(w)
+                gs.append(garr)
+                ss.extend(st[0])
         if not pairs:
             return
         lr = self._current_lr()
         step = int(self.iterations.value) + 1
         self._prepare_step(lr, step)
         wd = self.weight_decay
-        if self._fused and self._apply_fused(pairs, lr, wd):
+        if fused and self._apply_fused(ws, gs, ss, lr, wd):
             self._finish_step(pairs, step)
             return
         group = state[id(pairs[0][1])][2]
@@ -312,21 +322,15 @@ class Optimizer:
                 out = c(var)
                 var.assign(np.asarray(getattr(out, "value", out)))
 
-    def _apply_fused(self, pairs, lr, wd) -> bool:
-        """The step in one fused C++ pass per variable; False (nothing changed) when a variable
-        cannot be updated in place by the kernel (not float32 / not contiguous / read-only: the
-        C++ guard refuses it before writing), so that the numpy path runs instead."""
+    def _apply_fused(self, ws, gs, ss, lr, wd) -> bool:
+        """The step in one fused C++ pass per variable (``ws`` variable storages, ``gs``
+        C-contiguous float32 gradients, ``ss`` their slot arrays, variable by variable); False
+        (nothing changed) when a variable cannot be updated in place by the kernel (not float32 /
+        not contiguous / read-only: the C++ guard refuses it before writing), so that the numpy
+        path runs instead."""
         spec = self._fused_spec(lr)
         if spec is None:
             return False
-        state = self._state
-        ws, gs, ss = [], [], []
-        for g, var in pairs:
-            if not g.flags.c_contiguous:
-                g = np.ascontiguousarray(g)  # e.g. a transposed view: read once by the kernel
-            ws.append(var.value)
-            gs.append(g)
-            ss.extend(state[id(var)][0])
         scale = None
         clip = self.clipvalue is not None
         if self.clipnorm is not None:  # one factor per variable, as _clip_flat
