@@ -52,6 +52,18 @@ def _as_list(out, names=None):
     return [out]
 
 
+_TAPE = None
+
+
+def _gradient_tape():
+    """:class:`pyfapi.autodiff.GradientTape`, imported once (not per step)."""
+    global _TAPE
+    if _TAPE is None:
+        from pyfapi.autodiff import GradientTape
+        _TAPE = GradientTape
+    return _TAPE
+
+
 def _values(tensors):
     return [getattr(t, "value", t) for t in tensors]
 
@@ -70,6 +82,7 @@ class _State:
         self.loss_sum = 0.0
         self.count = 0.0
         self.per_sum = []
+        self.single_io = None   # (input dtype) for _prepare's fast path, or False; per compile
 
 
 class Trainer:
@@ -145,6 +158,7 @@ class Trainer:
         st.built_for = None
         st.compile_loss = None
         st.pending = None
+        st.single_io = None
         if names is None:
             # a Sequential without an input shape: finished when the first data builds it
             st.pending = (loss, loss_weights, metrics, weighted_metrics)
@@ -164,6 +178,7 @@ class Trainer:
         st.pending = None
         # the trainable set is frozen here: `trainable` changes take effect at the next compile
         st.train_vars = list(self.trainable_weights)
+        st.single_io = None
         st.compile_config = {"loss": cl.get_config()["loss"], "loss_weights": loss_weights,
                              **cm.get_config()}
         self._scan_layers()
@@ -217,6 +232,18 @@ class Trainer:
         (``class_weight`` is only checked against ``sample_weight`` here; see
         ``_class_weights``)."""
         st = self._tstate()
+        if sample_weight is None and class_weight is None and type(x) is np.ndarray and \
+                type(y) is np.ndarray and x.ndim and y.ndim and y.dtype == np.float32:
+            # fast path (train_on_batch at small batches): one float32 target and one input of
+            # the input's dtype need no conversion; the same checks as the general path
+            fast = st.single_io
+            if fast is None:
+                fast = self._single_io()
+                st.single_io = fast
+            if fast is not False and x.dtype == fast:
+                n = x.shape[0]
+                if n == y.shape[0] and n:
+                    return [x], [y], None, n
         cl = st.compile_loss
         names = self._t_output_names()
         xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes(),
@@ -237,6 +264,16 @@ class Trainer:
         if n == 0:
             raise ValueError(f"{arg_prefix}x holds 0 samples: nothing to train or evaluate on")
         return xs, (ys if any(a is not None for a in ys) else None), sws, n
+
+    def _single_io(self):
+        """The input dtype when the model has one input and one output with a loss, else False
+        (cached per compile for :meth:`_prepare`'s fast path)."""
+        cl = self._tstate().compile_loss
+        names = self._t_output_names()
+        if cl is None or names is None or len(names) != 1 or len(self._t_input_names()) != 1 \
+                or cl.required_outputs != names:
+            return False
+        return da._np_dtype(self._t_input_dtypes()[0])
 
     def _class_weights(self, ys, class_weight):
         """Per-output sample weights from ``class_weight`` (single-output models)."""
@@ -331,7 +368,7 @@ class Trainer:
         return total, per, outs
 
     def _train_step(self, xb, yb, swb):
-        from pyfapi.autodiff import GradientTape
+        GradientTape = _gradient_tape()
         st = self._tstate()
         train_vars = st.train_vars
         with GradientTape() as tape:
