@@ -622,13 +622,19 @@ class Layer:
             cast = self._autocast_array
             if isinstance(first, np.ndarray):
                 new = cast(first)
-                if new is not first:
-                    first = new
-                    args = (first,) + args[1:] if args else args
-                    if not args:
-                        k = next(iter(kwargs))
-                        kwargs = dict(kwargs)
-                        kwargs[k] = first
+            elif isinstance(first, (list, tuple)):  # merge layers: cast every array of the list
+                new = type(first)(cast(x) if isinstance(x, np.ndarray) else x for x in first)
+                if all(a is b for a, b in zip(new, first)):
+                    new = first
+            else:
+                new = first
+            if new is not first:
+                first = new
+                args = (first,) + args[1:] if args else args
+                if not args:
+                    k = next(iter(kwargs))
+                    kwargs = dict(kwargs)
+                    kwargs[k] = first
         if not self.built:
             self._maybe_build(first)
         else:
