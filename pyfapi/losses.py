@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi import ops
+from pyfapi.utils.naming import to_snake_case
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
@@ -282,7 +283,7 @@ class Loss:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: invalid reduction {reduction!r}, expected "
                              f"one of {[r for r in _REDUCTIONS if r]}")
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.reduction = reduction
         self.dtype = dtype
 
@@ -367,14 +368,6 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                          dtype=dtype, from_logits=from_logits, ignore_class=ignore_class)
         self.from_logits = from_logits
 
-
-def _snake(name):
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
 
 
 _FUNCTIONS = {

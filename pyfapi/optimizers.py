@@ -31,6 +31,8 @@ import math
 
 import numpy as np
 
+from pyfapi.utils.naming import to_snake_case
+
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "get", "serialize",
            "deserialize"]
 
@@ -119,7 +121,7 @@ class Optimizer:
                      ("global_clipnorm", global_clipnorm)):
             if v is not None and not float(v) > 0:
                 raise ValueError(f"{type(self).__name__}: {n} must be > 0, received {v}")
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
@@ -667,14 +669,6 @@ class Adagrad(Optimizer):
 
 _KERNELS = _fused_kernels()
 
-
-def _snake(name):
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
 
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
