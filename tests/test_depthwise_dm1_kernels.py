@@ -24,6 +24,8 @@ CASES = [
     ((2, 7, 8, 37), (2, 2), 3, "valid", 1),          # stride larger than the kernel
     ((1, 9, 11, 67), (3, 3), 1, "same", 2),          # dilation 2
     ((1, 7, 9, 19), (5, 3), (2, 1), "same", (1, 2)),  # mixed
+    ((1, 11, 9, 37), (3, 3), (2, 1), "same", (2, 1)),  # 3x3 sliding rows, vertical stride / dilation
+    ((2, 4, 3, 16), (3, 3), 1, "valid", 1),          # one sliding column per row
     ((0, 5, 5, 37), (3, 3), 1, "same", 1),           # empty batch
     ((1, 10, 11, 5), (9, 9), 1, "same", 1),          # 81 taps (> 64: plain-loop fallback)
     ((1, 3, 3, 17), (5, 5), 1, "same", 1),           # kernel larger than the input
@@ -94,3 +96,38 @@ def test_dm1_bad_input_raises_before_cpp():
     with pytest.raises(ValueError, match="dy"):
         K.depthwise_conv_backward_input(np.zeros((1, 4, 4, 8), np.float32),
                                         np.zeros((3, 3, 8, 1), np.float32), x.shape, 1, "same")
+
+
+def _shift_ref_3x3_same(x, k):
+    """float64 'same' 3x3 stride-1 depthwise by shifted slices (fast enough for big arrays)."""
+    n, h, w, c = x.shape
+    xp = np.zeros((n, h + 2, w + 2, c))
+    xp[:, 1:-1, 1:-1] = x
+    y = np.zeros((n, h, w, c))
+    for i in range(3):
+        for j in range(3):
+            y += xp[:, i:i + h, j:j + w] * k[i, j, :, 0].astype(np.float64)
+    return y
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+def test_dm1_large_output_streaming_stores(isa, restore):
+    """Outputs >= 24 MiB on a 64-byte boundary take the streaming-store branch (AVX-512); the
+    same call into a misaligned output takes the ordinary stores: both equal the reference and
+    each other bitwise."""
+    if not _C.set_isa(isa):
+        pytest.skip(f"CPU lacks {isa}")
+    rng = np.random.default_rng(9)
+    x = _rand(rng, (1, 100, 101, 624))
+    k = _rand(rng, (3, 3, 624, 1))
+    g = K._Geometry("t", x.shape, k.shape, 1, "same", 1, True)
+    aligned = K._empty_aligned(g.output_shape)
+    assert aligned.ctypes.data % 64 == 0 and aligned.nbytes >= 24 << 20
+    buf = K._empty_aligned((aligned.size + 1,))
+    misaligned = buf[1:].reshape(g.output_shape)
+    for out in (aligned, misaligned):
+        _C.depthwise_forward(x.reshape(g.x4), k.reshape(g.k4), out.reshape(g.y4), *g.args)
+    np.testing.assert_array_equal(aligned, misaligned)
+    # reference on the first rows (rows 0..5 of the output only need input rows 0..6)
+    np.testing.assert_allclose(aligned[:, :6], _shift_ref_3x3_same(x[:, :7], k)[:, :6],
+                               rtol=RTOL, atol=ATOL)
