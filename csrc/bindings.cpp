@@ -13,6 +13,7 @@
 #include "embedding/embedding.h"
 #include "lstm/lstm.h"
 
+#include "common/allocator.h"
 #include "common/cpu_features.h"
 #include "common/threads.h"
 #include "conv/conv.h"
@@ -54,9 +55,9 @@ bool overlaps(const py::array& x, const py::array& y) {
   return rx.first < ry.second && ry.first < rx.second;
 }
 
-// Returns false WITHOUT touching memory when out overlaps a or b (pyfapi/kernels/gemm.py then
-// copies the input and calls again); true after computing.
-bool gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
+// Raises ValueError WITHOUT touching memory when out overlaps a or b in memory (byte ranges,
+// like np.may_share_memory); pyfapi/kernels/gemm.py then copies the input and calls again.
+void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
              py::object bias, int act) {
   int64_t lda = row_stride(a, "a"), ldb = row_stride(b, "b"), ldc = row_stride(out, "out");
   int64_t M = trans_a ? a.shape(1) : a.shape(0);
@@ -75,14 +76,14 @@ bool gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, 
     bias_ptr = bias_arr.data();
   }
   if (act < 0 || act > 1) throw py::value_error("gemm: unknown activation code");
-  if (overlaps(out, a) || overlaps(out, b)) return false;
+  if (overlaps(out, a) || overlaps(out, b))
+    throw py::value_error("gemm: out overlaps a or b in memory");
   const float* pa = a.data();
   const float* pb = b.data();
   float* pc = out.mutable_data();
   py::gil_scoped_release nogil;
   sgemm(trans_a, trans_b, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, bias_ptr,
         static_cast<Act>(act));
-  return true;
 }
 
 // ---- conv / depthwise / pool (csrc/conv, csrc/pool) helpers above this line ----
@@ -287,6 +288,19 @@ farr rnn_opt(const py::object& o, std::initializer_list<int64_t> shape, const ch
 
 const float* rnn_ptr(const farr& a) { return a.ptr() ? a.data() : nullptr; }
 
+// n floats of scratch: a grow-only per-thread buffer reused across calls (no per-call page
+// faults) up to 64 M floats (256 MB); above that a one-off allocation owned by `big`.
+float* rnn_scratch(size_t n, std::unique_ptr<float[]>& big) {
+  constexpr size_t kMaxCached = size_t(1) << 26;
+  if (n > kMaxCached) {
+    big.reset(new float[n]);
+    return big.get();
+  }
+  thread_local std::vector<float> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
 py::tuple lstm_forward_py(farr x, farr W, farr R, py::object b, py::object h0, py::object c0) {
   if (x.ndim() != 3 || W.ndim() != 2) throw py::value_error("lstm_forward: x must be 3-D, W 2-D");
   const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), G = W.shape(1), U = G / 4;
@@ -334,9 +348,11 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
     pdx = dx.mutable_data();
     dx_obj = dx;
   }
-  // Scratch (fully written by lstm_backward before being read): no zero fill.
-  std::unique_ptr<float[]> dz(new float[static_cast<size_t>(N * T * G)]),
-      hprev(new float[static_cast<size_t>(N * T * U)]);
+  // Scratch (fully written by lstm_backward before being read): a per-thread buffer reused
+  // across calls, so a training loop does not page-fault ~10 MB of fresh memory per step.
+  const size_t n_dz = static_cast<size_t>(N * T * G), n_hp = static_cast<size_t>(N * T * U);
+  std::unique_ptr<float[]> big;
+  float* scratch = rnn_scratch(n_dz + n_hp, big);
   const float *px = x.data(), *pW = W.data(), *pR = R.data(), *ph0 = rnn_ptr(hh),
               *pc0 = rnn_ptr(cc), *pg = gates.data(), *phs = hs.data(), *pcs = cs.data(),
               *pdy = rnn_ptr(dys), *pdh = rnn_ptr(dh), *pdc = rnn_ptr(dc);
@@ -345,7 +361,7 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
   {
     py::gil_scoped_release nogil;
     lstm_backward(N, T, D, U, px, pW, pR, ph0, pc0, pg, phs, pcs, pdy, pdh, pdc, pdx, pdW, pdR,
-                  pdb, pdh0, pdc0, dz.get(), hprev.get());
+                  pdb, pdh0, pdc0, scratch, scratch + n_dz);
   }
   return py::make_tuple(dx_obj, dW, dR, db, dh0, dc0);
 }
@@ -360,8 +376,9 @@ int64_t embedding_check_py(py::array_t<I, 0> idx, int64_t V) {
   return embedding_first_bad_index<I>(p, n, V);
 }
 
-// Gather with its own bounds scan (GIL released): returns (first_bad, out), out None when an
-// index is outside [0, V) -- nothing is written then; the Python face raises the IndexError.
+// Gather with the bounds check fused in C++ (GIL released): returns (first_bad, out), out None
+// when an index is outside [0, V) (the rows read are only valid ones; the partial buffer is
+// dropped); the Python face raises the IndexError.
 template <typename I>
 py::tuple embedding_gather_py(farr table, py::array_t<I, 0> idx) {
   if (table.ndim() != 2) throw py::value_error("embedding_gather: table must be 2-D");
@@ -371,23 +388,19 @@ py::tuple embedding_gather_py(farr table, py::array_t<I, 0> idx) {
     throw py::value_error("embedding_gather: indices must be C-contiguous");
   const int64_t n = idx.size();
   const I* pi = idx.data();
-  int64_t bad;
-  {
-    py::gil_scoped_release nogil;
-    bad = embedding_first_bad_index<I>(pi, n, V);
-  }
-  if (bad >= 0) return py::make_tuple(bad, py::none());
   farr out({n, E});
   const float* pt = table.data();
   float* po = out.mutable_data();
+  int64_t bad;
   {
     py::gil_scoped_release nogil;
-    embedding_gather<I>(pt, V, E, pi, n, po);
+    bad = embedding_gather<I>(pt, V, E, pi, n, po);
   }
+  if (bad >= 0) return py::make_tuple(bad, py::none());
   return py::make_tuple(bad, out);
 }
 
-// Scatter-add with its own bounds scan: returns (first_bad, dtable) as embedding_gather_py.
+// Scatter-add with the bounds check fused: returns (first_bad, dtable) as embedding_gather_py.
 template <typename I>
 py::tuple embedding_scatter_add_py(farr dy, py::array_t<I, 0> idx, int64_t V) {
   if (dy.ndim() != 2) throw py::value_error("embedding_scatter_add: dy must be 2-D (n, E)");
@@ -397,19 +410,15 @@ py::tuple embedding_scatter_add_py(farr dy, py::array_t<I, 0> idx, int64_t V) {
     throw py::value_error("embedding_scatter_add: indices must be C-contiguous with n elements");
   if (V < 0) throw py::value_error("embedding_scatter_add: input_dim must be >= 0");
   const I* pi = idx.data();
-  int64_t bad;
-  {
-    py::gil_scoped_release nogil;
-    bad = embedding_first_bad_index<I>(pi, n, V);
-  }
-  if (bad >= 0) return py::make_tuple(bad, py::none());
   farr out({V, E});
   const float* pd = dy.data();
   float* po = out.mutable_data();
+  int64_t bad;
   {
     py::gil_scoped_release nogil;
-    embedding_scatter_add<I>(pd, n, pi, V, E, po);
+    bad = embedding_scatter_add<I>(pd, n, pi, V, E, po);
   }
+  if (bad >= 0) return py::make_tuple(bad, py::none());
   return py::make_tuple(bad, out);
 }
 
@@ -542,6 +551,7 @@ PYBIND11_MODULE(_C, m) {
 #else
       "unknown";
 #endif
+  m.attr("allocator") = tune_allocator();
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("get_num_threads", &get_num_threads);
   m.def("openmp_enabled", &openmp_enabled);

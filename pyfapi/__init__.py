@@ -16,7 +16,16 @@ import importlib
 
 __version__ = "0.1.0"
 
-from pyfapi import _C  # noqa: F401  (fails loudly if the extension is not built)
+import os as _os
+
+# OpenMP idle threads: libgomp's default spins ~300,000 iterations before sleeping, which on a
+# shared or busy machine burns the core the working thread needs (measured in bench/compare.py
+# models: 2-thread steps 2-5x slower than 1-thread). A short spin keeps back-to-back kernels
+# cheap and lets idle threads sleep. libgomp reads this once, when it is loaded (below, unless
+# another library loaded it first); a value the user set wins.
+_os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+
+from pyfapi import _C  # noqa: F401,E402  (fails loudly if the extension is not built)
 from pyfapi._config import config, get_num_threads, set_num_threads, show_config
 
 # name -> (module, attribute or None for the module itself), resolved lazily by __getattr__.

@@ -1,6 +1,7 @@
 """Threads and build configuration: ``set_num_threads``, ``get_num_threads``, ``show_config``."""
 from __future__ import annotations
 
+import os
 import platform
 
 from pyfapi import _C
@@ -41,6 +42,9 @@ def config() -> dict:
         "simd_active": _C.active_isa(),
         "openmp": bool(_C.openmp_enabled()),
         "num_threads": get_num_threads(),
+        "allocator": _C.allocator,
+        "omp_wait": ", ".join(f"{k}={os.environ[k]}" for k in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+                              if k in os.environ) or "default",
     }
 
 

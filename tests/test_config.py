@@ -75,3 +75,11 @@ def test_pyfapi_isa_environment_variable_lowers_the_path():
     env = dict(os.environ, PYFAPI_ISA="generic")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "generic"
+
+
+def test_allocator_tuning_is_reported_and_can_be_switched_off():
+    assert "allocator" in pyfapi.config()
+    code = "import pyfapi; print(pyfapi.config()['allocator'])"
+    env = dict(os.environ, PYFAPI_MALLOC_TUNE="0")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert "PYFAPI_MALLOC_TUNE=0" in out.stdout or out.stdout.strip() == "system default"

@@ -112,6 +112,11 @@ def test_check_indices_on_big_array_reports_first_bad_position():
     idx[900_000] = -3
     with pytest.raises(IndexError, match=r"index 10 at position \(700001,\).*input_dim=10"):
         check_indices(idx, 10)
+    table = np.ones((10, 3), np.float32)
+    with pytest.raises(IndexError, match=r"index 10 at position \(700001,\).*input_dim=10"):
+        embedding_lookup(table, idx)  # bounds check fused into the threaded C++ gather
+    with pytest.raises(IndexError, match=r"index 10 at position \(700001,\).*input_dim=10"):
+        embedding_lookup_backward(np.ones((idx.size, 3), np.float32), idx, 10)
     idx[700_001] = 9
     assert check_indices(idx.reshape(1, -1)[:, :800_000], 10).shape == (1, 800_000)
 
@@ -168,3 +173,27 @@ def test_c_entry_points_guard_themselves():
     with pytest.raises(ValueError):
         _C.embedding_gather(table, np.arange(4, dtype=np.int32)[::2])
     assert _C.embedding_first_bad_index(np.array([0, 1, 9, -1], np.int32), 4) == 2
+
+
+def test_ops_take_axis0_runs_on_the_embedding_kernels():
+    """ops.take(table, indices, axis=0) on a float32 2-D table (the Embedding layer's lookup)."""
+    import subprocess
+    import sys
+
+    from pyfapi import GradientTape, Variable, ops
+    from pyfapi.ops import embedding as E
+    # importing pyfapi.ops installs the kernels (checked in a fresh interpreter: other tests may
+    # swap the hook in this one)
+    code = ("import pyfapi.ops; from pyfapi.ops import shape_ops as s; from pyfapi.kernels import "
+            "embedding as K; assert s._TAKE_KERNELS == (K.embedding_lookup, K.embedding_lookup_backward)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    E.install_take_kernels()
+    rng = np.random.default_rng(6)
+    table = Variable(rng.standard_normal((7, 3)).astype(np.float32))
+    idx = np.array([[6, 0, -1], [2, 6, 6]], np.int64)  # take wraps negative indices
+    w = rng.standard_normal((2, 3, 3)).astype(np.float32)
+    with GradientTape() as tape:
+        loss = ops.sum(ops.take(table, idx, axis=0) * w)
+    (g,) = tape.gradient(loss, [table])
+    np.testing.assert_allclose(g.numpy(), embedding_backward_ref(w, idx % 7, 7), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(ops.take(table, idx, axis=0).numpy(), table.numpy()[idx])

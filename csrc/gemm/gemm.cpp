@@ -58,7 +58,9 @@ const KernelSet& select_kernels() {
 }
 
 // Grow-only, 64-byte aligned scratch owned by the calling thread (freed when it exits). Reused
-// across calls so the packing buffers are not page-faulted in on every call.
+// across calls so the packing buffers are not page-faulted in on every call. Size: B~ (at most
+// 8 MB, see kBPanelFloats) plus one A~ block (MC x KC) per thread. Allocated before the
+// parallel region, so an allocation failure throws std::bad_alloc (MemoryError in Python).
 class Scratch {
  public:
   ~Scratch() { std::free(p_); }
@@ -121,8 +123,9 @@ struct Problem {
   const float* b_at(int64_t k, int64_t j) const { return tb ? B + j * ldb + k : B + k * ldb + j; }
 };
 
-// Tuning knobs read once from PYFAPI_GEMM_TUNE="mc,kc,nc" (development only; 0 keeps the
-// KernelSet default). The blocking is fixed per process, never per thread count.
+// Tuning knobs read once from PYFAPI_GEMM_TUNE="mc,kc,nc,pack_a" (development only, used by
+// the blocking experiments; 0 keeps the KernelSet default, pack_a -1 = automatic, 0 = never,
+// 1 = always). The blocking is fixed per process, never per thread count.
 struct Tune {
   int mc = 0, kc = 0, nc = 0, pack_a = -1;
 };

@@ -35,8 +35,8 @@ void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float
   if (PACKED) {
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {  // the C tile's rows (NR floats = 2 or 3 cache lines)
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T1);
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T1);
     }
 #pragma GCC unroll 4
     for (int64_t k = 0; k < kc; ++k) {

@@ -143,12 +143,13 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
     if not (sb[1] == 4 and sb[0] >= 0 and not sb[0] & 3):
         b, trans_b = _kernel_view(b, trans_b)
     args = (bool(trans_a), bool(trans_b), float(alpha), float(beta), bias, act)
-    if not _gemm(a, b, out, *args):
-        # out overlaps a or b (checked in C++ by byte ranges, like np.may_share_memory, before
-        # any write): compute from copies of the inputs so the old values are used.
-        if _may_share(out, a):
-            a = a.copy()
-        if _may_share(out, b):
-            b = b.copy()
+    try:
         _gemm(a, b, out, *args)
+    except ValueError:
+        # The binding refuses, before any write, an out that overlaps a or b (byte ranges, as
+        # np.may_share_memory): compute from copies of the inputs so the old values are used.
+        a_alias, b_alias = _may_share(out, a), _may_share(out, b)
+        if not (a_alias or b_alias):
+            raise
+        _gemm(a.copy() if a_alias else a, b.copy() if b_alias else b, out, *args)
     return out

@@ -6,6 +6,8 @@ Indices must be integers in [0, input_dim) (IndexError naming the value, its pos
 input_dim otherwise, raised before any output exists); with ``wrap_negative=True`` indices in
 [-input_dim, 0) count from the end, as ``take`` allows. Dtype policy: a float32 table is gathered
 without a copy; other float dtypes are computed in float32 and returned in the table's dtype.
+Importing this module also installs the kernels behind ``ops.take(table, indices, axis=0)`` for
+2-D float32 tables (:func:`pyfapi.ops.shape_ops.register_take_kernels`).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import numpy as np
 from pyfapi.autodiff.registry import Op, apply, register
 from pyfapi.kernels.embedding import check_indices, embedding_lookup_backward
 from pyfapi.kernels.embedding import embedding_lookup as _gather
+from pyfapi.ops import shape_ops as _shape_ops
 
 __all__ = ["embedding_lookup"]
 
@@ -60,3 +63,13 @@ def embedding_lookup(table, indices, wrap_negative=False):
             ``wrap_negative``): names the value, its position in ``indices`` and input_dim.
     """
     return apply(EmbeddingLookup, table, indices, wrap_negative=bool(wrap_negative))
+
+
+def install_take_kernels() -> None:
+    """Make ``ops.take(table, indices, axis=0)`` on a 2-D float32 table (keras.layers.Embedding's
+    lookup) run on the C++ gather / scatter-add (``take`` checks and wraps the indices itself).
+    Done on import; idempotent."""
+    _shape_ops.register_take_kernels(_gather, embedding_lookup_backward)
+
+
+install_take_kernels()
