@@ -188,3 +188,51 @@ def test_maxpool_torch(benchmark, passes):
         return y
 
     _run(benchmark, f"maxpool 2x2 (32,64,64,64) {passes}", "torch", run, x.nbytes, "GB/s")
+
+
+# Depthwise 3x3 'same' (depth_multiplier 1) on Xception's shapes (batch 8, 299x299 input).
+DEPTHWISE = {
+    "depthwise 3x3 (8,147,147,128)": (8, 147, 147, 128),
+    "depthwise 3x3 (8,74,74,256)": (8, 74, 74, 256),
+    "depthwise 3x3 (8,37,37,728)": (8, 37, 37, 728),
+    "depthwise 3x3 (8,19,19,728)": (8, 19, 19, 728),
+}
+
+
+@pytest.mark.parametrize("name", list(DEPTHWISE))
+@pytest.mark.parametrize("passes", ["fwd", "bwd_input", "bwd_kernel"])
+def test_depthwise_pyfapi(benchmark, name, passes):
+    x_shape = DEPTHWISE[name]
+    x, k = _data(x_shape, (3, 3, x_shape[-1], 1))
+
+    def run():
+        if passes == "fwd":
+            return K.depthwise_conv_forward(x, k, 1, "same")
+        if passes == "bwd_input":
+            return K.depthwise_conv_backward_input(x, k, x.shape, 1, "same")
+        return K.depthwise_conv_backward_kernel(x, x, k.shape, 1, "same")
+
+    _run(benchmark, f"{name} {passes}", "pyfapi", run, 2.0 * 9 * np.prod(x_shape))
+
+
+@needs_torch
+@pytest.mark.parametrize("name", list(DEPTHWISE))
+def test_depthwise_torch(benchmark, name):
+    x_shape = DEPTHWISE[name]
+    x, k = _data(x_shape, (3, 3, x_shape[-1], 1))
+    xt = torch.from_numpy(np.ascontiguousarray(np.moveaxis(x, -1, 1)))
+    kt = torch.from_numpy(np.ascontiguousarray(np.moveaxis(k, (-2, -1), (0, 1))))
+
+    def run():
+        with torch.no_grad():
+            return F.conv2d(xt, kt, padding="same", groups=x_shape[-1])
+
+    _run(benchmark, f"{name} fwd", "torch", run, 2.0 * 9 * np.prod(x_shape))
+
+
+def test_bias_relu_backward_pyfapi(benchmark):
+    """The conv / dense epilogue backward (relu mask + bias gradient) on 4M elements."""
+    from pyfapi.kernels.elementwise import bias_act_backward
+    g, y = _data((32768, 128), (32768, 128))
+    _run(benchmark, "bias+relu backward (32768,128)", "pyfapi", lambda: bias_act_backward(g, y),
+         2.0 * g.nbytes, "GB/s")

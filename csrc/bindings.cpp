@@ -17,6 +17,7 @@
 #include "common/cpu_features.h"
 #include "common/threads.h"
 #include "conv/conv.h"
+#include "elementwise/bias_act_backward.h"
 #include "gemm/gemm.h"
 #include "optim/optim.h"  // optimizers family
 #include "pool/pool.h"
@@ -503,6 +504,38 @@ py::tuple batchnorm_infer_backward_py(farr dy, farr x, farr mean, farr var, py::
 
 
 
+// ---- elementwise (csrc/elementwise) helpers ----
+
+// An optional float32 C-contiguous argument of exactly `shape`: None -> nullptr.
+float* ew_opt(const py::object& o, std::initializer_list<int64_t> shape, const char* op,
+              const char* name, bool writeable) {
+  if (o.is_none()) return nullptr;
+  if (!py::isinstance<farr>(o))
+    throw py::type_error(std::string(op) + ": " + name + " must be a float32 numpy array or None");
+  farr a = py::reinterpret_borrow<farr>(o);
+  bool ok = static_cast<size_t>(a.ndim()) == shape.size() && (a.flags() & py::array::c_style);
+  size_t k = 0;
+  for (int64_t d : shape) ok = ok && a.shape(k++) == d;
+  if (!ok) throw py::value_error(std::string(op) + ": " + name + " has the wrong shape or is not C-contiguous");
+  if (writeable && !a.writeable()) throw py::value_error(std::string(op) + ": " + name + " is read-only");
+  return const_cast<float*>(a.data());
+}
+
+void bias_act_backward_py(farr g, py::object y, py::object gout, py::object dbias) {
+  const char* op = "bias_act_backward";
+  if (g.ndim() != 2 || !(g.flags() & py::array::c_style))
+    throw py::value_error("bias_act_backward: g must be a C-contiguous 2-D array");
+  const int64_t M = g.shape(0), N = g.shape(1);
+  const float* py_ = ew_opt(y, {M, N}, op, "y", false);
+  float* po = ew_opt(gout, {M, N}, op, "gout", true);
+  float* pb = ew_opt(dbias, {N}, op, "dbias", true);
+  if (!po && py_) throw py::value_error("bias_act_backward: a relu mask (y) needs gout");
+  const float* pg = g.data();
+  py::gil_scoped_release nogil;
+  bias_act_backward(pg, py_, M, N, po, pb);
+}
+
+// ---- elementwise helpers above this line ----
 
 // ---- optimizers (csrc/optim) helpers ----
 // Last guard for pyfapi/kernels/optim.py (which validates everything first): every array a
@@ -660,6 +693,9 @@ PYBIND11_MODULE(_C, m) {
         py::arg("indices").noconvert(), py::arg("input_dim"));
   m.def("embedding_scatter_add", &embedding_scatter_add_py<int64_t>, py::arg("dy").noconvert(),
         py::arg("indices").noconvert(), py::arg("input_dim"));
+  // ---- elementwise
+  m.def("bias_act_backward", &bias_act_backward_py, py::arg("g").noconvert(), py::arg("y"),
+        py::arg("gout"), py::arg("dbias"));
   m.def("batchnorm_train_forward", &batchnorm_train_forward_py, py::arg("x").noconvert(),
         py::arg("gamma"), py::arg("beta"), py::arg("epsilon"));
   m.def("batchnorm_infer_forward", &batchnorm_infer_forward_py, py::arg("x").noconvert(),

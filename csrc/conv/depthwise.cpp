@@ -2,7 +2,8 @@
 // channels (csrc/conv/depthwise_rows.inc, compiled for generic / AVX2 / AVX-512 and chosen by
 // pyfapi::active_isa()). Output channel c*DM + m reads input channel c with k[kh, kw, c, m].
 //   forward:         parallel over output rows (n, oh).
-//   backward input:  a gather over the output pixels each input pixel feeds: parallel over
+//   backward input:  stride 1, depth_multiplier 1: the forward rows on dy with the flipped
+//                    kernel; otherwise a gather over the output pixels each input pixel feeds: parallel over
 //                    input rows (n, ih), no races.
 //   backward kernel: fixed number of partial sums (a function of the shape only), reduced in a
 //                    fixed order: results do not depend on the thread count.
@@ -77,6 +78,24 @@ void depthwise_backward_input(const ConvGeom& g, const float* dy, const float* k
   if (rows == 0 || g.W == 0 || g.C == 0) return;
   if (g.CO == 0) {  // depth_multiplier 0: no output, zero gradient
     fill_zero(dx, rows * g.W * g.C);
+    return;
+  }
+  if (g.CO == g.C && g.SH == 1 && g.SW == 1 && (g.KH - 1) * g.DH >= g.PT &&
+      (g.KW - 1) * g.DW >= g.PL) {
+    // stride 1, depth_multiplier 1: dx is the forward depthwise convolution of dy with the
+    // kernel flipped in both spatial axes, padded by (K - 1) * D - P before
+    const int64_t T = g.KH * g.KW, C = g.C;
+    Scratch kf(static_cast<size_t>(T * C));
+    for (int64_t t = 0; t < T; ++t)
+      std::copy(k + (T - 1 - t) * C, k + (T - t) * C, kf.data() + t * C);
+    ConvGeom f = g;
+    f.H = g.HO;
+    f.W = g.WO;
+    f.HO = g.H;
+    f.WO = g.W;
+    f.PT = (g.KH - 1) * g.DH - g.PT;
+    f.PL = (g.KW - 1) * g.DW - g.PL;
+    parallel_rows(dw_kernels().fwd, f, dy, kf.data(), dx, rows, rows * g.W * C * T);
     return;
   }
   parallel_rows(dw_kernels().bwd_input, g, dy, k, dx, rows,

@@ -192,6 +192,15 @@ def conv_backward_kernel(x, dy, kernel_shape, strides=1, padding="valid", dilati
     return dk
 
 
+def _empty_aligned(shape):
+    """An uninitialised C-contiguous float32 array whose data starts on a 64-byte boundary (a
+    cache line: whole-line vector stores, and streaming stores for large depthwise outputs)."""
+    n = int(np.prod(shape))
+    buf = np.empty(n + 16, dtype=np.float32)
+    off = (-buf.ctypes.data // 4) % 16
+    return buf[off:off + n].reshape(shape)
+
+
 def depthwise_conv_forward(x, kernel, strides=1, padding="valid", dilation_rate=1, *,
                            op="depthwise_conv"):
     """Keras ``ops.depthwise_conv`` forward.
@@ -210,7 +219,7 @@ def depthwise_conv_forward(x, kernel, strides=1, padding="valid", dilation_rate=
     x = as_float32(x, "inputs", op)
     kernel = as_float32(kernel, "kernel", op)
     g = _Geometry(op, x.shape, kernel.shape, strides, padding, dilation_rate, True)
-    y = np.empty(g.output_shape, dtype=np.float32)
+    y = _empty_aligned(g.output_shape)
     if y.size:
         _C.depthwise_forward(x.reshape(g.x4), kernel.reshape(g.k4), y.reshape(g.y4), *g.args)
     return y

@@ -21,6 +21,7 @@ import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register
 from pyfapi.kernels import conv as _k
+from pyfapi.kernels import elementwise as _ew
 
 __all__ = ["conv", "depthwise_conv", "conv_bias_activation"]
 
@@ -112,12 +113,17 @@ class ConvBiasActivation(Op):
     def backward(ctx, grad):
         x, k, b, y = ctx.saved
         nx, nk, nb = _needs(ctx, 3)
-        if ctx.relu:
-            grad = np.where(y > 0, grad, 0).astype(grad.dtype, copy=False)
         op = "conv_bias_activation"
+        gb = None
+        if grad.dtype == np.float32:  # relu mask + bias gradient in one C++ pass
+            if ctx.relu or nb:
+                grad, gb = _ew.bias_act_backward(grad, y if ctx.relu else None, bias_grad=nb, op=op)
+        else:  # float64 graphs (e.g. gradcheck): numpy, float64 bias sum
+            if ctx.relu:
+                grad = np.where(y > 0, grad, 0).astype(grad.dtype, copy=False)
+            gb = grad.reshape(-1, grad.shape[-1]).sum(axis=0, dtype=np.float64) if nb else None
         gx = _k.conv_backward_input(grad, k, x.shape, *ctx.geometry, op=op) if nx else None
         gk = _k.conv_backward_kernel(x, grad, k.shape, *ctx.geometry, op=op) if nk else None
-        gb = grad.reshape(-1, grad.shape[-1]).sum(axis=0, dtype=np.float64) if nb else None
         return cast_to(gx, x.dtype), cast_to(gk, k.dtype), None if gb is None else gb.astype(b.dtype)
 
 

@@ -10,6 +10,7 @@ import math as _math
 import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register
+from pyfapi.kernels import elementwise as _ew
 from pyfapi.ops import math as _m  # _m.USE_GEMM_KERNEL is read per call (benchmarks switch it)
 from pyfapi.ops._common import FLOAT32, as_float, extremum_keepdims, norm_axes
 
@@ -595,17 +596,22 @@ class Linear(Op):
         xshape, has_bias = ctx.info
         needs = ctx.needs_input_grad
         g = g.reshape(x2.shape[0], kernel.shape[1]) if g.ndim != 2 else g
-        if y is not None:
-            g = g * (y > 0)
+        gb = None
+        if g.dtype is FLOAT32 and (y is None or y.dtype is FLOAT32) and (y is not None or (
+                has_bias and needs[2])):  # relu mask + bias gradient in one C++ pass
+            g, gb = _ew.bias_act_backward(g, y, bias_grad=has_bias and needs[2], op="linear")
+        else:
+            if y is not None:
+                g = g * (y > 0)
+            if has_bias and needs[2]:
+                gb = _sum(g, axis=0)
         fast = (_m.USE_GEMM_KERNEL and g.dtype is FLOAT32 and x2.dtype is FLOAT32 and kernel.dtype is FLOAT32
                 and x2.size and kernel.size)
-        gx = gk = gb = None
+        gx = gk = None
         if needs[0]:
             gx = (_m._gemm(g, kernel, trans_b=True) if fast else g @ kernel.T).reshape(xshape)
         if needs[1]:
             gk = _m._gemm(x2, g, trans_a=True) if fast else x2.T @ g
-        if has_bias and needs[2]:
-            gb = _sum(g, axis=0)
         return (gx, gk, gb) if has_bias else (gx, gk)
 
 
