@@ -18,6 +18,13 @@ int get_num_threads() {
 #endif
 }
 
+namespace {
+bool g_force_threads = false;
+}
+
+void set_force_threads(bool on) { g_force_threads = on; }
+bool force_threads() { return g_force_threads; }
+
 bool openmp_enabled() {
 #ifdef PYFAPI_OPENMP
   return true;
