@@ -41,6 +41,8 @@ rng = np.random.default_rng(0)
 
 def _record(benchmark, key, framework):
     """Store the median; print pyfapi/torch ratios once both sides of ``key`` have run."""
+    if benchmark.stats is None:  # --benchmark-disable: the function ran once, untimed
+        return
     med = benchmark.stats.stats.median
     _RESULTS[(key, framework)] = med
     benchmark.extra_info["threads"] = THREADS

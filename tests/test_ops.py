@@ -309,3 +309,68 @@ def test_unstack():
     close(ops.unstack(x, num=2)[1], x[1])
     with pytest.raises(ValueError, match="unstack: num=3 does not match axis 0 of size 2"):
         ops.unstack(x, num=3)
+
+
+# ---- empty inputs and fast paths (regressions; the fuzzer's known bugs are in test_fuzz_ops.py) --
+def _grad(fn, x):
+    from pyfapi.autodiff import GradientTape, Variable
+    v = Variable(x, dtype=x.dtype)
+    with GradientTape() as tape:
+        y = fn(v)
+    return y, tape.gradient(y, v)
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize("shape", [(2, 0), (0, 3), (0, 0)])
+def test_crossentropies_of_empty_inputs(shape, from_logits):
+    """An empty class axis (or batch) gives the per-sample result numpy/Keras give (0 for no class,
+    empty for no sample) and an empty gradient, not numpy's 'zero-size array to reduction ...'."""
+    x = np.ones(shape, np.float32)
+    y, g = _grad(lambda v: ops.categorical_crossentropy(np.ones(shape, np.float32), v,
+                                                        from_logits=from_logits), x)
+    np.testing.assert_array_equal(y.numpy(), np.zeros(shape[:1]))
+    assert g.shape == shape
+    if shape[0] == 0:  # sparse: an empty class axis with samples is an out-of-range target
+        y, g = _grad(lambda v: ops.sparse_categorical_crossentropy(np.zeros((0,), np.int32), v,
+                                                                   from_logits=from_logits), x)
+        assert y.shape == (0,) and g.shape == shape
+
+
+def test_linear_with_no_output_unit_on_3d_input():
+    """kernel (in, 0) on a rank-3 input: the backward reshape no longer fails on an empty grad."""
+    x = r(2, 3, 4).astype(np.float32)
+    y, g = _grad(lambda v: ops.linear(v, np.ones((4, 0), np.float32)), x)
+    assert y.shape == (2, 3, 0)
+    np.testing.assert_array_equal(g.numpy(), np.zeros((2, 3, 4)))
+
+
+def test_pad_of_0d_input_and_bad_pad_width():
+    """numpy's pad_width rules (one pair per axis, or one pair / one int for all); a 0-d input has
+    no axis to pad; anything else raises a ValueError naming pad_width and the input shape."""
+    np.testing.assert_array_equal(ops.pad(np.float32(3), 2).numpy(), 3)
+    assert ops.pad(np.ones((2, 3)), [1, 2]).shape == (5, 6)
+    assert ops.pad(np.ones((2, 3)), [(1, 0), (0, 2)]).shape == (3, 5)
+    with pytest.raises(ValueError, match=r"pad_width.*\(2, 3\)"):
+        ops.pad(np.ones((2, 3)), [[1, 2], [3]])
+
+
+@pytest.mark.parametrize("shape", [(128, 10), (40, 3, 5), (2, 64), (64, 65), (33, 1)])
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_last_axis_extremum_fast_path_is_exact(shape, name):
+    """max/min over a short last axis of many rows (transposed reduction) equal numpy's exactly,
+    NaN rows included; so do softmax's shift and logsumexp built on it."""
+    x = r(*shape).astype(np.float32)
+    x.flat[::7] = np.nan
+    ref = getattr(np, name)(x, axis=-1, keepdims=True)
+    np.testing.assert_array_equal(getattr(ops, name)(x, axis=-1, keepdims=True).numpy(), ref)
+    strided = r(*shape, 2).astype(np.float32)[..., 0]
+    np.testing.assert_array_equal(getattr(ops, name)(strided, axis=-1).numpy(),
+                                  getattr(np, name)(strided, axis=-1))
+
+
+def test_mean_matches_numpy_bitwise():
+    """Mean's direct add.reduce / n equals np.mean bit for bit (float32 and float64)."""
+    for dt in (np.float32, np.float64):
+        x = (r(37, 11) * 1e3).astype(dt)
+        for axis in (None, 0, 1, (0, 1)):
+            np.testing.assert_array_equal(ops.mean(x, axis=axis).numpy(), np.mean(x, axis=axis))

@@ -53,6 +53,7 @@ _ACTIVE_TAPES: list = []
 
 _ndarray = np.ndarray
 _asarray = np.asarray
+_add_reduce = np.add.reduce
 
 
 class Context:
@@ -191,9 +192,12 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     if gshape == shape:
         return grad
     lead = len(gshape) - len(shape)
+    if lead > 0 and gshape[lead:] == shape:  # only new leading axes (a bias): one reduction
+        g = _add_reduce(grad, axis=0 if lead == 1 else tuple(range(lead)))
+        return g if type(g) is _ndarray else _asarray(g)
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+        grad = _add_reduce(grad, axis=axes, keepdims=True)
     if lead:
         grad = grad.reshape(shape)
     return grad

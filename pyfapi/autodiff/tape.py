@@ -175,7 +175,7 @@ class GradientTape:
             if tv.dtype.kind not in "fc":
                 continue
             if s is None:
-                g = np.ones(tv.shape, dtype=tv.dtype)
+                g = np.array(1, dtype=tv.dtype) if not tv.ndim else np.ones(tv.shape, dtype=tv.dtype)
             else:
                 g = as_array(s)
                 if g.shape != tv.shape:
@@ -272,15 +272,13 @@ class _Paused:
 
 
 def _flatten(x) -> list:
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple, dict)):
         out = []
-        for e in x:
-            out.extend(_flatten(e))
-        return out
-    if isinstance(x, dict):
-        out = []
-        for e in x.values():
-            out.extend(_flatten(e))
+        for e in (x.values() if isinstance(x, dict) else x):
+            if isinstance(e, (list, tuple, dict)):  # recurse only into containers (leaves inline)
+                out.extend(_flatten(e))
+            else:
+                out.append(e)
         return out
     return [x]
 

@@ -1,6 +1,7 @@
 """Variable: mutable, named tensor storage held by layers and updated by optimizers."""
 from __future__ import annotations
 
+import operator
 
 import numpy as np
 
@@ -71,15 +72,14 @@ class Variable(Tensor):
         self.overwrite_with_gradient = False
         self.aggregation = "none"
 
-    @property
-    def value(self) -> np.ndarray:
-        """The storage array. Setting it copies into the same buffer (like :meth:`assign`), so a
-        variable's array is never replaced, nor reshaped (ValueError naming both shapes)."""
-        return self._value
-
-    @value.setter
-    def value(self, new) -> None:
+    def _set_value(self, new) -> None:
         self.assign(new)
+
+    # The getter is read on every op a Variable enters: operator.attrgetter runs in C (no Python frame).
+    value = property(operator.attrgetter("_value"), _set_value, doc=
+                     """The storage array (``numpy.ndarray``). Setting it copies into the same buffer
+                     (like :meth:`assign`), so a variable's array is never replaced, nor reshaped
+                     (ValueError naming both shapes).""")
 
     @property
     def trainable(self) -> bool:

@@ -11,7 +11,8 @@ import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register, unbroadcast
 from pyfapi.kernels import gemm as _gemm
-from pyfapi.ops._common import FLOAT32, as_float, broadcast_error, norm_axes, promote, reduced_shape
+from pyfapi.ops._common import FLOAT32, as_float, broadcast_error, extremum_keepdims, norm_axes, promote, \
+    reduced_shape, reduces_empty
 
 __all__ = [
     "matmul", "add", "subtract", "multiply", "divide", "true_divide", "negative", "exp", "log",
@@ -451,7 +452,7 @@ class Sum(Op):
     def forward(ctx, x, axis=None, keepdims=False):
         axes = norm_axes(axis, x.ndim, "sum") if axis is not None else None
         ctx.info = (x.shape, axes, keepdims)
-        return x.sum(axis=axes, keepdims=keepdims)
+        return np.add.reduce(x, axis=axes, keepdims=keepdims)  # = ndarray.sum, without its wrapper
 
     @staticmethod
     def backward(ctx, g):
@@ -468,6 +469,19 @@ class Mean(Op):
         axes = norm_axes(axis, x.ndim, "mean") if axis is not None else None
         x = as_float(x)
         ctx.info = (x.shape, axes, keepdims)
+        if reduces_empty(x.shape, axes):
+            # the mean over no element is NaN (numpy, Keras), without numpy's 'Mean of empty slice'
+            shape = reduced_shape(x.shape, axes)
+            if not keepdims:
+                shape = tuple(n for i, n in enumerate(x.shape) if axes is not None and i not in axes)
+            return np.full(shape, np.nan, dtype=x.dtype)
+        if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+            # np.mean's own steps (add.reduce, then divide by the count) without its wrapper
+            n = 1
+            for i in (range(x.ndim) if axes is None else axes):
+                n *= x.shape[i]
+            if n < 1 << 24:  # n exact in float32: the float32 division equals np.mean's float64 one
+                return np.add.reduce(x, axis=axes, keepdims=keepdims) / n
         return x.mean(axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -486,10 +500,13 @@ class _Extremum(Op):
     @classmethod
     def _forward(cls, ctx, x, axis, keepdims, initial):
         axes = norm_axes(axis, x.ndim, cls.name) if axis is not None else None
-        if x.size == 0 and initial is None:
-            raise ValueError(f"{cls.name}: cannot reduce an empty array of shape {x.shape} without initial")
-        kw = {} if initial is None else {"initial": initial}
-        y = cls._fn(x, axis=axes, keepdims=True, **kw)
+        if initial is None and reduces_empty(x.shape, axes):
+            raise ValueError(f"{cls.name}: cannot reduce over an empty axis (input shape {x.shape}, "
+                             f"axis={axis}) without initial")
+        if initial is None:
+            y = extremum_keepdims(x, axes, cls.name == "max")
+        else:
+            y = cls._fn(x, axis=axes, keepdims=True, initial=initial)
         ctx.saved = (x, y)
         ctx.info = (axes, keepdims)
         return y if keepdims else y.reshape(tuple(n for i, n in enumerate(x.shape)
@@ -534,9 +551,10 @@ class LogSumExp(Op):
     def forward(ctx, x, axis=None, keepdims=False):
         x = as_float(x)
         axes = norm_axes(axis, x.ndim, "logsumexp") if axis is not None else None
-        m = x.max(axis=axes, keepdims=True) if x.size else np.zeros(reduced_shape(x.shape, axes), x.dtype)
+        m = extremum_keepdims(x, axes) if x.size else np.zeros(reduced_shape(x.shape, axes), x.dtype)
         m = np.where(np.isfinite(m), m, 0)
-        y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # log(0) = -inf: an empty (or all -inf) slice
+            y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
         ctx.saved = (x, y)
         ctx.info = (axes, keepdims)
         return y if keepdims else y.reshape(tuple(n for i, n in enumerate(x.shape)

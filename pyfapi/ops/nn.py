@@ -10,7 +10,18 @@ import math as _math
 import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register
-from pyfapi.ops._common import FLOAT32, as_float, norm_axes
+from pyfapi.ops import math as _m  # _m.USE_GEMM_KERNEL is read per call (benchmarks switch it)
+from pyfapi.ops._common import FLOAT32, as_float, extremum_keepdims, norm_axes
+
+_sum = np.add.reduce
+
+
+def _clip(x, lo, hi):
+    """``np.clip(x, lo, hi)`` for scalar bounds (same values, NaN kept) without its Python wrapper."""
+    y = np.maximum(x, lo)
+    if type(y) is not np.ndarray:  # a 0-d input gives a numpy scalar (as np.clip does)
+        return np.minimum(y, hi)
+    return np.minimum(y, hi, out=y)
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "silu",
@@ -63,6 +74,7 @@ class LeakyRelu(Op):
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.2):
+        x = as_float(x)  # ints -> float32 (as Keras): the slope must not be cast to an int dtype
         ctx.saved = x
         ctx.slope = negative_slope
         return np.where(x >= 0, x, x * np.asarray(negative_slope, x.dtype))
@@ -299,17 +311,20 @@ class Softmax(Op):
             axis = tuple(range(x.ndim))
         else:
             axis = norm_axes(axis, x.ndim, "softmax")
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        e /= e.sum(axis=axis, keepdims=True)
-        ctx.saved = e
         ctx.axis = axis
+        if x.size == 0:  # nothing to normalise (numpy's max has no identity for an empty axis)
+            ctx.saved = e = np.empty_like(x)
+            return e
+        e = np.exp(x - extremum_keepdims(x, axis))
+        e /= _sum(e, axis=axis, keepdims=True)
+        ctx.saved = e
         return e
 
     @staticmethod
     def backward(ctx, g):
         y = ctx.saved
         gy = g * y
-        gy -= y * gy.sum(axis=ctx.axis, keepdims=True)
+        gy -= y * _sum(gy, axis=ctx.axis, keepdims=True)
         return gy
 
 
@@ -325,10 +340,13 @@ class LogSoftmax(Op):
             axis = tuple(range(x.ndim))
         else:
             axis = norm_axes(axis, x.ndim, "log_softmax")
-        z = x - x.max(axis=axis, keepdims=True)
-        y = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
-        ctx.saved = y
         ctx.axis = axis
+        if x.size == 0:  # nothing to normalise (numpy's max has no identity for an empty axis)
+            ctx.saved = y = np.empty_like(x)
+            return y
+        z = x - extremum_keepdims(x, axis)
+        y = z - np.log(_sum(np.exp(z), axis=axis, keepdims=True))
+        ctx.saved = y
         return y
 
     @staticmethod
@@ -381,22 +399,24 @@ class CategoricalCrossentropy(Op):
         ctx.from_logits = from_logits
         ctx.axis = axis
         if from_logits:
-            z = output - output.max(axis=axis, keepdims=True)
-            lse = np.log(np.exp(z).sum(axis=axis, keepdims=True))
-            logp = z - lse
+            if output.size == 0:  # no class / no sample: nothing to normalise (empty max raises)
+                logp = np.empty_like(output)
+            else:
+                z = output - extremum_keepdims(output, (axis,))
+                logp = z - np.log(_sum(np.exp(z), axis=axis, keepdims=True))
             ctx.saved = (target, logp)
-            return -(target * logp).sum(axis=axis)
-        s = output.sum(axis=axis, keepdims=True)
+            return -_sum(target * logp, axis=axis)
+        s = _sum(output, axis=axis, keepdims=True)
         p = output / s
         eps = 1e-7
-        pc = np.clip(p, eps, 1 - eps)
+        pc = _clip(p, eps, 1 - eps)
         ctx.saved = (target, output, s, p, pc)
-        return -(target * np.log(pc)).sum(axis=axis)
+        return -_sum(target * np.log(pc), axis=axis)
 
     @staticmethod
     def backward(ctx, g):
         axis = ctx.axis
-        g = np.expand_dims(g, axis)
+        g = g.reshape(g.shape[:axis] + (1,) + g.shape[axis:])  # expand_dims(g, axis)
         nt, no = ctx.needs_input_grad
         if ctx.from_logits:
             target, logp = ctx.saved
@@ -407,10 +427,10 @@ class CategoricalCrossentropy(Op):
         gt = -g * np.log(pc) if nt else None
         go = None
         if no:
-            eps = 1e-7
-            gp = np.where((p >= eps) & (p <= 1 - eps), -g * target / pc, 0)
+            # p inside [eps, 1 - eps] <=> clip left it unchanged (NaN: False either way)
+            gp = np.where(p == pc, -g * target / pc, 0)
             # p = output / s  ->  d/d output = (gp - sum(gp * p)) / s
-            go = (gp - (gp * p).sum(axis=axis, keepdims=True)) / s
+            go = (gp - _sum(gp * p, axis=axis, keepdims=True)) / s
         return gt, go
 
 
@@ -438,6 +458,10 @@ class SparseCategoricalCrossentropy(Op):
                              f"got range [{target.min()}, {target.max()}]")
         ctx.axis = axis
         ctx.from_logits = from_logits
+        if from_logits and output.size == 0:  # no sample (target is empty too): empty max raises
+            ctx.fast = None
+            ctx.saved = (np.expand_dims(target, axis), np.empty_like(output))
+            return np.zeros(expect, output.dtype)
         if from_logits and output.ndim == 2 and axis == 1:
             # Fast path for (batch, classes) logits: fancy indexing instead of take_along_axis.
             rows = np.arange(output.shape[0])
@@ -457,7 +481,7 @@ class SparseCategoricalCrossentropy(Op):
         s = output.sum(axis=axis, keepdims=True)
         p = output / s
         eps = 1e-7
-        pc = np.clip(p, eps, 1 - eps)
+        pc = _clip(p, eps, 1 - eps)
         ctx.saved = (idx, output, s, p, pc)
         return -np.log(np.take_along_axis(pc, idx, axis)).squeeze(axis)
 
@@ -507,7 +531,7 @@ class BinaryCrossentropy(Op):
             ctx.saved = (target, output)
             return np.maximum(output, 0) - output * target + np.log1p(np.exp(-np.abs(output)))
         eps = 1e-7
-        pc = np.clip(output, eps, 1 - eps)
+        pc = _clip(output, eps, 1 - eps)
         ctx.saved = (target, output, pc)
         return -(target * np.log(pc) + (1 - target) * np.log(1 - pc))
 
@@ -540,7 +564,6 @@ class Linear(Op):
 
     @staticmethod
     def forward(ctx, x, kernel, bias=None, activation=None):
-        from pyfapi.ops import math as _m
         if activation not in (None, "linear", "relu"):
             raise ValueError(f"linear: activation must be None, 'linear' or 'relu', got {activation!r}")
         relu = activation == "relu"
@@ -551,7 +574,8 @@ class Linear(Op):
             raise ValueError(f"linear: bias has shape {bias.shape}, expected {(kernel.shape[1],)} for a "
                              f"kernel of shape {kernel.shape}")
         lead = x.shape[:-1]
-        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        # explicit row count: reshape(-1, 0) is ambiguous for an empty input (numpy refuses it)
+        x2 = x.reshape(_math.prod(lead), x.shape[-1]) if x.ndim != 2 else x
         if (_m.USE_GEMM_KERNEL and x2.dtype is FLOAT32 and kernel.dtype is FLOAT32
                 and (bias is None or bias.dtype is FLOAT32) and x2.size and kernel.size):
             y = _m._gemm(x2, kernel, bias=bias, activation="relu" if relu else None)
@@ -567,11 +591,10 @@ class Linear(Op):
 
     @staticmethod
     def backward(ctx, g):
-        from pyfapi.ops import math as _m
         x2, kernel, y = ctx.saved
         xshape, has_bias = ctx.info
         needs = ctx.needs_input_grad
-        g = g.reshape(-1, kernel.shape[1]) if g.ndim != 2 else g
+        g = g.reshape(x2.shape[0], kernel.shape[1]) if g.ndim != 2 else g
         if y is not None:
             g = g * (y > 0)
         fast = (_m.USE_GEMM_KERNEL and g.dtype is FLOAT32 and x2.dtype is FLOAT32 and kernel.dtype is FLOAT32
@@ -582,7 +605,7 @@ class Linear(Op):
         if needs[1]:
             gk = _m._gemm(x2, g, trans_a=True) if fast else x2.T @ g
         if has_bias and needs[2]:
-            gb = g.sum(axis=0)
+            gb = _sum(g, axis=0)
         return (gx, gk, gb) if has_bias else (gx, gk)
 
 

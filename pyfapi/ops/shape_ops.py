@@ -379,10 +379,17 @@ class Pad(Op):
     def forward(ctx, x, pad_width, mode="constant", constant_values=None):
         if mode != "constant":
             raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
-        pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+        try:
+            pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+        except (ValueError, TypeError):
+            raise ValueError(f"pad: pad_width must be one (before, after) pair per axis of the input "
+                             f"({x.ndim} pair(s) for shape {x.shape}), or one pair / one int for all "
+                             f"axes; received pad_width={pad_width!r}") from None
         if (pw < 0).any():
             raise ValueError(f"pad: pad_width must be non-negative, got {pad_width}")
         ctx.key = tuple(builtins.slice(int(a), int(a) + n) for (a, _), n in zip(pw, x.shape))
+        if x.ndim == 0:  # no axis to pad (np.pad fails on a (0, 2) pad_width)
+            return x.copy()
         return np.pad(x, pw, mode="constant", constant_values=0 if constant_values is None else constant_values)
 
     @staticmethod

@@ -1,0 +1,174 @@
+"""Shared helpers of the ImageNet applications (Keras ``keras/src/applications/imagenet_utils.py``).
+
+- :func:`obtain_input_shape`: validate / default the ``input_shape`` argument;
+- :func:`check_weights_argument`: ``None``, a local weights file, or a clear refusal of ``"imagenet"``;
+- :func:`resolve_input`: the model's input tensor from ``input_tensor`` / ``input_shape``;
+- :func:`get_source_inputs`: the ``Input`` tensors an ``input_tensor`` was computed from;
+- :func:`preprocess_input`: Keras's ``mode="tf"`` scaling (pixels 0..255 -> -1..1).
+
+pyfapi never downloads anything: pretrained ImageNet weights are not bundled. A Keras weights file
+saved elsewhere can be given as ``weights="/path/to/file.weights.h5"``.
+"""
+from __future__ import annotations
+
+import numbers
+import os
+
+import numpy as np
+
+__all__ = ["obtain_input_shape", "check_weights_argument", "resolve_input", "get_source_inputs",
+           "preprocess_input", "check_pooling", "check_classes"]
+
+
+
+def check_weights_argument(weights, model_name: str):
+    """Validate ``weights``: ``None`` (random initialisation) or the path of an existing local file.
+
+    Raises:
+        ValueError: ``weights="imagenet"`` (no weights are downloaded or bundled; the message says
+            to pass ``weights=path`` to a local weights file); a string/path that is not an
+            existing file; any other value.
+    """
+    if weights is None:
+        return None
+    if isinstance(weights, str) and weights == "imagenet":
+        raise ValueError(
+            f"{model_name}(weights='imagenet'): pyfapi does not download or bundle pretrained "
+            "weights. Use weights=None for a randomly initialised model, or give the path of a "
+            f"local weights file saved from a Keras {model_name} with the same include_top/classes "
+            f"(e.g. weights='/path/to/{model_name.lower()}.weights.h5'); it is loaded with "
+            "model.load_weights(path).")
+    if isinstance(weights, (str, os.PathLike)):
+        if not os.path.isfile(os.fspath(weights)):
+            raise ValueError(
+                f"{model_name}: the `weights` argument should be either None (random "
+                "initialization) or the path to an existing local weights file; no file at "
+                f"{os.fspath(weights)!r}. ('imagenet' weights are not downloaded by pyfapi.)")
+        return os.fspath(weights)
+    raise ValueError(
+        f"{model_name}: the `weights` argument should be either None (random initialization) or "
+        f"the path to a local weights file; received {weights!r}.")
+
+
+def check_pooling(pooling, include_top: bool, model_name: str):
+    """``pooling`` must be None, "avg" or "max" (only used when ``include_top`` is False)."""
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"{model_name}: pooling must be None, 'avg' or 'max'; received {pooling!r}")
+    return pooling
+
+
+def check_classes(classes, include_top: bool, model_name: str):
+    """``classes`` must be a positive int (used when ``include_top`` is True)."""
+    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) or classes < 1:
+        raise ValueError(f"{model_name}: classes must be a positive int; received {classes!r}")
+    return int(classes)
+
+
+def obtain_input_shape(input_shape, *, default_size: int, min_size: int, require_flatten: bool,
+                       model_name: str) -> tuple:
+    """The ``(height, width, 3)`` input shape of an application model (channels_last).
+
+    As Keras's ``obtain_input_shape`` with ``weights=None``: ``None`` gives
+    ``(None, None, 3)`` without the top and ``(default_size, default_size, 3)`` with it. Unlike
+    Keras (which only warns), a channel count other than 3 is an error: these architectures are
+    defined on RGB images.
+
+    Raises:
+        ValueError: not a sequence of 3 entries; a channel count other than 3; a height or width
+            below ``min_size``; a ``None`` height/width when ``require_flatten`` (include_top).
+    """
+    if input_shape is None:
+        shape = (default_size, default_size, 3) if require_flatten else (None, None, 3)
+    else:
+        try:
+            shape = tuple(input_shape)
+        except TypeError:
+            raise ValueError(f"{model_name}: input_shape must be a tuple of three integers "
+                             f"(height, width, 3); received {input_shape!r}") from None
+        if len(shape) != 3:
+            raise ValueError(f"{model_name}: input_shape must be a tuple of three integers "
+                             f"(height, width, 3); received input_shape={input_shape!r}")
+        for d in shape:
+            if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral)):
+                raise ValueError(f"{model_name}: input_shape entries must be ints or None; "
+                                 f"received input_shape={input_shape!r}")
+        shape = tuple(None if d is None else int(d) for d in shape)
+    check_image_shape(shape, min_size=min_size, model_name=model_name)
+    if require_flatten and None in shape:
+        raise ValueError(f"{model_name}: if include_top is True, you should specify a static "
+                         f"input_shape; received input_shape={shape}")
+    return shape
+
+
+def check_image_shape(shape, *, min_size: int, model_name: str) -> None:
+    """Check an ``(height, width, channels)`` shape: 3 channels, sizes ``>= min_size`` or None."""
+    if len(shape) != 3:
+        raise ValueError(f"{model_name}: expects images of shape (height, width, 3); received "
+                         f"shape {tuple(shape)}")
+    if shape[-1] != 3:
+        raise ValueError(f"{model_name}: the input must have 3 channels (RGB, channels_last); "
+                         f"received shape {tuple(shape)} with {shape[-1]} channels")
+    h, w = shape[0], shape[1]
+    if (h is not None and h < min_size) or (w is not None and w < min_size):
+        raise ValueError(f"{model_name}: input size must be at least {min_size}x{min_size}; "
+                         f"received shape {tuple(shape)}")
+
+
+def get_source_inputs(tensor) -> list:
+    """The ``Input`` KerasTensors that ``tensor`` was computed from, in discovery order
+    (Keras ``operation_utils.get_source_inputs``)."""
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return [tensor]
+    op, node_index, _ = history
+    node = op._inbound_nodes[node_index]
+    if node.is_input:
+        return list(node.outputs)
+    out = []
+    for x in node.input_tensors:
+        for s in get_source_inputs(x):
+            if not any(s is o for o in out):
+                out.append(s)
+    return out
+
+
+def resolve_input(input_tensor, input_shape, *, min_size: int, model_name: str):
+    """``(img_input, model_inputs)``: a new ``Input(shape=input_shape)`` or the given KerasTensor.
+
+    Raises:
+        TypeError: ``input_tensor`` is not a symbolic KerasTensor (an ``Input(...)`` or a layer
+            output); pyfapi does not wrap eager arrays as inputs.
+        ValueError: ``input_tensor``'s shape is not ``(batch, height, width, 3)`` with sizes at
+            least ``min_size``.
+    """
+    from pyfapi.graph.keras_tensor import KerasTensor
+    from pyfapi.layers import Input
+
+    if input_tensor is None:
+        img_input = Input(shape=input_shape)
+        return img_input, img_input
+    if not isinstance(input_tensor, KerasTensor):
+        raise TypeError(f"{model_name}: input_tensor must be a symbolic tensor (the output of "
+                        "pyfapi.Input(...) or of a layer); received "
+                        f"{type(input_tensor).__name__}")
+    if len(input_tensor.shape) != 4:
+        raise ValueError(f"{model_name}: input_tensor must have shape (batch, height, width, 3); "
+                         f"received {input_tensor.shape}")
+    check_image_shape(input_tensor.shape[1:], min_size=min_size, model_name=model_name)
+    sources = get_source_inputs(input_tensor)
+    return input_tensor, sources[0] if len(sources) == 1 else sources
+
+
+def preprocess_input(x, data_format=None):
+    """Scale pixels from [0, 255] to [-1, 1] (Keras ``mode="tf"``, used by Xception and
+    InceptionV3): ``x / 127.5 - 1``.
+
+    Args:
+        x: array-like of any shape, channels last; integer arrays are converted to float32.
+    Returns:
+        float32 (or the input float dtype) numpy array of the same shape.
+    """
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float32)
+    return x / np.asarray(127.5, x.dtype) - np.asarray(1.0, x.dtype)
