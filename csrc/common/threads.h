@@ -16,14 +16,15 @@ bool openmp_enabled();
 void set_force_threads(bool on);
 bool force_threads();
 
-// Smallest work per thread worth a parallel region, in the units of each call site. A fork/join
-// with sleeping threads (GOMP_SPINCOUNT=10000 lets them sleep between kernels) costs ~8-30 us on
-// an idle 2-core machine and often 0.5-3 ms on a busy one (the woken thread waits for a core), so
-// a region is only opened when every thread gets >= ~80 us of work; below that the caller runs
-// single-threaded with NO parallel region (`if (nt > 1)` on every `omp parallel`). Measured on
-// one core (AMD EPYC, AVX-512; /tmp-style microbench in the `threads` branch report):
+// Smallest work per thread worth a parallel region, in the units of each call site. Waking a
+// sleeping OpenMP thread and joining it costs ~8-30 us on an idle 2-core machine and often
+// 0.5-3 ms on a busy one (the woken thread waits for a core), so a region is only opened when
+// every thread gets >= ~80 us of work; below that the caller runs single-threaded with NO
+// parallel region (`if (nt > 1)` on every `omp parallel`). Rates measured on one core (AMD EPYC
+// Zen, AVX-512 path, 2026-11):
 //   kMinElemsPerThread  streaming elementwise float ops (~3-4 k/us): batchnorm, pool, reductions
 //   kMinMacsPerThread   GEMM multiply-adds M*N*K (~100-125 k/us once M, N, K >= 128)
+// Kernels with other rates pass their own minimum (lstm, depthwise, embedding, conv).
 constexpr int64_t kMinElemsPerThread = int64_t(1) << 18;
 constexpr int64_t kMinMacsPerThread = int64_t(1) << 23;
 

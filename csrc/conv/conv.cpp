@@ -122,7 +122,8 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* k, const flo
     return;
   }
   const int64_t br = block_rows(K), nb = ceil_div(M, br);
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO, kMinMacsPerThread / 2), nb));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO, kMinMacsPerThread / 2), nb));
   Scratch buf(static_cast<size_t>(nt) * br * K);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t b = 0; b < nb; ++b) {
@@ -163,7 +164,8 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* k, f
   }
   fill_zero(dx, NX);
   const int64_t P = g.HO * g.WO, br = std::min(block_rows(K), P);
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO, kMinMacsPerThread / 2), g.N));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO, kMinMacsPerThread / 2), g.N));
   Scratch buf(static_cast<size_t>(nt) * br * K);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t n = 0; n < g.N; ++n) {
@@ -195,7 +197,8 @@ void conv2d_backward_kernel(const ConvGeom& g, const float* x, const float* dy, 
   const int64_t br = block_rows(K), nb = ceil_div(M, br);
   int64_t nchunks = std::min<int64_t>(nb, 8);
   while (nchunks > 1 && (nchunks - 1) * KC > (int64_t(1) << 24)) --nchunks;  // <= 64 MiB
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * KC, kMinMacsPerThread / 2), nchunks));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(M * KC, kMinMacsPerThread / 2), nchunks));
   Scratch part(static_cast<size_t>(nchunks - 1) * KC);
   Scratch buf(pw ? 0 : static_cast<size_t>(nt) * br * K);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)

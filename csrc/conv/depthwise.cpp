@@ -91,7 +91,8 @@ void depthwise_backward_kernel(const ConvGeom& g, const float* x, const float* d
   const DwRows fn = dw_kernels().bwd_kernel;
   const int64_t nchunks = std::min<int64_t>(rows, 8);  // a function of the shape only
   std::vector<float> part(static_cast<size_t>(nchunks - 1) * KC, 0.f);
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(rows * g.WO * KC, int64_t(1) << 20), nchunks));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(rows * g.WO * KC, int64_t(1) << 20), nchunks));
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch)
     fn(g, x, dy, ch == 0 ? dk : part.data() + (ch - 1) * KC, ch * rows / nchunks,

@@ -154,7 +154,8 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* k, const f
   // Tiles per block: V and M of one block (16 * tb * (C + CO) floats) about 2 MiB.
   const int64_t tb = std::clamp<int64_t>(524288 / (16 * (C + CO)), 8, 256);
   const int64_t nb = ceil_div(T, tb);
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(T * 32 * C * CO, 2 * kMinMacsPerThread), nb));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(T * 32 * C * CO, 2 * kMinMacsPerThread), nb));
   // Per thread: V (16 x tb x C), M (16 x tb x CO), a 4x4xC patch scratch, a CO-float sink for
   // the outputs of partial tiles beyond the output edge.
   const size_t per_thread =
@@ -252,7 +253,8 @@ void winograd_backward_kernel(const ConvGeom& g, const float* x, const float* dy
   // Fixed number of partial sums (a function of the shape only: thread-count independent).
   int64_t nchunks = std::min<int64_t>(nb, 8);
   while (nchunks > 1 && nchunks * 16 * CC > (int64_t(1) << 24)) --nchunks;  // <= 64 MiB
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(T * 32 * CC, 2 * kMinMacsPerThread), nchunks));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(T * 32 * CC, 2 * kMinMacsPerThread), nchunks));
   Scratch part(static_cast<size_t>(nchunks) * 16 * CC);
   const size_t per_thread = static_cast<size_t>(16) * tb * (C + CO) + static_cast<size_t>(16) * C;
   Scratch buf(per_thread * nt);

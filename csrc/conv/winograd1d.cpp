@@ -118,7 +118,8 @@ void winograd1d_forward(const ConvGeom& g, const float* x, const float* k, const
   }
   const int64_t tb = std::clamp<int64_t>(524288 / (n * (C + CO)), 8, 512);
   const int64_t nb = ceil_div(T, tb);
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(T * 2 * n * CC, 2 * kMinMacsPerThread), nb));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(T * 2 * n * CC, 2 * kMinMacsPerThread), nb));
   const size_t per_thread = static_cast<size_t>(n) * tb * (C + CO) + CO;
   Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);
@@ -158,7 +159,9 @@ void winograd1d_backward_kernel(const ConvGeom& g, const float* x, const float* 
   const int64_t nb = ceil_div(T, tb);
   int64_t nchunks = std::min<int64_t>(nb, 8);  // a function of the shape only
   while (nchunks > 1 && nchunks * n * CC > (int64_t(1) << 24)) --nchunks;
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(T * 2 * n * CC, 2 * kMinMacsPerThread), nchunks));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(T * 2 * n * CC, 2 * kMinMacsPerThread),
+                                         nchunks));
   Scratch part(static_cast<size_t>(nchunks) * n * CC);
   const size_t per_thread = static_cast<size_t>(n) * tb * (C + CO);
   Scratch buf(per_thread * nt);
