@@ -18,6 +18,7 @@
 #include "common/threads.h"
 #include "conv/conv.h"
 #include "gemm/gemm.h"
+#include "optim/optim.h"  // optimizers family
 #include "pool/pool.h"
 
 namespace py = pybind11;
@@ -502,6 +503,71 @@ py::tuple batchnorm_infer_backward_py(farr dy, farr x, farr mean, farr var, py::
 
 
 
+
+// ---- optimizers (csrc/optim) helpers ----
+// Last guard for pyfapi/kernels/optim.py (which validates everything first): every array a
+// C-contiguous float32 ndarray of the variable's size, variables and slots writeable, the slot
+// count the optimizer kind needs. Nothing is converted; a ValueError before any memory is written.
+float* optim_array(py::handle h, int64_t n, bool write, const char* what, size_t k) {
+  if (!py::isinstance<farr>(h))
+    throw py::value_error(std::string("optimizer_step: ") + what + "[" + std::to_string(k) +
+                          "] must be a float32 numpy array");
+  auto a = py::reinterpret_borrow<farr>(h);
+  if (!(a.flags() & py::array::c_style) || (n >= 0 && a.size() != n) ||
+      (write && !a.writeable()))
+    throw py::value_error(std::string("optimizer_step: ") + what + "[" + std::to_string(k) +
+                          "] must be C-contiguous, " + (write ? "writeable, " : "") +
+                          "of its variable's size");
+  return write ? a.mutable_data() : const_cast<float*>(a.data());
+}
+
+void optimizer_step_py(int kind, py::list params, py::list grads, py::list slots, int nslots,
+                       py::object gscale, float lr, float wd_lr, bool decay, float clipvalue,
+                       bool clip, float c0, float c1, float c2, float c3, bool flag0,
+                       bool flag1) {
+  if (kind < 0 || kind > 3) throw py::value_error("optimizer_step: unknown optimizer kind");
+  const int need = kind == 0 ? (flag1 ? 1 : 0)
+                 : kind == 1 ? 1 + (flag1 ? 1 : 0) + (flag0 ? 1 : 0)
+                 : kind == 2 ? (flag0 ? 3 : 2) : 1;
+  const size_t nv = params.size();
+  if (nslots != need || grads.size() != nv || slots.size() != nv * static_cast<size_t>(need))
+    throw py::value_error("optimizer_step: inconsistent numbers of variables, gradients, slots");
+  const float* scales = nullptr;
+  farr sc;
+  if (!gscale.is_none()) {
+    if (!py::isinstance<farr>(gscale)) throw py::value_error("optimizer_step: bad gscale");
+    sc = py::reinterpret_borrow<farr>(gscale);
+    if (sc.ndim() != 1 || sc.shape(0) != static_cast<py::ssize_t>(nv) ||
+        !(sc.flags() & py::array::c_style))
+      throw py::value_error("optimizer_step: gscale must hold one float32 per variable");
+    scales = sc.data();
+  }
+  optim::Hyper h;
+  h.lr = lr; h.wd_lr = wd_lr; h.decay = decay; h.clipvalue = clipvalue; h.clip = clip;
+  h.c0 = c0; h.c1 = c1; h.c2 = c2; h.c3 = c3; h.flag0 = flag0; h.flag1 = flag1;
+  std::vector<optim::Item> items(nv);
+  for (size_t k = 0; k < nv; ++k) {
+    optim::Item& it = items[k];
+    py::handle w = params[k];
+    if (!py::isinstance<farr>(w))
+      throw py::value_error("optimizer_step: params[" + std::to_string(k) +
+                            "] must be a float32 numpy array");
+    it.n = static_cast<int64_t>(py::reinterpret_borrow<py::array>(w).size());
+    it.w = optim_array(w, -1, true, "params", k);
+    it.g = optim_array(grads[k], it.n, false, "grads", k);
+    for (int j = 0; j < 3; ++j)
+      it.s[j] = j < need ? optim_array(slots[k * need + j], it.n, true, "slots", k * need + j)
+                         : nullptr;
+    if (it.g == it.w)
+      throw py::value_error("optimizer_step: a gradient shares its variable's memory");
+    it.gscale = scales ? scales[k] : 1.0f;
+    it.scale = scales != nullptr;
+  }
+  py::gil_scoped_release nogil;
+  optim::step(static_cast<optim::Kind>(kind), h, items);
+}
+// ---- end optimizers helpers ----
+
 }  // namespace
 
 PYBIND11_MODULE(_C, m) {
@@ -609,6 +675,10 @@ PYBIND11_MODULE(_C, m) {
         py::arg("x").noconvert(), py::arg("mean").noconvert(), py::arg("variance").noconvert(),
         py::arg("gamma"), py::arg("epsilon"));
 
-
-
+  // ---- optimizers bindings (csrc/optim; python face pyfapi/kernels/optim.py) ----
+  m.def("optimizer_step", &optimizer_step_py, py::arg("kind"), py::arg("params"),
+        py::arg("grads"), py::arg("slots"), py::arg("nslots"), py::arg("gscale"), py::arg("lr"),
+        py::arg("wd_lr"), py::arg("decay"), py::arg("clipvalue"), py::arg("clip"), py::arg("c0"),
+        py::arg("c1"), py::arg("c2"), py::arg("c3"), py::arg("flag0"), py::arg("flag1"));
+  // ---- end optimizers bindings ----
 }

@@ -40,7 +40,8 @@ _LAZY = {
 }
 _SUBMODULES = (
     "kernels", "autodiff", "ops", "graph", "layers", "models", "training", "optimizers", "losses",
-    "metrics", "callbacks", "initializers", "activations", "applications", "datasets", "utils",
+    "metrics", "callbacks", "initializers", "activations", "regularizers", "constraints",
+    "applications", "datasets", "utils",
     "saving", "testing",
 )
 

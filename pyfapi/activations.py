@@ -91,13 +91,25 @@ def tanh(x):
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along ``axis`` (stabilised by the max).
 
+    As Keras 3, the output (along the last axis) remembers its logits (``_keras_logits``):
+    :func:`pyfapi.losses.categorical_crossentropy` and ``sparse_categorical_crossentropy`` then
+    compute the loss from them with a fused log-softmax (see :mod:`pyfapi.losses`).
+
     Raises:
         ValueError: ``x`` is a scalar (Keras: softmax needs at least one axis).
     """
     if getattr(x, "ndim", 1) == 0:
         raise ValueError("softmax: cannot apply softmax to a scalar (0-D) input; it needs an "
                          "axis to normalise over")
-    return ops.softmax(x, axis=axis)
+    out = ops.softmax(x, axis=axis)
+    if axis == -1 or axis == getattr(x, "ndim", 0) - 1:
+        # Keras 3 (activations.softmax): cache the logits on the output; categorical / sparse
+        # categorical crossentropy then use them (from_logits) instead of log(clip(p)).
+        try:
+            out._keras_logits = x
+        except AttributeError:  # not an eager Tensor (e.g. a symbolic KerasTensor)
+            pass
+    return out
 
 
 def log_softmax(x, axis=-1):

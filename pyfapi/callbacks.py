@@ -186,26 +186,32 @@ class CallbackList(Callback):
         return iter(self.callbacks)
 
     def on_train_begin(self, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_train_begin(logs)
 
     def on_train_end(self, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_train_end(logs)
 
     def on_epoch_begin(self, epoch, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_epoch_begin(epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_epoch_end(epoch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._train_batch:
             c.on_train_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._train_batch:
             c.on_train_batch_end(batch, logs)
 
@@ -213,34 +219,42 @@ class CallbackList(Callback):
     on_batch_end = on_train_batch_end
 
     def on_test_begin(self, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_test_begin(logs)
 
     def on_test_end(self, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_test_end(logs)
 
     def on_test_batch_begin(self, batch, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._test_batch:
             c.on_test_batch_begin(batch, logs)
 
     def on_test_batch_end(self, batch, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._test_batch:
             c.on_test_batch_end(batch, logs)
 
     def on_predict_begin(self, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_predict_begin(logs)
 
     def on_predict_end(self, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_predict_end(logs)
 
     def on_predict_batch_begin(self, batch, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._predict_batch:
             c.on_predict_batch_begin(batch, logs)
 
     def on_predict_batch_end(self, batch, logs=None):
+        logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._predict_batch:
             c.on_predict_batch_end(batch, logs)
 
@@ -309,7 +323,12 @@ class EarlyStopping(Callback):
         self.min_delta = abs(float(min_delta))
         self.restore_best_weights = restore_best_weights
         self.start_from_epoch = start_from_epoch
+        self.mode = mode
         self.monitor_op = _monitor_op(mode, monitor, "EarlyStopping")
+        m = monitor.removeprefix("val_")
+        if mode == "auto" and self.monitor_op is np.less and not m.endswith("loss"):
+            # Keras 3 decides at the first epoch end, from the compiled metrics (below)
+            self.monitor_op = None
         if self.monitor_op is np.less:
             self.min_delta *= -1
         self.wait = 0
@@ -321,9 +340,27 @@ class EarlyStopping(Callback):
     def on_train_begin(self, logs=None):
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = math.inf if self.monitor_op is np.less else -math.inf
+        if self.monitor_op is None:
+            self.best = None
+        else:
+            self.best = math.inf if self.monitor_op is np.less else -math.inf
         self.best_weights = None
         self.best_epoch = 0
+
+    def _set_monitor_op(self):
+        """mode='auto' for a monitor that is neither a loss nor an accuracy-like name: a metric
+        compiled into the model is minimised; anything else is a ValueError (Keras 3.15)."""
+        name = self.monitor.removeprefix("val_")
+        known = getattr(self.model, "metrics_names", None) or []
+        if name not in known:
+            raise ValueError(
+                f"{type(self).__name__} callback received monitor={self.monitor}, but pyfapi "
+                "isn't able to automatically determine whether that metric should be maximized "
+                "or minimized. Pass `mode='max'` in order to monitor based on the highest metric "
+                "value, or pass `mode='min'` in order to use the lowest value. (Metrics of this "
+                f"model: {list(known)})")
+        self.monitor_op = np.less
+        self.min_delta = -abs(self.min_delta)
 
     def _improved(self, current, reference):
         if reference is None:
@@ -331,11 +368,14 @@ class EarlyStopping(Callback):
         return bool(self.monitor_op(current - self.min_delta, reference))
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:
+            self._set_monitor_op()
         current = (logs or {}).get(self.monitor)
         if current is None:
             import warnings
-            warnings.warn(f"EarlyStopping: monitor {self.monitor!r} is not in the logs; "
-                          f"available: {sorted(logs or {})}", RuntimeWarning, stacklevel=2)
+            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not "
+                          f"available. Available metrics are: {','.join(logs or {})}",
+                          UserWarning, stacklevel=2)
             return
         if epoch < self.start_from_epoch:
             return
@@ -578,7 +618,8 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.verbose:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+            if self.epochs > 1:  # Keras 3 prints the epoch line only for several epochs
+                print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
             self._new_bar(self.params.get("steps"))
 
     def on_train_batch_end(self, batch, logs=None):

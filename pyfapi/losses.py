@@ -18,12 +18,25 @@ prediction never gives ``inf``/``NaN``, categorical crossentropy first renormali
 sum to one over ``axis``, and a target row that is all zeros contributes exactly ``0``.
 ``from_logits=True`` uses a stable ``log_softmax`` (categorical) or
 ``max(x, 0) - x t + log(1 + exp(-|x|))`` (binary).
+
+Softmax outputs (Keras 3 TensorFlow backend behaviour): when ``y_pred`` is the output of the
+softmax activation (``Dense(..., activation="softmax")``, ``Activation("softmax")``,
+:func:`pyfapi.activations.softmax`; it carries its logits as ``_keras_logits``) and the class axis
+is the last one, categorical and sparse categorical crossentropy with ``from_logits=False`` are
+computed from the logits with the fused ``log_softmax`` op: one op forward and backward instead of
+softmax + clipped log, and the gradient does not vanish for confidently wrong predictions. This is
+what Keras 3 on TensorFlow computes (``_get_logits`` in ``keras/src/backend/tensorflow/nn.py``).
+Difference with the clipped form: only where a probability leaves ``[1e-7, 1 - 1e-7]``, i.e. the
+true class has ``p < 1e-7`` (clipped loss capped at ``-log(1e-7) = 16.12`` with zero gradient;
+fused: the exact ``-log p`` and gradient ``p - y``) or ``p > 1 - 1e-7`` (clipped loss
+``>= 1.2e-7``, fused: the exact, smaller value) -- less than 1.2e-7 per sample in the second case.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from pyfapi import ops
+from pyfapi.utils.naming import to_snake_case
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
@@ -57,6 +70,18 @@ def _float_target(y_true, y_pred_shape, dtype=np.float32):
     elif nd == pd + 1 and y.shape[-1] == 1:
         y = y.reshape(y.shape[:-1])
     return y
+
+
+def _softmax_logits(y_pred, axis):
+    """The logits behind ``y_pred`` when it is the output of the softmax activation along the
+    last axis and ``axis`` is that axis (else None): Keras 3's ``_keras_logits``."""
+    logits = getattr(y_pred, "_keras_logits", None)
+    if logits is None:
+        return None
+    nd = len(y_pred.shape)
+    if axis != -1 and axis != nd - 1:
+        return None
+    return logits
 
 
 def _check_same_shape(name, y, y_pred_shape):
@@ -151,6 +176,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if label_smoothing:
         n = y_pred.shape[axis]
         y = y * (1.0 - label_smoothing) + label_smoothing / n
+    if not from_logits:
+        logits = _softmax_logits(y_pred, axis)
+        if logits is not None:  # softmax output: fused log-softmax on its logits (Keras 3 TF)
+            return ops.categorical_crossentropy(y, logits, from_logits=True, axis=axis)
     return ops.categorical_crossentropy(y, y_pred, from_logits=bool(from_logits), axis=axis)
 
 
@@ -190,6 +219,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     elif lab.dtype.kind not in "iub":
         raise TypeError(f"sparse_categorical_crossentropy: labels must be integers, received "
                         f"dtype {lab.dtype}")
+    if not from_logits:
+        logits = _softmax_logits(y_pred, axis)
+        if logits is not None:  # softmax output: fused log-softmax on its logits (Keras 3 TF)
+            y_pred, from_logits = logits, True
     if ignore_class is None:
         return ops.sparse_categorical_crossentropy(lab, y_pred, from_logits=bool(from_logits))
     keep = (lab != ignore_class)
@@ -250,7 +283,7 @@ class Loss:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: invalid reduction {reduction!r}, expected "
                              f"one of {[r for r in _REDUCTIONS if r]}")
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.reduction = reduction
         self.dtype = dtype
 
@@ -335,14 +368,6 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                          dtype=dtype, from_logits=from_logits, ignore_class=ignore_class)
         self.from_logits = from_logits
 
-
-def _snake(name):
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
 
 
 _FUNCTIONS = {

@@ -11,6 +11,12 @@ Keras 3's ``BaseOptimizer.apply``: gradients are clipped (``clipnorm`` per varia
 applied (``variable -= variable * weight_decay * lr``, AdamW's default), the update rule runs, and
 ``iterations`` is incremented.
 
+Fused path: when the C++ extension is available (``pyfapi._C``), a step runs ONE fused C++ pass
+per variable (:mod:`pyfapi.kernels.optim`: gradient scaling / clipping, weight decay and the update
+rule, in place on the variable and its slot views, OpenMP over chunks for big steps) with the same
+float32 operations in the same order as the numpy code below, which stays as the reference
+(``optimizer._fused = False`` selects it; tests compare both).
+
 State for saving: ``optimizer.variables`` lists ``iterations``, ``learning_rate`` and then the slot
 variables in Keras 3's order (per model variable, its slots: Adam ``momentum, velocity``; SGD
 ``momentum``; RMSprop ``velocity[, momentum][, average_gradient]``; Adagrad ``accumulator``).
@@ -25,12 +31,23 @@ import math
 
 import numpy as np
 
+from pyfapi.utils.naming import to_snake_case
+
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "get", "serialize",
            "deserialize"]
 
 _f32 = np.float32
 #: groups with at most this many scalars are updated as one flat vector per step
 _FLAT_MAX = 1 << 20
+
+
+def _fused_kernels():
+    """:mod:`pyfapi.kernels.optim` if the C++ extension imports, else None (numpy path)."""
+    try:
+        from pyfapi.kernels import optim
+    except ImportError:  # extension not built: the numpy path
+        return None
+    return optim
 
 
 def _variable_cls():
@@ -104,7 +121,7 @@ class Optimizer:
                      ("global_clipnorm", global_clipnorm)):
             if v is not None and not float(v) > 0:
                 raise ValueError(f"{type(self).__name__}: {n} must be > 0, received {v}")
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
@@ -120,6 +137,7 @@ class Optimizer:
         self._tracked = []       # model variables in the order their slots were built
         self._state = {}         # id(model variable) -> (slot arrays, scratch view, group, index)
         self._groups = []
+        self._fused = _KERNELS is not None   # False: the numpy reference path
 
     # ---- learning rate --------------------------------------------------------------------------
     @property
@@ -241,6 +259,8 @@ class Optimizer:
             # the order of `variables` (what is saved) then only depends on the variable list
             self.build(trainable_variables)
         pairs = []
+        fused = self._fused
+        ws, gs, ss = [], [], []  # the fused kernel's arguments, gathered in the same pass
         for g, var in zip(grads, trainable_variables):
             if g is None:
                 continue
@@ -250,15 +270,26 @@ class Optimizer:
                 raise ValueError(
                     f"{type(self).__name__}.apply: gradient of shape {garr.shape} for variable "
                     f"{getattr(var, 'path', getattr(var, 'name', '?'))!r} of shape {w.shape}")
-            if id(var) not in state:
+            st = state.get(id(var))
+            if st is None:
                 self.build([var])
+                st = state[id(var)]
             pairs.append((garr, var))
+            if fused:
+                if not garr.flags.c_contiguous:
+                    garr = np.ascontiguousarray(garr)  # e.g. a transposed view: read once
+                ws.append(w)
+                gs.append(garr)
+                ss.extend(st[0])
         if not pairs:
             return
         lr = self._current_lr()
         step = int(self.iterations.value) + 1
         self._prepare_step(lr, step)
         wd = self.weight_decay
+        if fused and self._apply_fused(ws, gs, ss, lr, wd):
+            self._finish_step(pairs, step)
+            return
         group = state[id(pairs[0][1])][2]
         if (group.flat_ok and len(pairs) == len(group.vars) and
                 all(v is gv for (_, v), gv in zip(pairs, group.vars))):
@@ -283,12 +314,57 @@ class Optimizer:
                     w -= w * _f32(wd * lr)
                 self._increment(g, slots, view, lr)
                 w -= view
+        self._finish_step(pairs, step)
+
+    def _finish_step(self, pairs, step):
         self.iterations.value[...] = step
         for _, var in pairs:
             c = getattr(var, "constraint", None)
             if c is not None:
                 out = c(var)
                 var.assign(np.asarray(getattr(out, "value", out)))
+
+    def _apply_fused(self, ws, gs, ss, lr, wd) -> bool:
+        """The step in one fused C++ pass per variable (``ws`` variable storages, ``gs``
+        C-contiguous float32 gradients, ``ss`` their slot arrays, variable by variable); False
+        (nothing changed) when a variable cannot be updated in place by the kernel (not float32 /
+        not contiguous / read-only: the C++ guard refuses it before writing), so that the numpy
+        path runs instead."""
+        spec = self._fused_spec(lr)
+        if spec is None:
+            return False
+        scale = None
+        clip = self.clipvalue is not None
+        if self.clipnorm is not None:  # one factor per variable, as _clip_flat
+            c = float(self.clipnorm)
+            fac = []
+            for g in gs:
+                gf = g.reshape(-1)
+                n = math.sqrt(float(np.dot(gf, gf)))
+                fac.append(c / n if n > c else 1.0)
+            if any(f != 1.0 for f in fac):
+                scale = np.array(fac, dtype=_f32)
+        elif self.global_clipnorm is not None:
+            c = float(self.global_clipnorm)
+            n = math.sqrt(sum(float(np.dot(g.reshape(-1), g.reshape(-1))) for g in gs))
+            if n > c:
+                scale = np.full(len(gs), c / n, dtype=_f32)
+        kind, nslots, lr32, c0, c1, c2, c3, f0, f1 = spec
+        wd_lr = wd * lr if wd else 0.0
+        cv = float(self.clipvalue) if clip else 0.0
+        try:
+            _KERNELS.step_unchecked(kind, ws, gs, ss, nslots, scale, lr32, wd_lr, bool(wd), cv,
+                                    clip, c0, c1, c2, c3, f0, f1)
+        except ValueError:
+            return False  # refused before any write (see above)
+        return True
+
+    def _fused_spec(self, lr):
+        """``(kind, nslots, lr, c0, c1, c2, c3, flag0, flag1)`` for ``_C.optimizer_step`` (see
+        :mod:`pyfapi.kernels.optim`), or None: no fused kernel for this class. The scalars are
+        Python floats: pybind11 rounds them to float32 exactly as ``np.float32(x)`` does (round
+        to nearest even), i.e. to the constants of the numpy path."""
+        return None
 
     def _clip_flat(self, gflat, offsets):
         if self.clipnorm is not None:
@@ -389,6 +465,10 @@ class SGD(Optimizer):
             np.negative(m, out=out)                # w += m
         return out
 
+    def _fused_spec(self, lr):
+        has_m = self.momentum != 0.0
+        return (0, int(has_m), lr, self.momentum, 0.0, 0.0, 0.0, self.nesterov, has_m)
+
     def get_config(self):
         c = super().get_config()
         c.update(momentum=self.momentum, nesterov=self.nesterov)
@@ -452,6 +532,11 @@ class RMSprop(Optimizer):
             np.copyto(out, m)
         return out
 
+    def _fused_spec(self, lr):
+        has_m = self.momentum > 0
+        return (1, 1 + int(has_m) + int(self.centered), lr, self.rho, 1.0 - self.rho,
+                self.momentum, self.epsilon, self.centered, has_m)
+
     def get_config(self):
         c = super().get_config()
         c.update(rho=self.rho, momentum=self.momentum, epsilon=self.epsilon,
@@ -507,6 +592,10 @@ class Adam(Optimizer):
         np.divide(m, out, out=out)
         out *= self._alpha                         # alpha m / (sqrt(v) + eps)
         return out
+
+    def _fused_spec(self, lr):
+        return (2, 3 if self.amsgrad else 2, 0.0, 1.0 - self.beta_1, 1.0 - self.beta_2,
+                self.epsilon, float(self._alpha), self.amsgrad, False)
 
     def get_config(self):
         c = super().get_config()
@@ -569,19 +658,17 @@ class Adagrad(Optimizer):
         out *= _f32(lr)                            # lr g / sqrt(acc + eps)
         return out
 
+    def _fused_spec(self, lr):
+        return (3, 1, lr, 0.0, 0.0, 0.0, self.epsilon, False, False)
+
     def get_config(self):
         c = super().get_config()
         c.update(initial_accumulator_value=self.initial_accumulator_value, epsilon=self.epsilon)
         return c
 
 
-def _snake(name):
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
+_KERNELS = _fused_kernels()
+
 
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
@@ -613,8 +700,10 @@ def get(identifier):
 
 
 def serialize(optimizer):
-    """``{"class_name": ..., "config": ...}`` for an optimizer."""
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    """``{"module": "keras.optimizers", "class_name", "config", "registered_name"}`` (Keras 3's
+    form, so Keras can read the compile config of a pyfapi ``.keras`` archive)."""
+    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(), "registered_name": None}
 
 
 def deserialize(config):

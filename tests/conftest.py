@@ -1,5 +1,40 @@
-"""Shared pytest fixtures."""
+"""Shared fixtures.
+
+Subprocess tests must import the pyfapi under test, never the source folder: the tests run from
+the repository root, where ``python -c`` / ``python -m`` would put the source tree (which has no
+compiled ``_C`` in a clean clone) first on ``sys.path``. :func:`run_python` runs Python in a
+temporary directory with ``PYTHONPATH`` pointing at the folder that holds the imported package.
+"""
+import os
+import subprocess
+import sys
+
 import pytest
+
+import pyfapi
+
+#: The folder that holds the ``pyfapi`` package being tested (site-packages, or a dev build tree).
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(pyfapi.__file__)))
+
+
+@pytest.fixture(scope="session")
+def run_python(tmp_path_factory):
+    """``run_python(*args, env=None, timeout=600, check=True)`` -> CompletedProcess (text output).
+
+    ``args`` follow the interpreter (e.g. ``"-c", code`` or ``"-m", "pyfapi.demo"``); ``env`` adds
+    or overrides environment variables.
+    """
+
+    workdir = tmp_path_factory.mktemp("subprocess")
+
+    def run(*args, env=None, timeout=600, check=True):
+        full_env = dict(os.environ, **(env or {}))
+        full_env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (PACKAGE_PARENT, full_env.get("PYTHONPATH", "")) if p)
+        return subprocess.run([sys.executable, *args], env=full_env, cwd=workdir, capture_output=True,
+                              text=True, timeout=timeout, check=check)
+
+    return run
 
 
 @pytest.fixture

@@ -1,8 +1,4 @@
 """Package foundation: version, thread control, the run-time SIMD choice and show_config."""
-import os
-import subprocess
-import sys
-
 import pytest
 
 import pyfapi
@@ -37,10 +33,8 @@ def test_set_num_threads_rejects_bad_values(bad, exc):
         pyfapi.set_num_threads(bad)
 
 
-def test_omp_num_threads_sets_the_default():
-    code = "import pyfapi; print(pyfapi.get_num_threads())"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+def test_omp_num_threads_sets_the_default(run_python):
+    out = run_python("-c", "import pyfapi; print(pyfapi.get_num_threads())", env={"OMP_NUM_THREADS": "1"})
     assert out.stdout.strip() == "1"
 
 
@@ -70,16 +64,12 @@ def test_isa_override_cannot_exceed_the_cpu():
         _C.set_isa("sse9")
 
 
-def test_pyfapi_isa_environment_variable_lowers_the_path():
-    code = "from pyfapi import _C; print(_C.active_isa())"
-    env = dict(os.environ, PYFAPI_ISA="generic")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+def test_pyfapi_isa_environment_variable_lowers_the_path(run_python):
+    out = run_python("-c", "from pyfapi import _C; print(_C.active_isa())", env={"PYFAPI_ISA": "generic"})
     assert out.stdout.strip() == "generic"
 
 
-def test_allocator_tuning_is_reported_and_can_be_switched_off():
+def test_allocator_tuning_is_reported_and_can_be_switched_off(run_python):
     assert "allocator" in pyfapi.config()
-    code = "import pyfapi; print(pyfapi.config()['allocator'])"
-    env = dict(os.environ, PYFAPI_MALLOC_TUNE="0")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = run_python("-c", "import pyfapi; print(pyfapi.config()['allocator'])", env={"PYFAPI_MALLOC_TUNE": "0"})
     assert "PYFAPI_MALLOC_TUNE=0" in out.stdout or out.stdout.strip() == "system default"

@@ -175,18 +175,15 @@ def test_c_entry_points_guard_themselves():
     assert _C.embedding_first_bad_index(np.array([0, 1, 9, -1], np.int32), 4) == 2
 
 
-def test_ops_take_axis0_runs_on_the_embedding_kernels():
+def test_ops_take_axis0_runs_on_the_embedding_kernels(run_python):
     """ops.take(table, indices, axis=0) on a float32 2-D table (the Embedding layer's lookup)."""
-    import subprocess
-    import sys
-
     from pyfapi import GradientTape, Variable, ops
     from pyfapi.ops import embedding as E
     # importing pyfapi.ops installs the kernels (checked in a fresh interpreter: other tests may
     # swap the hook in this one)
     code = ("import pyfapi.ops; from pyfapi.ops import shape_ops as s; from pyfapi.kernels import "
             "embedding as K; assert s._TAKE_KERNELS == (K.embedding_lookup, K.embedding_lookup_backward)")
-    subprocess.run([sys.executable, "-c", code], check=True)
+    run_python("-c", code)
     E.install_take_kernels()
     rng = np.random.default_rng(6)
     table = Variable(rng.standard_normal((7, 3)).astype(np.float32))

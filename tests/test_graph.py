@@ -341,8 +341,10 @@ def test_duplicate_layer_names_rejected():
 
 def test_non_symbolic_model_io_rejected():
     x = Input(shape=(3,))
-    with pytest.raises(TypeError, match="KerasTensor"):
+    with pytest.raises(ValueError, match="KerasTensor"):  # Keras 3 raises ValueError
         Model(x, np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="KerasTensor"):
+        Model(np.ones((2, 3)), np.ones((2, 3)))
 
 
 def test_shared_layer_gradient_is_sum_over_calls():

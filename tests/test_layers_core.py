@@ -247,3 +247,77 @@ def test_embedding_initial_weights():
     w = np.arange(6, dtype=np.float32).reshape(3, 2)
     layer = layers.Embedding(3, 2, weights=[w])
     np.testing.assert_array_equal(_np(layer(np.array([[2, 0]]))), [[[4, 5], [0, 1]]])
+
+
+# ---- errors raised inside call() name the layer (Keras 3) -----------------------------------
+def test_runtime_error_names_the_layer_once():
+    inp = pyfapi.Input(shape=(None,), dtype="int32")
+    x = layers.Embedding(10, 4)(inp)
+    x = layers.Conv1D(3, 5, name="conv_a")(x)
+    x = layers.MaxPooling1D(5)(x)
+    x = layers.Conv1D(3, 5, name="conv_b")(x)
+    inner = pyfapi.Model(inp, x, name="inner")
+    outer_in = pyfapi.Input(shape=(None,), dtype="int32")
+    outer = pyfapi.Model(outer_in, inner(outer_in))
+    for model in (inner, outer):
+        with pytest.raises(ValueError) as info:
+            model.predict(np.zeros((2, 12), np.int32), verbose=0)
+        msg = str(info.value)
+        assert msg.startswith("Exception encountered when calling Conv1D 'conv_b': ")
+        assert msg.count("Exception encountered") == 1
+        assert isinstance(info.value.__cause__, ValueError)  # `from` the original error
+
+
+def test_runtime_error_keeps_the_exception_type():
+    class Picky(layers.Layer):
+        def call(self, x):
+            raise IndexError("index 9 is out of bounds")
+
+        def compute_output_shape(self, s):
+            return s
+
+    layer = Picky(name="picky")
+    with pytest.raises(IndexError, match=r"^Exception encountered when calling Picky 'picky': "
+                                         r"index 9"):
+        layer(np.ones((1, 2), np.float32))
+
+
+# ---- Lambda -------------------------------------------------------------------------------
+def _double_plus(x, offset=0.0):
+    return x * 2.0 + offset
+
+
+def test_lambda_eager_symbolic_and_gradient():
+    from pyfapi.testing import gradcheck
+
+    lam = layers.Lambda(_double_plus, arguments={"offset": 1.0})
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_allclose(_np(lam(x)), x * 2 + 1)
+    inp = pyfapi.Input(shape=(4, 3))
+    out = layers.Lambda(lambda t: pyfapi.ops.sum(t, axis=1))(inp)  # shape inferred
+    assert tuple(out.shape) == (None, 3)
+    out2 = layers.Lambda(lambda t: pyfapi.ops.reshape(t, (-1, 12)), output_shape=(12,))(inp)
+    assert tuple(out2.shape) == (None, 12)
+    model = pyfapi.Model(inp, layers.Dense(1)(out))
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 4, 3)), np.ones((4, 1)), verbose=0)  # trains through the Lambda
+    gradcheck(lambda t: layers.Lambda(lambda v: pyfapi.ops.tanh(v) * v)(t),
+              [np.random.default_rng(0).normal(size=(2, 3))])
+
+
+def test_lambda_config():
+    lam = layers.Lambda(pyfapi.ops.relu, output_shape=(3,))
+    clone = _roundtrip(lam)
+    assert clone.function is pyfapi.ops.relu
+    with pytest.raises(ValueError, match="Lambda 'anon'.*lambdas"):
+        layers.Lambda(lambda t: t, name="anon").get_config()
+    with pytest.raises(TypeError, match="callable"):
+        layers.Lambda(3)
+
+
+def test_lambda_keras_parity():
+    keras = pytest.importorskip("keras")
+    x = np.random.default_rng(1).normal(size=(3, 5)).astype(np.float32)
+    k = keras.layers.Lambda(lambda t: keras.ops.square(t) - 1.0)(x)
+    p = layers.Lambda(lambda t: pyfapi.ops.square(t) - 1.0)(x)
+    np.testing.assert_allclose(_np(p), np.asarray(k), rtol=1e-6)

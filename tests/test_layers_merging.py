@@ -114,3 +114,14 @@ def test_concatenate_errors():
         layers.Concatenate(axis=3)([pyfapi.Input(shape=(3,)), pyfapi.Input(shape=(3,))])
     with pytest.raises(ValueError, match="list"):
         layers.Concatenate()(pyfapi.Input(shape=(3,)))
+
+
+def test_merge_layers_autocast_float16_inputs_to_float32_as_keras():
+    """Keras 3 casts floating inputs to the layer's float32 compute dtype before merging."""
+    a = np.array([2.0], np.float16)
+    b = np.array([-0.3684], np.float16)
+    y = layers.Subtract()([a, b])
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(np.asarray(y), a.astype(np.float32) - b.astype(np.float32))
+    z = layers.Concatenate()([a[None], b[None]])
+    assert z.dtype == np.float32

@@ -38,6 +38,8 @@ LAYERS = [
     (lambda: layers.Average(), [(None, 3), (None, 3)]),
     (lambda: layers.Maximum(), [(None, 3), (None, 3)]),
     (lambda: layers.Minimum(), [(None, 3), (None, 3)]),
+    (lambda: layers.Lambda(pyfapi.ops.relu), (None, 4)),
+    (lambda: layers.Lambda(pyfapi.ops.flatten, output_shape=(12,)), (None, 4, 3)),
 ]
 
 

@@ -264,3 +264,72 @@ def test_loads_keras_lstm_weights_stored_under_the_cell(tmp_path):
     ids = RNG.integers(0, 20, (3, 6))
     np.testing.assert_allclose(model.predict(ids, verbose=0), kmodel.predict(ids, verbose=0),
                                rtol=1e-4, atol=1e-5)
+
+
+def _mixed_model():
+    """Dense + LSTM + Embedding + Conv1D/Conv2D + BatchNormalization (two inputs)."""
+    t = Input(shape=(7,), dtype="int32", name="t")
+    img = Input(shape=(8, 8, 3), name="img")
+    e = layers.Embedding(20, 6)(t)
+    lstm = layers.LSTM(5)(e)
+    c = layers.Conv2D(4, 3, activation="relu")(img)
+    c = layers.Flatten()(layers.MaxPooling2D()(layers.BatchNormalization()(c)))
+    c1 = layers.GlobalMaxPooling1D()(layers.Conv1D(3, 2)(e))
+    return Model([t, img], layers.Dense(2)(layers.concatenate([lstm, c, c1])))
+
+
+def _mixed_data(n=4):
+    return [RNG.integers(0, 20, (n, 7)).astype(np.int32),
+            RNG.normal(size=(n, 8, 8, 3)).astype(np.float32)]
+
+
+def test_lstm_weights_are_written_in_keras_cell_layout(tmp_path):
+    # Keras 3 reads an LSTM's weights from layers/lstm/cell/vars (its cell owns them)
+    pyfapi.utils.set_random_seed(3)
+    model = _mixed_model()
+    model.save_weights(tmp_path / "m.weights.h5")
+    lstm = [layer for layer in model.layers if isinstance(layer, layers.LSTM)][0]
+    with h5py.File(tmp_path / "m.weights.h5", "r") as f:
+        assert "vars" in f and len(f["layers/lstm/vars"]) == 0
+        for i, w in enumerate(lstm.weights):
+            np.testing.assert_array_equal(f[f"layers/lstm/cell/vars/{i}"][()], w.numpy())
+        assert "layers/dense/vars/0" in f and "layers/embedding/vars/0" in f
+    clone = _mixed_model()
+    clone.load_weights(tmp_path / "m.weights.h5")  # and pyfapi still reads its own files
+    _same(model.get_weights(), clone.get_weights())
+
+
+def test_keras_loads_pyfapi_weights_and_predicts_the_same(tmp_path):
+    keras = pytest.importorskip("keras")
+    pyfapi.utils.set_random_seed(4)
+    model = _mixed_model()
+    model.compile("adam", "mse")
+    x = _mixed_data()
+    model.fit(x, RNG.normal(size=(4, 2)), epochs=2, verbose=0)  # moves the BN statistics
+    model.save_weights(tmp_path / "p.weights.h5")
+    kl = keras.layers
+    t, img = keras.Input((7,), dtype="int32"), keras.Input((8, 8, 3))
+    e = kl.Embedding(20, 6)(t)
+    c = kl.BatchNormalization()(kl.Conv2D(4, 3, activation="relu")(img))
+    c = kl.Flatten()(kl.MaxPooling2D()(c))
+    c1 = kl.GlobalMaxPooling1D()(kl.Conv1D(3, 2)(e))
+    kmodel = keras.Model([t, img], kl.Dense(2)(kl.concatenate([kl.LSTM(5)(e), c, c1])))
+    kmodel.load_weights(str(tmp_path / "p.weights.h5"))
+    _same([np.asarray(w) for w in kmodel.get_weights()], model.get_weights())
+    np.testing.assert_allclose(kmodel.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_keras_loads_a_pyfapi_keras_archive(tmp_path):
+    keras = pytest.importorskip("keras")
+    pyfapi.utils.set_random_seed(6)
+    inp = Input(shape=(7,), dtype="int32")
+    out = layers.Dense(2)(layers.LSTM(5)(layers.Embedding(20, 6)(inp)))
+    model = Model(inp, out)
+    model.compile("adam", "mse")
+    x = RNG.integers(0, 20, (4, 7)).astype(np.int32)
+    model.fit(x, RNG.normal(size=(4, 2)), epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    kmodel = keras.saving.load_model(str(tmp_path / "m.keras"))
+    np.testing.assert_allclose(kmodel.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)

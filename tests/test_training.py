@@ -204,8 +204,10 @@ def test_missing_target_for_an_output_with_a_loss():
 
 
 def test_fit_before_compile():
-    with pytest.raises(RuntimeError, match="compile"):
-        _mlp().fit(np.zeros((2, 6)), np.zeros((2, 3)))
+    # Keras 3: ValueError("You must call `compile()` before using the model.")
+    for method in ("fit", "evaluate", "train_on_batch", "test_on_batch"):
+        with pytest.raises(ValueError, match=r"You must call `compile\(\)` before using"):
+            getattr(_mlp(), method)(np.zeros((2, 6)), np.zeros((2, 3)))
 
 
 # ---- validation ----------------------------------------------------------------------------------
@@ -377,6 +379,37 @@ def test_frozen_nested_model_weights_never_change():
     model.fit(RNG.normal(size=(8, 6)), RNG.normal(size=(8, 2)), epochs=2, verbose=0)
     for a, b in zip(before, base.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_trainable_changes_take_effect_at_next_compile_both_directions():
+    # Keras 3 captures the trainable variables when the train function is made (at compile):
+    # freezing OR unfreezing after compile changes nothing until the next compile.
+    pyfapi.utils.set_random_seed(0)
+    inp = Input(shape=(6,))
+    first = layers.Dense(4, name="first")
+    out = layers.Dense(2)(first(inp))
+    model = Model(inp, out)
+    x, y = RNG.normal(size=(8, 6)), RNG.normal(size=(8, 2))
+
+    model.compile("sgd", "mse")
+    first.trainable = False          # after compile: still trained by this compile's fit
+    w = first.get_weights()
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(w[0], first.get_weights()[0])
+
+    model.compile("sgd", "mse")      # now frozen
+    w = first.get_weights()
+    model.fit(x, y, epochs=1, verbose=0)
+    for a, b in zip(w, first.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+    first.trainable = True           # unfreeze: no effect until compile
+    model.fit(x, y, epochs=1, verbose=0)
+    for a, b in zip(w, first.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    model.compile("sgd", "mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(w[0], first.get_weights()[0])
 
 
 def test_same_seed_gives_bit_identical_weights_after_an_epoch():
@@ -591,3 +624,40 @@ def test_fit_runs_layers_in_training_mode_and_evaluate_predict_in_inference_mode
     p1, p2 = model.predict(x, verbose=0), model.predict(x, verbose=0)
     np.testing.assert_array_equal(bn.weights[2].value, after_fit)  # not by evaluate/predict
     np.testing.assert_array_equal(p1, p2)  # dropout off at inference
+
+
+# ---- Keras 3 parity fixes from the new-user test --------------------------------------------
+def test_loss_dict_must_name_every_output_of_a_list_output_model():
+    # Keras 3.15: ValueError "Expected keys ['age', 'income', 'gender'] in loss dict, but found
+    # loss.keys()=['age', 'income']"
+    model = _multi_output()
+    with pytest.raises(ValueError, match=r"Expected keys \['age', 'income', 'gender'\] in loss "
+                                         r"dict, but found loss.keys\(\)=\['age', 'income'\]"):
+        model.compile("rmsprop", loss={"age": "mse", "income": "categorical_crossentropy"})
+    # an output without a loss: a list with None (as Keras)
+    model.compile("rmsprop", loss=["mse", None, "binary_crossentropy"])
+    x, y = _multi_data(8)
+    assert set(model.fit(x, y, verbose=0).history) == {"loss", "age_loss", "gender_loss"}
+
+
+def test_loss_dict_may_leave_out_outputs_of_a_dict_output_model():
+    # Keras accepts it for dict-structured outputs (the left-out output gets no loss)
+    posts = Input(shape=(12,), name="posts")
+    x = layers.Dense(8)(posts)
+    model = Model(posts, {"age": layers.Dense(1, name="age")(x),
+                          "income": layers.Dense(4, activation="softmax", name="income")(x)})
+    model.compile("sgd", loss={"age": "mse"})
+    xs, y = _multi_data(8)
+    h = model.fit(xs, {"age": y["age"]}, verbose=0)
+    assert "loss" in h.history
+
+
+def test_predict_on_zero_samples_returns_empty_float32_arrays():
+    p = _mlp().predict(np.zeros((0, 6), np.float32), verbose=0)
+    assert isinstance(p, np.ndarray) and p.shape == (0, 3) and p.dtype == np.float32
+    outs = _multi_output().predict(np.zeros((0, 12)), verbose=0)
+    assert [o.shape for o in outs] == [(0, 1), (0, 4), (0, 1)]
+    posts = Input(shape=(12,), name="posts")
+    dm = Model(posts, {"a": layers.Dense(2)(posts), "b": layers.Dense(5)(posts)})
+    d = dm.predict(np.zeros((0, 12)), verbose=0)
+    assert {k: v.shape for k, v in d.items()} == {"a": (0, 2), "b": (0, 5)}

@@ -68,7 +68,10 @@ class Tensor:
         shape (tuple), dtype (``numpy.dtype``, compares equal to strings like ``"float32"``), ndim.
     """
 
-    __slots__ = ("value", "_keras_mask", "__weakref__")
+    # _keras_logits: set (only) on the output of the softmax activation, the logits it came from:
+    # the crossentropy losses then compute from the logits, as Keras 3's TensorFlow backend
+    # (see pyfapi.activations.softmax / pyfapi.losses). Unset elsewhere: read with getattr.
+    __slots__ = ("value", "_keras_mask", "_keras_logits", "__weakref__")
     _trainable = False  # Variables override this per instance (auto-watch on tapes)
     __array_priority__ = 1000
 

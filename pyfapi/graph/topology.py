@@ -59,15 +59,15 @@ def map_graph(inputs, outputs):
         {depth: [node]}, the layers in Keras order (inputs first), {depth: [layer]}.
 
     Raises:
-        TypeError: an input/output that is not a KerasTensor made by a layer.
-        ValueError: "Graph disconnected" (an output needs a tensor not computable from the
+        ValueError: an input/output that is not a KerasTensor made by a layer (as Keras 3);
+            "Graph disconnected" (an output needs a tensor not computable from the
             inputs; names the tensor, the layer and the layers reached so far), a cycle, or two
             layers with one name (names it).
     """
     for kind, lst in (("inputs", inputs), ("outputs", outputs)):
         for x in lst:
             if not isinstance(x, KerasTensor) or x._keras_history is None:
-                raise TypeError(
+                raise ValueError(
                     f"All model {kind} must be symbolic KerasTensors produced by pyfapi.Input or "
                     f"by calling a layer; received {x!r} (type {type(x).__name__}).")
     ordered, op_indices = _build_map(inputs, outputs)

@@ -4,13 +4,15 @@
 ``keras.layers``. Modules: :mod:`.base` (Layer), :mod:`.input_layer` (Input, InputLayer),
 :mod:`.core` (Dense, Activation, Dropout, Flatten, Reshape, Embedding), :mod:`.conv`,
 :mod:`.pooling`, :mod:`.recurrent` (LSTM), :mod:`.normalization` (BatchNormalization),
-:mod:`.merging` (Concatenate, Add, ... and the functions concatenate, add, ...).
+:mod:`.merging` (Concatenate, Add, ... and the functions concatenate, add, ...),
+:mod:`.lambda_layer` (Lambda).
 """
 from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv import Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D
 from pyfapi.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Reshape
 from pyfapi.layers.input_layer import Input, InputLayer
+from pyfapi.layers.lambda_layer import Lambda
 from pyfapi.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                    Subtract, add, average, concatenate, maximum, minimum,
                                    multiply, subtract)
@@ -30,7 +32,7 @@ GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2
 
 __all__ = [
     "Layer", "InputSpec", "Input", "InputLayer",
-    "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding",
+    "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding", "Lambda",
     "Conv1D", "Conv2D", "SeparableConv2D", "DepthwiseConv2D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",

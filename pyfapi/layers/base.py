@@ -101,6 +101,7 @@ def map_shape_structure(fn, structure):
 # ---- call context: the `training` flag seen by nested layer calls ---------------------------
 class _CallContext(threading.local):
     training = None
+    depth = 0  # eager __call__ nesting: 0 outside any layer call
 
 
 _CTX = _CallContext()
@@ -158,7 +159,18 @@ class Layer:
         trainable: whether the weights are updated by training (bool).
         dtype: variable/compute dtype (default "float32"; a Keras DTypePolicy dict is accepted).
         autocast: accepted for Keras compatibility.
-        activity_regularizer: optional callable on the outputs (stored; see ``losses``).
+        activity_regularizer: optional regularizer of the outputs (a name such as ``'l2'``, a
+            config dict, an instance or a callable; resolved with ``pyfapi.regularizers.get``).
+            Each eager call adds ``activity_regularizer(output) / batch_size`` per output to
+            ``losses`` (Keras 3 ``Layer.__call__``), so it is part of the training loss.
+
+    Every ``*_regularizer`` / ``*_constraint`` attribute set from a name, config dict or class
+    is resolved at assignment with ``pyfapi.regularizers.get`` / ``pyfapi.constraints.get``
+    (unknown names: ValueError naming the layer class and the argument, at construction).
+
+    Errors raised inside ``call`` (ValueError / TypeError / IndexError) are re-raised with the
+    same type and ``Exception encountered when calling <Class> '<name>': `` prepended (once:
+    the innermost layer is named), chained ``from`` the original.
         input_shape / input_dim / batch_input_shape / batch_size: Keras shorthand for the first
             layer of a Sequential model; stored as ``_batch_input_shape``.
 
@@ -237,6 +249,11 @@ class Layer:
 
     # ---- attribute tracking ----------------------------------------------------------------
     def __setattr__(self, name, value):
+        if isinstance(value, (str, dict, type)) and name.endswith(
+                ("_regularizer", "_constraint")) and not name.startswith("_"):
+            # Keras resolves `kernel_regularizer="l2"`, `bias_constraint="non_neg"`, config
+            # dicts, classes... at construction: unknown names fail here, not at first call
+            value = _resolve_reg_or_constraint(self, name, value)
         if name not in _TRACK_SKIP:
             d = self.__dict__
             if "_layers" not in d:  # attribute set before Layer.__init__ ran
@@ -301,7 +318,8 @@ class Layer:
             trainable: trainable flag of the variable.
             regularizer: callable (or name, via ``pyfapi.regularizers.get`` when present)
                 giving a scalar penalty of the variable; collected in ``layer.losses``.
-            constraint: callable applied by optimizers after each update (stored on the variable).
+            constraint: name / config / callable (``pyfapi.constraints.get``) applied by
+                optimizers after each update (stored on the variable).
             name: the variable's name (path ``"{layer.name}/{name}"``).
 
         Returns:
@@ -348,6 +366,12 @@ class Layer:
             except AttributeError:
                 pass
         if constraint is not None:
+            from pyfapi import constraints as constraints_module
+            constraint = constraints_module.get(constraint)
+            try:
+                variable.constraint = constraint
+            except AttributeError:  # pragma: no cover
+                pass
             self._weight_constraints.append((variable, constraint))
         self._track_variable(variable)
         return variable
@@ -598,13 +622,19 @@ class Layer:
             cast = self._autocast_array
             if isinstance(first, np.ndarray):
                 new = cast(first)
-                if new is not first:
-                    first = new
-                    args = (first,) + args[1:] if args else args
-                    if not args:
-                        k = next(iter(kwargs))
-                        kwargs = dict(kwargs)
-                        kwargs[k] = first
+            elif isinstance(first, (list, tuple)):  # merge layers: cast every array of the list
+                new = type(first)(cast(x) if isinstance(x, np.ndarray) else x for x in first)
+                if all(a is b for a, b in zip(new, first)):
+                    new = first
+            else:
+                new = first
+            if new is not first:
+                first = new
+                args = (first,) + args[1:] if args else args
+                if not args:
+                    k = next(iter(kwargs))
+                    kwargs = dict(kwargs)
+                    kwargs[k] = first
         if not self.built:
             self._maybe_build(first)
         else:
@@ -621,10 +651,36 @@ class Layer:
             kwargs["training"] = training
         prev = _CTX.training
         _CTX.training = training
+        depth = _CTX.depth
+        if depth == 0 and (self._losses or self._layers):
+            self._clear_losses()  # Keras 3: the entry layer's call starts with fresh losses
+        _CTX.depth = depth + 1
         try:
-            return self.call(*args, **kwargs)
+            outputs = self.call(*args, **kwargs)
+        except (ValueError, TypeError, IndexError) as e:
+            new = _with_layer_context(self, e)
+            if new is e:
+                raise
+            raise new from e
         finally:
             _CTX.training = prev
+            _CTX.depth = depth
+        if self.activity_regularizer is not None:
+            self._add_activity_loss(outputs)
+        return outputs
+
+    def _add_activity_loss(self, outputs):
+        """Keras 3 ``Layer.__call__``: ``activity_regularizer(output) / batch_size`` for each
+        output tensor added with ``add_loss`` (0-d outputs are not divided)."""
+        from pyfapi.autodiff import Tensor
+
+        for out in tree.flatten(outputs):
+            if not isinstance(out, (Tensor, np.ndarray)):
+                continue
+            loss = self.activity_regularizer(out)
+            if out.ndim > 0 and out.shape[0]:
+                loss = loss / float(out.shape[0])
+            self.add_loss(loss)
 
     def _autocast_array(self, x):
         dt = x.dtype
@@ -652,9 +708,17 @@ class Layer:
         prev = _CTX.training
         _CTX.training = training
         try:
-            return self.call(*args, **kwargs)
+            outputs = self.call(*args, **kwargs)
+        except (ValueError, TypeError, IndexError) as e:
+            new = _with_layer_context(self, e)
+            if new is e:
+                raise
+            raise new from e
         finally:
             _CTX.training = prev
+        if self.activity_regularizer is not None:
+            self._add_activity_loss(outputs)
+        return outputs
 
     # ---- node properties -------------------------------------------------------------------
     def _node_attr(self, node_index, attr, attr_name):
@@ -707,8 +771,9 @@ class Layer:
         subclasses add their constructor arguments."""
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": serialize_dtype(self.dtype)}
-        if self.activity_regularizer is not None and hasattr(self.activity_regularizer, "get_config"):
-            config["activity_regularizer"] = self.activity_regularizer.get_config()
+        if self.activity_regularizer is not None:
+            from pyfapi.layers.layer_utils import serialize_object
+            config["activity_regularizer"] = serialize_object(self.activity_regularizer)
         return config
 
     @classmethod
@@ -749,6 +814,25 @@ class Layer:
 
     def __str__(self):
         return self.__repr__()
+
+
+_CONTEXT_PREFIX = "Exception encountered when calling "
+
+
+def _with_layer_context(layer, exc):
+    """A copy of ``exc`` (same type) whose message starts with
+    ``Exception encountered when calling <Class> '<name>': `` (Keras 3 names the failing layer).
+    Already-prefixed exceptions (raised by a nested layer or model) are returned unchanged so
+    the innermost layer is named once; exception types whose constructor does not take one
+    message are also returned unchanged."""
+    msg = str(exc.args[0]) if len(exc.args) == 1 else str(exc)
+    if msg.startswith(_CONTEXT_PREFIX):
+        return exc
+    try:
+        new = type(exc)(f"{_CONTEXT_PREFIX}{type(layer).__name__} '{layer.name}': {msg}")
+    except Exception:  # noqa: BLE001 - exotic exception class: keep the original
+        return exc
+    return new
 
 
 def _wrap_build(build):
@@ -824,10 +908,20 @@ def _get_initializer(initializer):
 
 
 def _get_regularizer(regularizer):
-    if regularizer is None or callable(regularizer):
-        return regularizer
-    try:
-        from pyfapi import regularizers  # optional module
-    except ImportError:
-        raise ValueError(f"Cannot resolve regularizer {regularizer!r}: pass a callable") from None
+    if regularizer is None:
+        return None
+    from pyfapi import regularizers
     return regularizers.get(regularizer)
+
+
+def _resolve_reg_or_constraint(layer, name, value):
+    """``regularizers.get`` / ``constraints.get`` of a layer's ``*_regularizer`` /
+    ``*_constraint`` argument; a ValueError names the layer class and the argument."""
+    if name.endswith("_regularizer"):
+        from pyfapi import regularizers as module
+    else:
+        from pyfapi import constraints as module
+    try:
+        return module.get(value)
+    except ValueError as e:
+        raise ValueError(f"{type(layer).__name__}: invalid `{name}`: {e}") from None

@@ -210,13 +210,9 @@ class DepthwiseConv2D(Layer):
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
-        reject_unsupported("DepthwiseConv2D",
-                           depthwise_regularizer=(depthwise_regularizer, None),
-                           bias_regularizer=(bias_regularizer, None),
-                           activity_regularizer=(activity_regularizer, None),
-                           depthwise_constraint=(depthwise_constraint, None),
-                           bias_constraint=(bias_constraint, None))
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.depthwise_regularizer, self.bias_regularizer = depthwise_regularizer, bias_regularizer
+        self.depthwise_constraint, self.bias_constraint = depthwise_constraint, bias_constraint
         self.depth_multiplier = _check_positive_int(depth_multiplier, "depth_multiplier",
                                                     "DepthwiseConv2D")
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size", self.name)
@@ -234,9 +230,13 @@ class DepthwiseConv2D(Layer):
     def build(self, input_shape):
         cin = _channels(self, input_shape, 2)
         self.kernel = self.add_weight(shape=self.kernel_size + (cin, self.depth_multiplier),
-                                      initializer=self.depthwise_initializer, name="kernel")
+                                      initializer=self.depthwise_initializer, name="kernel",
+                                      regularizer=self.depthwise_regularizer,
+                                      constraint=self.depthwise_constraint)
         self.bias = (self.add_weight(shape=(cin * self.depth_multiplier,),
-                                     initializer=self.bias_initializer, name="bias")
+                                     initializer=self.bias_initializer, name="bias",
+                                     regularizer=self.bias_regularizer,
+                                     constraint=self.bias_constraint)
                      if self.use_bias else None)
         self.input_spec = InputSpec(ndim=4, axes={-1: cin})
         self.built = True
@@ -261,8 +261,11 @@ class DepthwiseConv2D(Layer):
             "activation": serialize_activation(self.activation), "use_bias": self.use_bias,
             "depthwise_initializer": serialize_initializer(self.depthwise_initializer),
             "bias_initializer": serialize_initializer(self.bias_initializer),
-            "depthwise_regularizer": None, "bias_regularizer": None,
-            "activity_regularizer": None, "depthwise_constraint": None, "bias_constraint": None,
+            "depthwise_regularizer": serialize_object(self.depthwise_regularizer),
+            "bias_regularizer": serialize_object(self.bias_regularizer),
+            "activity_regularizer": serialize_object(self.activity_regularizer),
+            "depthwise_constraint": serialize_object(self.depthwise_constraint),
+            "bias_constraint": serialize_object(self.bias_constraint),
         })
         return config
 
@@ -293,15 +296,13 @@ class SeparableConv2D(Layer):
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
                  **kwargs):
-        reject_unsupported("SeparableConv2D",
-                           depthwise_regularizer=(depthwise_regularizer, None),
-                           pointwise_regularizer=(pointwise_regularizer, None),
-                           bias_regularizer=(bias_regularizer, None),
-                           activity_regularizer=(activity_regularizer, None),
-                           depthwise_constraint=(depthwise_constraint, None),
-                           pointwise_constraint=(pointwise_constraint, None),
-                           bias_constraint=(bias_constraint, None))
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.depthwise_regularizer = depthwise_regularizer
+        self.pointwise_regularizer = pointwise_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.depthwise_constraint = depthwise_constraint
+        self.pointwise_constraint = pointwise_constraint
+        self.bias_constraint = bias_constraint
         self.filters = _check_positive_int(filters, "filters", "SeparableConv2D")
         self.depth_multiplier = _check_positive_int(depth_multiplier, "depth_multiplier",
                                                     "SeparableConv2D")
@@ -323,12 +324,18 @@ class SeparableConv2D(Layer):
         dm = self.depth_multiplier
         self.depthwise_kernel = self.add_weight(shape=self.kernel_size + (cin, dm),
                                                 initializer=self.depthwise_initializer,
-                                                name="depthwise_kernel")
+                                                name="depthwise_kernel",
+                                                regularizer=self.depthwise_regularizer,
+                                                constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight(shape=(1, 1, cin * dm, self.filters),
                                                 initializer=self.pointwise_initializer,
-                                                name="pointwise_kernel")
+                                                name="pointwise_kernel",
+                                                regularizer=self.pointwise_regularizer,
+                                                constraint=self.pointwise_constraint)
         self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                     name="bias") if self.use_bias else None)
+                                     name="bias", regularizer=self.bias_regularizer,
+                                     constraint=self.bias_constraint)
+                     if self.use_bias else None)
         self.input_spec = InputSpec(ndim=4, axes={-1: cin})
         self.built = True
 
@@ -358,8 +365,12 @@ class SeparableConv2D(Layer):
             "depthwise_initializer": serialize_initializer(self.depthwise_initializer),
             "pointwise_initializer": serialize_initializer(self.pointwise_initializer),
             "bias_initializer": serialize_initializer(self.bias_initializer),
-            "depthwise_regularizer": None, "pointwise_regularizer": None,
-            "bias_regularizer": None, "activity_regularizer": None,
-            "depthwise_constraint": None, "pointwise_constraint": None, "bias_constraint": None,
+            "depthwise_regularizer": serialize_object(self.depthwise_regularizer),
+            "pointwise_regularizer": serialize_object(self.pointwise_regularizer),
+            "bias_regularizer": serialize_object(self.bias_regularizer),
+            "activity_regularizer": serialize_object(self.activity_regularizer),
+            "depthwise_constraint": serialize_object(self.depthwise_constraint),
+            "pointwise_constraint": serialize_object(self.pointwise_constraint),
+            "bias_constraint": serialize_object(self.bias_constraint),
         })
         return config

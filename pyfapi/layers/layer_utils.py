@@ -30,6 +30,11 @@ def serialize_object(obj):
     with ``get_config``, else the object itself (a plain callable, not JSON-serialisable)."""
     if obj is None:
         return None
+    from pyfapi import constraints, regularizers
+    if isinstance(obj, regularizers.Regularizer):
+        return regularizers.serialize(obj)
+    if isinstance(obj, constraints.Constraint):
+        return constraints.serialize(obj)
     get_config = getattr(obj, "get_config", None)
     if get_config is not None:
         return {"class_name": type(obj).__name__, "config": get_config()}

@@ -56,7 +56,9 @@ def save_model(model, filepath, overwrite=True):
         raise ValueError(f"Invalid filepath extension for saving. Please add the `.keras` "
                          f"extension. Received: filepath={filepath}")
     config = {
-        "module": "pyfapi.models",
+        # Keras 3's module names, so keras.saving.load_model can read pyfapi archives
+        "module": "keras.src.models.functional" if _class_name(model) == "Functional"
+        else "keras",
         "class_name": _class_name(model),
         "config": model.get_config(),
         "compile_config": model.get_compile_config() if getattr(model, "compiled", False)

@@ -3,6 +3,8 @@
 Layout (as Keras 3's ``saving_lib``)::
 
     /layers/<key>/vars/0, 1, ...              weights of a layer, in ``layer.weights`` order
+    /layers/lstm/cell/vars/0, 1, 2            an LSTM's weights (Keras keeps them in its cell;
+                                              /layers/lstm/vars is then empty). Read: both.
     /layers/<key>/layers/<key>/vars/i         a nested model's layers
     /optimizer/vars/0, 1, ...                 optimizer variables (``.keras`` archives only)
 
@@ -109,12 +111,31 @@ def write_weights_group(h5file, model):
                          f"input shape) before saving its weights")
     h5file.attrs["format"] = FORMAT
     h5file.create_group("layers")
+    if "vars" not in h5file:
+        h5file.create_group("vars")  # the model's own (empty) vars group, as Keras writes it
     for path, layer in collect_layers(model):
         grp = h5file.require_group(path)
         grp.attrs["name"] = layer.name
         g = grp.create_group("vars")
+        sub = _weights_subgroup(layer)
+        if sub is not None:  # Keras keeps a recurrent layer's weights in its cell
+            g = grp.create_group(sub).create_group("vars")
         for i, w in enumerate(layer.weights):
             g.create_dataset(str(i), data=np.asarray(getattr(w, "value", w)))
+
+
+#: layers whose Keras 3 implementation owns its weights through a sub-object: the weights are
+#: written to ``<key>/<sub>/vars`` (``lstm/cell/vars/0..2``) and an empty ``<key>/vars``.
+_SUBGROUP_BY_CLASS = {"LSTM": "cell", "GRU": "cell", "SimpleRNN": "cell"}
+
+
+def _weights_subgroup(layer):
+    sub = getattr(type(layer), "_keras_weights_subgroup", None)
+    if sub is None:
+        for cls in type(layer).__mro__:
+            if cls.__module__.startswith("pyfapi.") and cls.__name__ in _SUBGROUP_BY_CLASS:
+                return _SUBGROUP_BY_CLASS[cls.__name__]
+    return sub
 
 
 def read_weights_group(h5file, model, source, skip_mismatch=False):

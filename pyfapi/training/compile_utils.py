@@ -3,8 +3,10 @@
 Follows Keras 3's ``keras/src/trainers/compile_utils.py``:
 
 * ``loss``: one string / callable / :class:`~pyfapi.losses.Loss` (used for every output), a list
-  with one entry per output (``None`` = no loss), or a dict keyed by output name (outputs left out
-  get no loss). Output names are the names of the layers producing the outputs.
+  with one entry per output (``None`` = no loss), or a dict keyed by output name. As Keras 3.15,
+  the dict must name every output of a model whose outputs are a list (ValueError ``Expected
+  keys [...] in loss dict``); for a model built with a dict of outputs, outputs left out get no
+  loss. Output names are the names of the layers producing the outputs.
 * ``loss_weights``: a float (single output), a list (one per output) or a dict by output name
   (missing names weigh 1).
 * ``metrics`` / ``weighted_metrics``: for one output any list (flattened); for several, a list with
@@ -96,7 +98,7 @@ class CompileLoss:
         TypeError: an uninterpretable loss.
     """
 
-    def __init__(self, loss, loss_weights, output_names):
+    def __init__(self, loss, loss_weights, output_names, dict_outputs=False):
         self.output_names = list(output_names)
         self._user_loss = loss
         self._user_weights = loss_weights
@@ -104,6 +106,16 @@ class CompileLoss:
         if loss is None:
             raise ValueError("compile: `loss` is required to train (received loss=None); pass a "
                              "loss name such as 'mse' or a callable")
+        if isinstance(loss, dict) and not dict_outputs and set(loss) != set(self.output_names):
+            # Keras 3 (CompileLoss.build): a loss dict for a model whose outputs are a list must
+            # name every output exactly (an output without a loss needs a list with None)
+            unknown = [k for k in loss if k not in self.output_names]
+            raise ValueError(
+                f"Expected keys {self.output_names} in loss dict, but found "
+                f"loss.keys()={list(loss)}"
+                + (f" (unknown: {unknown})" if unknown else
+                   f" (missing: {[k for k in self.output_names if k not in loss]}; to train "
+                   "an output without a loss pass a list with None for it)"))
         specs, _ = _per_output(loss, self.output_names, "loss", True)
         if loss_weights is None:
             weights = [None] * n

@@ -52,6 +52,18 @@ def _as_list(out, names=None):
     return [out]
 
 
+_TAPE = None
+
+
+def _gradient_tape():
+    """:class:`pyfapi.autodiff.GradientTape`, imported once (not per step)."""
+    global _TAPE
+    if _TAPE is None:
+        from pyfapi.autodiff import GradientTape
+        _TAPE = GradientTape
+    return _TAPE
+
+
 def _values(tensors):
     return [getattr(t, "value", t) for t in tensors]
 
@@ -70,6 +82,7 @@ class _State:
         self.loss_sum = 0.0
         self.count = 0.0
         self.per_sum = []
+        self.single_io = None   # (input dtype) for _prepare's fast path, or False; per compile
 
 
 class Trainer:
@@ -134,7 +147,8 @@ class Trainer:
             raise ValueError(f"compile: model {getattr(self, 'name', '')!r} has no outputs")
         if names is not None:
             # everything is validated before the model's state changes
-            built = (CompileLoss(loss, loss_weights, names),
+            built = (CompileLoss(loss, loss_weights, names, dict_outputs=isinstance(
+                         self.__dict__.get("_outputs_struct"), dict)),
                      CompileMetrics(metrics, weighted_metrics, names))
         elif not isinstance(loss, (list, tuple, dict)):
             CompileLoss(loss, loss_weights, ["output"])  # unknown names fail at compile time
@@ -144,6 +158,7 @@ class Trainer:
         st.built_for = None
         st.compile_loss = None
         st.pending = None
+        st.single_io = None
         if names is None:
             # a Sequential without an input shape: finished when the first data builds it
             st.pending = (loss, loss_weights, metrics, weighted_metrics)
@@ -163,6 +178,7 @@ class Trainer:
         st.pending = None
         # the trainable set is frozen here: `trainable` changes take effect at the next compile
         st.train_vars = list(self.trainable_weights)
+        st.single_io = None
         st.compile_config = {"loss": cl.get_config()["loss"], "loss_weights": loss_weights,
                              **cm.get_config()}
         self._scan_layers()
@@ -196,8 +212,8 @@ class Trainer:
 
     def _assert_compiled(self, method):
         if not self.compiled:
-            raise RuntimeError(f"You must call `compile()` before using the model "
-                               f"({method} was called on {getattr(self, 'name', 'the model')!r})")
+            raise ValueError(f"You must call `compile()` before using the model. "
+                             f"({method} was called on {getattr(self, 'name', 'the model')!r})")
 
     @property
     def metrics_names(self):
@@ -216,6 +232,18 @@ class Trainer:
         (``class_weight`` is only checked against ``sample_weight`` here; see
         ``_class_weights``)."""
         st = self._tstate()
+        if sample_weight is None and class_weight is None and type(x) is np.ndarray and \
+                type(y) is np.ndarray and x.ndim and y.ndim and y.dtype == np.float32:
+            # fast path (train_on_batch at small batches): one float32 target and one input of
+            # the input's dtype need no conversion; the same checks as the general path
+            fast = st.single_io
+            if fast is None:
+                fast = self._single_io()
+                st.single_io = fast
+            if fast is not False and x.dtype == fast:
+                n = x.shape[0]
+                if n == y.shape[0] and n:
+                    return [x], [y], None, n
         cl = st.compile_loss
         names = self._t_output_names()
         xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes(),
@@ -236,6 +264,16 @@ class Trainer:
         if n == 0:
             raise ValueError(f"{arg_prefix}x holds 0 samples: nothing to train or evaluate on")
         return xs, (ys if any(a is not None for a in ys) else None), sws, n
+
+    def _single_io(self):
+        """The input dtype when the model has one input and one output with a loss, else False
+        (cached per compile for :meth:`_prepare`'s fast path)."""
+        cl = self._tstate().compile_loss
+        names = self._t_output_names()
+        if cl is None or names is None or len(names) != 1 or len(self._t_input_names()) != 1 \
+                or cl.required_outputs != names:
+            return False
+        return da._np_dtype(self._t_input_dtypes()[0])
 
     def _class_weights(self, ys, class_weight):
         """Per-output sample weights from ``class_weight`` (single-output models)."""
@@ -330,11 +368,15 @@ class Trainer:
         return total, per, outs
 
     def _train_step(self, xb, yb, swb):
-        from pyfapi.autodiff import GradientTape
+        GradientTape = _gradient_tape()
         st = self._tstate()
-        with GradientTape() as tape:
-            total, per, outs = self._forward_loss(xb, yb, swb, True)
         train_vars = st.train_vars
+        with GradientTape() as tape:
+            if train_vars:
+                # the list captured at compile, even if a layer was frozen since (Keras 3:
+                # `trainable` changes take effect at the next compile, in both directions)
+                tape.watch(train_vars)
+            total, per, outs = self._forward_loss(xb, yb, swb, True)
         if train_vars:
             grads = tape.gradient(total, train_vars)
             self.optimizer.apply(grads, train_vars)  # also applies Variable.constraint
@@ -377,8 +419,8 @@ class Trainer:
             ``<output>_loss``, metric keys and their ``val_`` versions, one value per epoch.
 
         Raises:
-            RuntimeError: compile was not called.
-            ValueError: inconsistent data (names, list lengths, sample counts), bad arguments.
+            ValueError: compile was not called (Keras 3's message); inconsistent data (names,
+                list lengths, sample counts), bad arguments.
         """
         self._assert_compiled("fit")
         verbose = _resolve_verbose(verbose)
@@ -488,7 +530,7 @@ class Trainer:
             ``batch_size``.
 
         Raises:
-            RuntimeError: compile was not called. ValueError: inconsistent data.
+            ValueError: compile was not called; inconsistent data.
         """
         self._assert_compiled("evaluate")
         verbose = _resolve_verbose(verbose)
@@ -542,8 +584,12 @@ class Trainer:
             if need_batch:
                 cbs.on_predict_batch_end(step, {"outputs": vals})
         cbs.on_predict_end()
-        if chunks is None:
-            return None
+        if chunks is None:  # 0 samples: empty arrays shaped like the outputs (dtype float32)
+            out = self(self._model_input([np.zeros((1,) + a.shape[1:], a.dtype) for a in xs]),
+                       training=False)
+            single = not isinstance(out, (list, tuple, dict))
+            keys = list(out) if isinstance(out, dict) else None
+            chunks = [[np.asarray(v)[:0]] for v in _values(_as_list(out))]
         results = [np.concatenate(c, axis=0) if len(c) > 1 else np.array(c[0], copy=True)
                    for c in chunks]
         if keys is not None:

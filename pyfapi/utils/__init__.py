@@ -1,8 +1,10 @@
 """Utilities: random seeding (:mod:`pyfapi.utils.random`) and layer naming (``naming``).
 
 ``pyfapi.utils.set_random_seed(seed)`` makes weight initialisation, dropout and shuffling
-reproducible, as ``keras.utils.set_random_seed``.
+reproducible, as ``keras.utils.set_random_seed``; ``pyfapi.utils.to_categorical`` one-hot
+encodes labels as ``keras.utils.to_categorical``.
 """
+from pyfapi.utils.numerical_utils import to_categorical
 from pyfapi.utils.random import global_rng, set_random_seed
 
-__all__ = ["set_random_seed", "global_rng"]
+__all__ = ["set_random_seed", "global_rng", "to_categorical"]

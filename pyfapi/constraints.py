@@ -1,0 +1,174 @@
+"""Weight constraints, as ``keras.constraints`` (Keras 3 names, defaults and formulas).
+
+A constraint is a callable ``c(w) -> Tensor`` (same shape) written with :mod:`pyfapi.ops`;
+optimizers apply it to a variable after each update (``variable.assign(c(variable))``). Layers
+resolve their ``*_constraint`` arguments with :func:`get` at construction.
+
+Formulas (source: keras/src/constraints/constraints.py, Keras 3.15; ``eps = 1e-7``,
+``norms = sqrt(sum(w**2, axis, keepdims=True))``):
+
+* ``MaxNorm(max_value=2, axis=0)``: ``w * clip(norms, 0, max_value) / (eps + norms)``
+* ``MinMaxNorm(min_value=0.0, max_value=1.0, rate=1.0, axis=0)``:
+  ``w * (rate * clip(norms, min_value, max_value) + (1 - rate) * norms) / (eps + norms)``
+* ``NonNeg()``: ``maximum(w, 0)``
+* ``UnitNorm(axis=0)``: ``w / (eps + norms)``
+"""
+from __future__ import annotations
+
+import inspect
+
+__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "max_norm",
+           "min_max_norm", "non_neg", "unit_norm", "get", "serialize", "deserialize"]
+
+_EPSILON = 1e-7  # keras.config.epsilon()
+
+
+def _ops():
+    from pyfapi import ops
+    return ops
+
+
+def _norms(w, axis):
+    ops = _ops()
+    return ops.sqrt(ops.sum(ops.square(w), axis=axis, keepdims=True))
+
+
+class Constraint:
+    """Base class: ``__call__(w)`` returns the projected weight (the base returns ``w``)."""
+
+    def __call__(self, w):
+        return w
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class MaxNorm(Constraint):
+    """Norm (over ``axis``) of each weight slice clipped to at most ``max_value``."""
+
+    def __init__(self, max_value=2, axis=0):
+        self.max_value = max_value
+        self.axis = axis
+
+    def __call__(self, w):
+        ops = _ops()
+        norms = _norms(w, self.axis)
+        desired = ops.clip(norms, 0.0, float(self.max_value))
+        return w * (desired / (norms + _EPSILON))
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+class MinMaxNorm(Constraint):
+    """Norm of each slice moved (by ``rate``) into ``[min_value, max_value]``."""
+
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value = min_value
+        self.max_value = max_value
+        self.rate = rate
+        self.axis = axis
+
+    def __call__(self, w):
+        ops = _ops()
+        norms = _norms(w, self.axis)
+        desired = (ops.clip(norms, float(self.min_value), float(self.max_value)) * float(self.rate)
+                   + norms * (1.0 - float(self.rate)))
+        return w * (desired / (norms + _EPSILON))
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
+                "axis": self.axis}
+
+
+class NonNeg(Constraint):
+    """``maximum(w, 0)``."""
+
+    def __call__(self, w):
+        return _ops().maximum(w, 0.0)
+
+
+class UnitNorm(Constraint):
+    """Each slice divided by its norm over ``axis``."""
+
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def __call__(self, w):
+        return w / (_norms(w, self.axis) + _EPSILON)
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+max_norm = MaxNorm
+min_max_norm = MinMaxNorm
+non_neg = NonNeg
+unit_norm = UnitNorm
+
+_CLASSES = {"Constraint": Constraint, "MaxNorm": MaxNorm, "MinMaxNorm": MinMaxNorm,
+            "NonNeg": NonNeg, "UnitNorm": UnitNorm}
+_ALIASES = {"constraint": Constraint, "max_norm": MaxNorm, "min_max_norm": MinMaxNorm,
+            "non_neg": NonNeg, "unit_norm": UnitNorm}
+
+
+def serialize(constraint):
+    """Keras 3 config ``{"module": "keras.constraints", "class_name", "config",
+    "registered_name"}`` of a :class:`Constraint` (None -> None; other callables as is)."""
+    if constraint is None:
+        return None
+    if not isinstance(constraint, Constraint):
+        return constraint
+    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
+            "config": constraint.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """Inverse of :func:`serialize` (Keras 2 ``{"class_name", "config"}`` dicts too).
+
+    Raises:
+        ValueError: not a config dict, or an unknown class name (lists the known ones).
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Could not deserialize constraint config {config!r}: expected a dict "
+                         "with 'class_name' and 'config'")
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or _CLASSES.get(name) or _ALIASES.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown constraint class_name {name!r}. Known: {sorted(_CLASSES)} "
+                         "(pass custom classes in custom_objects)")
+    cfg = dict(config.get("config") or {})
+    return cls.from_config(cfg) if hasattr(cls, "from_config") else cls(**cfg)
+
+
+def get(identifier):
+    """A constraint from None, a name (``'non_neg'``, ``'max_norm'``, ``'MaxNorm'``, ...), a
+    config dict, a class, an instance or any callable ``f(w) -> w'`` (returned as is).
+
+    Raises:
+        ValueError: an unknown name or an identifier that is not callable.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
+        if cls is None:
+            raise ValueError(f"Could not interpret constraint identifier: {identifier!r}. "
+                             f"Known names: {sorted(set(_ALIASES) | set(_CLASSES))}")
+        return cls()
+    if inspect.isclass(identifier):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret constraint identifier: {identifier!r} "
+                     "(expected a name, a config dict or a callable)")
