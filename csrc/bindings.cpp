@@ -620,6 +620,9 @@ PYBIND11_MODULE(_C, m) {
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("get_num_threads", &get_num_threads);
   m.def("openmp_enabled", &openmp_enabled);
+  m.def("_set_force_threads", &set_force_threads, py::arg("on"),
+        "Tests only: open parallel regions even for tiny work (get_num_threads() threads).");
+  m.def("_force_threads", &force_threads);
   m.def("detected_isa", [] { return std::string(isa_name(detect_isa())); });
   m.def("active_isa", [] { return std::string(isa_name(active_isa())); });
   m.def("set_isa", [](const std::string& name) {

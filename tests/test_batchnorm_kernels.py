@@ -126,7 +126,7 @@ def test_inference_backward_finite_differences():
         np.testing.assert_allclose(a, _fd(loss, arr, 1e-6), atol=1e-5, rtol=1e-4)
 
 
-def test_one_and_two_threads_identical():
+def test_one_and_two_threads_identical(force_parallel):
     x, g, b = _data((513, 37), seed=11)
     dy = np.random.default_rng(12).standard_normal(x.shape).astype(np.float32)
     old = pyfapi.get_num_threads()

@@ -204,7 +204,7 @@ def restore_threads():
     ((1, 31, 29, 11), (3, 3), 6, 2, "same", 1),
     ((2, 4000, 7), (1,), 9, 1, "valid", 1),
 ], ids=str)
-def test_same_result_with_1_and_2_threads(case, restore_threads):
+def test_same_result_with_1_and_2_threads(case, restore_threads, force_parallel):
     x_shape, kshape, f, strides, padding, dilation = case
     rng = np.random.default_rng(3)
     x = _rand(rng, x_shape)

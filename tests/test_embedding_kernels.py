@@ -37,7 +37,7 @@ def test_backward_large_random_case():
                                embedding_backward_ref(dy, idx, 50), rtol=1e-5, atol=1e-5)
 
 
-def test_one_and_two_threads_identical():
+def test_one_and_two_threads_identical(force_parallel):
     rng = np.random.default_rng(0)
     table = rng.standard_normal((300, 33)).astype(np.float32)
     idx = rng.integers(0, 300, size=(128, 100)).astype(np.int32)

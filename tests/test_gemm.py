@@ -219,7 +219,7 @@ def test_out_aliasing_an_input_uses_the_old_values():
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
 @pytest.mark.parametrize("m,n,k", [(300, 517, 600), (1000, 64, 128), (64, 1000, 300), (5, 9, 3),
                                    (100, 780, 520)])
-def test_one_and_two_threads_are_bitwise_equal(isa, m, n, k, trans_a, trans_b):
+def test_one_and_two_threads_are_bitwise_equal(isa, m, n, k, trans_a, trans_b, force_parallel):
     """Results are BITWISE EQUAL for 1 and 2 threads (on every SIMD path).
 
     The blocking (MC/KC/NC, the small-matrix switch) never depends on the thread count, threads

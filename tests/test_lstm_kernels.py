@@ -156,7 +156,7 @@ def test_kernel_gradients_against_finite_differences():
         np.testing.assert_allclose(analytic[k], _fd(loss, arrays, k, 1e-2), atol=2e-3, rtol=2e-2)
 
 
-def test_one_and_two_threads_identical():
+def test_one_and_two_threads_identical(force_parallel):
     x, w, r, b, st = _make(40, 7, 9, 6, seed=9, state=True)
     dy = np.random.default_rng(0).standard_normal((40, 7, 6)).astype(np.float32)
     old = pyfapi.get_num_threads()

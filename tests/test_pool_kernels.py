@@ -102,7 +102,7 @@ def restore_threads():
     _C.set_num_threads(n)
 
 
-def test_same_result_with_1_and_2_threads(restore_threads):
+def test_same_result_with_1_and_2_threads(restore_threads, force_parallel):
     rng = np.random.default_rng(7)
     x = rng.standard_normal((3, 33, 31, 70)).astype(np.float32)
     x1 = rng.standard_normal((1, 65, 29, 37)).astype(np.float32)

@@ -1,5 +1,7 @@
 #include "common/threads.h"
 
+#include <atomic>
+
 namespace pyfapi {
 
 void set_num_threads(int n) {
@@ -17,6 +19,13 @@ int get_num_threads() {
   return 1;
 #endif
 }
+
+namespace {
+std::atomic<bool> g_force_threads{false};
+}
+
+void set_force_threads(bool on) { g_force_threads.store(on, std::memory_order_relaxed); }
+bool force_threads() { return g_force_threads.load(std::memory_order_relaxed); }
 
 bool openmp_enabled() {
 #ifdef PYFAPI_OPENMP

@@ -122,9 +122,10 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* k, const flo
     return;
   }
   const int64_t br = block_rows(K), nb = ceil_div(M, br);
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO), nb));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO, kMinMacsPerThread / 2), nb));
   Scratch buf(static_cast<size_t>(nt) * br * K);
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t b = 0; b < nb; ++b) {
     const int64_t r0 = b * br, r1 = std::min(M, r0 + br);
     float* col = buf.data() + static_cast<size_t>(thread_id()) * br * K;
@@ -163,9 +164,10 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* k, f
   }
   fill_zero(dx, NX);
   const int64_t P = g.HO * g.WO, br = std::min(block_rows(K), P);
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO), g.N));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO, kMinMacsPerThread / 2), g.N));
   Scratch buf(static_cast<size_t>(nt) * br * K);
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t n = 0; n < g.N; ++n) {
     float* dcol = buf.data() + static_cast<size_t>(thread_id()) * br * K;
     for (int64_t r0 = n * P; r0 < (n + 1) * P; r0 += br) {
@@ -195,10 +197,11 @@ void conv2d_backward_kernel(const ConvGeom& g, const float* x, const float* dy, 
   const int64_t br = block_rows(K), nb = ceil_div(M, br);
   int64_t nchunks = std::min<int64_t>(nb, 8);
   while (nchunks > 1 && (nchunks - 1) * KC > (int64_t(1) << 24)) --nchunks;  // <= 64 MiB
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(M * KC), nchunks));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(M * KC, kMinMacsPerThread / 2), nchunks));
   Scratch part(static_cast<size_t>(nchunks - 1) * KC);
   Scratch buf(pw ? 0 : static_cast<size_t>(nt) * br * K);
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t c = 0; c < nchunks; ++c) {
     float* out = c == 0 ? dk : part.data() + (c - 1) * KC;
     float* col = pw ? nullptr : buf.data() + static_cast<size_t>(thread_id()) * br * K;
@@ -216,7 +219,7 @@ void conv2d_backward_kernel(const ConvGeom& g, const float* x, const float* dy, 
   }
   if (nchunks > 1) {
     const int rt = threads_for(KC * (nchunks - 1));
-#pragma omp parallel for num_threads(rt) schedule(static)
+#pragma omp parallel for num_threads(rt) schedule(static) if (rt > 1)
     for (int64_t i = 0; i < KC; ++i) {
       float s = dk[i];
       for (int64_t c = 1; c < nchunks; ++c) s += part[(c - 1) * KC + i];

@@ -58,9 +58,9 @@ DwKernels dw_kernels() {
 // Runs fn over rows [0, rows) in contiguous chunks, in parallel.
 void parallel_rows(DwRows fn, const ConvGeom& g, const float* a, const float* b, float* out,
                    int64_t rows, int64_t work) {
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(work), rows));
+  const int nt = static_cast<int>(std::min<int64_t>(threads_for(work, int64_t(1) << 20), rows));
   const int64_t chunks = nt > 1 ? std::min<int64_t>(rows, 4 * nt) : 1;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < chunks; ++ch)
     fn(g, a, b, out, ch * rows / chunks, (ch + 1) * rows / chunks);
 }
@@ -110,8 +110,9 @@ void depthwise_backward_kernel(const ConvGeom& g, const float* x, const float* d
   const DwRows fn = dw_kernels().bwd_kernel;
   const int64_t nchunks = std::min<int64_t>(rows, 8);  // a function of the shape only
   std::vector<float> part(static_cast<size_t>(nchunks - 1) * KC, 0.f);
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(rows * g.WO * KC), nchunks));
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(rows * g.WO * KC, int64_t(1) << 20), nchunks));
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch)
     fn(g, x, dy, ch == 0 ? dk : part.data() + (ch - 1) * KC, ch * rows / nchunks,
        (ch + 1) * rows / nchunks);

@@ -31,7 +31,7 @@ namespace {
 void transform_kernel(const ConvGeom& g, const float* k, float* U) {
   const int64_t C = g.C, CO = g.CO, CC = C * CO;
   const int nt = threads_for(CC * 64);
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t c = 0; c < C; ++c) {
     for (int64_t o = 0; o < CO; ++o) {
       float gk[3][3], t[4][3];
@@ -154,7 +154,8 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* k, const f
   // Tiles per block: V and M of one block (16 * tb * (C + CO) floats) about 2 MiB.
   const int64_t tb = std::clamp<int64_t>(524288 / (16 * (C + CO)), 8, 256);
   const int64_t nb = ceil_div(T, tb);
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(T * 32 * C * CO), nb));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(T * 32 * C * CO, 2 * kMinMacsPerThread), nb));
   // Per thread: V (16 x tb x C), M (16 x tb x CO), a 4x4xC patch scratch, a CO-float sink for
   // the outputs of partial tiles beyond the output edge.
   const size_t per_thread =
@@ -162,7 +163,7 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* k, const f
   Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);  // padding pixels; the absent bias
   const float* bz = bias ? bias : zeros.data();
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t b = 0; b < nb; ++b) {
     float* V = buf.data() + per_thread * thread_id();
     float* Mb = V + static_cast<size_t>(16) * tb * C;
@@ -252,12 +253,13 @@ void winograd_backward_kernel(const ConvGeom& g, const float* x, const float* dy
   // Fixed number of partial sums (a function of the shape only: thread-count independent).
   int64_t nchunks = std::min<int64_t>(nb, 8);
   while (nchunks > 1 && nchunks * 16 * CC > (int64_t(1) << 24)) --nchunks;  // <= 64 MiB
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(T * 32 * CC), nchunks));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(T * 32 * CC, 2 * kMinMacsPerThread), nchunks));
   Scratch part(static_cast<size_t>(nchunks) * 16 * CC);
   const size_t per_thread = static_cast<size_t>(16) * tb * (C + CO) + static_cast<size_t>(16) * C;
   Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
     float* V = buf.data() + per_thread * thread_id();
     float* W = V + static_cast<size_t>(16) * tb * C;
@@ -276,7 +278,7 @@ void winograd_backward_kernel(const ConvGeom& g, const float* x, const float* dy
   // dk[a][b] = sum_{i, j} G[i][a] (sum over chunks of acc)[i][j] G[j][b], in a fixed order.
   static const float G[4][3] = {{1.f, 0.f, 0.f}, {.5f, .5f, .5f}, {.5f, -.5f, .5f}, {0.f, 0.f, 1.f}};
   const int rt = threads_for(CC * 16 * (nchunks + 9));
-#pragma omp parallel for num_threads(rt) schedule(static)
+#pragma omp parallel for num_threads(rt) schedule(static) if (rt > 1)
   for (int64_t e = 0; e < CC; ++e) {
     float u[4][4];
     for (int i = 0; i < 4; ++i)

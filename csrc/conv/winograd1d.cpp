@@ -118,12 +118,13 @@ void winograd1d_forward(const ConvGeom& g, const float* x, const float* k, const
   }
   const int64_t tb = std::clamp<int64_t>(524288 / (n * (C + CO)), 8, 512);
   const int64_t nb = ceil_div(T, tb);
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(T * 2 * n * CC), nb));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(T * 2 * n * CC, 2 * kMinMacsPerThread), nb));
   const size_t per_thread = static_cast<size_t>(n) * tb * (C + CO) + CO;
   Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);
   const float* bz = bias ? bias : zeros.data();
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t b = 0; b < nb; ++b) {
     float* V = buf.data() + per_thread * thread_id();
     float* M = V + static_cast<size_t>(n) * tb * C;
@@ -158,12 +159,14 @@ void winograd1d_backward_kernel(const ConvGeom& g, const float* x, const float* 
   const int64_t nb = ceil_div(T, tb);
   int64_t nchunks = std::min<int64_t>(nb, 8);  // a function of the shape only
   while (nchunks > 1 && nchunks * n * CC > (int64_t(1) << 24)) --nchunks;
-  const int nt = static_cast<int>(std::min<int64_t>(threads_for(T * 2 * n * CC), nchunks));
+  const int nt =
+      static_cast<int>(std::min<int64_t>(threads_for(T * 2 * n * CC, 2 * kMinMacsPerThread),
+                                         nchunks));
   Scratch part(static_cast<size_t>(nchunks) * n * CC);
   const size_t per_thread = static_cast<size_t>(n) * tb * (C + CO);
   Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
     float* V = buf.data() + per_thread * thread_id();
     float* W = V + static_cast<size_t>(n) * tb * C;
@@ -190,7 +193,7 @@ void winograd1d_backward_kernel(const ConvGeom& g, const float* x, const float* 
   }
   // dk[j] = sum_xi G[xi][j] (sum over chunks, fixed order) of acc[xi].
   const int rt = threads_for(CC * n * (nchunks + w.r));
-#pragma omp parallel for num_threads(rt) schedule(static)
+#pragma omp parallel for num_threads(rt) schedule(static) if (rt > 1)
   for (int64_t e = 0; e < CC; ++e) {
     float u[kMaxN];
     for (int xi = 0; xi < n; ++xi) {

@@ -15,7 +15,7 @@ int64_t embedding_first_bad_index(const I* idx, int64_t n, int64_t V) {
   const int64_t blk = 1 << 14;
   const int64_t nblk = (n + blk - 1) / blk;
   std::vector<int64_t> first(static_cast<size_t>(nblk), -1);
-  const int nt = static_cast<int>(std::min<int64_t>(nblk, threads_for(n, 1 << 15)));
+  const int nt = static_cast<int>(std::min<int64_t>(nblk, threads_for(n, int64_t(1) << 19)));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t b = 0; b < nblk; ++b) {
     const int64_t k1 = std::min(n, (b + 1) * blk);
@@ -45,7 +45,7 @@ int64_t embedding_gather(const float* table, int64_t V, int64_t E, const I* idx,
   const int64_t blk = 512;
   const int64_t nblk = (n + blk - 1) / blk;
   std::vector<int64_t> first(static_cast<size_t>(nblk), -1);
-  const int nt = static_cast<int>(std::min<int64_t>(nblk, threads_for(n * (E + 8), 1 << 15)));
+  const int nt = static_cast<int>(std::min<int64_t>(nblk, threads_for(n * (E + 8))));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t b = 0; b < nblk; ++b) {
     const int64_t k1 = std::min(n, (b + 1) * blk);
@@ -70,7 +70,7 @@ int64_t embedding_scatter_add(const float* dy, int64_t n, const I* idx, int64_t 
     if (V > 0 && E > 0) std::fill(dtable, dtable + V * E, 0.0f);
     return n > 0 ? embedding_first_bad_index<I>(idx, n, V) : -1;
   }
-  const int nt = threads_for(V * E + n * E, 1 << 15);
+  const int nt = threads_for(V * E + n * E);
   int64_t bad = -1;
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {

@@ -93,7 +93,7 @@ inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 // K == 0 or alpha == 0: C = act(beta * C + bias), A and B are not read.
 void scale_only(int64_t M, int64_t N, float beta, float* C, int64_t ldc, const float* bias,
                 Act act) {
-  int nt = threads_for(M * N, 1 << 16);
+  int nt = threads_for(M * N);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t i = 0; i < M; ++i) {
     float* c = C + i * ldc;
@@ -252,7 +252,9 @@ void run(const KernelSet& ks, const Problem& P) {
   if (!ks.strided_fast) pack_a = M * N * K > (int64_t(1) << 12);
   if (tn.pack_a >= 0) pack_a = tn.pack_a != 0;
 
-  const int nt = threads_for(M * N * K, int64_t(1) << 18);
+  // Multiply-adds plus the operand/result traffic (16 per element: small-K or skinny products
+  // run far below peak), so that each thread gets >= ~80 us.
+  const int nt = threads_for(M * N * K + 16 * (M * N + M * K + K * N), kMinMacsPerThread);
 
   // Work items (their shape never changes results: each item runs whole FMA chains).
   const int64_t tiles_m = ceil_div(M, MR);

@@ -41,8 +41,9 @@ void step(Kind kind, const Hyper& h, const std::vector<Item>& items) {
   const ChunkFn fn = pick(kind);
   int64_t total = 0;
   for (const Item& it : items) total += it.n;
-  // ~10 flops and 4-5 streams per element: parallel only for big steps
-  const int nt = threads_for(total, 1 << 16);
+  // ~10 flops and 4-5 streams per element (~1-2 k elements/us on one core): parallel only when
+  // every thread gets >= ~65-130 us (see threads.h)
+  const int nt = threads_for(total, kMinElemsPerThread / 2);
   auto run = [&](const Item& it, int64_t lo, int64_t hi) {
     float* s[3] = {it.s[0] ? it.s[0] + lo : nullptr, it.s[1] ? it.s[1] + lo : nullptr,
                    it.s[2] ? it.s[2] + lo : nullptr};

@@ -54,7 +54,7 @@ void max_pool_forward(const PoolGeom& g, const float* x, float* y) {
   const int64_t C = g.C, rows = g.N * g.HO;
   if (rows == 0 || g.WO == 0 || C == 0) return;
   const int nt = threads_for(rows * g.WO * C * g.KH * g.KW);
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t n = row / g.HO, oh = row % g.HO;
     for (int64_t ow = 0; ow < g.WO; ++ow) {
@@ -81,7 +81,7 @@ void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float
   if (g.N == 0 || g.H == 0 || g.W == 0 || C == 0) return;
   const int64_t cb = channel_block(g), nblk = ceil_div(C, cb), tasks = g.N * nblk;
   const int nt = threads_for(g.N * g.HO * g.WO * C * g.KH * g.KW + g.N * g.H * g.W * C);
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t t = 0; t < tasks; ++t) {
     const int64_t n = t / nblk, c0 = (t % nblk) * cb, nc = std::min(cb, C - c0);
     const float* xn = x + n * g.H * g.W * C + c0;
@@ -124,7 +124,7 @@ void avg_pool_forward(const PoolGeom& g, const float* x, float* y) {
   const int64_t C = g.C, rows = g.N * g.HO;
   if (rows == 0 || g.WO == 0 || C == 0) return;
   const int nt = threads_for(rows * g.WO * C * g.KH * g.KW);
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t n = row / g.HO, oh = row % g.HO;
     for (int64_t ow = 0; ow < g.WO; ++ow) {
@@ -150,7 +150,7 @@ void avg_pool_backward(const PoolGeom& g, const float* dy, float* dx) {
   if (g.N == 0 || g.H == 0 || g.W == 0 || C == 0) return;
   const int64_t cb = channel_block(g), nblk = ceil_div(C, cb), tasks = g.N * nblk;
   const int nt = threads_for(g.N * g.HO * g.WO * C * g.KH * g.KW + g.N * g.H * g.W * C);
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t t = 0; t < tasks; ++t) {
     const int64_t n = t / nblk, c0 = (t % nblk) * cb, nc = std::min(cb, C - c0);
     float* dxn = dx + n * g.H * g.W * C + c0;
