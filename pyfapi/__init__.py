@@ -18,12 +18,13 @@ __version__ = "0.1.0"
 
 import os as _os
 
-# OpenMP idle threads: libgomp's default spins ~300,000 iterations before sleeping, which on a
-# shared or busy machine burns the core the working thread needs (measured in bench/compare.py
-# models: 2-thread steps 2-5x slower than 1-thread). A short spin keeps back-to-back kernels
-# cheap and lets idle threads sleep. libgomp reads this once, when it is loaded (below, unless
-# another library loaded it first); a value the user set wins.
-_os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+# OpenMP idle threads: libgomp's default spins 300,000 times (~9 ms on the Zen 5 CI machine)
+# before sleeping, which on a shared or busy machine burns the core the working thread needs
+# (measured with bench/compare.py models: 2-thread steps 2-5x slower than 1-thread). 1,000 spins
+# (~30 us) keep back-to-back kernels cheap and let idle threads sleep; 10,000 still cost the
+# LSTM models 2x. libgomp reads this once, when it is loaded (below, unless another library loaded
+# it first); a value the user set wins.
+_os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 from pyfapi import _C  # noqa: F401,E402  (fails loudly if the extension is not built)
 from pyfapi._config import config, get_num_threads, set_num_threads, show_config
