@@ -1,6 +1,8 @@
-"""Shared helpers of the bench/ scripts: import path, machine description, robust timing."""
+"""Shared helpers of the bench/ scripts: import path, machine description, robust timing,
+thread counts."""
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
@@ -58,3 +60,22 @@ def time_per_call(fn, min_time: float = 0.02) -> float:
         if dt >= min_time:
             return dt / n
         n = max(n * 2, int(n * min_time / max(dt, 1e-9) * 1.2))
+
+
+@contextlib.contextmanager
+def bench_threads(threads: int, torch=None):
+    """Runs the body with ``threads`` threads in pyfapi's kernels (``_C.set_num_threads``) and,
+    when the ``torch`` module is given (not None), in torch too; restores both counts after."""
+    from pyfapi import _C
+
+    old = _C.get_num_threads()
+    _C.set_num_threads(threads)
+    if torch is not None:
+        old_t = torch.get_num_threads()
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        _C.set_num_threads(old)
+        if torch is not None:
+            torch.set_num_threads(old_t)

@@ -21,10 +21,11 @@ import os
 import numpy as np
 import pytest
 
-from pyfapi import _C
 from pyfapi.kernels import conv as K
 from pyfapi.kernels import gemm
 from pyfapi.kernels import pool as P
+
+from _util import bench_threads
 
 try:
     import torch
@@ -41,15 +42,8 @@ needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed")
 
 @pytest.fixture(scope="module", autouse=True)
 def threads_and_report():
-    old = _C.get_num_threads()
-    _C.set_num_threads(THREADS)
-    if torch is not None:
-        old_t = torch.get_num_threads()
-        torch.set_num_threads(THREADS)
-    yield
-    _C.set_num_threads(old)
-    if torch is not None:
-        torch.set_num_threads(old_t)
+    with bench_threads(THREADS, torch):
+        yield
     _print_table()
 
 

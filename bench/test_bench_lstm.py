@@ -18,9 +18,10 @@ import os
 import numpy as np
 import pytest
 
-from pyfapi import _C
 from pyfapi.kernels.embedding import embedding_lookup, embedding_lookup_backward
 from pyfapi.kernels.lstm import lstm_backward, lstm_forward
+
+from _util import bench_threads
 
 try:
     import torch
@@ -39,15 +40,8 @@ V, E = 10000, 64
 
 @pytest.fixture(scope="module", autouse=True)
 def threads_and_report():
-    old = _C.get_num_threads()
-    _C.set_num_threads(THREADS)
-    if torch is not None:
-        old_t = torch.get_num_threads()
-        torch.set_num_threads(THREADS)
-    yield
-    _C.set_num_threads(old)
-    if torch is not None:
-        torch.set_num_threads(old_t)
+    with bench_threads(THREADS, torch):
+        yield
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     peer = f"torch {torch.__version__}" if torch is not None else "torch not installed"
     print(f"\n\nthreads={THREADS}  (median of {ROUNDS} rounds; {peer}; 1-min load average {load:.1f} "

@@ -15,7 +15,8 @@ Formulas (source: keras/src/constraints/constraints.py, Keras 3.15; ``eps = 1e-7
 """
 from __future__ import annotations
 
-import inspect
+from pyfapi.utils.serialization import (config_repr, deserialize_object, get_object,
+                                        serialize_object)
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "max_norm",
            "min_max_norm", "non_neg", "unit_norm", "get", "serialize", "deserialize"]
@@ -47,8 +48,7 @@ class Constraint:
         return cls(**config)
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        return config_repr(self)
 
 
 class MaxNorm(Constraint):
@@ -123,12 +123,7 @@ _ALIASES = {"constraint": Constraint, "max_norm": MaxNorm, "min_max_norm": MinMa
 def serialize(constraint):
     """Keras 3 config ``{"module": "keras.constraints", "class_name", "config",
     "registered_name"}`` of a :class:`Constraint` (None -> None; other callables as is)."""
-    if constraint is None:
-        return None
-    if not isinstance(constraint, Constraint):
-        return constraint
-    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
-            "config": constraint.get_config(), "registered_name": None}
+    return serialize_object(constraint, Constraint, "keras.constraints")
 
 
 def deserialize(config, custom_objects=None):
@@ -137,16 +132,7 @@ def deserialize(config, custom_objects=None):
     Raises:
         ValueError: not a config dict, or an unknown class name (lists the known ones).
     """
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not deserialize constraint config {config!r}: expected a dict "
-                         "with 'class_name' and 'config'")
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _CLASSES.get(name) or _ALIASES.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown constraint class_name {name!r}. Known: {sorted(_CLASSES)} "
-                         "(pass custom classes in custom_objects)")
-    cfg = dict(config.get("config") or {})
-    return cls.from_config(cfg) if hasattr(cls, "from_config") else cls(**cfg)
+    return deserialize_object(config, "constraint", _CLASSES, _ALIASES, custom_objects)
 
 
 def get(identifier):
@@ -156,19 +142,4 @@ def get(identifier):
     Raises:
         ValueError: an unknown name or an identifier that is not callable.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret constraint identifier: {identifier!r}. "
-                             f"Known names: {sorted(set(_ALIASES) | set(_CLASSES))}")
-        return cls()
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r} "
-                     "(expected a name, a config dict or a callable)")
+    return get_object(identifier, "constraint", _CLASSES, _ALIASES, deserialize)

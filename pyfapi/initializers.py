@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from pyfapi.utils.random import make_rng
+from pyfapi.utils.serialization import config_repr
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
@@ -94,8 +95,7 @@ class Initializer:
         return cls(**config)
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        return config_repr(self)
 
 
 class Zeros(Initializer):

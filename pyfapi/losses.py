@@ -325,18 +325,12 @@ class MeanSquaredError(LossFunctionWrapper):
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
         super().__init__(mean_squared_error, reduction=reduction, name=name, dtype=dtype)
 
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
-
 
 class MeanAbsoluteError(LossFunctionWrapper):
     """Mean of absolute errors (see :func:`mean_absolute_error`)."""
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
         super().__init__(mean_absolute_error, reduction=reduction, name=name, dtype=dtype)
-
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
 
 
 class BinaryCrossentropy(LossFunctionWrapper):

@@ -17,10 +17,12 @@ Formulas (source: keras/src/regularizers/regularizers.py, Keras 3.15):
 """
 from __future__ import annotations
 
-import inspect
 import math
 
 import numpy as np
+
+from pyfapi.utils.serialization import (config_repr, deserialize_object, get_object,
+                                        serialize_object)
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
            "orthogonal_regularizer", "get", "serialize", "deserialize"]
@@ -59,10 +61,10 @@ class Regularizer:
 
     def __repr__(self):
         try:
-            args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+            config = self.get_config()
         except NotImplementedError:
-            args = ""
-        return f"{type(self).__name__}({args})"
+            config = {}
+        return config_repr(self, config)
 
 
 class L1L2(Regularizer):
@@ -174,12 +176,7 @@ _ALIASES = {"regularizer": Regularizer, "l1": L1, "l2": L2, "l1l2": L1L2, "l1_l2
 def serialize(regularizer):
     """Keras 3 config ``{"module": "keras.regularizers", "class_name", "config",
     "registered_name"}`` of a :class:`Regularizer` (None -> None; other callables as is)."""
-    if regularizer is None:
-        return None
-    if not isinstance(regularizer, Regularizer):
-        return regularizer
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return serialize_object(regularizer, Regularizer, "keras.regularizers")
 
 
 def deserialize(config, custom_objects=None):
@@ -188,16 +185,7 @@ def deserialize(config, custom_objects=None):
     Raises:
         ValueError: not a config dict, or an unknown class name (lists the known ones).
     """
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not deserialize regularizer config {config!r}: expected a dict "
-                         "with 'class_name' and 'config'")
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _CLASSES.get(name) or _ALIASES.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown regularizer class_name {name!r}. Known: {sorted(_CLASSES)} "
-                         "(pass custom classes in custom_objects)")
-    cfg = dict(config.get("config") or {})
-    return cls.from_config(cfg) if hasattr(cls, "from_config") else cls(**cfg)
+    return deserialize_object(config, "regularizer", _CLASSES, _ALIASES, custom_objects)
 
 
 def get(identifier):
@@ -207,19 +195,4 @@ def get(identifier):
     Raises:
         ValueError: an unknown name or an identifier that is not callable.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. "
-                             f"Known names: {sorted(set(_ALIASES) | set(_CLASSES))}")
-        return cls()
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r} "
-                     "(expected a name, a config dict or a callable)")
+    return get_object(identifier, "regularizer", _CLASSES, _ALIASES, deserialize)

@@ -3,6 +3,8 @@ notebook's inception block as printed must fail), broadcasting, configs."""
 import numpy as np
 import pytest
 
+from notebook_models import inception_branches_as_printed
+
 import pyfapi
 from pyfapi import layers
 
@@ -83,14 +85,7 @@ def test_concatenate_forward_and_shapes():
 
 def test_concatenate_notebook_inception_as_printed_fails_at_graph_build():
     x = pyfapi.Input(shape=(32, 32, 256))
-    branch_a = layers.Conv2D(128, 1, activation="relu", strides=2)(x)
-    branch_b = layers.Conv2D(128, 1, activation="relu")(x)
-    branch_b = layers.Conv2D(128, 3, activation="relu", strides=2)(branch_b)
-    branch_c = layers.AveragePooling2D(3, strides=2)(x)
-    branch_c = layers.Conv2D(128, 3, activation="relu")(branch_c)
-    branch_d = layers.Conv2D(128, 1, activation="relu")(x)
-    branch_d = layers.Conv2D(128, 3, activation="relu")(branch_d)
-    branch_d = layers.Conv2D(128, 3, activation="relu", strides=2)(branch_d)
+    branch_a, branch_b, branch_c, branch_d = inception_branches_as_printed(x)
     shapes = [tuple(t.shape) for t in (branch_a, branch_b, branch_c, branch_d)]
     assert shapes == [(None, 16, 16, 128), (None, 15, 15, 128), (None, 13, 13, 128),
                       (None, 14, 14, 128)]

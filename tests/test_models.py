@@ -10,6 +10,8 @@ import json
 import numpy as np
 import pytest
 
+from notebook_models import build_mlp_twins, inception_branches_as_printed
+
 import pyfapi
 from pyfapi import layers
 from pyfapi.graph import KerasTensor
@@ -37,18 +39,6 @@ def softmax(x):
 
 def dense_ref(x, kernel, bias, act=lambda v: v):
     return act(x.astype(np.float64) @ kernel.astype(np.float64) + bias.astype(np.float64))
-
-
-def build_twins():
-    seq_model = Sequential()
-    seq_model.add(layers.Dense(32, activation="relu", input_shape=(64,)))
-    seq_model.add(layers.Dense(32, activation="relu"))
-    seq_model.add(layers.Dense(10, activation="softmax"))
-    input_tensor = Input(shape=(64,))
-    x = layers.Dense(32, activation="relu")(input_tensor)
-    x = layers.Dense(32, activation="relu")(x)
-    output_tensor = layers.Dense(10, activation="softmax")(x)
-    return seq_model, Model(input_tensor, output_tensor)
 
 
 def build_qa(text_emb, question_emb, units=(32, 16), answers=500):
@@ -92,7 +82,7 @@ def build_shared_lstm(features=128, units=32):
 
 # ---- Introduction cell: Sequential and its functional twin -----------------------------------
 def test_cell1_param_counts_and_layers():
-    seq_model, model = build_twins()
+    seq_model, model = build_mlp_twins()
     assert [l.count_params() for l in seq_model.layers] == [2080, 1056, 330]
     assert seq_model.count_params() == model.count_params() == 3466
     assert [l.name for l in seq_model.layers] == ["dense", "dense_1", "dense_2"]
@@ -105,7 +95,7 @@ def test_cell1_param_counts_and_layers():
 
 
 def test_cell1_twins_same_predictions_after_set_weights():
-    seq_model, model = build_twins()
+    seq_model, model = build_mlp_twins()
     model.set_weights(seq_model.get_weights())
     x = np.random.default_rng(0).standard_normal((7, 64)).astype(np.float32)
     got_seq = np.asarray(seq_model(x))
@@ -122,7 +112,7 @@ def test_cell1_twins_same_predictions_after_set_weights():
 
 
 def test_intermediate_activations_model():
-    _, model = build_twins()
+    _, model = build_mlp_twins()
     feature_model = Model(model.input, model.get_layer("dense_4").output)
     assert feature_model.output_shape == (None, 32)
     assert [l.name for l in feature_model.layers] == ["input_layer_1", "dense_3", "dense_4"]
@@ -135,7 +125,7 @@ def test_intermediate_activations_model():
 
 
 def test_get_layer_by_name_and_index_and_errors():
-    _, model = build_twins()
+    _, model = build_mlp_twins()
     assert model.get_layer("dense_3") is model.layers[1]
     assert model.get_layer(index=-1).name == "dense_5"
     with pytest.raises(ValueError, match=r"No such layer: nope.*'input_layer_1', 'dense_3'"):
@@ -149,7 +139,7 @@ def test_get_layer_by_name_and_index_and_errors():
 
 
 def test_model_call_shape_mismatch_names_model_and_shapes():
-    _, model = build_twins()
+    _, model = build_mlp_twins()
     with pytest.raises(ValueError, match=r"functional_3.*expected shape=\(None, 64\).*\(2, 32\)"):
         model(np.zeros((2, 32), np.float32))
 
@@ -236,14 +226,7 @@ def test_dict_outputs_and_dict_inputs():
 # ---- Directed acyclic graphs ----------------------------------------------------------------
 def test_inception_block_as_printed_raises_at_graph_build():
     x = Input(shape=(32, 32, 256))
-    branch_a = layers.Conv2D(128, 1, activation="relu", strides=2)(x)
-    branch_b = layers.Conv2D(128, 1, activation="relu")(x)
-    branch_b = layers.Conv2D(128, 3, activation="relu", strides=2)(branch_b)
-    branch_c = layers.AveragePooling2D(3, strides=2)(x)
-    branch_c = layers.Conv2D(128, 3, activation="relu")(branch_c)
-    branch_d = layers.Conv2D(128, 1, activation="relu")(x)
-    branch_d = layers.Conv2D(128, 3, activation="relu")(branch_d)
-    branch_d = layers.Conv2D(128, 3, activation="relu", strides=2)(branch_d)
+    branch_a, branch_b, branch_c, branch_d = inception_branches_as_printed(x)
     assert branch_a.shape == (None, 16, 16, 128)
     assert branch_b.shape == (None, 15, 15, 128)
     assert branch_c.shape == (None, 13, 13, 128)
@@ -474,7 +457,7 @@ def test_sequential_functional_twin_via_input_shape_vs_lazy():
 def test_model_is_a_trainer():
     from pyfapi.training import Trainer
 
-    seq_model, model = build_twins()
+    seq_model, model = build_mlp_twins()
     for m in (seq_model, model):
         assert isinstance(m, Trainer)
         for method in ("compile", "fit", "evaluate", "predict", "train_on_batch",
@@ -483,7 +466,7 @@ def test_model_is_a_trainer():
 
 
 def test_model_trainable_flag():
-    seq_model, model = build_twins()
+    seq_model, model = build_mlp_twins()
     model.trainable = False
     assert model.trainable_weights == [] and len(model.non_trainable_weights) == 6
     model.trainable = True

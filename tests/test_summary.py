@@ -6,6 +6,8 @@ on an 80-column console (so the default line length is min(88 or 108, 80 - 4) = 
 """
 import pytest
 
+from notebook_models import build_mlp_twins
+
 from pyfapi import layers
 from pyfapi.layers.input_layer import Input
 from pyfapi.models import Model, Sequential
@@ -246,18 +248,6 @@ Model: "functional"
 """
 
 
-def build_cell1():
-    seq_model = Sequential()
-    seq_model.add(layers.Dense(32, activation="relu", input_shape=(64,)))
-    seq_model.add(layers.Dense(32, activation="relu"))
-    seq_model.add(layers.Dense(10, activation="softmax"))
-    input_tensor = Input(shape=(64,))
-    x = layers.Dense(32, activation="relu")(input_tensor)
-    x = layers.Dense(32, activation="relu")(x)
-    output_tensor = layers.Dense(10, activation="softmax")(x)
-    return seq_model, Model(input_tensor, output_tensor)
-
-
 def build_qa(seed_order=False):
     text_input = Input(shape=(None,), dtype="int32", name="text")
     emb = layers.Embedding(64, 10000) if seed_order else layers.Embedding(10000, 64)
@@ -296,7 +286,7 @@ def build_residual_same():
 
 
 def test_cell1_sequential_and_functional_twin():
-    seq_model, model = build_cell1()
+    seq_model, model = build_mlp_twins()
     assert capture(seq_model) == EXPECTED_CELL1_SEQ
     # Keras 3's Sequential builds a Functional per add(): the twin is "functional_3"
     assert capture(model) == EXPECTED_CELL1_FUN
@@ -344,13 +334,13 @@ def test_multi_output_layer_shape_list():
 
 
 def test_summary_prints_to_stdout_by_default(capsys):
-    seq_model, _ = build_cell1()
+    seq_model, _ = build_mlp_twins()
     seq_model.summary()
     assert capsys.readouterr().out == EXPECTED_CELL1_SEQ
 
 
 def test_summary_text_function_and_errors():
-    _, model = build_cell1()
+    _, model = build_mlp_twins()
     assert summary_text(model) == EXPECTED_CELL1_FUN
     with pytest.raises(ValueError, match="Insufficient console width"):
         model.summary(line_length=10, print_fn=lambda s: None)

@@ -4,6 +4,10 @@
 - :func:`check_weights_argument`: ``None``, a local weights file, or a clear refusal of ``"imagenet"``;
 - :func:`resolve_input`: the model's input tensor from ``input_tensor`` / ``input_shape``;
 - :func:`get_source_inputs`: the ``Input`` tensors an ``input_tensor`` was computed from;
+- :func:`prepare_application_inputs`: all the argument checks an application runs before its
+  layers, and its input tensor;
+- :func:`finish_application_model`: the classifier top or global pooling, the ``Model`` and its
+  optional local weights;
 - :func:`preprocess_input`: Keras's ``mode="tf"`` scaling (pixels 0..255 -> -1..1).
 
 pyfapi never downloads anything: pretrained ImageNet weights are not bundled. A Keras weights file
@@ -17,7 +21,8 @@ import os
 import numpy as np
 
 __all__ = ["obtain_input_shape", "check_weights_argument", "resolve_input", "get_source_inputs",
-           "preprocess_input", "check_pooling", "check_classes"]
+           "preprocess_input", "check_pooling", "check_classes", "prepare_application_inputs",
+           "finish_application_model"]
 
 
 
@@ -157,6 +162,60 @@ def resolve_input(input_tensor, input_shape, *, min_size: int, model_name: str):
     check_image_shape(input_tensor.shape[1:], min_size=min_size, model_name=model_name)
     sources = get_source_inputs(input_tensor)
     return input_tensor, sources[0] if len(sources) == 1 else sources
+
+
+def prepare_application_inputs(*, weights, include_top, input_tensor, input_shape, pooling,
+                               classes, default_size: int, min_size: int, model_name: str):
+    """Check an application's arguments and make its input: ``(weights, classes, img_input,
+    model_inputs)``, as Keras's applications do before building their layers.
+
+    Runs :func:`check_weights_argument`, :func:`check_pooling`, :func:`check_classes` (with the
+    top only), :func:`obtain_input_shape` (without ``input_tensor`` only) and
+    :func:`resolve_input`, in that order.
+
+    Raises:
+        ValueError / TypeError: as those functions.
+    """
+    weights = check_weights_argument(weights, model_name)
+    check_pooling(pooling, include_top, model_name)
+    if include_top:
+        classes = check_classes(classes, include_top, model_name)
+    if input_tensor is None:
+        input_shape = obtain_input_shape(
+            input_shape, default_size=default_size, min_size=min_size,
+            require_flatten=include_top, model_name=model_name)
+    img_input, inputs = resolve_input(input_tensor, input_shape, min_size=min_size,
+                                      model_name=model_name)
+    return weights, classes, img_input, inputs
+
+
+def finish_application_model(x, inputs, *, include_top, pooling, classes, classifier_activation,
+                             name, weights):
+    """The functional ``Model(inputs, y, name=name)`` of an application whose last feature map
+    is ``x`` (``(batch, h, w, c)``), as Keras: with the top, ``y`` =
+    ``GlobalAveragePooling2D(name="avg_pool")`` then ``Dense(classes, classifier_activation,
+    name="predictions")``; without it, ``pooling`` ``"avg"`` / ``"max"`` -> global average / max
+    pooling (``(batch, c)``), ``None`` -> ``x``. ``weights`` (a checked local path or ``None``)
+    are then loaded with ``model.load_weights``.
+
+    Raises:
+        as ``model.load_weights`` (e.g. a weights file that does not match the model).
+    """
+    from pyfapi import layers
+    from pyfapi.models import Model
+
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    elif pooling == "avg":
+        x = layers.GlobalAveragePooling2D()(x)
+    elif pooling == "max":
+        x = layers.GlobalMaxPooling2D()(x)
+
+    model = Model(inputs, x, name=name)
+    if weights is not None:
+        model.load_weights(weights)
+    return model
 
 
 def preprocess_input(x, data_format=None):

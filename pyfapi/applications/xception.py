@@ -49,19 +49,12 @@ def Xception(include_top=True, weights=None, input_tensor=None, input_shape=None
         TypeError: ``input_tensor`` not a symbolic tensor.
     """
     from pyfapi import layers
-    from pyfapi.models import Model
 
     model_name = "Xception"
-    weights = imagenet_utils.check_weights_argument(weights, model_name)
-    imagenet_utils.check_pooling(pooling, include_top, model_name)
-    if include_top:
-        classes = imagenet_utils.check_classes(classes, include_top, model_name)
-    if input_tensor is None:
-        input_shape = imagenet_utils.obtain_input_shape(
-            input_shape, default_size=299, min_size=MIN_SIZE, require_flatten=include_top,
-            model_name=model_name)
-    img_input, inputs = imagenet_utils.resolve_input(input_tensor, input_shape,
-                                                     min_size=MIN_SIZE, model_name=model_name)
+    weights, classes, img_input, inputs = imagenet_utils.prepare_application_inputs(
+        weights=weights, include_top=include_top, input_tensor=input_tensor,
+        input_shape=input_shape, pooling=pooling, classes=classes, default_size=299,
+        min_size=MIN_SIZE, model_name=model_name)
     channel_axis = -1
 
     x = layers.Conv2D(32, (3, 3), strides=(2, 2), use_bias=False, name="block1_conv1")(img_input)
@@ -137,18 +130,9 @@ def Xception(include_top=True, weights=None, input_tensor=None, input_shape=None
     x = layers.BatchNormalization(axis=channel_axis, name="block14_sepconv2_bn")(x)
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
-
-    model = Model(inputs, x, name=name)
-    if weights is not None:
-        model.load_weights(weights)
-    return model
+    return imagenet_utils.finish_application_model(
+        x, inputs, include_top=include_top, pooling=pooling, classes=classes,
+        classifier_activation=classifier_activation, name=name, weights=weights)
 
 
 def preprocess_input(x, data_format=None):

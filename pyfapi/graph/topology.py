@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 
+from pyfapi.graph import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 
 __all__ = ["map_graph", "ExecutionPlan"]
@@ -218,7 +219,7 @@ class ExecutionPlan:
             if len(outs) == 1 and isinstance(node.output_structure, KerasTensor):
                 values[outs[0]] = out
             else:
-                flat = _flatten_outputs(out)
+                flat = tree.flatten(out)
                 if len(flat) != len(outs):
                     raise ValueError(
                         f"Layer '{layer.name}' returned {len(flat)} output(s) but its symbolic "
@@ -228,17 +229,3 @@ class ExecutionPlan:
             for s in frees:
                 values[s] = None
         return [values[i] for i in self.output_slots]
-
-
-def _flatten_outputs(out):
-    if isinstance(out, (list, tuple)):
-        res = []
-        for o in out:
-            res.extend(_flatten_outputs(o))
-        return res
-    if isinstance(out, dict):
-        res = []
-        for o in out.values():
-            res.extend(_flatten_outputs(o))
-        return res
-    return [out]

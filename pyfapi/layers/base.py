@@ -649,14 +649,26 @@ class Layer:
             kwargs.pop("mask")
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
-        prev = _CTX.training
-        _CTX.training = training
         depth = _CTX.depth
         if depth == 0 and (self._losses or self._layers):
             self._clear_losses()  # Keras 3: the entry layer's call starts with fresh losses
         _CTX.depth = depth + 1
         try:
-            outputs = self.call(*args, **kwargs)
+            outputs = self._run_call(args, kwargs, training)
+        finally:
+            _CTX.depth = depth
+        if self.activity_regularizer is not None:
+            self._add_activity_loss(outputs)
+        return outputs
+
+    def _run_call(self, args, kwargs, training):
+        """``self.call(*args, **kwargs)`` with ``training`` as the context's training flag
+        (restored after); a ValueError / TypeError / IndexError it raises is re-raised with the
+        layer's name and class added (:func:`_with_layer_context`)."""
+        prev = _CTX.training
+        _CTX.training = training
+        try:
+            return self.call(*args, **kwargs)
         except (ValueError, TypeError, IndexError) as e:
             new = _with_layer_context(self, e)
             if new is e:
@@ -664,10 +676,6 @@ class Layer:
             raise new from e
         finally:
             _CTX.training = prev
-            _CTX.depth = depth
-        if self.activity_regularizer is not None:
-            self._add_activity_loss(outputs)
-        return outputs
 
     def _add_activity_loss(self, outputs):
         """Keras 3 ``Layer.__call__``: ``activity_regularizer(output) / batch_size`` for each
@@ -705,17 +713,7 @@ class Layer:
             training = _CTX.training
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
-        prev = _CTX.training
-        _CTX.training = training
-        try:
-            outputs = self.call(*args, **kwargs)
-        except (ValueError, TypeError, IndexError) as e:
-            new = _with_layer_context(self, e)
-            if new is e:
-                raise
-            raise new from e
-        finally:
-            _CTX.training = prev
+        outputs = self._run_call(args, kwargs, training)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -788,7 +786,7 @@ class Layer:
 
     def build_from_config(self, config):
         if config and "input_shape" in config and not self.built:
-            shape = _shape_from_json(config["input_shape"])
+            shape = _freeze_shape(config["input_shape"])
             self.build(shape)
             self.built = True
             if self._build_input_shape is None:
@@ -849,34 +847,25 @@ def _wrap_build(build):
     return wrapped
 
 
-def _freeze_shape(shape):
+def _map_shapes(shape, fn):
+    """``fn`` applied to every shape tuple (or list) of a nested list / tuple / dict of shapes;
+    lists and tuples of shapes come back as lists, dicts as dicts, anything else as is."""
     if is_shape_tuple(shape):
-        return tuple(shape)
+        return fn(shape)
     if isinstance(shape, (list, tuple)):
-        return [_freeze_shape(s) for s in shape]
+        return [_map_shapes(s, fn) for s in shape]
     if isinstance(shape, dict):
-        return {k: _freeze_shape(v) for k, v in shape.items()}
+        return {k: _map_shapes(v, fn) for k, v in shape.items()}
     return shape
+
+
+def _freeze_shape(shape):
+    """Shapes as tuples (also turns the JSON lists of a saved ``build_config`` back into tuples)."""
+    return _map_shapes(shape, tuple)
 
 
 def _jsonable_shape(shape):
-    if is_shape_tuple(shape):
-        return [None if d is None else int(d) for d in shape]
-    if isinstance(shape, (list, tuple)):
-        return [_jsonable_shape(s) for s in shape]
-    if isinstance(shape, dict):
-        return {k: _jsonable_shape(v) for k, v in shape.items()}
-    return shape
-
-
-def _shape_from_json(shape):
-    if is_shape_tuple(shape):
-        return tuple(shape)
-    if isinstance(shape, (list, tuple)):
-        return [_shape_from_json(s) for s in shape]
-    if isinstance(shape, dict):
-        return {k: _shape_from_json(v) for k, v in shape.items()}
-    return shape
+    return _map_shapes(shape, lambda s: [None if d is None else int(d) for d in s])
 
 
 def _has_keras_tensor(x) -> bool:

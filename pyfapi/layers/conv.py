@@ -18,8 +18,9 @@ from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import (conv_output_shape, normalize_data_format,
                                       normalize_padding, normalize_tuple)
-from pyfapi.layers.layer_utils import (fused_activation_name, reject_unsupported, serialize_activation,
-                                       serialize_initializer, serialize_object)
+from pyfapi.layers.layer_utils import (add_bias_weight, fused_activation_name, reject_unsupported,
+                                       serialize_activation, serialize_initializer,
+                                       serialize_object)
 
 __all__ = ["Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D"]
 
@@ -105,10 +106,7 @@ class _Conv(Layer):
                                       initializer=self.kernel_initializer, name="kernel",
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
-        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                     name="bias", regularizer=self.bias_regularizer,
-                                     constraint=self.bias_constraint)
-                     if self.use_bias else None)
+        self.bias = add_bias_weight(self, self.filters)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: cin})
         self.built = True
 
@@ -233,11 +231,7 @@ class DepthwiseConv2D(Layer):
                                       initializer=self.depthwise_initializer, name="kernel",
                                       regularizer=self.depthwise_regularizer,
                                       constraint=self.depthwise_constraint)
-        self.bias = (self.add_weight(shape=(cin * self.depth_multiplier,),
-                                     initializer=self.bias_initializer, name="bias",
-                                     regularizer=self.bias_regularizer,
-                                     constraint=self.bias_constraint)
-                     if self.use_bias else None)
+        self.bias = add_bias_weight(self, cin * self.depth_multiplier)
         self.input_spec = InputSpec(ndim=4, axes={-1: cin})
         self.built = True
 
@@ -332,10 +326,7 @@ class SeparableConv2D(Layer):
                                                 name="pointwise_kernel",
                                                 regularizer=self.pointwise_regularizer,
                                                 constraint=self.pointwise_constraint)
-        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                     name="bias", regularizer=self.bias_regularizer,
-                                     constraint=self.bias_constraint)
-                     if self.use_bias else None)
+        self.bias = add_bias_weight(self, self.filters)
         self.input_spec = InputSpec(ndim=4, axes={-1: cin})
         self.built = True
 

@@ -13,8 +13,9 @@ from pyfapi import activations, initializers, ops
 from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import as_shape, check_rank
-from pyfapi.layers.layer_utils import (fused_activation_name, reject_unsupported, serialize_activation,
-                                       serialize_initializer, serialize_object, to_numpy)
+from pyfapi.layers.layer_utils import (add_bias_weight, fused_activation_name, reject_unsupported,
+                                       serialize_activation, serialize_initializer,
+                                       serialize_object, to_numpy)
 from pyfapi.utils.random import make_rng
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding"]
@@ -75,10 +76,7 @@ class Dense(Layer):
                                       initializer=self.kernel_initializer, name="kernel",
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
-        self.bias = (self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
-                                     name="bias", regularizer=self.bias_regularizer,
-                                     constraint=self.bias_constraint)
-                     if self.use_bias else None)
+        self.bias = add_bias_weight(self, self.units)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
 

@@ -1,5 +1,6 @@
 """Small helpers the concrete layers share: config (de)serialisation of initializers and
-activations, refusal of Keras arguments pyfapi does not implement, array access."""
+activations, refusal of Keras arguments pyfapi does not implement, array access, the optional
+bias weight."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +8,7 @@ import numpy as np
 from pyfapi import activations, initializers
 
 __all__ = ["serialize_initializer", "serialize_activation", "serialize_object",
-           "reject_unsupported", "to_numpy"]
+           "reject_unsupported", "to_numpy", "add_bias_weight"]
 
 
 def serialize_initializer(init):
@@ -39,6 +40,16 @@ def serialize_object(obj):
     if get_config is not None:
         return {"class_name": type(obj).__name__, "config": get_config()}
     return obj
+
+
+def add_bias_weight(layer, size):
+    """The optional ``bias`` weight of Dense / Conv layers (Keras): when ``layer.use_bias``,
+    ``layer.add_weight(shape=(size,), initializer=layer.bias_initializer, name="bias",
+    regularizer=layer.bias_regularizer, constraint=layer.bias_constraint)``; else None."""
+    if not layer.use_bias:
+        return None
+    return layer.add_weight(shape=(size,), initializer=layer.bias_initializer, name="bias",
+                            regularizer=layer.bias_regularizer, constraint=layer.bias_constraint)
 
 
 def reject_unsupported(layer_cls_name, **kwargs):

@@ -23,6 +23,8 @@ import shutil
 
 import numpy as np
 
+from pyfapi.graph import tree
+
 __all__ = ["print_summary", "summary_text", "readable_memory_size", "count_params",
            "weight_memory_size", "format_layer_shape"]
 
@@ -73,7 +75,7 @@ def format_layer_shape(layer) -> str:
         shapes = fmt(struct)
         if isinstance(shapes, str):
             return shapes
-        flat = _flatten(shapes)
+        flat = tree.flatten(shapes)
         if len(flat) == 1:
             return flat[0]
         return str(shapes).replace("'", "")
@@ -87,20 +89,6 @@ def format_layer_shape(layer) -> str:
             return _format_shape(out)
         return str([_format_shape(s) for s in out]).replace("'", "")
     return "?"
-
-
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        out = []
-        for v in x:
-            out.extend(_flatten(v))
-        return out
-    if isinstance(x, dict):
-        out = []
-        for v in x.values():
-            out.extend(_flatten(v))
-        return out
-    return [x]
 
 
 # ---- rich-compatible table layout --------------------------------------------------------

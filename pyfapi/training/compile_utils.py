@@ -198,17 +198,13 @@ class CompileLoss:
 
     def get_config(self):
         def ser(spec):
-            if isinstance(spec, dict):
-                return {k: ser(v) for k, v in spec.items()}
-            if isinstance(spec, (list, tuple)):
-                return [ser(v) for v in spec]
             if spec is None:
                 return None
             out = losses_module.serialize(spec)
             if out is None:  # a user callable: stored by name, resolved from custom_objects
                 out = {"custom": getattr(spec, "__name__", type(spec).__name__)}
             return out
-        return {"loss": ser(self._user_loss), "loss_weights": self._user_weights}
+        return {"loss": _map_specs(self._user_loss, ser), "loss_weights": self._user_weights}
 
 
 class CompileMetrics:
@@ -338,10 +334,6 @@ class CompileMetrics:
 
     def get_config(self):
         def ser(spec):
-            if isinstance(spec, dict):
-                return {k: ser(v) for k, v in spec.items()}
-            if isinstance(spec, (list, tuple)):
-                return [ser(v) for v in spec]
             if spec is None or isinstance(spec, str):
                 return spec
             if isinstance(spec, metrics_module.Metric) and \
@@ -349,8 +341,18 @@ class CompileMetrics:
                 return {"class_name": type(spec).__name__, "config": spec.get_config()}
             return {"custom": getattr(spec, "__name__", None) or getattr(spec, "name", None) or
                     type(spec).__name__}
-        return {"metrics": ser(self._user_metrics),
-                "weighted_metrics": ser(self._user_weighted)}
+        return {"metrics": _map_specs(self._user_metrics, ser),
+                "weighted_metrics": _map_specs(self._user_weighted, ser)}
+
+
+def _map_specs(spec, fn):
+    """``fn`` applied to every loss / metric spec of a nested dict / list / tuple structure (the
+    ``compile`` arguments); dicts stay dicts, lists and tuples become lists."""
+    if isinstance(spec, dict):
+        return {k: _map_specs(v, fn) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_map_specs(v, fn) for v in spec]
+    return fn(spec)
 
 
 def _flatten(spec):

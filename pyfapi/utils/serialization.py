@@ -1,0 +1,79 @@
+"""Keras 3 ``serialize`` / ``deserialize`` / ``get`` for families of config objects.
+
+:mod:`pyfapi.constraints` and :mod:`pyfapi.regularizers` look their objects up the same way
+(keras/src/constraints/__init__.py, keras/src/regularizers/__init__.py): a Keras 3 config dict
+``{"module", "class_name", "config", "registered_name"}``, a class name (``'MaxNorm'``) or a
+snake_case alias (``'max_norm'``), a class, an instance or any callable. Each family passes its
+base class, its ``keras.<family>`` module name, its ``kind`` (used in error messages) and its
+``classes`` / ``aliases`` tables. :func:`config_repr` is the ``repr`` of such objects (and of
+initializers): ``ClassName(key=value, ...)`` from ``get_config()``.
+"""
+from __future__ import annotations
+
+import inspect
+
+__all__ = ["serialize_object", "deserialize_object", "get_object", "config_repr"]
+
+
+def config_repr(obj, config=None) -> str:
+    """``"ClassName(k1=v1!r, k2=v2!r, ...)"`` from ``config`` (default ``obj.get_config()``)."""
+    if config is None:
+        config = obj.get_config()
+    args = ", ".join(f"{k}={v!r}" for k, v in config.items())
+    return f"{type(obj).__name__}({args})"
+
+
+def serialize_object(obj, base, module):
+    """Keras 3 config ``{"module": module, "class_name", "config", "registered_name": None}``
+    of an instance of ``base``; None -> None; any other object (a plain callable) as is."""
+    if obj is None:
+        return None
+    if not isinstance(obj, base):
+        return obj
+    return {"module": module, "class_name": type(obj).__name__,
+            "config": obj.get_config(), "registered_name": None}
+
+
+def deserialize_object(config, kind, classes, aliases, custom_objects=None):
+    """Inverse of :func:`serialize_object` (Keras 2 ``{"class_name", "config"}`` dicts too).
+
+    ``custom_objects`` names are looked up first, then ``classes``, then ``aliases``.
+
+    Raises:
+        ValueError: not a config dict, or an unknown class name (lists the known ones).
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Could not deserialize {kind} config {config!r}: expected a dict "
+                         "with 'class_name' and 'config'")
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or classes.get(name) or aliases.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown {kind} class_name {name!r}. Known: {sorted(classes)} "
+                         "(pass custom classes in custom_objects)")
+    cfg = dict(config.get("config") or {})
+    return cls.from_config(cfg) if hasattr(cls, "from_config") else cls(**cfg)
+
+
+def get_object(identifier, kind, classes, aliases, deserialize):
+    """An object from None, a name (alias or class name), a config dict (passed to
+    ``deserialize``), a class (instantiated without arguments), or any callable (as is).
+
+    Raises:
+        ValueError: an unknown name or an identifier that is not callable.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        cls = aliases.get(identifier) or classes.get(identifier)
+        if cls is None:
+            raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}. "
+                             f"Known names: {sorted(set(aliases) | set(classes))}")
+        return cls()
+    if inspect.isclass(identifier):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier!r} "
+                     "(expected a name, a config dict or a callable)")
