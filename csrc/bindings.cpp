@@ -72,7 +72,9 @@ void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, 
   farr bias_arr;
   if (!bias.is_none()) {
     bias_arr = bias.cast<farr>();
-    if (bias_arr.ndim() != 1 || bias_arr.shape(0) != N || bias_arr.strides(0) != sizeof(float))
+    // A length-1 vector is contiguous whatever its stride (numpy does not normalise it).
+    if (bias_arr.ndim() != 1 || bias_arr.shape(0) != N ||
+        (N > 1 && bias_arr.strides(0) != static_cast<py::ssize_t>(sizeof(float))))
       throw py::value_error("gemm: bias must be contiguous of length N");
     bias_ptr = bias_arr.data();
   }

@@ -301,3 +301,14 @@ def test_other_bad_arguments():
         gemm(a, b, out=ro)
     with pytest.raises(ValueError, match=r"unit-stride, non-overlapping rows"):
         gemm(a, b, out=np.zeros((2, 10), np.float32)[:, ::2])
+
+
+@pytest.mark.parametrize("k", [0, 3])
+def test_length_one_bias_with_any_stride(k):
+    """numpy flags a 1-element vector contiguous whatever its stride; the kernel must accept it
+    (hypothesis found a K = 0, N = 1 case the binding refused)."""
+    a = np.ones((2, k), np.float32)
+    b = np.ones((k, 1), np.float32)
+    bias = np.full(4, 2.5, np.float32)[::4]
+    assert bias.strides != (4,) and bias.flags.c_contiguous
+    np.testing.assert_array_equal(gemm(a, b, bias=bias), np.full((2, 1), k + 2.5, np.float32))
