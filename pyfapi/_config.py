@@ -6,7 +6,10 @@ import platform
 
 from pyfapi import _C
 
-__all__ = ["set_num_threads", "get_num_threads", "show_config", "config"]
+__all__ = ["set_num_threads", "get_num_threads", "show_config", "config", "MAX_THREADS"]
+
+#: The largest thread count :func:`set_num_threads` accepts.
+MAX_THREADS = max(1024, 4 * (os.cpu_count() or 1))
 
 
 def set_num_threads(n: int) -> None:
@@ -16,12 +19,16 @@ def set_num_threads(n: int) -> None:
 
     Raises:
         TypeError: ``n`` is not an integer.
-        ValueError: ``n`` is below 1.
+        ValueError: ``n`` is below 1, or above :data:`MAX_THREADS` (oversubscribing the cores
+            that much would only thrash; OpenMP would try to start every one of them).
     """
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
     if n < 1:
         raise ValueError(f"set_num_threads: n must be >= 1, got {n}")
+    if n > MAX_THREADS:
+        raise ValueError(f"set_num_threads: n must be <= {MAX_THREADS} (4x the {os.cpu_count()} "
+                         f"logical cores, at least 1024), got {n}")
     _C.set_num_threads(n)
 
 

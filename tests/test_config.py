@@ -27,7 +27,7 @@ def test_set_and_get_num_threads_round_trip():
 
 
 @pytest.mark.parametrize("bad, exc", [(0, ValueError), (-3, ValueError), ("2", TypeError), (2.0, TypeError),
-                                      (True, TypeError)])
+                                      (True, TypeError), (10**6, ValueError), (2**40, ValueError)])
 def test_set_num_threads_rejects_bad_values(bad, exc):
     with pytest.raises(exc, match="set_num_threads"):
         pyfapi.set_num_threads(bad)
