@@ -19,8 +19,8 @@ Classes: ``Metric`` (base), ``Mean``, ``Sum``, ``MeanMetricWrapper``, ``Accuracy
 ``'acc'`` / ``'accuracy'`` given to ``compile`` are resolved per output by
 :func:`resolve_accuracy` as Keras 3's ``compile_utils.get_metric`` does (binary when the output has
 one unit, sparse when ``y_true`` has a lower rank or a last axis of 1 against several classes,
-categorical otherwise), with the output's loss breaking ties (a sparse or binary crossentropy loss
-selects the matching accuracy).
+categorical otherwise). Only the shapes decide, never the loss: 2 sigmoid units trained with
+``binary_crossentropy`` against ``(n, 2)`` targets get ``CategoricalAccuracy``, as in Keras 3.
 """
 from __future__ import annotations
 
@@ -369,17 +369,14 @@ def resolve_accuracy(name, y_true_shape, y_pred_shape, loss=None):
     Args:
         name: the string given (becomes the metric's name).
         y_true_shape, y_pred_shape: shapes (batch axis included or not, consistently).
-        loss: the output's resolved loss (function, Loss or name) or None.
+        loss: accepted for backward compatibility and ignored: Keras 3 decides from the shapes
+            only (``is_binary_or_sparse_categorical``).
 
     Returns:
-        A :class:`BinaryAccuracy`, :class:`SparseCategoricalAccuracy` or
-        :class:`CategoricalAccuracy` named ``name``.
+        :class:`BinaryAccuracy` when the prediction's last axis is 1; else
+        :class:`SparseCategoricalAccuracy` when ``y_true`` has a lower rank than ``y_pred`` or a
+        last axis of 1; else :class:`CategoricalAccuracy`. Named ``name``.
     """
-    loss_name = _loss_name(loss)
-    if loss_name == "sparse_categorical_crossentropy":
-        return SparseCategoricalAccuracy(name=name)
-    if loss_name == "binary_crossentropy":
-        return BinaryAccuracy(name=name)
     p_last = y_pred_shape[-1] if len(y_pred_shape) else 1
     t_last = y_true_shape[-1] if len(y_true_shape) else 1
     if p_last == 1:
@@ -388,11 +385,3 @@ def resolve_accuracy(name, y_true_shape, y_pred_shape, loss=None):
         return SparseCategoricalAccuracy(name=name)
     return CategoricalAccuracy(name=name)
 
-
-def _loss_name(loss):
-    if loss is None:
-        return None
-    if isinstance(loss, str):
-        return loss.lower()
-    fn = getattr(loss, "fn", loss)
-    return getattr(fn, "__name__", None)

@@ -189,6 +189,29 @@ def test_too_small_input_is_a_value_error(arch, min_size):
         fn(weights=None, include_top=False, input_tensor=Input(shape=(64, 64, 3)))
 
 
+@pytest.mark.parametrize("arch, min_size, model_name",
+                         [("xception", 71, "Xception"), ("inception_v3", 75, "InceptionV3")])
+def test_too_small_image_at_call_time_is_a_value_error(models, arch, min_size, model_name):
+    base = models[(arch, False)]  # input_shape=None: (None, None, 3)
+    msg = (rf"{model_name} \(model '{base.name}'\): input images must be at least "
+           rf"{min_size}x{min_size}.*received input of shape ")
+    for shape in [(1, 10, 10, 3), (1, 5, 5, 3), (1, min_size - 1, min_size, 3),
+                  (1, min_size, min_size - 1, 3)]:
+        with pytest.raises(ValueError, match=msg + re.escape(str(shape))):
+            base.predict(np.zeros(shape, np.float32), verbose=0)
+        with pytest.raises(ValueError, match=msg):
+            base(np.zeros(shape, np.float32))
+    with pytest.raises(ValueError, match=msg):
+        base(Input(shape=(min_size - 1, min_size - 1, 3)))  # symbolic call too
+    assert base(Input(shape=(None, None, 3))).shape == (None, None, None, 2048)
+    out = base.predict(np.zeros((1, min_size, min_size, 3), np.float32), verbose=0)
+    assert out.shape[0] == 1 and out.shape[-1] == 2048
+    # only the application instance is checked: other functional models are untouched
+    i = Input((None, None, 3))
+    plain = Model(i, layers.Conv2D(1, 1)(i))
+    assert plain.predict(np.zeros((1, 5, 5, 3), np.float32), verbose=0).shape == (1, 5, 5, 1)
+
+
 @pytest.mark.parametrize("arch", ["xception", "inception_v3"])
 @pytest.mark.parametrize("shape", [(150, 150, 1), (150, 150, 4), (None, None, 1)])
 def test_other_channel_count_is_a_value_error(arch, shape):

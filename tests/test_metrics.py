@@ -56,9 +56,11 @@ def test_mse_mae_metrics():
     ((None, 10), (None, 10), "categorical_crossentropy", metrics.CategoricalAccuracy),
     ((None,), (None, 10), None, metrics.SparseCategoricalAccuracy),
     ((None, 1), (None, 10), None, metrics.SparseCategoricalAccuracy),
-    ((None, 10), (None, 10), "sparse_categorical_crossentropy",
-     metrics.SparseCategoricalAccuracy),
-    ((None, 3), (None, 3), "binary_crossentropy", metrics.BinaryAccuracy),
+    # the loss never decides (Keras 3 compile_utils.get_metric looks at shapes only)
+    ((None, 10), (None, 10), "sparse_categorical_crossentropy", metrics.CategoricalAccuracy),
+    ((None, 3), (None, 3), "binary_crossentropy", metrics.CategoricalAccuracy),
+    ((None, 2), (None, 2), "binary_crossentropy", metrics.CategoricalAccuracy),
+    ((None, 1), (None, 1), "sparse_categorical_crossentropy", metrics.BinaryAccuracy),
 ])
 def test_resolve_accuracy_like_keras(yt, yp, loss, cls):
     m = metrics.resolve_accuracy("acc", yt, yp, loss)

@@ -536,10 +536,12 @@ def test_steps_per_epoch_and_batch_shuffle():
     model.compile("sgd", "categorical_crossentropy")
     x = RNG.normal(size=(20, 6)).astype(np.float32)
     y = np.eye(3)[RNG.integers(0, 3, 20)]
-    model.fit(x, y, batch_size=4, epochs=2, steps_per_epoch=3, verbose=0)
-    assert int(model.optimizer.iterations.value) == 6
+    # Keras 3: the pass over 5 batches continues into epoch 2 (batches 3, 4), then runs out
+    with pytest.warns(UserWarning, match="Your input ran out of data"):
+        model.fit(x, y, batch_size=4, epochs=2, steps_per_epoch=3, verbose=0)
+    assert int(model.optimizer.iterations.value) == 5
     model.fit(x, y, batch_size=4, epochs=1, shuffle="batch", verbose=0)
-    assert int(model.optimizer.iterations.value) == 11
+    assert int(model.optimizer.iterations.value) == 10
 
 
 def test_weight_regularizers_add_to_the_loss_and_constraints_apply_after_updates():
@@ -661,3 +663,80 @@ def test_predict_on_zero_samples_returns_empty_float32_arrays():
     dm = Model(posts, {"a": layers.Dense(2)(posts), "b": layers.Dense(5)(posts)})
     d = dm.predict(np.zeros((0, 12)), verbose=0)
     assert {k: v.shape for k, v in d.items()} == {"a": (0, 2), "b": (0, 5)}
+
+
+# ---- batch_size / steps validation and no cycling (Keras 3 EpochIterator) -------------------------
+def _small():
+    i = Input((3,))
+    m = Model(i, layers.Dense(2)(i))
+    m.compile("sgd", "mse")
+    x = np.arange(39, dtype=np.float32).reshape(13, 3)
+    return m, x, np.zeros((13, 2), np.float32)
+
+
+@pytest.mark.parametrize("bad", [-1, 0, 2.5, 13.0, True, False, "4", np.float32(4)])
+def test_bad_batch_size_and_steps_rejected_everywhere(bad):
+    m, x, y = _small()
+    calls = [
+        ("batch_size", lambda: m.predict(x, batch_size=bad, verbose=0)),
+        ("batch_size", lambda: m.evaluate(x, y, batch_size=bad, verbose=0)),
+        ("batch_size", lambda: m.fit(x, y, batch_size=bad, verbose=0)),
+        ("validation_batch_size", lambda: m.fit(x, y, validation_split=0.3,
+                                                validation_batch_size=bad, verbose=0)),
+        ("steps_per_epoch", lambda: m.fit(x, y, steps_per_epoch=bad, verbose=0)),
+        ("validation_steps", lambda: m.fit(x, y, validation_split=0.3, validation_steps=bad,
+                                           verbose=0)),
+        ("steps", lambda: m.predict(x, steps=bad, verbose=0)),
+        ("steps", lambda: m.evaluate(x, y, steps=bad, verbose=0)),
+    ]
+    for arg, call in calls:
+        with pytest.raises(ValueError, match=f"{arg} must be a positive integer.*{arg}="):
+            call()
+
+
+def test_numpy_int_batch_size_and_steps_accepted():
+    m, x, y = _small()
+    assert m.predict(x, batch_size=np.int64(4), verbose=0).shape == (13, 2)
+    assert m.predict(x, batch_size=np.int32(4), steps=np.int64(2), verbose=0).shape == (8, 2)
+    m.fit(x, y, batch_size=np.int64(5), steps_per_epoch=np.int64(1), verbose=0)
+
+
+def test_predict_evaluate_steps_beyond_data_stop_at_the_end():
+    m, x, y = _small()
+    full = m.predict(x, batch_size=4, verbose=0)
+    with pytest.warns(UserWarning, match="Your input ran out of data"):
+        p = m.predict(x, batch_size=4, steps=10, verbose=0)
+    np.testing.assert_array_equal(p, full)  # 13 rows, nothing repeated
+    with pytest.warns(UserWarning, match="ran out of data"):
+        p = m.predict(x, batch_size=4, steps=10 ** 9, verbose=0)  # no endless loop
+    assert p.shape == (13, 2)
+    ref_loss = m.evaluate(x, y, batch_size=4, verbose=0)
+    with pytest.warns(UserWarning, match="ran out of data"):
+        assert m.evaluate(x, y, batch_size=4, steps=7, verbose=0) == pytest.approx(ref_loss)
+    assert m.predict(x, batch_size=4, steps=2, verbose=0).shape == (8, 2)
+
+
+def test_fit_steps_per_epoch_beyond_data_ends_each_epoch_like_keras():
+    m, x, y = _small()
+    # 4 batches; Keras 3.15: every epoch stops after them with the warning (3 epochs -> 12 steps)
+    with pytest.warns(UserWarning, match="ran out of data"):
+        h = m.fit(x, y, batch_size=4, epochs=3, steps_per_epoch=10, verbose=0)
+    assert int(m.optimizer.iterations.value) == 12
+    assert len(h.history["loss"]) == 3
+
+
+def test_accuracy_resolved_from_shapes_not_loss_like_keras():
+    # 2 sigmoid units + binary_crossentropy + (n, 2) targets: Keras 3.15 picks CategoricalAccuracy
+    from pyfapi import metrics
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((30, 4)).astype(np.float32)
+    y = (rng.random((30, 2)) > 0.5).astype(np.float32)
+    i = Input((4,))
+    m = Model(i, layers.Dense(2, activation="sigmoid", kernel_initializer="ones")(i))
+    m.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    logs = m.evaluate(x, y, verbose=0, return_dict=True)
+    p = m.predict(x, verbose=0)
+    assert logs["accuracy"] == pytest.approx((p.argmax(1) == y.argmax(1)).mean())
+    assert logs["accuracy"] != pytest.approx(((p > 0.5) == y).mean())  # not BinaryAccuracy
+    assert type(metrics.resolve_accuracy("accuracy", (30, 2), (30, 2), "binary_crossentropy")) \
+        is metrics.CategoricalAccuracy

@@ -72,3 +72,35 @@ def test_bad_structures():
         da.standardize_inputs([np.zeros(2)] * 3, ["a", "b"], ["float32"] * 2)
     with pytest.raises(ValueError, match="validation_data must be a tuple"):
         da.unpack_validation_data(np.zeros(3))
+
+
+def test_array_batcher_never_cycles_and_continues_across_epochs():
+    import warnings
+    x = np.arange(10, dtype=np.float32).reshape(10, 1)
+    b = da.ArrayBatcher([x], None, None, batch_size=3, steps=3)  # 4 batches
+    first = [xb[0][:, 0].tolist() for _, xb, _, _, _ in b.epoch()]
+    assert first == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    with pytest.warns(UserWarning, match="ran out of data"):
+        second = [xb[0][:, 0].tolist() for _, xb, _, _, _ in b.epoch()]
+    assert second == [[9]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        third = [xb[0][:, 0].tolist() for _, xb, _, _, _ in b.epoch()]
+    assert third == first  # a new pass
+    with pytest.warns(UserWarning, match="ran out of data"):
+        big = list(da.ArrayBatcher([x], batch_size=3, steps=10 ** 9).epoch())
+    assert [s for *_, s in big] == [3, 3, 3, 1]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, 3.0, True, None, "3"])
+def test_check_positive_int_rejects(bad):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        da.check_positive_int(bad, "batch_size", allow_none=False)
+    with pytest.raises(ValueError, match="batch_size"):
+        da.ArrayBatcher([np.zeros((4, 1))], batch_size=bad)
+
+
+def test_check_positive_int_accepts():
+    assert da.check_positive_int(None, "steps") is None
+    assert type(da.check_positive_int(np.int64(3), "steps")) is int
+    assert da.check_positive_int(7, "steps") == 7

@@ -20,8 +20,8 @@ import os
 
 import numpy as np
 
-__all__ = ["obtain_input_shape", "check_weights_argument", "resolve_input", "get_source_inputs",
-           "preprocess_input", "check_pooling", "check_classes", "prepare_application_inputs",
+__all__ = ["add_min_size_check", "obtain_input_shape", "check_weights_argument", "resolve_input",
+           "get_source_inputs", "preprocess_input", "check_pooling", "check_classes", "prepare_application_inputs",
            "finish_application_model"]
 
 
@@ -189,14 +189,50 @@ def prepare_application_inputs(*, weights, include_top, input_tensor, input_shap
     return weights, classes, img_input, inputs
 
 
+def add_min_size_check(model, *, min_size: int, model_name: str) -> None:
+    """Make ``model`` (a single-image-input application) refuse images below ``min_size`` at
+    call time (``model(x)``, ``predict``, ``fit``, ``evaluate``...) when its input's height or width
+    is ``None``, with a ``ValueError`` naming the model, the minimum and the received shape.
+
+    Without it a ``None``-sized application accepts e.g. ``10x10`` images and returns a
+    meaningless ``1x1`` map, or fails deep inside a convolution (``5x5``). The check replaces the
+    functional model's (empty) ``_check_input`` hook on this instance only: two shape lookups per
+    call, nothing per layer. It is not part of the model's config (a reloaded model does not have
+    it, as in Keras, which has no such check).
+    """
+    shape = tuple(model.inputs[0].shape) if len(model.inputs) == 1 else ()
+    if len(shape) != 4 or (shape[1] is not None and shape[2] is not None):
+        return  # fixed sizes are already checked against the Input's shape
+    base_check = model._check_input
+
+    def _check_input(first):
+        x = first
+        if isinstance(x, dict) and len(x) == 1:
+            x = next(iter(x.values()))
+        elif isinstance(x, (list, tuple)) and len(x) == 1:
+            x = x[0]
+        xs = getattr(x, "shape", None)
+        if xs is not None and len(xs) == 4:
+            h, w = xs[1], xs[2]
+            if (h is not None and h < min_size) or (w is not None and w < min_size):
+                raise ValueError(
+                    f"{model_name} (model '{model.name}'): input images must be at least "
+                    f"{min_size}x{min_size} (height x width); received input of shape "
+                    f"{tuple(xs)}")
+        base_check(first)
+
+    object.__setattr__(model, "_check_input", _check_input)
+
+
 def finish_application_model(x, inputs, *, include_top, pooling, classes, classifier_activation,
-                             name, weights):
+                             name, weights, min_size=None, model_name=None):
     """The functional ``Model(inputs, y, name=name)`` of an application whose last feature map
     is ``x`` (``(batch, h, w, c)``), as Keras: with the top, ``y`` =
     ``GlobalAveragePooling2D(name="avg_pool")`` then ``Dense(classes, classifier_activation,
     name="predictions")``; without it, ``pooling`` ``"avg"`` / ``"max"`` -> global average / max
     pooling (``(batch, c)``), ``None`` -> ``x``. ``weights`` (a checked local path or ``None``)
-    are then loaded with ``model.load_weights``.
+    are then loaded with ``model.load_weights``. With ``min_size``, a model whose input height or
+    width is ``None`` refuses smaller images at call time (:func:`add_min_size_check`).
 
     Raises:
         as ``model.load_weights`` (e.g. a weights file that does not match the model).
@@ -213,6 +249,8 @@ def finish_application_model(x, inputs, *, include_top, pooling, classes, classi
         x = layers.GlobalMaxPooling2D()(x)
 
     model = Model(inputs, x, name=name)
+    if min_size is not None:
+        add_min_size_check(model, min_size=min_size, model_name=model_name or name)
     if weights is not None:
         model.load_weights(weights)
     return model

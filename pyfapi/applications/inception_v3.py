@@ -152,7 +152,8 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=N
 
     return imagenet_utils.finish_application_model(
         x, inputs, include_top=include_top, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, name=name, weights=weights)
+        classifier_activation=classifier_activation, name=name, weights=weights,
+        min_size=MIN_SIZE, model_name=model_name)
 
 
 def preprocess_input(x, data_format=None):

@@ -132,7 +132,8 @@ def Xception(include_top=True, weights=None, input_tensor=None, input_shape=None
 
     return imagenet_utils.finish_application_model(
         x, inputs, include_top=include_top, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, name=name, weights=weights)
+        classifier_activation=classifier_activation, name=name, weights=weights,
+        min_size=MIN_SIZE, model_name=model_name)
 
 
 def preprocess_input(x, data_format=None):

@@ -9,7 +9,9 @@
 * ``validation_split`` takes the LAST fraction of the samples, before any shuffling (Keras).
 * :class:`ArrayBatcher` yields batches as contiguous slices: with ``shuffle=True`` the arrays are
   permuted once per epoch with :func:`pyfapi.utils.random.global_rng` (so a seed reproduces the
-  order), then sliced, which keeps per-step cost to a few views.
+  order), then sliced, which keeps per-step cost to a few views. It never cycles over the data
+  within an epoch: ``steps`` beyond the data stop at its end with Keras's "ran out of data"
+  warning. :func:`check_positive_int` is the one ``batch_size`` / ``steps`` validation.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import numpy as np
 
 __all__ = ["standardize_inputs", "standardize_targets", "standardize_sample_weights",
            "check_sample_counts", "train_validation_split", "class_weight_to_sample_weights",
-           "unpack_validation_data", "ArrayBatcher"]
+           "unpack_validation_data", "check_positive_int", "ArrayBatcher"]
 
 
 def _to_array(x, what):
@@ -297,16 +299,47 @@ def unpack_validation_data(validation_data):
                         if isinstance(validation_data, (list, tuple)) else ""))
 
 
+def check_positive_int(value, arg, allow_none=True):
+    """``value`` as a Python int when it is a positive integer (numpy ints accepted).
+
+    The one validation for ``batch_size``, ``validation_batch_size``, ``steps``,
+    ``steps_per_epoch`` and ``validation_steps`` in fit / evaluate / predict.
+
+    Raises:
+        ValueError: naming ``arg`` and the value, for bools, floats (``2.5`` and ``13.0`` alike),
+            zero, negatives and anything else that is not an integer.
+    """
+    if value is None and allow_none:
+        return None
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
+            or value < 1):
+        raise ValueError(f"{arg} must be a positive integer, received {arg}={value!r} "
+                         f"(type {type(value).__name__})")
+    return int(value)
+
+
+_RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or "
+            "generator can generate at least `steps_per_epoch * epochs` batches. You may need "
+            "to use the `.repeat()` function when building your dataset.")
+
+
 class ArrayBatcher:
-    """Batches of aligned arrays.
+    """Batches of aligned arrays, never cycling over the data (Keras 3 ``EpochIterator``).
 
     Args:
         xs: list of input arrays; ys: list of target arrays or None; sws: list of per-output
             weight arrays or None (all share the sample axis).
         batch_size: samples per batch (the last batch may be smaller).
-        shuffle: ``True`` (permute all samples each epoch), ``"batch"`` (permute whole batches)
+        shuffle: ``True`` (permute all samples each pass), ``"batch"`` (permute whole batches)
             or ``False``.
-        steps: batches per epoch (default ``ceil(n / batch_size)``; more than that cycles).
+        steps: batches per epoch (default ``ceil(n / batch_size)``).
+
+    Without ``steps`` every epoch is one full pass. With ``steps``, as Keras 3 does for arrays,
+    the pass over the data continues from one epoch to the next (``steps=2`` on 4 batches: epoch 1
+    sees batches 0-1, epoch 2 batches 2-3); when the pass reaches the end inside an epoch, the
+    epoch stops early with Keras's ``UserWarning`` "Your input ran out of data" and the next epoch
+    starts a new pass (re-shuffled). Batches are never repeated within an epoch, so ``predict`` /
+    ``evaluate`` with ``steps`` larger than the data stop at the end of the data.
 
     Iterating (``for step, xb, yb, swb, size in batcher.epoch()``) yields lists of views.
     """
@@ -316,10 +349,13 @@ class ArrayBatcher:
         self.ys = ys
         self.sws = sws
         self.n = int(xs[0].shape[0])
-        self.batch_size = int(batch_size)
+        self.batch_size = check_positive_int(batch_size, "batch_size", allow_none=False)
         self.shuffle = shuffle
         self.num_batches = max(1, math.ceil(self.n / self.batch_size)) if self.n else 0
-        self.steps = self.num_batches if steps is None else int(steps)
+        self.steps_given = check_positive_int(steps, "steps")
+        self.steps = self.num_batches if steps is None else self.steps_given
+        self._pass = None  # (xs, ys, sws) of the current pass
+        self._seen = 0  # batches of the current pass already yielded
 
     def _permuted(self):
         if not self.shuffle or self.n <= 1:
@@ -341,16 +377,24 @@ class ArrayBatcher:
         return take(self.xs), take(self.ys), take(self.sws)
 
     def epoch(self):
-        xs, ys, sws = self._permuted()
-        bs, n = self.batch_size, self.n
+        bs, n, nb = self.batch_size, self.n, self.num_batches
+        if self._pass is None or self.steps_given is None:
+            self._pass = self._permuted()
+            self._seen = 0
+        xs, ys, sws = self._pass
         for step in range(self.steps):
-            b = step % self.num_batches
-            if b == 0 and step:
-                xs, ys, sws = self._permuted()
-            lo = b * bs
+            if self._seen >= nb:
+                if self.steps_given is not None:
+                    import warnings
+                    warnings.warn(_RAN_OUT, UserWarning, stacklevel=3)
+                break
+            lo = self._seen * bs
             hi = min(n, lo + bs)
+            self._seen += 1
             s = slice(lo, hi)
             xb = [a[s] for a in xs]
             yb = None if ys is None else [None if a is None else a[s] for a in ys]
             swb = None if sws is None else [None if a is None else a[s] for a in sws]
             yield step, xb, yb, swb, hi - lo
+        if self._seen >= nb:
+            self._pass = None

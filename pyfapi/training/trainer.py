@@ -43,6 +43,15 @@ def _resolve_verbose(verbose):
     return int(verbose)
 
 
+def _check_int(value, method, arg):
+    """``None`` or a positive int (numpy ints accepted, bools and floats rejected): the single
+    check behind every ``batch_size`` / ``steps`` argument of fit, evaluate and predict."""
+    try:
+        return da.check_positive_int(value, arg)
+    except ValueError as e:
+        raise ValueError(f"{method}: {e}") from None
+
+
 def _as_list(out, names=None):
     """Model outputs (Tensor, list/tuple, or dict by output name) as a list in output order."""
     if isinstance(out, (list, tuple)):
@@ -412,7 +421,11 @@ class Trainer:
             class_weight: dict class index -> weight (single-output models).
             sample_weight: per-sample weights, one array (all outputs) or a dict by output name.
             initial_epoch: epoch to start from (to resume).
-            steps_per_epoch: batches per epoch (default all).
+            steps_per_epoch: batches per epoch (default all). As Keras 3 with arrays, the pass
+                over the data continues into the next epoch; when it runs out inside an epoch,
+                that epoch ends early with the "Your input ran out of data" ``UserWarning``
+                (data is never cycled within an epoch).
+            validation_steps, validation_batch_size: as ``evaluate``'s ``steps`` / ``batch_size``.
 
         Returns:
             :class:`pyfapi.callbacks.History` (also ``model.history``) with ``loss``,
@@ -420,14 +433,16 @@ class Trainer:
 
         Raises:
             ValueError: compile was not called (Keras 3's message); inconsistent data (names,
-                list lengths, sample counts), bad arguments.
+                list lengths, sample counts), bad arguments (``batch_size``, ``steps_per_epoch``,
+                ``validation_batch_size``, ``validation_steps`` must be positive ints, not bools
+                or floats; numpy ints are accepted).
         """
         self._assert_compiled("fit")
         verbose = _resolve_verbose(verbose)
-        if batch_size is None:
-            batch_size = 32
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"fit: batch_size must be a positive integer, received {batch_size!r}")
+        batch_size = _check_int(batch_size, "fit", "batch_size") or 32
+        steps_per_epoch = _check_int(steps_per_epoch, "fit", "steps_per_epoch")
+        validation_batch_size = _check_int(validation_batch_size, "fit", "validation_batch_size")
+        validation_steps = _check_int(validation_steps, "fit", "validation_steps")
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, received {epochs!r}")
         if y is None and not isinstance(x, (list, tuple, dict)) and x is not None:
@@ -490,6 +505,7 @@ class Trainer:
     # ---- evaluate -----------------------------------------------------------------------------
     def _evaluate_arrays(self, xs, ys, sws, batch_size, callbacks, steps=None, in_fit=False):
         self._ensure_built(xs, ys)
+        # a new batcher per call: every validation starts at the first batch (Keras 3 does too)
         batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size or 32), shuffle=False,
                                   steps=steps)
         # in fit, the epoch's training logs were taken before validation resets the trackers
@@ -527,12 +543,16 @@ class Trainer:
         Returns:
             A float (loss only), a list ``[loss, <output>_loss..., metrics by name]``, or a dict
             with ``return_dict=True``. Values are means over samples, independent of
-            ``batch_size``.
+            ``batch_size``. ``steps`` limits the batches; more steps than batches stop at the
+            end of the data with Keras's "ran out of data" ``UserWarning`` (never cycling).
 
         Raises:
-            ValueError: compile was not called; inconsistent data.
+            ValueError: compile was not called; inconsistent data; ``batch_size`` / ``steps``
+                not a positive int.
         """
         self._assert_compiled("evaluate")
+        batch_size = _check_int(batch_size, "evaluate", "batch_size")
+        steps = _check_int(steps, "evaluate", "steps")
         verbose = _resolve_verbose(verbose)
         self._build_from_data(x)
         xs, ys, sws, n = self._prepare(x, y, sample_weight)
@@ -551,16 +571,20 @@ class Trainer:
 
         Returns:
             One numpy array for a single-output model, else a list in output order (a dict by
-            output name when the model was built with a dict of outputs).
+            output name when the model was built with a dict of outputs). ``steps`` limits the
+            batches; more steps than batches stop at the end of the data with Keras's "ran out
+            of data" ``UserWarning`` (rows are never repeated).
 
         Raises:
-            ValueError: inconsistent inputs (names, list length, sample counts).
+            ValueError: inconsistent inputs (names, list length, sample counts);
+                ``batch_size`` / ``steps`` not a positive int.
         """
+        batch_size = _check_int(batch_size, "predict", "batch_size") or 32
+        steps = _check_int(steps, "predict", "steps")
         verbose = _resolve_verbose(verbose)
         self._build_from_data(x)
         xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes())
         da.check_sample_counts([(f"x[{n!r}]", a) for n, a in zip(self._t_input_names(), xs)])
-        batch_size = int(batch_size or 32)
         batcher = da.ArrayBatcher(xs, batch_size=batch_size, shuffle=False, steps=steps)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self)
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": batcher.steps})
