@@ -144,6 +144,7 @@ class Optimizer:
     def learning_rate(self):
         if self._schedule is not None:
             self._lr.value[...] = self._schedule(int(self.iterations.value))
+            self._lr._version += 1  # in-place write: see Variable._version
         return self._lr
 
     @learning_rate.setter
@@ -151,6 +152,7 @@ class Optimizer:
         if callable(value) and not hasattr(value, "value"):
             self._schedule = value
             self._lr.value[...] = value(0)
+            self._lr._version += 1  # in-place write: see Variable._version
             return
         v = float(np.asarray(getattr(value, "value", value)))
         if not v >= 0 or math.isinf(v):
@@ -158,6 +160,7 @@ class Optimizer:
                              f"received {value!r}")
         self._schedule = None
         self._lr.value[...] = v
+        self._lr._version += 1  # in-place write: see Variable._version
 
     lr = learning_rate
 
@@ -165,6 +168,7 @@ class Optimizer:
         if self._schedule is not None:
             lr = float(self._schedule(int(self.iterations.value)))
             self._lr.value[...] = lr
+            self._lr._version += 1  # in-place write: see Variable._version
             return lr
         return float(self._lr.value)
 
@@ -317,7 +321,17 @@ class Optimizer:
         self._finish_step(pairs, step)
 
     def _finish_step(self, pairs, step):
+        """After the in-place update of every variable in ``pairs`` (numpy path or the fused C++
+        kernel, which both write into ``var.value`` and the slot buffers): bump the version
+        counters (so a GradientTape refuses to backprop through ops recorded before the update,
+        see :class:`~pyfapi.autodiff.Variable`), count the step, apply constraints."""
         self.iterations.value[...] = step
+        self.iterations._version += 1
+        slots = self._slots
+        for _, var in pairs:
+            var._version += 1
+            for sv in slots[id(var)]:
+                sv._version += 1
         for _, var in pairs:
             c = getattr(var, "constraint", None)
             if c is not None:

@@ -228,7 +228,8 @@ def test_nested_tapes_both_record():
     with GradientTape() as outer:
         with GradientTape() as inner:
             y = w * w
-        g_inner = inner.gradient(y, w)
+        with outer.stop_recording():  # the outer tape watches w: pause it (no 2nd-order support)
+            g_inner = inner.gradient(y, w)
         z = y * 2.0
     np.testing.assert_allclose(g_inner.numpy(), [6.0])
     np.testing.assert_allclose(outer.gradient(z, w).numpy(), [12.0])
@@ -485,3 +486,140 @@ def test_empty_batch_forward_and_backward(fn):
     assert float(y) == 0.0
     np.testing.assert_array_equal(gw.numpy(), np.zeros((3, 2)))
     np.testing.assert_array_equal(gb.numpy(), np.zeros(2))
+
+
+# ---- in-place writes after the forward pass (version counters) -----------------------------------
+def _opt(fused):
+    opt = pyfapi.optimizers.SGD(0.1)
+    opt._fused = fused and opt._fused  # False: the numpy update path
+    return opt
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_optimizer_update_between_forward_and_gradient_raises(fused):
+    w = Variable(np.array([2.0, 3.0], np.float32), name="w_upd")
+    opt = _opt(fused)
+    with GradientTape(persistent=True) as t:
+        l1 = ops.sum(w * np.ones(2, np.float32))
+        l2 = ops.sum(w * w * w)
+    v0 = w._version
+    opt.apply_gradients([(t.gradient(l1, w), w)])
+    assert w._version > v0
+    np.testing.assert_allclose(w.value, [1.9, 2.9], rtol=1e-6)
+    with pytest.raises(RuntimeError, match=r"'w_upd' was modified in place .*after being used in the forward pass"):
+        t.gradient(l2, w)
+
+
+@pytest.mark.parametrize("write", [
+    lambda w: w.assign([10.0, 10.0]),
+    lambda w: w.assign_add([1.0, 1.0]),
+    lambda w: w.assign_sub(np.float32(1.0)),
+    lambda w: setattr(w, "value", np.zeros(2, np.float32)),
+])
+def test_assign_inside_tape_after_use_raises(write):
+    w = Variable(np.array([2.0, 3.0], np.float32))
+    with GradientTape() as t:
+        y = ops.sum(ops.exp(w) * w)
+        write(w)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        t.gradient(y, w)
+
+
+def test_modified_constant_variable_input_also_raises():
+    # the gradient of w in w * c needs c's forward value: a non-trainable Variable counts too
+    w = Variable(np.array([2.0], np.float32))
+    c = Variable(np.array([5.0], np.float32), trainable=False)
+    with GradientTape() as t:
+        y = ops.sum(w * c)
+    c.assign([7.0])
+    with pytest.raises(RuntimeError, match="modified in place"):
+        t.gradient(y, w)
+
+
+def test_assign_before_use_and_unmodified_persistent_tape_are_fine():
+    w = Variable(np.array([2.0, 3.0], np.float32))
+    with GradientTape(persistent=True) as t:
+        w.assign([1.0, 4.0])           # before the forward use: recorded version is the new one
+        y = ops.sum(w * w * w)
+    for _ in range(2):                 # twice, nothing modified in between
+        np.testing.assert_allclose(t.gradient(y, w).numpy(), [3.0, 48.0])
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_normal_train_loop_forward_gradient_update(fused):
+    # w -> argmin sum((w - target)^2) with SGD; each step records anew after the previous update
+    target = np.array([1.0, -2.0, 0.5], np.float32)
+    w = Variable(np.zeros(3, np.float32))
+    opt = _opt(fused)
+    for _ in range(60):
+        with GradientTape() as t:
+            loss = ops.sum(ops.square(w - target))
+        opt.apply_gradients([(t.gradient(loss, w), w)])
+    np.testing.assert_allclose(w.value, target, atol=1e-4)
+
+
+def test_fit_still_works_with_version_checks():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 3)).astype(np.float32)
+    y = x @ np.array([[1.0], [-1.0], [2.0]], np.float32)
+    model = pyfapi.Sequential([pyfapi.Input((3,)), pyfapi.layers.Dense(1)])
+    model.compile(optimizer=pyfapi.optimizers.SGD(0.1), loss="mse")
+    hist = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0] * 0.2
+
+
+# ---- Variable.numpy() is a snapshot ----------------------------------------------------------
+def test_variable_numpy_is_a_copy_tensor_numpy_is_not():
+    v = Variable(np.zeros(2, np.float32))
+    snap = v.numpy()
+    v.assign_add([1.0, 1.0])
+    np.testing.assert_array_equal(snap, [0.0, 0.0])      # Keras / TF: a snapshot
+    snap[0] = 7.0
+    np.testing.assert_array_equal(v.value, [1.0, 1.0])   # and writing it does not touch v
+    t = ops.add(v, 1.0)
+    assert t.numpy() is t.value                          # op results: zero-copy
+
+
+def test_variable_numpy_snapshot_survives_fit():
+    model = pyfapi.Sequential([pyfapi.Input((2,)), pyfapi.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    snap = model.weights[0].numpy()
+    before = snap.copy()
+    model.fit(np.ones((8, 2), np.float32), np.full((8, 1), 5.0, np.float32), epochs=1, verbose=0)
+    np.testing.assert_array_equal(snap, before)
+    assert not np.array_equal(model.weights[0].value, before)
+
+
+# ---- higher-order gradients are refused, not silently None ----------------------------------
+def test_gradient_of_gradient_raises():
+    w = Variable(np.ones(3, np.float32))
+    with GradientTape() as t1:
+        with GradientTape() as t2:
+            y = ops.sum(w * w * w)
+        with pytest.raises(NotImplementedError, match="[Hh]igher-order gradients"):
+            t2.gradient(y, w)
+
+
+def test_gradient_inside_own_tape_block_and_with_paused_outer_tape_work():
+    w = Variable(np.array([2.0], np.float32))
+    with GradientTape() as t:
+        y = ops.sum(w ** 3)
+        np.testing.assert_allclose(t.gradient(y, w).numpy(), [12.0])
+    with GradientTape() as outer:
+        with GradientTape() as inner:
+            y = ops.sum(w ** 3)
+        with outer.stop_recording():
+            np.testing.assert_allclose(inner.gradient(y, w).numpy(), [12.0])
+        z = y * 2.0
+    np.testing.assert_allclose(outer.gradient(z, w).numpy(), [24.0])
+
+
+def test_outer_tape_not_watching_the_source_does_not_block():
+    w = Variable(np.array([2.0], np.float32))
+    u = Variable(np.array([1.0], np.float32))
+    with GradientTape() as outer:
+        _ = ops.sum(u * u)           # outer watches u only (w is used after this point)
+        with outer.stop_recording():
+            with GradientTape() as inner:
+                y = ops.sum(w * w)
+        np.testing.assert_allclose(inner.gradient(y, w).numpy(), [4.0])

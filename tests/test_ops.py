@@ -374,3 +374,64 @@ def test_mean_matches_numpy_bitwise():
         x = (r(37, 11) * 1e3).astype(dt)
         for axis in (None, 0, 1, (0, 1)):
             np.testing.assert_array_equal(ops.mean(x, axis=axis).numpy(), np.mean(x, axis=axis))
+
+
+# ---- IEEE edge values without RuntimeWarnings (pytest runs with filterwarnings=error) ----------
+def test_edge_values_give_ieee_results_without_warnings():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(ops.sqrt(-1.0).numpy())
+        assert ops.divide(1.0, 0.0).numpy() == np.inf
+        assert np.isnan(ops.divide(0.0, 0.0).numpy())
+        assert ops.power(0.0, -1.0).numpy() == np.inf
+        assert np.isnan(ops.softmax(np.full((1, 3), -np.inf, np.float32)).numpy()).all()
+        assert np.isnan(ops.log_softmax(np.full((1, 3), -np.inf, np.float32)).numpy()).all()
+
+
+def test_edge_gradients_without_warnings():
+    # values as TensorFlow 2 gives them: d sqrt(x)/dx at 0 = inf; d x**0/dx at 0 = nan (0 * 0**-1)
+    from pyfapi.autodiff import GradientTape, Variable
+    x = Variable(np.array([0.0, 4.0], np.float32))
+    with GradientTape() as t:
+        y = ops.sum(ops.sqrt(x))
+    np.testing.assert_array_equal(t.gradient(y, x).numpy(), [np.inf, 0.25])
+    with GradientTape() as t:
+        y = ops.sum(ops.power(x, 0.0))
+    g = t.gradient(y, x).numpy()
+    assert np.isnan(g[0]) and g[1] == 0.0
+    b = Variable(np.array([0.0, 2.0], np.float32))
+    with GradientTape() as t:
+        y = ops.sum(ops.divide(1.0, b))
+    np.testing.assert_array_equal(t.gradient(y, b).numpy(), [-np.inf, -0.25])
+
+
+# Expected values: Keras 3.15.1 (TensorFlow backend) keras.ops.*_crossentropy on these inputs.
+_CE_PRED = np.array([[0.0, 0.0, 0.0], [0.2, 0.3, 0.5], [1.0, 1.0, 2.0], [0.5, 1e-9, 0.7]], np.float32)
+_CE_LABELS = np.array([1, 2, 2, 1])
+
+
+def test_sparse_categorical_crossentropy_matches_keras_on_zero_and_unnormalised_rows():
+    got = ops.sparse_categorical_crossentropy(_CE_LABELS, _CE_PRED).numpy()
+    np.testing.assert_allclose(got, [1.0986123, 0.6931472, 1.0986123, 16.300417], rtol=1e-6)
+
+
+def test_categorical_crossentropy_zero_row_is_nan_as_keras():
+    got = ops.categorical_crossentropy(np.eye(3, dtype=np.float32)[_CE_LABELS], _CE_PRED).numpy()
+    assert np.isnan(got[0])
+    np.testing.assert_allclose(got[1:], [0.6931472, 0.6931472, 16.118095], rtol=1e-6)
+
+
+def test_crossentropy_gradients_on_zero_row_without_warnings():
+    from pyfapi.autodiff import GradientTape, Variable
+    p = Variable(_CE_PRED)
+    with GradientTape() as t:
+        loss = ops.sum(ops.sparse_categorical_crossentropy(_CE_LABELS, p))
+    g = t.gradient(loss, p).numpy()
+    np.testing.assert_array_equal(g[0], [0.0, 0.0, 0.0])     # all clipped: no gradient (tf.clip_by_value)
+    # in-range row: d/dp_j [log(sum p) - log(p_t)] = 1/sum(p) - [j == t] / p_t (float64 by hand)
+    np.testing.assert_allclose(g[1], [1.0, 1.0, 1.0 - 1.0 / 0.5], rtol=1e-5)
+    with GradientTape() as t:
+        loss = ops.sum(ops.categorical_crossentropy(np.eye(3, dtype=np.float32)[_CE_LABELS], p))
+    g = t.gradient(loss, p).numpy()
+    assert np.isfinite(g[1:]).all()

@@ -17,7 +17,14 @@ Semantics (as ``tf.GradientTape``):
 * A non-persistent tape frees its records after its first ``gradient()`` call; a second call
   raises ``RuntimeError``. ``persistent=True`` keeps them until the tape is deleted / ``reset()``.
 * Nested tapes each record the forward ops, but backward rules run in numpy and are not recorded,
-  so higher-order gradients (gradient of a gradient) are not supported.
+  so higher-order gradients (gradient of a gradient) are not supported: ``gradient()`` raises
+  ``NotImplementedError`` when ANOTHER tape is recording and watches one of the sources (its
+  result would silently be a constant there). Leave the outer ``with`` block first, or use
+  ``outer.stop_recording()``. Calling ``gradient()`` inside its own tape's block is fine.
+* In-place writes: each :class:`~pyfapi.autodiff.Variable` has a version counter (bumped by
+  ``assign*`` and optimizer steps); a recorded op remembers the versions of its Variable inputs
+  and ``gradient()`` raises ``RuntimeError`` if one changed before that op's backward runs (as
+  PyTorch): ops keep the Variable's live buffer, so the gradient would silently be wrong.
 """
 from __future__ import annotations
 
@@ -46,7 +53,7 @@ class GradientTape:
         self.persistent = bool(persistent)
         self.watch_accessed_variables = bool(watch_accessed_variables)
         self._tracked = {}    # id -> tensor: watched sources and outputs of recorded ops
-        self._records = []    # (op, ctx, inputs, outputs) in execution order
+        self._records = []    # (op, ctx, inputs, outputs, variable versions) in execution order
         self._used = False
         self._entered = False
 
@@ -101,8 +108,15 @@ class GradientTape:
         tracked = self._tracked
         needs = []
         any_needed = False
+        versions = None  # ((variable, version at record time), ...) for Variable inputs
         for x in inputs:
             if isinstance(x, Tensor):
+                ver = x._version
+                if ver is not None:
+                    if versions is None:
+                        versions = [(x, ver)]
+                    else:
+                        versions.append((x, ver))
                 if id(x) in tracked:
                     needs.append(True)
                     any_needed = True
@@ -122,7 +136,7 @@ class GradientTape:
                     tracked[id(o)] = o
         elif outputs.value.dtype.kind in "fc":
             tracked[id(outputs)] = outputs
-        self._records.append((op, ctx, inputs, outputs))
+        self._records.append((op, ctx, inputs, outputs, versions))
 
     # ---- differentiation ----------------------------------------------------------------------
     def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
@@ -185,6 +199,9 @@ class GradientTape:
             k = id(t)
             grads[k] = g if k not in grads else grads[k] + g
 
+        if _ACTIVE_TAPES and (len(_ACTIVE_TAPES) > 1 or _ACTIVE_TAPES[0] is not self):
+            _refuse_higher_order(self, flat_sources)
+
         keep = {id(s) for s in flat_sources}
         records = self._records
         if not self.persistent:
@@ -192,11 +209,13 @@ class GradientTape:
             self._tracked = {}
             self._used = True
         get = grads.get
-        for op, ctx, inputs, outputs in reversed(records):
+        for op, ctx, inputs, outputs, versions in reversed(records):
             if type(outputs) is tuple:
                 out_grads = [get(id(o)) for o in outputs]
                 if all(g is None for g in out_grads):
                     continue
+                if versions is not None:
+                    _check_versions(op, versions)
                 for o in outputs:
                     if id(o) not in keep:
                         grads.pop(id(o), None)
@@ -209,6 +228,8 @@ class GradientTape:
                     continue
                 if k not in keep:
                     del grads[k]
+                if versions is not None:
+                    _check_versions(op, versions)
                 in_grads = op.backward(ctx, g)
             if type(in_grads) is not tuple:
                 in_grads = tuple(in_grads) if type(in_grads) is list else (in_grads,)
@@ -251,6 +272,38 @@ class GradientTape:
         if type(sources) is list and len(flat_out) == len(sources):
             return flat_out
         return _pack(sources, iter(flat_out))
+
+
+def _refuse_higher_order(tape, flat_sources) -> None:
+    """Raise when another tape is recording and watches a source: it would record the returned
+    gradient as a constant (backward rules are not recorded), so differentiating it again (a
+    higher-order gradient) would silently give None / a wrong value."""
+    for other in _ACTIVE_TAPES:
+        if other is tape:
+            continue
+        otracked = other._tracked
+        for s in flat_sources:
+            if id(s) in otracked:
+                raise NotImplementedError(
+                    "GradientTape.gradient: called while another GradientTape is recording and "
+                    f"watching the source {getattr(s, 'path', None) or 'tensor'!r}. Higher-order "
+                    "gradients (the gradient of a gradient) are not supported: backward passes are "
+                    "not recorded, so the outer tape would silently treat this gradient as a "
+                    "constant. Call gradient() after leaving the outer tape's 'with' block, or "
+                    "inside 'with outer_tape.stop_recording():'.")
+
+
+def _check_versions(op, versions) -> None:
+    """Refuse to run ``op``'s backward when a Variable input was written in place since the op
+    was recorded (its saved arrays may alias the Variable's buffer: the gradient would be wrong)."""
+    for var, ver in versions:
+        if var._version != ver:
+            raise RuntimeError(
+                f"GradientTape.gradient: variable {getattr(var, 'path', None) or var.name!r} was modified "
+                f"in place (assign/assign_add/assign_sub or an optimizer step; version {ver} -> "
+                f"{var._version}) after being used in the forward pass by op {op.name!r}; its gradient "
+                "would be computed from the new value. Compute all gradients before updating the "
+                "variables, or record the forward pass again on a new tape.")
 
 
 class _Paused:

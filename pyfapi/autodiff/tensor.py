@@ -73,6 +73,7 @@ class Tensor:
     # (see pyfapi.activations.softmax / pyfapi.losses). Unset elsewhere: read with getattr.
     __slots__ = ("value", "_keras_mask", "_keras_logits", "__weakref__")
     _trainable = False  # Variables override this per instance (auto-watch on tapes)
+    _version = None     # Variables: in-place write counter (an int slot); None for Tensors
     __array_priority__ = 1000
 
     def __init__(self, value, dtype=None):
@@ -97,7 +98,9 @@ class Tensor:
         return self.value.size
 
     def numpy(self) -> np.ndarray:
-        """The value as a numpy array (the same buffer, not a copy)."""
+        """The value as a numpy array: the same buffer, not a copy (an op's result is never
+        written in place by pyfapi, so this is safe and free). :meth:`Variable.numpy` returns a
+        copy instead (Keras semantics: a snapshot of mutable storage)."""
         return self.value
 
     def __array__(self, dtype=None, copy=None):

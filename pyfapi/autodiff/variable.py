@@ -31,6 +31,11 @@ class Variable(Tensor):
 
     Attributes:
         value: the storage (``numpy.ndarray``); ``assign*`` write into this same buffer.
+            ``numpy()`` returns a COPY (a snapshot, as Keras); ``.value`` is the live buffer.
+        _version: in-place write counter, bumped by ``assign*``, setting ``.value`` and optimizer
+            steps. Code writing into ``.value`` directly must bump it too (``_bump_version()``),
+            so that a GradientTape refuses (RuntimeError) to backprop through ops recorded with
+            the old value instead of silently using the new one.
         name, path (``"<layer name>/<name>"`` once a layer sets it; ``name`` until then),
         trainable, shape, dtype; ``constraint``, ``regularizer`` (None), ``overwrite_with_gradient``
         (False) and ``aggregation`` (``"none"``) as Keras 3 variables carry them.
@@ -41,8 +46,8 @@ class Variable(Tensor):
         TypeError: a non-numeric initial value.
     """
 
-    __slots__ = ("_value", "name", "path", "_trainable", "constraint", "regularizer", "overwrite_with_gradient",
-                 "aggregation")
+    __slots__ = ("_value", "_version", "name", "path", "_trainable", "constraint", "regularizer",
+                 "overwrite_with_gradient", "aggregation")
 
     def __init__(self, initial_value, name=None, trainable=True, dtype="float32", shape=None):
         dtype = np.dtype(dtype if dtype is not None else "float32")
@@ -59,6 +64,11 @@ class Variable(Tensor):
                 raise ValueError(f"Variable: initial_value has shape {value.shape}, expected {tuple(shape)}")
         # Always own the buffer (never alias the caller's array) and keep it C-contiguous.
         self._value = np.array(value, dtype=dtype, order="C", copy=True)
+        # In-place write counter (PyTorch's "version counter"): bumped by assign* / setting
+        # .value / the optimizers' in-place updates. GradientTape records it for every Variable
+        # input of a recorded op and refuses to backprop through an op whose Variable input was
+        # modified since (the op may have saved the live buffer for its backward).
+        self._version = 0
         self._keras_mask = None
         if name is None:
             name = _auto_name("variable")
@@ -89,6 +99,15 @@ class Variable(Tensor):
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
 
+    def numpy(self) -> np.ndarray:
+        """A COPY of the current value (Keras / TF semantics: a snapshot that later
+        ``assign*`` calls or optimizer steps do not change). Use ``.value`` for the live buffer."""
+        return self._value.copy()
+
+    def _bump_version(self) -> None:
+        """Record an in-place write done outside ``assign*`` (e.g. by an optimizer kernel)."""
+        self._version += 1
+
     def _check(self, value, op: str) -> np.ndarray:
         v = value.value if isinstance(value, Tensor) else as_array(value)
         if v.shape != self.value.shape:
@@ -105,16 +124,19 @@ class Variable(Tensor):
             ValueError: ``value``'s shape differs from the variable's (both shapes named).
         """
         self._value[...] = self._check(value, "assign")
+        self._version += 1
         return self
 
     def assign_add(self, delta):
         """``value += delta`` in place. Returns self. Raises ValueError on a shape mismatch."""
         np.add(self._value, self._check(delta, "assign_add"), out=self._value, casting="unsafe")
+        self._version += 1
         return self
 
     def assign_sub(self, delta):
         """``value -= delta`` in place. Returns self. Raises ValueError on a shape mismatch."""
         np.subtract(self._value, self._check(delta, "assign_sub"), out=self._value, casting="unsafe")
+        self._version += 1
         return self
 
     def __repr__(self) -> str:

@@ -146,7 +146,7 @@ class BatchNormalization(Layer):
         m = self.momentum
         mean_np = to_numpy(mean).astype(np.float32, copy=False)
         var_np = to_numpy(variance).astype(np.float32, copy=False)
-        mm, mv = self.moving_mean.numpy(), self.moving_variance.numpy()
+        mm, mv = self.moving_mean.value, self.moving_variance.value
         self.moving_mean.assign(mm * np.float32(m) + mean_np * np.float32(1.0 - m))
         self.moving_variance.assign(mv * np.float32(m) + var_np * np.float32(1.0 - m))
         return y

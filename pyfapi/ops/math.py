@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 _ndarray = np.ndarray
+_errstate = np.errstate
 
 
 # ---- binary arithmetic ---------------------------------------------------------------------------
@@ -103,7 +104,8 @@ class Divide(Op):
         if a.dtype.kind in "biu" and b.dtype.kind in "biu":
             a, b = a.astype(FLOAT32), b.astype(FLOAT32)
         try:
-            y = a / b
+            with _errstate(divide="ignore", invalid="ignore"):  # x/0 = +-inf, 0/0 = nan (IEEE, as TF)
+                y = a / b
         except ValueError:
             broadcast_error("divide", a, b)
         ctx.saved = (a, b)
@@ -113,9 +115,10 @@ class Divide(Op):
     def backward(ctx, g):
         a, b = ctx.saved
         na, nb = ctx.needs_input_grad
-        gb = g / b
-        return (unbroadcast(gb, a.shape) if na else None,
-                unbroadcast(-gb * a / b, b.shape) if nb else None)
+        with _errstate(divide="ignore", invalid="ignore"):
+            gb = g / b
+            return (unbroadcast(gb, a.shape) if na else None,
+                    unbroadcast(-gb * a / b, b.shape) if nb else None)
 
 
 @register
@@ -127,7 +130,9 @@ class Power(Op):
         if a.dtype is not b.dtype:
             a, b = promote(a, b)
         try:
-            y = np.power(a, b)
+            # 0**-1 = inf, (-8)**(1/3) = nan, overflow = inf: IEEE results without warnings (as TF)
+            with _errstate(divide="ignore", invalid="ignore", over="ignore"):
+                y = np.power(a, b)
         except ValueError:
             broadcast_error("power", a, b)
         ctx.saved = (a, b, y)
@@ -138,12 +143,13 @@ class Power(Op):
         a, b, y = ctx.saved
         na, nb = ctx.needs_input_grad
         ga = gb = None
-        if na:
-            ga = unbroadcast(g * b * np.power(a, b - 1), a.shape)
-        if nb:
-            pos = a > 0
-            loga = np.log(np.where(pos, a, 1))
-            gb = unbroadcast(g * np.where(pos, y * loga, 0), b.shape)
+        with _errstate(divide="ignore", invalid="ignore", over="ignore"):  # e.g. 0**0: 0 * 0**-1 = nan
+            if na:
+                ga = unbroadcast(g * b * np.power(a, b - 1), a.shape)
+            if nb:
+                pos = a > 0
+                loga = np.log(np.where(pos, a, 1))
+                gb = unbroadcast(g * np.where(pos, y * loga, 0), b.shape)
         return ga, gb
 
 
@@ -356,13 +362,15 @@ class Sqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.sqrt(as_float(x))
+        with _errstate(invalid="ignore"):  # sqrt(-1) = nan (IEEE, as TF), no RuntimeWarning
+            y = np.sqrt(as_float(x))
         ctx.saved = y
         return y
 
     @staticmethod
     def backward(ctx, g):
-        return g / (2 * ctx.saved)
+        with _errstate(divide="ignore", invalid="ignore"):  # at 0: g / 0 = inf (0 / 0 = nan)
+            return g / (2 * ctx.saved)
 
 
 @register

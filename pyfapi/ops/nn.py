@@ -15,6 +15,7 @@ from pyfapi.ops import math as _m  # _m.USE_GEMM_KERNEL is read per call (benchm
 from pyfapi.ops._common import FLOAT32, as_float, extremum_keepdims, norm_axes
 
 _sum = np.add.reduce
+_errstate = np.errstate
 
 
 def _clip(x, lo, hi):
@@ -316,8 +317,9 @@ class Softmax(Op):
         if x.size == 0:  # nothing to normalise (numpy's max has no identity for an empty axis)
             ctx.saved = e = np.empty_like(x)
             return e
-        e = np.exp(x - extremum_keepdims(x, axis))
-        e /= _sum(e, axis=axis, keepdims=True)
+        with _errstate(invalid="ignore"):  # an all -inf (or inf/nan) row: -inf - -inf -> nan, as TF
+            e = np.exp(x - extremum_keepdims(x, axis))
+            e /= _sum(e, axis=axis, keepdims=True)
         ctx.saved = e
         return e
 
@@ -345,8 +347,9 @@ class LogSoftmax(Op):
         if x.size == 0:  # nothing to normalise (numpy's max has no identity for an empty axis)
             ctx.saved = y = np.empty_like(x)
             return y
-        z = x - extremum_keepdims(x, axis)
-        y = z - np.log(_sum(np.exp(z), axis=axis, keepdims=True))
+        with _errstate(invalid="ignore"):  # an all -inf (or inf/nan) row: nan, as TF
+            z = x - extremum_keepdims(x, axis)
+            y = z - np.log(_sum(np.exp(z), axis=axis, keepdims=True))
         ctx.saved = y
         return y
 
@@ -408,7 +411,8 @@ class CategoricalCrossentropy(Op):
             ctx.saved = (target, logp)
             return -_sum(target * logp, axis=axis)
         s = _sum(output, axis=axis, keepdims=True)
-        p = output / s
+        with _errstate(divide="ignore", invalid="ignore"):  # an all-zero row: 0/0 = nan, as Keras (TF)
+            p = output / s
         eps = 1e-7
         pc = _clip(p, eps, 1 - eps)
         ctx.saved = (target, output, s, p, pc)
@@ -431,7 +435,8 @@ class CategoricalCrossentropy(Op):
             # p inside [eps, 1 - eps] <=> clip left it unchanged (NaN: False either way)
             gp = np.where(p == pc, -g * target / pc, 0)
             # p = output / s  ->  d/d output = (gp - sum(gp * p)) / s
-            go = (gp - _sum(gp * p, axis=axis, keepdims=True)) / s
+            with _errstate(divide="ignore", invalid="ignore"):  # an all-zero row (s = 0)
+                go = (gp - _sum(gp * p, axis=axis, keepdims=True)) / s
         return gt, go
 
 
@@ -479,12 +484,14 @@ class SparseCategoricalCrossentropy(Op):
             logp = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
             ctx.saved = (idx, logp)
             return -np.take_along_axis(logp, idx, axis).squeeze(axis)
-        s = output.sum(axis=axis, keepdims=True)
-        p = output / s
+        # Keras 3 (TensorFlow backend): clip the probabilities to [eps, 1 - eps], take their log
+        # and apply the softmax cross-entropy to it, i.e. -log(pc[t] / sum(pc)): the row is
+        # renormalised AFTER clipping, so an all-zero row gives log(n_classes), not NaN.
         eps = 1e-7
-        pc = _clip(p, eps, 1 - eps)
-        ctx.saved = (idx, output, s, p, pc)
-        return -np.log(np.take_along_axis(pc, idx, axis)).squeeze(axis)
+        pc = _clip(output, eps, 1 - eps)
+        s = pc.sum(axis=axis, keepdims=True)
+        ctx.saved = (idx, output, s, pc)
+        return (np.log(s) - np.log(np.take_along_axis(pc, idx, axis))).squeeze(axis)
 
     @staticmethod
     def backward(ctx, g):
@@ -501,13 +508,14 @@ class SparseCategoricalCrossentropy(Op):
             go *= g
             np.put_along_axis(go, idx, np.take_along_axis(go, idx, axis) - g, axis)
             return None, go
-        idx, output, s, p, pc = ctx.saved
+        idx, output, s, pc = ctx.saved
         eps = 1e-7
-        pk = np.take_along_axis(p, idx, axis)
-        gpk = np.where((pk >= eps) & (pk <= 1 - eps), -g / np.take_along_axis(pc, idx, axis), 0)
-        gp = np.zeros_like(p)
-        np.put_along_axis(gp, idx, gpk, axis)
-        go = (gp - gpk * pk) / s
+        # d/d pc_j [log(sum pc) - log(pc_t)] = 1/s - [j == t] / pc_t; clip passes the gradient
+        # where eps <= output <= 1 - eps (as tf.clip_by_value), zero elsewhere
+        gpc = np.broadcast_to(g / s, pc.shape).astype(pc.dtype)
+        np.put_along_axis(gpc, idx, np.take_along_axis(gpc, idx, axis) - g / np.take_along_axis(pc, idx, axis),
+                          axis)
+        go = np.where((output >= eps) & (output <= 1 - eps), gpc, 0).astype(pc.dtype, copy=False)
         return None, go
 
 

@@ -202,5 +202,5 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 opt_plan.append((v, a))
     assign_plan(plan)
     for v, a in opt_plan:
-        v.value[...] = a.astype(v.value.dtype, copy=False)
+        v.assign(a.astype(v.value.dtype, copy=False))
     return model
