@@ -26,7 +26,17 @@ import os as _os
 # it first); a value the user set wins.
 _os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
-from pyfapi import _C  # noqa: F401,E402  (fails loudly if the extension is not built)
+try:
+    from pyfapi import _C  # noqa: F401,E402
+except ImportError as _exc:  # a source checkout without an in-place build: see _source_tree
+    from pyfapi import _source_tree
+
+    _installed = _source_tree.installed_copy(_os.path.dirname(__file__))
+    if _installed is None:
+        raise _source_tree.missing_extension_error(_os.path.dirname(__file__), _exc) from _exc
+    _sys = __import__("sys")
+    _sys.modules[__name__] = _installed  # the import system returns the installed package
+    _C = _installed._C
 from pyfapi._config import config, get_num_threads, set_num_threads, show_config
 
 # name -> (module, attribute or None for the module itself), resolved lazily by __getattr__.

@@ -1,8 +1,15 @@
 """Package foundation: version, thread control, the run-time SIMD choice and show_config."""
+import os
+import subprocess
+import sys
+
 import pytest
 
 import pyfapi
 from pyfapi import _C
+
+#: The folder holding the pyfapi under test (site-packages, or a development tree).
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(pyfapi.__file__)))
 
 
 def test_version_is_the_package_version():
@@ -73,3 +80,34 @@ def test_allocator_tuning_is_reported_and_can_be_switched_off(run_python):
     assert "allocator" in pyfapi.config()
     out = run_python("-c", "import pyfapi; print(pyfapi.config()['allocator'])", env={"PYFAPI_MALLOC_TUNE": "0"})
     assert "PYFAPI_MALLOC_TUNE=0" in out.stdout or out.stdout.strip() == "system default"
+
+
+def _source_copy_without_extension(tmp_path):
+    """A copy of the pyfapi Python sources with no compiled _C (a fresh clone's layout)."""
+    import shutil
+
+    src = os.path.dirname(pyfapi.__file__)
+    dst = tmp_path / "checkout"
+    shutil.copytree(src, dst / "pyfapi", ignore=shutil.ignore_patterns("_C*", "__pycache__"))
+    return dst
+
+
+def test_running_in_a_source_checkout_uses_the_installed_package(tmp_path):
+    """`pip install . && python -m pyfapi.demo` in the repository root: the source folder comes
+    first on sys.path but has no _C, so pyfapi loads the installed copy instead."""
+    checkout = _source_copy_without_extension(tmp_path)
+    env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT)
+    out = subprocess.run([sys.executable, "-c", "import pyfapi; print(pyfapi.__file__, pyfapi._C.active_isa())"],
+                         cwd=checkout, env=env, capture_output=True, text=True, check=True)
+    path, isa = out.stdout.split()
+    assert os.path.dirname(os.path.dirname(path)) == PACKAGE_PARENT
+    assert isa in ("generic", "avx2", "avx512")
+
+
+def test_source_checkout_without_any_build_explains_what_to_do(tmp_path):
+    checkout = _source_copy_without_extension(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-S", "-c", "import pyfapi"], cwd=checkout, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "pyfapi._C is missing" in out.stderr and "pip install ." in out.stderr
