@@ -31,6 +31,8 @@ def run_python(tmp_path_factory):
         full_env = dict(os.environ, **(env or {}))
         full_env["PYTHONPATH"] = os.pathsep.join(
             p for p in (PACKAGE_PARENT, full_env.get("PYTHONPATH", "")) if p)
+        if full_env.get("PYFAPI_CHILD_PRELOAD"):  # .ci/sanitize: the child loads the sanitized _C
+            full_env["LD_PRELOAD"] = full_env["PYFAPI_CHILD_PRELOAD"]
         return subprocess.run([sys.executable, *args], env=full_env, cwd=workdir, capture_output=True,
                               text=True, timeout=timeout, check=check)
 
