@@ -36,57 +36,77 @@ class Callback:
         self.validation_data = None
 
     def set_model(self, model):
+        """Stores the model being trained as ``self.model``."""
         self.model = model
 
     def set_params(self, params):
+        """Stores the run parameters dict (e.g. epochs, steps, verbose) as ``self.params``."""
         self.params = params
 
     def on_batch_begin(self, batch, logs=None):
+        """Called before a training batch (legacy name, called by on_train_batch_begin); no-op."""
         pass
 
     def on_batch_end(self, batch, logs=None):
+        """Called after a training batch (legacy name, called by on_train_batch_end); no-op."""
         pass
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of epoch ``epoch`` (0-based) of ``fit``; no-op by default."""
         pass
 
     def on_epoch_end(self, epoch, logs=None):
+        """Called at the end of epoch ``epoch`` with that epoch's logs (losses, metrics, ``val_*``);
+        no-op by default.
+        """
         pass
 
     def on_train_batch_begin(self, batch, logs=None):
+        """Called before training batch ``batch``; calls ``on_batch_begin``."""
         self.on_batch_begin(batch, logs=logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        """Called after training batch ``batch``; calls ``on_batch_end``."""
         self.on_batch_end(batch, logs=logs)
 
     def on_test_batch_begin(self, batch, logs=None):
+        """Called before evaluation batch ``batch``; no-op by default."""
         pass
 
     def on_test_batch_end(self, batch, logs=None):
+        """Called after evaluation batch ``batch``; no-op by default."""
         pass
 
     def on_predict_batch_begin(self, batch, logs=None):
+        """Called before prediction batch ``batch``; no-op by default."""
         pass
 
     def on_predict_batch_end(self, batch, logs=None):
+        """Called after prediction batch ``batch``; no-op by default."""
         pass
 
     def on_train_begin(self, logs=None):
+        """Called once at the start of ``fit``; no-op by default."""
         pass
 
     def on_train_end(self, logs=None):
+        """Called once at the end of ``fit``; no-op by default."""
         pass
 
     def on_test_begin(self, logs=None):
+        """Called at the start of ``evaluate`` (and of validation); no-op by default."""
         pass
 
     def on_test_end(self, logs=None):
+        """Called at the end of ``evaluate`` (and of validation); no-op by default."""
         pass
 
     def on_predict_begin(self, logs=None):
+        """Called at the start of ``predict``; no-op by default."""
         pass
 
     def on_predict_end(self, logs=None):
+        """Called at the end of ``predict``; no-op by default."""
         pass
 
 
@@ -157,26 +177,33 @@ class CallbackList(Callback):
 
     @property
     def needs_train_batch(self):
+        """True if some callback has a train-batch hook (else fit can skip the per-batch calls)."""
         return bool(self._train_batch)
 
     @property
     def needs_test_batch(self):
+        """True if some callback has a test-batch hook."""
         return bool(self._test_batch)
 
     @property
     def needs_predict_batch(self):
+        """True if some callback has a predict-batch hook."""
         return bool(self._predict_batch)
 
     def append(self, callback):
+        """Adds ``callback`` and refreshes the per-batch hook lists."""
         self.callbacks.append(callback)
         self._refresh()
 
     def set_model(self, model):
+        """Sets ``model`` on the list and on every callback."""
         self.model = model
         for c in self.callbacks:
             c.set_model(model)
 
     def set_params(self, params):
+        """Sets ``params`` on the list and every callback, then refreshes the per-batch hook lists.
+        """
         self.params = params
         for c in self.callbacks:
             c.set_params(params)
@@ -186,31 +213,41 @@ class CallbackList(Callback):
         return iter(self.callbacks)
 
     def on_train_begin(self, logs=None):
+        """Forwards ``on_train_begin`` to every callback; ``logs`` None becomes ``{}``."""
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_train_begin(logs)
 
     def on_train_end(self, logs=None):
+        """Forwards ``on_train_end`` to every callback; ``logs`` None becomes ``{}``."""
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_train_end(logs)
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Forwards ``on_epoch_begin`` to every callback; ``logs`` None becomes ``{}``."""
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_epoch_begin(epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        """Forwards ``on_epoch_end`` to every callback; ``logs`` None becomes ``{}``."""
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_epoch_end(epoch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
+        """Forwards ``on_train_batch_begin`` to the callbacks that override a hook of this kind
+        (ProgbarLogger only when its bar is live); ``logs`` None becomes ``{}``.
+        """
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._train_batch:
             c.on_train_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        """Forwards ``on_train_batch_end`` to the callbacks that override a hook of this kind
+        (ProgbarLogger only when its bar is live); ``logs`` None becomes ``{}``.
+        """
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._train_batch:
             c.on_train_batch_end(batch, logs)
@@ -219,41 +256,57 @@ class CallbackList(Callback):
     on_batch_end = on_train_batch_end
 
     def on_test_begin(self, logs=None):
+        """Forwards ``on_test_begin`` to every callback; ``logs`` None becomes ``{}``."""
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_test_begin(logs)
 
     def on_test_end(self, logs=None):
+        """Forwards ``on_test_end`` to every callback; ``logs`` None becomes ``{}``."""
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_test_end(logs)
 
     def on_test_batch_begin(self, batch, logs=None):
+        """Forwards ``on_test_batch_begin`` to the callbacks that override a hook of this kind
+        (ProgbarLogger only when its bar is live); ``logs`` None becomes ``{}``.
+        """
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._test_batch:
             c.on_test_batch_begin(batch, logs)
 
     def on_test_batch_end(self, batch, logs=None):
+        """Forwards ``on_test_batch_end`` to the callbacks that override a hook of this kind
+        (ProgbarLogger only when its bar is live); ``logs`` None becomes ``{}``.
+        """
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._test_batch:
             c.on_test_batch_end(batch, logs)
 
     def on_predict_begin(self, logs=None):
+        """Forwards ``on_predict_begin`` to every callback; ``logs`` None becomes ``{}``."""
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_predict_begin(logs)
 
     def on_predict_end(self, logs=None):
+        """Forwards ``on_predict_end`` to every callback; ``logs`` None becomes ``{}``."""
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self.callbacks:
             c.on_predict_end(logs)
 
     def on_predict_batch_begin(self, batch, logs=None):
+        """Forwards ``on_predict_batch_begin`` to the callbacks that override a hook of this kind
+        (ProgbarLogger only when its bar is live); ``logs`` None becomes ``{}``.
+        """
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._predict_batch:
             c.on_predict_batch_begin(batch, logs)
 
     def on_predict_batch_end(self, batch, logs=None):
+        """Forwards ``on_predict_batch_end`` to the callbacks that override a hook of this kind
+        (ProgbarLogger only when its bar is live); ``logs`` None becomes ``{}``.
+        """
         logs = {} if logs is None else logs  # Keras passes {} rather than None
         for c in self._predict_batch:
             c.on_predict_batch_end(batch, logs)
@@ -269,9 +322,11 @@ class History(Callback):
         self.epoch = []
 
     def on_train_begin(self, logs=None):
+        """Clears the recorded epoch indices."""
         self.epoch = []
 
     def on_epoch_end(self, epoch, logs=None):
+        """Appends ``epoch`` and each log value to ``history``; sets ``model.history = self``."""
         self.epoch.append(epoch)
         for k, v in (logs or {}).items():
             self.history.setdefault(k, []).append(v)
@@ -338,6 +393,9 @@ class EarlyStopping(Callback):
         self.best_epoch = 0
 
     def on_train_begin(self, logs=None):
+        """Resets wait, stopped_epoch, best (+-inf per mode, None for undecided 'auto') and best
+        weights.
+        """
         self.wait = 0
         self.stopped_epoch = 0
         if self.monitor_op is None:
@@ -368,6 +426,10 @@ class EarlyStopping(Callback):
         return bool(self.monitor_op(current - self.min_delta, reference))
 
     def on_epoch_end(self, epoch, logs=None):
+        """Updates best/wait from ``logs[monitor]`` and sets ``model.stop_training`` after
+        ``patience`` epochs without improvement. Warns (UserWarning) if the monitor is missing;
+        ValueError if mode 'auto' cannot decide the direction.
+        """
         if self.monitor_op is None:
             self._set_monitor_op()
         current = (logs or {}).get(self.monitor)
@@ -395,6 +457,9 @@ class EarlyStopping(Callback):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
+        """Prints the stopping epoch (verbose) and restores the best weights if
+        ``restore_best_weights``.
+        """
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
@@ -458,6 +523,10 @@ class ModelCheckpoint(Callback):
                              f"not in the logs {sorted(logs or {})}") from None
 
     def on_epoch_end(self, epoch, logs=None):
+        """Saves the model (or weights) to ``filepath`` formatted with ``epoch + 1`` and the logs;
+        with save_best_only, only if ``logs[monitor]`` improved (RuntimeWarning if missing).
+        Creates the directory. ValueError if ``filepath`` names a key not in the logs.
+        """
         logs = logs or {}
         path = self._path(epoch, logs)
         if self.save_best_only:
@@ -524,9 +593,14 @@ class ReduceLROnPlateau(Callback):
         return a > b + self.min_delta
 
     def on_train_begin(self, logs=None):
+        """Resets best, wait and cooldown counters."""
         self._reset()
 
     def on_epoch_end(self, epoch, logs=None):
+        """Adds ``learning_rate`` to the logs; after ``patience`` epochs without improvement
+        (outside cooldown) sets ``lr = max(lr * factor, min_lr)``. Warns (RuntimeWarning) if the
+        monitor is missing.
+        """
         logs = logs if logs is not None else {}
         logs["learning_rate"] = float(self.model.optimizer.learning_rate)
         current = logs.get(self.monitor)
@@ -559,6 +633,7 @@ class TerminateOnNaN(Callback):
     """Stop training as soon as a batch loss is NaN or infinite (Keras 3 ``TerminateOnNaN``)."""
 
     def on_batch_end(self, batch, logs=None):
+        """Sets ``model.stop_training`` if ``logs['loss']`` is NaN or infinite."""
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
             print(f"Batch {batch}: Invalid loss, terminating training")
@@ -605,6 +680,9 @@ class ProgbarLogger(Callback):
         self.dynamic = False
 
     def set_params(self, params):
+        """Reads verbose and epochs from ``params``; per-batch updates only for verbose=1 on a
+        terminal.
+        """
         super().set_params(params)
         from pyfapi.training.progbar import is_dynamic
         self.verbose = params.get("verbose", 1)
@@ -617,42 +695,51 @@ class ProgbarLogger(Callback):
         self._bar = Progbar(steps, verbose=self.verbose)
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Prints ``Epoch i/n`` (when epochs > 1) and starts a new bar (if verbose)."""
         if self.verbose:
             if self.epochs > 1:  # Keras 3 prints the epoch line only for several epochs
                 print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
             self._new_bar(self.params.get("steps"))
 
     def on_train_batch_end(self, batch, logs=None):
+        """Updates the bar to ``batch + 1`` steps with the batch logs."""
         if self._bar is not None:
             self._bar.update(batch + 1, logs, finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
+        """Finalizes the epoch's bar with the epoch logs."""
         if self._bar is not None:
             self._bar.update(self.params.get("steps") or self._bar.seen, logs, finalize=True)
             self._bar = None
 
     def on_test_begin(self, logs=None):
+        """Starts a bar for a standalone ``evaluate`` (not for validation inside fit)."""
         if self.verbose and not self.params.get("_in_fit"):
             self._new_bar(self.params.get("steps"))
 
     def on_test_batch_end(self, batch, logs=None):
+        """Updates the standalone evaluate bar to ``batch + 1`` steps."""
         if self._bar is not None and not self.params.get("_in_fit"):
             self._bar.update(batch + 1, logs, finalize=False)
 
     def on_test_end(self, logs=None):
+        """Finalizes the standalone evaluate bar with the logs."""
         if self._bar is not None and not self.params.get("_in_fit"):
             self._bar.update(self.params.get("steps") or self._bar.seen, logs, finalize=True)
             self._bar = None
 
     def on_predict_begin(self, logs=None):
+        """Starts a bar for ``predict`` (if verbose)."""
         if self.verbose:
             self._new_bar(self.params.get("steps"))
 
     def on_predict_batch_end(self, batch, logs=None):
+        """Updates the predict bar to ``batch + 1`` steps (no logs)."""
         if self._bar is not None:
             self._bar.update(batch + 1, None, finalize=False)
 
     def on_predict_end(self, logs=None):
+        """Finalizes the predict bar."""
         if self._bar is not None:
             self._bar.update(self.params.get("steps") or self._bar.seen, None, finalize=True)
             self._bar = None

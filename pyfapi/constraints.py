@@ -41,10 +41,12 @@ class Constraint:
         return w
 
     def get_config(self) -> dict:
+        """Constructor arguments as a dict (``{}`` for the base class)."""
         return {}
 
     @classmethod
     def from_config(cls, config):
+        """``cls(**config)``."""
         return cls(**config)
 
     def __repr__(self):
@@ -65,6 +67,7 @@ class MaxNorm(Constraint):
         return w * (desired / (norms + _EPSILON))
 
     def get_config(self):
+        """``{"max_value", "axis"}``."""
         return {"max_value": self.max_value, "axis": self.axis}
 
 
@@ -85,6 +88,7 @@ class MinMaxNorm(Constraint):
         return w * (desired / (norms + _EPSILON))
 
     def get_config(self):
+        """``{"min_value", "max_value", "rate", "axis"}``."""
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
                 "axis": self.axis}
 
@@ -106,6 +110,7 @@ class UnitNorm(Constraint):
         return w / (_norms(w, self.axis) + _EPSILON)
 
     def get_config(self):
+        """``{"axis"}``."""
         return {"axis": self.axis}
 
 

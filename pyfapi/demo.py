@@ -70,11 +70,13 @@ class Result:
 
 @dataclasses.dataclass
 class Config:
+    """Demo run options: quick (short runs), verbose (fit verbosity), seed."""
     quick: bool = False
     verbose: int = 1
     seed: int = 0
 
     def epochs(self, full: int) -> int:
+        """Number of epochs to train: 1 with --quick, else ``full``."""
         return 1 if self.quick else full
 
     def subset(self, n: int) -> int | None:
@@ -97,18 +99,22 @@ class Data:
 
 
 def one_hot(y, n=10):
+    """One-hot float32 rows ``(len(y), n)`` for integer labels ``y``."""
     return np.eye(n, dtype="float32")[np.asarray(y, dtype=np.int64)]
 
 
 def accuracy(pred, y) -> float:
+    """Fraction of rows where ``argmax(pred, -1) == y`` (Python float)."""
     return float(np.mean(np.argmax(pred, axis=-1) == np.asarray(y)))
 
 
 def binary_accuracy(pred, y) -> float:
+    """Fraction where ``pred > 0.5`` equals ``y > 0.5`` (both flattened; Python float)."""
     return float(np.mean((np.asarray(pred).reshape(-1) > 0.5) == (np.asarray(y).reshape(-1) > 0.5)))
 
 
 def banner(text: str) -> None:
+    """Prints ``text`` between two 78-character ``=`` rules."""
     print("\n" + "=" * 78 + f"\n{text}\n" + "=" * 78, flush=True)
 
 
@@ -124,6 +130,7 @@ def timed_fit(model, x, y, cfg: Config, epochs: int, batch_size: int, initial_ep
 
 
 def merge_histories(*hs) -> dict:
+    """Concatenates the per-key value lists of several history dicts, in order."""
     out: dict = {}
     for h in hs:
         for k, v in h.items():
@@ -513,6 +520,7 @@ SCENARIOS = {
 # --------------------------------------------------------------------------------- report
 
 def format_table(results: list[Result], quick: bool) -> str:
+    """The results table as plain text (one row per scenario; "met?" column per threshold/quick)."""
     header = ["#", "scenario", "params", "epochs", "s/epoch", "test metric", "threshold", "met?"]
     rows = []
     for r in results:
@@ -535,6 +543,7 @@ def format_table(results: list[Result], quick: bool) -> str:
 
 
 def write_plot(results: list[Result], path: str) -> None:
+    """Saves per-scenario training curves (non-``val_`` keys) to ``path`` with matplotlib (Agg)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -564,6 +573,7 @@ def write_plot(results: list[Result], path: str) -> None:
 
 
 def parse_args(argv):
+    """Parses the demo's command-line arguments (``argv`` list) into an argparse Namespace."""
     p = argparse.ArgumentParser(
         prog="python -m pyfapi.demo",
         formatter_class=argparse.RawDescriptionHelpFormatter,

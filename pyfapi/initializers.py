@@ -88,10 +88,12 @@ class Initializer:
         raise NotImplementedError
 
     def get_config(self):
+        """Constructor arguments as a dict (``{}`` for the base class)."""
         return {}
 
     @classmethod
     def from_config(cls, config):
+        """``cls(**config)``."""
         return cls(**config)
 
     def __repr__(self):
@@ -125,6 +127,7 @@ class Constant(Initializer):
                        dtype=_check_dtype(dtype, "Constant"))
 
     def get_config(self):
+        """``{"value"}``."""
         return {"value": self.value}
 
 
@@ -151,6 +154,7 @@ class RandomNormal(_Random):
         return (make_rng(self.seed).standard_normal(shape) * self.stddev + self.mean).astype(dtype)
 
     def get_config(self):
+        """``{"mean", "stddev", "seed"}``."""
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
@@ -166,6 +170,7 @@ class RandomUniform(_Random):
         return make_rng(self.seed).uniform(self.minval, self.maxval, shape).astype(dtype)
 
     def get_config(self):
+        """``{"minval", "maxval", "seed"}``."""
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
@@ -182,6 +187,7 @@ class TruncatedNormal(_Random):
         return _truncated_normal(make_rng(self.seed), shape, self.mean, self.stddev).astype(dtype)
 
     def get_config(self):
+        """``{"mean", "stddev", "seed"}``."""
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
@@ -235,6 +241,7 @@ class VarianceScaling(_Random):
         return out.astype(dtype)
 
     def get_config(self):
+        """``{"scale", "mode", "distribution", "seed", "input_axes", "output_axes"}``."""
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
                 "seed": self.seed, "input_axes": self.input_axes,
                 "output_axes": self.output_axes}
@@ -309,6 +316,7 @@ class Orthogonal(_Random):
         return (self.gain * q.reshape(shape)).astype(dtype)
 
     def get_config(self):
+        """``{"gain", "seed"}``."""
         return {"gain": self.gain, "seed": self.seed}
 
 
@@ -325,6 +333,7 @@ class Identity(Initializer):
         return (self.gain * np.eye(*shape)).astype(dtype)
 
     def get_config(self):
+        """``{"gain"}``."""
         return {"gain": self.gain}
 
 

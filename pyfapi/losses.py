@@ -291,13 +291,18 @@ class Loss:
         return _reduce(self.call(y_true, y_pred), sample_weight, self.reduction, self.name)
 
     def call(self, y_true, y_pred):
+        """Per-sample loss ``(batch, ...)`` from y_true, y_pred; abstract (raises
+        NotImplementedError).
+        """
         raise NotImplementedError
 
     def get_config(self):
+        """``{"name": ..., "reduction": ...}``."""
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
     def from_config(cls, config):
+        """``cls(**config)``."""
         return cls(**config)
 
 
@@ -311,9 +316,11 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
+        """Returns ``fn(y_true, y_pred, **kwargs)`` (unreduced per-sample losses)."""
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):
+        """Loss config plus the extra ``fn`` keyword arguments."""
         config = super().get_config()
         config.update(self._fn_kwargs)
         return config

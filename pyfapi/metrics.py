@@ -151,12 +151,15 @@ class Metric:
         self.dtype = dtype or "float32"
 
     def update_state(self, *args, **kwargs):
+        """Accumulates a batch into the metric state; abstract (raises NotImplementedError)."""
         raise NotImplementedError
 
     def result(self):
+        """Returns the current metric value; abstract (raises NotImplementedError)."""
         raise NotImplementedError
 
     def reset_state(self):
+        """Clears the accumulated state; abstract (raises NotImplementedError)."""
         raise NotImplementedError
 
     def __call__(self, *args, **kwargs):
@@ -164,10 +167,12 @@ class Metric:
         return self.result()
 
     def get_config(self):
+        """``{"name": ..., "dtype": ...}``."""
         return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
     def from_config(cls, config):
+        """``cls(**config)``."""
         return cls(**config)
 
     def __repr__(self):
@@ -188,6 +193,9 @@ class Mean(Metric):
         self.count = 0.0
 
     def update_state(self, values, sample_weight=None):
+        """Adds ``sum(values * w)`` to total and ``sum(w)`` to count (float64 sums; w = 1 if
+        ``sample_weight`` is None). A lower-rank weight is broadcast over trailing axes.
+        """
         v = _np(values)
         if sample_weight is None:
             self.total += float(np.sum(v, dtype=np.float64))
@@ -208,9 +216,11 @@ class Mean(Metric):
         self.count += float(np.sum(w))
 
     def result(self):
+        """``total / count`` as a Python float; 0.0 when count is 0."""
         return self.total / self.count if self.count else 0.0
 
     def reset_state(self):
+        """Sets total and count to 0.0."""
         self.total = 0.0
         self.count = 0.0
 
@@ -223,6 +233,9 @@ class Sum(Metric):
         self.total = 0.0
 
     def update_state(self, values, sample_weight=None):
+        """Adds ``sum(values * sample_weight)`` (float64) to the total; a lower-rank weight is
+        broadcast over trailing axes.
+        """
         v = _np(values).astype(np.float64)
         if sample_weight is not None:
             w = _np(sample_weight).astype(np.float64)
@@ -232,9 +245,11 @@ class Sum(Metric):
         self.total += float(np.sum(v))
 
     def result(self):
+        """The running total as a Python float."""
         return self.total
 
     def reset_state(self):
+        """Sets the total to 0.0."""
         self.total = 0.0
 
 
@@ -251,10 +266,12 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        """Computes per-sample ``fn(y_true, y_pred, **kwargs)`` and adds it to the weighted mean."""
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         super().update_state(_np(values), sample_weight)
 
     def get_config(self):
+        """Metric config plus the extra ``fn`` keyword arguments."""
         c = super().get_config()
         c.update(self._fn_kwargs)
         return c

@@ -142,6 +142,10 @@ class Optimizer:
     # ---- learning rate --------------------------------------------------------------------------
     @property
     def learning_rate(self):
+        """The learning-rate Variable (float32 scalar); with a schedule, refreshed from the current
+        ``iterations`` on each read. Set a finite float >= 0 (else ValueError) or a callable
+        schedule.
+        """
         if self._schedule is not None:
             self._lr.value[...] = self._schedule(int(self.iterations.value))
             self._lr._version += 1  # in-place write: see Variable._version
@@ -149,6 +153,9 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
+        """Sets a callable schedule (``lr = schedule(iterations)``) or a constant; ValueError unless
+        the constant is a finite number >= 0.
+        """
         if callable(value) and not hasattr(value, "value"):
             self._schedule = value
             self._lr.value[...] = value(0)
@@ -224,6 +231,7 @@ class Optimizer:
 
     @property
     def built(self) -> bool:
+        """True once slot variables have been created for at least one variable."""
         return bool(self._slots)
 
     def _slot_names_for(self, var):
@@ -428,6 +436,9 @@ class Optimizer:
 
     # ---- config ---------------------------------------------------------------------------------
     def get_config(self) -> dict:
+        """``{"name", "learning_rate" (current float), "weight_decay", "clipnorm",
+        "global_clipnorm", "clipvalue"}``.
+        """
         lr = float(self._lr.value) if self._schedule is None else float(self._current_lr())
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
@@ -435,6 +446,7 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config):
+        """``cls(**config)``."""
         return cls(**config)
 
     def __repr__(self):
@@ -484,6 +496,7 @@ class SGD(Optimizer):
         return (0, int(has_m), lr, self.momentum, 0.0, 0.0, 0.0, self.nesterov, has_m)
 
     def get_config(self):
+        """Optimizer config plus momentum and nesterov."""
         c = super().get_config()
         c.update(momentum=self.momentum, nesterov=self.nesterov)
         return c
@@ -552,6 +565,7 @@ class RMSprop(Optimizer):
                 self.momentum, self.epsilon, self.centered, has_m)
 
     def get_config(self):
+        """Optimizer config plus rho, momentum, epsilon and centered."""
         c = super().get_config()
         c.update(rho=self.rho, momentum=self.momentum, epsilon=self.epsilon,
                  centered=self.centered)
@@ -612,6 +626,7 @@ class Adam(Optimizer):
                 self.epsilon, float(self._alpha), self.amsgrad, False)
 
     def get_config(self):
+        """Optimizer config plus beta_1, beta_2, epsilon and amsgrad."""
         c = super().get_config()
         c.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
                  amsgrad=self.amsgrad)
@@ -676,6 +691,7 @@ class Adagrad(Optimizer):
         return (3, 1, lr, 0.0, 0.0, 0.0, self.epsilon, False, False)
 
     def get_config(self):
+        """Optimizer config plus initial_accumulator_value and epsilon."""
         c = super().get_config()
         c.update(initial_accumulator_value=self.initial_accumulator_value, epsilon=self.epsilon)
         return c

@@ -53,10 +53,12 @@ class Regularizer:
         return _ops().convert_to_tensor(np.float32(0.0))
 
     def get_config(self) -> dict:
+        """Constructor arguments as a dict; the base class raises NotImplementedError."""
         raise NotImplementedError(f"{type(self).__name__} does not implement get_config()")
 
     @classmethod
     def from_config(cls, config):
+        """``cls(**config)``."""
         return cls(**config)
 
     def __repr__(self):
@@ -94,6 +96,7 @@ class L1L2(Regularizer):
         return out
 
     def get_config(self):
+        """``{"l1", "l2"}``."""
         return {"l1": self.l1, "l2": self.l2}
 
 
@@ -108,6 +111,7 @@ class L1(Regularizer):
         return ops.sum(ops.abs(x)) * self.l1
 
     def get_config(self):
+        """``{"l1"}``."""
         return {"l1": self.l1}
 
 
@@ -122,6 +126,7 @@ class L2(Regularizer):
         return ops.sum(ops.square(x)) * self.l2
 
     def get_config(self):
+        """``{"l2"}``."""
         return {"l2": self.l2}
 
 
@@ -158,6 +163,7 @@ class OrthogonalRegularizer(Regularizer):
         return ops.sum(ops.abs(off)) * (self.factor * 0.5 / num_pairs)
 
     def get_config(self):
+        """``{"factor", "mode"}``."""
         return {"factor": self.factor, "mode": self.mode}
 
 

@@ -75,10 +75,16 @@ class Op:
 
     @staticmethod
     def forward(ctx, *arrays, **attrs):  # pragma: no cover - abstract
+        """Computes the output array(s) from numpy inputs, saving what backward needs on ``ctx``.
+        Abstract: subclasses override (raises NotImplementedError).
+        """
         raise NotImplementedError
 
     @staticmethod
     def backward(ctx, *grads):  # pragma: no cover - abstract
+        """Returns one gradient (or None) per input from the output gradient(s) (the VJP).
+        Abstract: subclasses override (raises NotImplementedError).
+        """
         raise NotImplementedError
 
 

@@ -83,18 +83,22 @@ class Tensor:
     # ---- numpy interop ------------------------------------------------------------------------
     @property
     def shape(self) -> tuple:
+        """Shape of the underlying numpy array (tuple of ints)."""
         return self.value.shape
 
     @property
     def dtype(self) -> np.dtype:
+        """numpy dtype of the underlying array."""
         return self.value.dtype
 
     @property
     def ndim(self) -> int:
+        """Number of dimensions (rank)."""
         return self.value.ndim
 
     @property
     def size(self) -> int:
+        """Total number of elements."""
         return self.value.size
 
     def numpy(self) -> np.ndarray:

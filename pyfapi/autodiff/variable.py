@@ -93,10 +93,12 @@ class Variable(Tensor):
 
     @property
     def trainable(self) -> bool:
+        """Whether optimizers update this variable (bool; the setter coerces with ``bool``)."""
         return self._trainable
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
+        """Sets whether optimizers update this variable (coerced with ``bool``)."""
         self._trainable = bool(value)
 
     def numpy(self) -> np.ndarray:

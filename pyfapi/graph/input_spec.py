@@ -51,11 +51,13 @@ class InputSpec:
         return f"InputSpec({', '.join(x for x in spec if x)})"
 
     def get_config(self):
+        """``{"dtype", "shape", "ndim", "max_ndim", "min_ndim", "axes"}``."""
         return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim,
                 "max_ndim": self.max_ndim, "min_ndim": self.min_ndim, "axes": self.axes}
 
     @classmethod
     def from_config(cls, config):
+        """``cls(**config)``."""
         return cls(**config)
 
 

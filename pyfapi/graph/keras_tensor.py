@@ -100,6 +100,7 @@ class KerasTensor:
 
     @property
     def ndim(self) -> int:
+        """Rank: ``len(self.shape)``."""
         return len(self.shape)
 
     def __repr__(self):
@@ -126,4 +127,5 @@ class KerasTensor:
 
 
 def is_keras_tensor(x) -> bool:
+    """True if ``x`` is a symbolic KerasTensor."""
     return isinstance(x, KerasTensor)

@@ -61,10 +61,12 @@ class Node:
     # Keras naming
     @property
     def output_tensors(self):
+        """Same as ``outputs`` (Keras naming)."""
         return self.outputs
 
     @property
     def node_index(self) -> int:
+        """Position of this node in its operation's inbound nodes (int)."""
         return self.operation._inbound_nodes.index(self)
 
     @property

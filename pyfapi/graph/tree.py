@@ -9,6 +9,7 @@ __all__ = ["flatten", "pack_sequence_as", "map_structure", "is_nested"]
 
 
 def is_nested(x) -> bool:
+    """True for a list, tuple or dict (a structure rather than a leaf)."""
     return isinstance(x, (list, tuple, dict))
 
 

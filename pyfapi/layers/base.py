@@ -293,14 +293,17 @@ class Layer:
 
     @property
     def compute_dtype(self) -> str:
+        """Dtype string of the computations (same as the variable dtype, e.g. "float32")."""
         return self._dtype
 
     @property
     def variable_dtype(self) -> str:
+        """Dtype string of the layer's weights (e.g. "float32")."""
         return self._dtype
 
     @property
     def path(self) -> str:
+        """The layer's path (its name; Keras 3 attribute)."""
         return self.name
 
     # ---- weights ---------------------------------------------------------------------------
@@ -384,6 +387,8 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value):
+        """Freezes/unfreezes the layer: sets ``trainable`` on its own variables and sub-layers too.
+        """
         value = bool(value)
         self._trainable = value
         for v in self._trainable_variables:
@@ -409,16 +414,19 @@ class Layer:
 
     @property
     def variables(self) -> list:
+        """Same as ``weights``."""
         return self.weights
 
     @property
     def trainable_weights(self) -> list:
+        """Trainable weights (``[]`` if the layer is frozen)."""
         if not self._trainable:
             return []
         return [w for w in self.weights if w.trainable]
 
     @property
     def non_trainable_weights(self) -> list:
+        """Non-trainable weights (all weights if the layer is frozen)."""
         if not self._trainable:
             return self.weights
         return [w for w in self.weights if not w.trainable]
@@ -740,27 +748,33 @@ class Layer:
         return self._node_attr(0, "outputs", "output")
 
     def get_input_at(self, node_index):
+        """Input tensor(s) of inbound node ``node_index``."""
         return self._node_attr(node_index, "input_tensors", "input")
 
     def get_output_at(self, node_index):
+        """Output tensor(s) of inbound node ``node_index``."""
         return self._node_attr(node_index, "outputs", "output")
 
     @property
     def input_shape(self):
+        """Shape of ``self.input`` (a list of shapes for multiple inputs)."""
         x = self.input
         return [t.shape for t in x] if isinstance(x, list) else x.shape
 
     @property
     def output_shape(self):
+        """Shape of ``self.output`` (a list of shapes for multiple outputs)."""
         x = self.output
         return [t.shape for t in x] if isinstance(x, list) else x.shape
 
     @property
     def inbound_nodes(self):
+        """The nodes where this layer was called (list of Node)."""
         return self._inbound_nodes
 
     @property
     def outbound_nodes(self):
+        """The nodes that consume this layer's outputs (list of Node)."""
         return self._outbound_nodes
 
     # ---- config ----------------------------------------------------------------------------
@@ -780,11 +794,15 @@ class Layer:
         return cls(**config)
 
     def get_build_config(self):
+        """``{"input_shape": shape}`` (JSON-able) if the layer was built with a shape, else None."""
         if self._build_input_shape is not None:
             return {"input_shape": _jsonable_shape(self._build_input_shape)}
         return None
 
     def build_from_config(self, config):
+        """Builds the layer from ``get_build_config()`` output if it has an input_shape and is not
+        built.
+        """
         if config and "input_shape" in config and not self.built:
             shape = _freeze_shape(config["input_shape"])
             self.build(shape)

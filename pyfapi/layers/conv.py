@@ -226,6 +226,10 @@ class DepthwiseConv2D(Layer):
         self.input_spec = InputSpec(ndim=4)
 
     def build(self, input_shape):
+        """Creates ``kernel`` (kh, kw, cin, depth_multiplier) and, if use_bias, ``bias`` (cin *
+        depth_multiplier,). Input ``(batch, rows, cols, cin)``; ValueError if cin is None or rank
+        != 4.
+        """
         cin = _channels(self, input_shape, 2)
         self.kernel = self.add_weight(shape=self.kernel_size + (cin, self.depth_multiplier),
                                       initializer=self.depthwise_initializer, name="kernel",
@@ -236,17 +240,26 @@ class DepthwiseConv2D(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
+        """Depthwise convolution plus bias and activation:
+        ``(batch, rows, cols, cin)`` -> ``(batch, out_rows, out_cols, cin * depth_multiplier)``.
+        """
         y = ops.depthwise_conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
                                dilation_rate=self.dilation_rate)
         return _bias_activation(y, self.bias, self.activation)
 
     def compute_output_shape(self, input_shape):
+        """``(batch, rows, cols, cin)`` -> ``(batch, out_rows, out_cols, cin * depth_multiplier)``.
+        Spatial sizes follow the TF "valid"/"same" rules for kernel_size, strides and dilation_rate.
+        """
         shape = tuple(input_shape)
         cout = None if len(shape) != 4 or shape[-1] is None else shape[-1] * self.depth_multiplier
         return conv_output_shape(self, input_shape, self.kernel_size, self.strides, self.padding,
                                  self.dilation_rate, cout)
 
     def get_config(self):
+        """Layer config plus kernel_size, strides, padding, depth_multiplier, dilation, activation,
+        etc.
+        """
         config = super().get_config()
         config.update({
             "kernel_size": self.kernel_size, "strides": self.strides, "padding": self.padding,
@@ -314,6 +327,10 @@ class SeparableConv2D(Layer):
         self.input_spec = InputSpec(ndim=4)
 
     def build(self, input_shape):
+        """Creates ``depthwise_kernel`` (kh, kw, cin, depth_multiplier), ``pointwise_kernel``
+        (1, 1, cin * depth_multiplier, filters) and, if use_bias, ``bias`` (filters,).
+        Input ``(batch, rows, cols, cin)``; ValueError if cin is None or rank != 4.
+        """
         cin = _channels(self, input_shape, 2)
         dm = self.depth_multiplier
         self.depthwise_kernel = self.add_weight(shape=self.kernel_size + (cin, dm),
@@ -331,6 +348,9 @@ class SeparableConv2D(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
+        """Depthwise conv, then 1x1 pointwise conv, bias and activation:
+        ``(batch, rows, cols, cin)`` -> ``(batch, out_rows, out_cols, filters)``.
+        """
         fused = getattr(ops, "separable_conv", None)
         if fused is not None:
             y = fused(inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides,
@@ -343,10 +363,16 @@ class SeparableConv2D(Layer):
         return _bias_activation(y, self.bias, self.activation)
 
     def compute_output_shape(self, input_shape):
+        """``(batch, rows, cols, cin)`` -> ``(batch, out_rows, out_cols, filters)``.
+        Spatial sizes follow the TF "valid"/"same" rules for kernel_size, strides and dilation_rate.
+        """
         return conv_output_shape(self, input_shape, self.kernel_size, self.strides, self.padding,
                                  self.dilation_rate, self.filters)
 
     def get_config(self):
+        """Layer config plus filters, kernel_size, strides, padding, depth_multiplier, initializers,
+        etc.
+        """
         config = super().get_config()
         config.update({
             "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,

@@ -67,6 +67,10 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
+        """Creates ``kernel`` (input_dim, units) and, if use_bias, ``bias`` (units,), float32.
+        Input shape ``(batch, ..., input_dim)`` (rank >= 2).
+        Raises ValueError if the rank is < 2 or the last dimension is None.
+        """
         shape = check_rank(self, input_shape, min_ndim=2)
         input_dim = shape[-1]
         if input_dim is None:
@@ -81,6 +85,9 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
+        """``activation(inputs @ kernel + bias)``: ``(batch, ..., input_dim)`` -> ``(batch, ...,
+        units)``. Inputs of rank > 2 are flattened to 2-D for the GEMM and reshaped back.
+        """
         x = inputs
         shape = tuple(x.shape)
         if len(shape) > 2:
@@ -97,10 +104,13 @@ class Dense(Layer):
         return y if fused is not None else _apply_activation(self.activation, y)
 
     def compute_output_shape(self, input_shape):
+        """``(batch, ..., input_dim)`` -> ``(batch, ..., units)``; ValueError if rank < 2."""
         shape = check_rank(self, input_shape, min_ndim=2)
         return shape[:-1] + (self.units,)
 
     def get_config(self):
+        """Layer config plus units, activation, use_bias, initializers, regularizers, constraints.
+        """
         config = super().get_config()
         config.update({
             "units": self.units, "activation": serialize_activation(self.activation),
@@ -132,12 +142,15 @@ class Activation(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
+        """Applies ``self.activation`` elementwise; output shape = input shape."""
         return self.activation(inputs)
 
     def compute_output_shape(self, input_shape):
+        """Output shape = input shape."""
         return as_shape(input_shape)
 
     def get_config(self):
+        """Layer config plus the serialized ``activation``."""
         config = super().get_config()
         config["activation"] = serialize_activation(self.activation)
         return config
@@ -173,6 +186,10 @@ class Dropout(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
+        """Returns ``inputs * mask`` with mask = keep / (1 - rate) when ``training`` is truthy, else
+        inputs. Shape-preserving. Raises ValueError if ``noise_shape`` rank differs from the
+        input rank.
+        """
         if not training or self.rate == 0.0:
             return inputs
         shape = tuple(inputs.shape)
@@ -189,9 +206,11 @@ class Dropout(Layer):
         return ops.multiply(inputs, mask)
 
     def compute_output_shape(self, input_shape):
+        """Output shape = input shape."""
         return as_shape(input_shape)
 
     def get_config(self):
+        """Layer config plus rate, noise_shape and seed."""
         config = super().get_config()
         config.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
         return config
@@ -215,16 +234,21 @@ class Flatten(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
+        """Reshapes ``(batch, d1, ..., dn)`` to ``(batch, d1*...*dn)``."""
         shape = tuple(inputs.shape)
         return ops.reshape(inputs, (shape[0], math.prod(shape[1:])))
 
     def compute_output_shape(self, input_shape):
+        """``(batch, d1, ..., dn)`` -> ``(batch, d1*...*dn)``, None if any di is None; ValueError if
+        rank < 1.
+        """
         shape = check_rank(self, input_shape, min_ndim=1)
         rest = shape[1:]
         flat = None if any(d is None for d in rest) else math.prod(rest)
         return (shape[0], flat)
 
     def get_config(self):
+        """Layer config plus ``data_format`` (always "channels_last")."""
         config = super().get_config()
         config["data_format"] = self.data_format
         return config
@@ -278,14 +302,19 @@ class Reshape(Layer):
                          f"output_shape = {list(self.target_shape)}")
 
     def call(self, inputs, training=None):
+        """Reshapes ``(batch, ...)`` to ``(batch,) + target_shape`` (a -1 entry is inferred)."""
         shape = tuple(inputs.shape)
         return ops.reshape(inputs, (shape[0],) + self._resolve(shape))
 
     def compute_output_shape(self, input_shape):
+        """``(batch, ...)`` -> ``(batch,) + target_shape`` with -1 resolved when the input size is
+        known. Raises ValueError if the total size would change.
+        """
         shape = as_shape(input_shape)
         return (shape[0],) + self._resolve(shape)
 
     def get_config(self):
+        """Layer config plus ``target_shape``."""
         config = super().get_config()
         config["target_shape"] = self.target_shape
         return config
@@ -334,6 +363,9 @@ class Embedding(Layer):
         self._initial_weights = weights
 
     def build(self, input_shape=None):
+        """Creates ``embeddings`` (input_dim, output_dim) float32, then applies ``weights`` if
+        given. The input shape is not used.
+        """
         self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                           initializer=self.embeddings_initializer,
                                           name="embeddings",
@@ -345,6 +377,10 @@ class Embedding(Layer):
             self._initial_weights = None
 
     def call(self, inputs, training=None):
+        """Gathers rows of ``embeddings``: int ids ``(batch, ...)`` -> float32 ``(batch, ...,
+        output_dim)``. Non-integer ids are cast to int32. Raises IndexError for an id outside [0,
+        input_dim) or a non-finite float id.
+        """
         ids = to_numpy(inputs)
         if ids.dtype.kind not in "iu":
             if ids.dtype.kind == "f" and ids.size and not np.all(np.isfinite(ids)):
@@ -362,9 +398,12 @@ class Embedding(Layer):
         return ops.take(self.embeddings, ids, axis=0)
 
     def compute_output_shape(self, input_shape):
+        """``(batch, ...)`` -> ``(batch, ..., output_dim)``."""
         return as_shape(input_shape) + (self.output_dim,)
 
     def get_config(self):
+        """Layer config plus input_dim, output_dim, initializer, regularizer, constraint, mask_zero.
+        """
         config = super().get_config()
         config.update({
             "input_dim": self.input_dim, "output_dim": self.output_dim,

@@ -71,15 +71,19 @@ class InputLayer(Layer):
 
     @property
     def batch_shape(self):
+        """Full input shape including the batch dimension (None entries are unknown)."""
         return self._batch_shape
 
     def call(self, inputs=None):
+        """Identity: returns ``inputs`` unchanged."""
         return inputs
 
     def compute_output_shape(self, input_shape=None):
+        """Returns ``batch_shape``; ``input_shape`` is ignored."""
         return self._batch_shape
 
     def count_params(self) -> int:
+        """Always 0: an input layer has no weights."""
         return 0
 
     def get_config(self) -> dict:
@@ -89,6 +93,7 @@ class InputLayer(Layer):
 
     @classmethod
     def from_config(cls, config):
+        """Builds an InputLayer from a config; accepts the legacy key ``batch_input_shape``."""
         config = dict(config)
         if "batch_input_shape" in config and "batch_shape" not in config:
             config["batch_shape"] = config.pop("batch_input_shape")

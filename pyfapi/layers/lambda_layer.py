@@ -55,6 +55,9 @@ class Lambda(Layer):
         self._fn_expects_mask_arg = "mask" in params
 
     def call(self, inputs, mask=None, training=None):
+        """Returns ``function(inputs, **arguments)``, passing ``mask``/``training`` if the function
+        takes them.
+        """
         kwargs = dict(self.arguments)
         if self._fn_expects_mask_arg:
             kwargs["mask"] = mask
@@ -63,6 +66,10 @@ class Lambda(Layer):
         return self.function(inputs, **kwargs)
 
     def compute_output_shape(self, input_shape):
+        """Uses ``output_shape`` (callable, or a shape without batch dimension, batch taken from the
+        input); if None, runs the function on zeros. Raises NotImplementedError if that inference
+        fails.
+        """
         if self._output_shape is None:
             # run the function on zeros (unknown dims 2, then 3) as the base Layer does
             from pyfapi.graph.keras_tensor import KerasTensor
@@ -84,6 +91,7 @@ class Lambda(Layer):
         return map_shape_structure(lambda s: (batch,) + tuple(s), self._output_shape)
 
     def get_config(self):
+        """Layer config plus serialized function, output_shape, mask and arguments."""
         config = super().get_config()
         config["function"] = _serialize_function(self, self.function, "function")
         if self._output_shape is not None:
@@ -98,6 +106,7 @@ class Lambda(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Builds a Lambda from a config, deserializing function/output_shape/mask dicts."""
         config = dict(config)
         for key in ("function", "output_shape", "mask"):
             value = config.get(key)

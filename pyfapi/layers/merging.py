@@ -200,9 +200,15 @@ class Concatenate(Layer):
         return shapes, axis
 
     def build(self, input_shape):
+        """Validates the input shapes (no weights); ValueError if they cannot be concatenated on
+        ``axis``.
+        """
         self._check(input_shape)
 
     def compute_output_shape(self, input_shape):
+        """Shape of the inputs with the ``axis`` dimensions summed (None if any is None).
+        Raises ValueError if ranks or the non-axis dimensions differ.
+        """
         shapes, axis = self._check(input_shape)
         out = []
         for i in range(len(shapes[0])):
@@ -215,6 +221,9 @@ class Concatenate(Layer):
         return tuple(out)
 
     def call(self, inputs, training=None):
+        """Concatenates a list of tensors along ``axis``; ValueError if ``inputs`` is not a
+        list/tuple or the shapes are incompatible.
+        """
         if not isinstance(inputs, (list, tuple)):
             raise ValueError("A `Concatenate` layer should be called on a list of inputs. "
                              f"Layer '{self.name}' received: inputs={inputs!r}")
@@ -222,6 +231,7 @@ class Concatenate(Layer):
         return ops.concatenate(list(inputs), axis=self.axis)
 
     def get_config(self):
+        """Layer config plus ``axis``."""
         config = super().get_config()
         config["axis"] = self.axis
         return config

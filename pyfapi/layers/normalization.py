@@ -90,6 +90,10 @@ class BatchNormalization(Layer):
         return self.axis % nd
 
     def build(self, input_shape):
+        """Creates ``gamma`` (if scale), ``beta`` (if center) and non-trainable ``moving_mean`` and
+        ``moving_variance``, each of shape (input_shape[axis],), float32.
+        Raises ValueError if ``axis`` is out of range or that dimension is None.
+        """
         shape = as_shape(input_shape)
         axis = self._axis_for(shape)
         dim = shape[axis]
@@ -130,6 +134,11 @@ class BatchNormalization(Layer):
         return y
 
     def call(self, inputs, training=None, mask=None):
+        """``(x - mean) / sqrt(var + epsilon) * gamma + beta``; output shape = input shape. Training
+        (and trainable): batch statistics over all axes but ``axis``, and the moving stats are
+        updated as ``moving = moving * momentum + batch * (1 - momentum)``. Otherwise uses moving
+        stats.
+        """
         x = inputs
         axis = self._axis_for(tuple(x.shape))
         if not (training and self.trainable) or x.size == 0:
@@ -152,11 +161,15 @@ class BatchNormalization(Layer):
         return y
 
     def compute_output_shape(self, input_shape):
+        """Output shape = input shape; ValueError if ``axis`` is out of range for its rank."""
         shape = as_shape(input_shape)
         self._axis_for(shape)
         return shape
 
     def get_config(self):
+        """Layer config plus axis, momentum, epsilon, center, scale, initializers, regularizers,
+        etc.
+        """
         config = super().get_config()
         config.update({
             "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,

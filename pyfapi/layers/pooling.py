@@ -67,6 +67,9 @@ _POOL_DOC = """{kind} pooling over {axes} windows.
 
 
 class MaxPooling1D(_Pooling):
+    """1-D max pooling, ``(batch, steps, channels)`` -> ``(batch, pooled_steps, channels)``
+    (full docstring set from ``_POOL_DOC`` below).
+    """
     rank, mode = 1, "max"
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
@@ -74,6 +77,9 @@ class MaxPooling1D(_Pooling):
 
 
 class MaxPooling2D(_Pooling):
+    """2-D max pooling, ``(batch, rows, cols, channels)`` -> ``(batch, pooled_rows, pooled_cols,
+    channels)`` (full docstring set from ``_POOL_DOC`` below).
+    """
     rank, mode = 2, "max"
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
@@ -82,6 +88,9 @@ class MaxPooling2D(_Pooling):
 
 
 class AveragePooling1D(_Pooling):
+    """1-D average pooling, ``(batch, steps, channels)`` -> ``(batch, pooled_steps, channels)``
+    (full docstring set from ``_POOL_DOC`` below).
+    """
     rank, mode = 1, "average"
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
@@ -89,6 +98,9 @@ class AveragePooling1D(_Pooling):
 
 
 class AveragePooling2D(_Pooling):
+    """2-D average pooling, ``(batch, rows, cols, channels)`` -> ``(batch, pooled_rows, pooled_cols,
+    channels)`` (full docstring set from ``_POOL_DOC`` below).
+    """
     rank, mode = 2, "average"
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None,
@@ -152,18 +164,30 @@ _GLOBAL_DOC = """Global {kind} pooling over the {axes} axes.
 
 
 class GlobalMaxPooling1D(_GlobalPooling):
+    """Max over the steps axis: ``(batch, steps, channels)`` -> ``(batch, channels)``
+    (full docstring set from ``_GLOBAL_DOC`` below).
+    """
     rank, mode = 1, "max"
 
 
 class GlobalMaxPooling2D(_GlobalPooling):
+    """Max over rows and cols: ``(batch, rows, cols, channels)`` -> ``(batch, channels)``
+    (full docstring set from ``_GLOBAL_DOC`` below).
+    """
     rank, mode = 2, "max"
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
+    """Mean over the steps axis: ``(batch, steps, channels)`` -> ``(batch, channels)``
+    (full docstring set from ``_GLOBAL_DOC`` below).
+    """
     rank, mode = 1, "average"
 
 
 class GlobalAveragePooling2D(_GlobalPooling):
+    """Mean over rows and cols: ``(batch, rows, cols, channels)`` -> ``(batch, channels)``
+    (full docstring set from ``_GLOBAL_DOC`` below).
+    """
     rank, mode = 2, "average"
 
 

@@ -94,6 +94,11 @@ class LSTM(Layer):
         self.input_spec = InputSpec(ndim=3)
 
     def build(self, input_shape):
+        """Creates ``kernel`` (features, 4*units), ``recurrent_kernel`` (units, 4*units) and, if
+        use_bias, ``bias`` (4*units,), gates ordered i, f, c, o (forget slice = 1 with
+        unit_forget_bias). Input ``(batch, timesteps, features)``; ValueError if rank != 3 or
+        features is None.
+        """
         shape = check_rank(self, input_shape, ndim=3)
         features = shape[-1]
         if features is None:
@@ -136,6 +141,11 @@ class LSTM(Layer):
         return list(initial_state)
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
+        """Runs the LSTM over ``(batch, timesteps, features)``. Returns ``(batch, timesteps,
+        units)`` if return_sequences else ``(batch, units)``; with return_state, ``[output, h,
+        c]``. Raises NotImplementedError if ``mask`` is given, ValueError for a malformed
+        ``initial_state``.
+        """
         if mask is not None:
             raise NotImplementedError(f"Layer '{self.name}': masks are not supported by pyfapi")
         x = inputs
@@ -179,12 +189,16 @@ class LSTM(Layer):
         return seq, h, c
 
     def compute_output_shape(self, input_shape):
+        """``(batch, timesteps, features)`` -> ``(batch, timesteps, units)`` or ``(batch, units)``;
+        with return_state, a list ``[output, (batch, units), (batch, units)]``.
+        """
         shape = check_rank(self, input_shape, ndim=3)
         state = (shape[0], self.units)
         out = (shape[0], shape[1], self.units) if self.return_sequences else state
         return [out, state, state] if self.return_state else out
 
     def get_config(self):
+        """Layer config plus units, activations, use_bias, initializers, return_sequences, etc."""
         config = super().get_config()
         config.update({
             "units": self.units, "activation": serialize_activation(self.activation),

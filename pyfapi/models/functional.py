@@ -116,6 +116,7 @@ class Model(Trainer, Layer):
 
     @property
     def operations(self):
+        """Same as ``layers`` (Keras 3 alias)."""
         return self.layers
 
     @property
@@ -144,20 +145,24 @@ class Model(Trainer, Layer):
 
     @property
     def input_names(self) -> list:
+        """Names of the input layers, in input order; AttributeError if the model has no graph."""
         self._require_graph("input_names")
         return list(self._input_names)
 
     @property
     def output_names(self) -> list:
+        """Names of the outputs, in output order; AttributeError if the model has no graph."""
         self._require_graph("output_names")
         return list(self._output_names)
 
     @property
     def input_shape(self):
+        """Shape(s) of ``self.input`` (tuple with None batch, or the same list/dict structure)."""
         return tree.map_structure(lambda x: x.shape, self.input)
 
     @property
     def output_shape(self):
+        """Shape(s) of ``self.output`` (tuple with None batch, or the same list/dict structure)."""
         return tree.map_structure(lambda x: x.shape, self.output)
 
     def _require_graph(self, what):
@@ -303,6 +308,9 @@ class Model(Trainer, Layer):
         return flat
 
     def compute_output_shape(self, input_shape):
+        """Output shape(s) for ``input_shape`` (a shape, a list of shapes or a dict), computed by
+        running the graph symbolically on KerasTensors via ``compute_output_spec``.
+        """
         def to_kt(s):
             return KerasTensor(s)
         if isinstance(input_shape, dict):
@@ -315,6 +323,8 @@ class Model(Trainer, Layer):
         return tree.map_structure(lambda x: x.shape, out)
 
     def build(self, input_shape=None):
+        """Marks a functional (graph) model built; otherwise defers to ``Layer.build(input_shape)``.
+        """
         if getattr(self, "_is_graph_network", False):
             self.built = True
             return

@@ -162,6 +162,9 @@ class Sequential(Model):
 
     # ---- calling ---------------------------------------------------------------------------
     def call(self, inputs, training=None, mask=None):
+        """Applies the layers in order (or the functional graph once built); output of the last
+        layer.
+        """
         if not self._is_graph_network:
             x = inputs
             for layer in self.layers:
@@ -170,6 +173,9 @@ class Sequential(Model):
         return Model.call(self, inputs, training=training, mask=mask)
 
     def compute_output_spec(self, inputs, training=None, mask=None, **kwargs):
+        """Builds the model from ``inputs.shape`` if needed, then returns the symbolic output
+        KerasTensor(s).
+        """
         if not self._is_graph_network:
             self.build(inputs.shape)
         return Model.compute_output_spec(self, inputs)
@@ -191,11 +197,13 @@ class Sequential(Model):
 
     @property
     def input_shape(self):
+        """Input shape including batch (None); AttributeError if the model has no input yet."""
         self._require_graph("input_shape")
         return self._inputs[0].shape
 
     @property
     def output_shape(self):
+        """Output shape including batch (None); AttributeError if the model has no input yet."""
         self._require_graph("output_shape")
         return self._outputs[0].shape
 
@@ -214,6 +222,9 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Rebuilds a Sequential from ``get_config()`` output: adds each deserialized layer, then
+        builds from ``build_input_shape`` if the model is not yet built.
+        """
         from pyfapi.models.serialization import deserialize_layer
 
         layer_configs = config.get("layers", [])

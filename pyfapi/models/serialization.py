@@ -137,4 +137,5 @@ def deserialize_node_args(node_data, created_layers):
 
 
 def flatten_tensors(structure):
+    """The KerasTensor leaves of a nested structure, in depth-first order."""
     return [x for x in tree.flatten(structure) if isinstance(x, KerasTensor)]

@@ -30,6 +30,7 @@ __all__ = ["print_summary", "summary_text", "readable_memory_size", "count_param
 
 
 def count_params(weights) -> int:
+    """Total number of scalars in ``weights``: sum of ``prod(w.shape)`` (int)."""
     return int(sum(math.prod(tuple(w.shape)) for w in weights))
 
 

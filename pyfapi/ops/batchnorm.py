@@ -39,6 +39,9 @@ class BatchNormalization(Op):
     @staticmethod
     def forward(ctx, x, mean, variance, *rest, axis=-1, epsilon=1e-3, has_offset=False,
                 has_scale=False):
+        """Returns ``scale * (x - mean) / sqrt(variance + epsilon) + offset`` along ``axis``, x's
+        shape. ValueError if x is 0-d or ``axis`` is out of range.
+        """
         rest = list(rest)
         offset = rest.pop(0) if has_offset else None
         scale = rest.pop(0) if has_scale else None
@@ -64,6 +67,9 @@ class BatchNormalization(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns gradients for x, mean, variance (and offset, scale when given), each in its
+        input's shape and dtype.
+        """
         xl, mean, variance, scale = ctx.saved
         gl = g if ctx.last else np.moveaxis(g, ctx.axis, -1)
         dx, dmean, dvar, dscale, doffset = batch_norm_inference_backward(gl, xl, mean, variance, scale,
@@ -86,6 +92,9 @@ class BatchNormTrain(Op):
 
     @staticmethod
     def forward(ctx, x, *rest, epsilon=1e-3, has_scale=False, has_offset=False):
+        """x ``(..., C)`` -> ``(y, mean (C,), variance (C,))``, statistics over all axes but the
+        last.
+        """
         rest = list(rest)
         scale = rest.pop(0) if has_scale else None
         offset = rest.pop(0) if has_offset else None
@@ -98,6 +107,8 @@ class BatchNormTrain(Op):
 
     @staticmethod
     def backward(ctx, g_y, g_mean, g_var):
+        """Returns gradients for x (including the paths through mean and variance) and scale/offset.
+        """
         x, mean, inv, scale = ctx.saved
         dx, dscale, doffset = batch_norm_train_backward(g_y, x, mean, inv, scale)
         if np.any(g_mean) or np.any(g_var):

@@ -41,6 +41,7 @@ def result_dtype(*arrays):
 
 
 def cast_to(a, dtype):
+    """Returns ``a`` cast to ``dtype`` (``a`` itself when None or already that dtype)."""
     return a if a is None or a.dtype == dtype else a.astype(dtype)
 
 
@@ -55,6 +56,9 @@ class Conv(Op):
 
     @staticmethod
     def forward(ctx, inputs, kernel, *, strides=1, padding="valid", dilation_rate=1):
+        """``(batch, *spatial, Cin)`` x kernel ``(*k, Cin, Cout)`` -> ``(batch, *out, Cout)`` on the
+        C++ kernel; float64 if any input is float64, else float32.
+        """
         dt = result_dtype(inputs, kernel)
         ctx.geometry = (strides, padding, dilation_rate)
         ctx.save(inputs, kernel)
@@ -62,6 +66,9 @@ class Conv(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        """Returns ``(d inputs, d kernel)`` from the C++ kernels, in the input dtypes (None if not
+        needed).
+        """
         x, k = ctx.saved
         nx, nk = _needs(ctx, 2)
         gx = _k.conv_backward_input(grad, k, x.shape, *ctx.geometry, op="conv") if nx else None
@@ -76,6 +83,9 @@ class DepthwiseConv(Op):
 
     @staticmethod
     def forward(ctx, inputs, kernel, *, strides=1, padding="valid", dilation_rate=1):
+        """``(batch, *spatial, Cin)`` x kernel ``(*k, Cin, M)`` -> ``(batch, *out, Cin * M)``;
+        float64 if any input is float64, else float32.
+        """
         dt = result_dtype(inputs, kernel)
         ctx.geometry = (strides, padding, dilation_rate)
         ctx.save(inputs, kernel)
@@ -84,6 +94,9 @@ class DepthwiseConv(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        """Returns ``(d inputs, d kernel)`` from the C++ kernels, in the input dtypes (None if not
+        needed).
+        """
         x, k = ctx.saved
         nx, nk = _needs(ctx, 2)
         gx = (_k.depthwise_conv_backward_input(grad, k, x.shape, *ctx.geometry, op="depthwise_conv")
@@ -101,6 +114,9 @@ class ConvBiasActivation(Op):
     @staticmethod
     def forward(ctx, inputs, kernel, bias, *, strides=1, padding="valid", dilation_rate=1,
                 activation=None):
+        """Returns ``act(conv(inputs, kernel) + bias)`` with act None or "relu", ``(batch, *out,
+        Cout)``.
+        """
         dt = result_dtype(inputs, kernel, bias)
         ctx.geometry = (strides, padding, dilation_rate)
         y = _k.conv_forward(inputs, kernel, strides, padding, dilation_rate, bias=bias,
@@ -111,6 +127,9 @@ class ConvBiasActivation(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        """Masks ``grad`` by ``y > 0`` for relu, then returns ``(d inputs, d kernel, d bias = sum of
+        grad)``.
+        """
         x, k, b, y = ctx.saved
         nx, nk, nb = _needs(ctx, 3)
         op = "conv_bias_activation"

@@ -19,10 +19,12 @@ class Cast(Op):
 
     @staticmethod
     def forward(ctx, x, dtype):
+        """Returns ``x.astype(dtype)`` (no copy if the dtype already matches)."""
         return x.astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g`` unchanged (the tape casts it back to the input dtype)."""
         return g  # the tape casts the gradient back to the input's dtype
 
 
@@ -34,10 +36,12 @@ class StopGradient(Op):
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``x`` unchanged."""
         return x
 
     @staticmethod
     def backward(ctx, g):  # pragma: no cover - never recorded
+        """Never called (the op is not recorded); raises RuntimeError."""
         raise RuntimeError("stop_gradient has no backward")
 
 
@@ -48,10 +52,12 @@ class Identity(Op):
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``x`` unchanged."""
         return x
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g`` unchanged."""
         return g
 
 

@@ -29,6 +29,10 @@ class EmbeddingLookup(Op):
 
     @staticmethod
     def forward(ctx, table, indices, wrap_negative=False):
+        """``table`` (V, D), int ``indices`` of any shape -> ``indices.shape + (D,)``. ValueError if
+        table is not 2-D, TypeError for a non-numeric table, an error from check_indices for
+        out-of-range ids.
+        """
         if table.ndim != 2:
             raise ValueError(f"embedding_lookup: table must be 2-D (input_dim, output_dim), got shape "
                              f"{table.shape}")
@@ -47,6 +51,7 @@ class EmbeddingLookup(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(scatter_add(g) into (V, D), None)``: repeated indices are summed."""
         gt = embedding_lookup_backward(g, ctx.idx, ctx.v)
         return (gt.astype(ctx.dtype, copy=False) if ctx.dtype.kind == "f" else gt), None
 

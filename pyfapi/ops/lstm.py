@@ -30,6 +30,9 @@ class LSTM(Op):
     @staticmethod
     def forward(ctx, inputs, kernel, recurrent_kernel, *rest, has_bias=True, has_state=False,
                 return_sequences=False):
+        """``inputs`` (batch, T, F), kernel (F, 4U), recurrent_kernel (U, 4U) -> ``(outputs, h,
+        c)``; outputs (batch, T, U) if return_sequences else (batch, U); h, c (batch, U).
+        """
         rest = list(rest)
         bias = rest.pop(0) if has_bias else None
         state = (rest[0], rest[1]) if has_state else None
@@ -45,6 +48,9 @@ class LSTM(Op):
 
     @staticmethod
     def backward(ctx, g_out, g_h, g_c):
+        """Backpropagation through time (C++): one gradient per positional input, in the input
+        dtypes.
+        """
         needs = getattr(ctx, "needs_input_grad", None)
         need_dx = needs is None or bool(needs[0])  # e.g. a first layer: no gradient for the data
         dx, dw, dr, db, dh0, dc0 = lstm_backward(ctx.ws, g_out, g_h, g_c, need_inputs_grad=need_dx)

@@ -30,10 +30,14 @@ _errstate = np.errstate
 # ---- binary arithmetic ---------------------------------------------------------------------------
 @register
 class Add(Op):
+    """``y = a + b`` with numpy broadcasting and dtype promotion; VJP ``(g, g)`` unbroadcast to each
+    shape.
+    """
     name = "add"
 
     @staticmethod
     def forward(ctx, a, b):
+        """Returns ``a + b``; ValueError (via broadcast_error) if the shapes do not broadcast."""
         if a.dtype is not b.dtype:
             a, b = promote(a, b)
         try:
@@ -45,16 +49,19 @@ class Add(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(unbroadcast(g, a.shape), unbroadcast(g, b.shape))``."""
         sa, sb = ctx.shapes
         return unbroadcast(g, sa), unbroadcast(g, sb)
 
 
 @register
 class Subtract(Op):
+    """``y = a - b`` with numpy broadcasting and dtype promotion; VJP ``(g, -g)`` unbroadcast."""
     name = "subtract"
 
     @staticmethod
     def forward(ctx, a, b):
+        """Returns ``a - b``; ValueError (via broadcast_error) if the shapes do not broadcast."""
         if a.dtype is not b.dtype:
             a, b = promote(a, b)
         try:
@@ -66,16 +73,23 @@ class Subtract(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(unbroadcast(g, a.shape), unbroadcast(-g, b.shape))`` (None if b needs no
+        grad).
+        """
         sa, sb = ctx.shapes
         return unbroadcast(g, sa), unbroadcast(-g, sb) if ctx.needs_input_grad[1] else None
 
 
 @register
 class Multiply(Op):
+    """``y = a * b`` with numpy broadcasting and dtype promotion; VJP ``(g * b, g * a)``
+    unbroadcast.
+    """
     name = "multiply"
 
     @staticmethod
     def forward(ctx, a, b):
+        """Returns ``a * b``; ValueError (via broadcast_error) if the shapes do not broadcast."""
         if a.dtype is not b.dtype:
             a, b = promote(a, b)
         try:
@@ -87,6 +101,9 @@ class Multiply(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(g * b, g * a)`` unbroadcast to the input shapes (None where no grad is
+        needed).
+        """
         a, b = ctx.saved
         na, nb = ctx.needs_input_grad
         return (unbroadcast(g * b, a.shape) if na else None,
@@ -95,10 +112,14 @@ class Multiply(Op):
 
 @register
 class Divide(Op):
+    """``y = a / b`` (integer operands become float32; x/0 = +-inf, 0/0 = nan as TF);
+    VJP ``(g / b, -g * a / b**2)`` unbroadcast.
+    """
     name = "divide"
 
     @staticmethod
     def forward(ctx, a, b):
+        """Returns ``a / b`` without divide warnings; ValueError if the shapes do not broadcast."""
         if a.dtype is not b.dtype:
             a, b = promote(a, b)
         if a.dtype.kind in "biu" and b.dtype.kind in "biu":
@@ -113,6 +134,7 @@ class Divide(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(g / b, -(g / b) * a / b)`` unbroadcast to the input shapes."""
         a, b = ctx.saved
         na, nb = ctx.needs_input_grad
         with _errstate(divide="ignore", invalid="ignore"):
@@ -123,10 +145,14 @@ class Divide(Op):
 
 @register
 class Power(Op):
+    """``y = a ** b`` (IEEE inf/nan results, no warnings); VJP ``g * b * a**(b-1)`` for a and
+    ``g * y * log(a)`` for b where a > 0 (0 elsewhere).
+    """
     name = "power"
 
     @staticmethod
     def forward(ctx, a, b):
+        """Returns ``np.power(a, b)``; ValueError if the shapes do not broadcast."""
         if a.dtype is not b.dtype:
             a, b = promote(a, b)
         try:
@@ -140,6 +166,7 @@ class Power(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(g * b * a**(b-1), g * where(a > 0, y * log(a), 0))`` unbroadcast."""
         a, b, y = ctx.saved
         na, nb = ctx.needs_input_grad
         ga = gb = None
@@ -160,6 +187,7 @@ class Maximum(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        """Returns ``np.maximum(a, b)``; ValueError if the shapes do not broadcast."""
         if a.dtype is not b.dtype:
             a, b = promote(a, b)
         try:
@@ -171,6 +199,7 @@ class Maximum(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Routes ``g`` to a where ``a >= b``, else to b; unbroadcast to each shape."""
         a, b = ctx.saved
         m = a >= b
         return unbroadcast(np.where(m, g, 0), a.shape), unbroadcast(np.where(m, 0, g), b.shape)
@@ -183,6 +212,7 @@ class Minimum(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        """Returns ``np.minimum(a, b)``; ValueError if the shapes do not broadcast."""
         if a.dtype is not b.dtype:
             a, b = promote(a, b)
         try:
@@ -194,6 +224,7 @@ class Minimum(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Routes ``g`` to a where ``a <= b``, else to b; unbroadcast to each shape."""
         a, b = ctx.saved
         m = a <= b
         return unbroadcast(np.where(m, g, 0), a.shape), unbroadcast(np.where(m, 0, g), b.shape)
@@ -201,10 +232,14 @@ class Minimum(Op):
 
 @register
 class Where(Op):
+    """``y = where(c, a, b)`` (c cast to bool); VJP ``(None, where(c, g, 0), where(c, 0, g))``
+    unbroadcast.
+    """
     name = "where"
 
     @staticmethod
     def forward(ctx, c, a, b):
+        """Returns ``np.where(c, a, b)``; ValueError if condition, x1 and x2 do not broadcast."""
         if a.dtype is not b.dtype:
             a, b = promote(a, b)
         c = c.astype(bool, copy=False)
@@ -218,6 +253,7 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(None, where(c, g, 0), where(c, 0, g))``, the last two unbroadcast."""
         c, sa, sb = ctx.saved
         return None, unbroadcast(np.where(c, g, 0), sa), unbroadcast(np.where(c, 0, g), sb)
 
@@ -242,6 +278,9 @@ class MatMul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        """Returns ``a @ b``; 2-D float32 uses the C++ SGEMM. ValueError for rank-0 inputs or a
+        mismatched contraction axis.
+        """
         ctx.saved = (a, b)
         if a.ndim == 2 and b.ndim == 2 and a.dtype is FLOAT32 and b.dtype is FLOAT32 and USE_GEMM_KERNEL:
             if a.shape[1] != b.shape[0]:
@@ -260,6 +299,8 @@ class MatMul(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(g @ b.T, a.T @ g)`` (batched, 1-D operands promoted and unbroadcast as numpy).
+        """
         a, b = ctx.saved
         na, nb = ctx.needs_input_grad
         if a.ndim == 2 and b.ndim == 2 and g.dtype is FLOAT32 and a.dtype is FLOAT32 and b.dtype is FLOAT32 \
@@ -285,83 +326,100 @@ class MatMul(Op):
 # ---- unary elementwise ---------------------------------------------------------------------------
 @register
 class Negative(Op):
+    """``y = -x``; VJP ``-g``."""
     name = "negative"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``-x``."""
         return -x
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``-g``."""
         return -g
 
 
 @register
 class Exp(Op):
+    """``y = exp(x)`` (integers cast to float); VJP ``g * y``."""
     name = "exp"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``exp(x)`` and saves it."""
         y = np.exp(as_float(x))
         ctx.saved = y
         return y
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * exp(x)``."""
         return g * ctx.saved
 
 
 @register
 class Expm1(Op):
+    """``y = exp(x) - 1`` (integers cast to float); VJP ``g * (y + 1)``."""
     name = "expm1"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``expm1(x)`` and saves it."""
         y = np.expm1(as_float(x))
         ctx.saved = y
         return y
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * (y + 1)``."""
         return g * (ctx.saved + 1)
 
 
 @register
 class Log(Op):
+    """``y = log(x)`` (integers cast to float); VJP ``g / x``."""
     name = "log"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``log(x)``."""
         x = as_float(x)
         ctx.saved = x
         return np.log(x)
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g / x``."""
         return g / ctx.saved
 
 
 @register
 class Log1p(Op):
+    """``y = log(1 + x)`` (integers cast to float); VJP ``g / (x + 1)``."""
     name = "log1p"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``log1p(x)``."""
         x = as_float(x)
         ctx.saved = x
         return np.log1p(x)
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g / (x + 1)``."""
         return g / (ctx.saved + 1)
 
 
 @register
 class Sqrt(Op):
+    """``y = sqrt(x)`` (nan for x < 0, no warning); VJP ``g / (2 * y)`` (inf at 0)."""
     name = "sqrt"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``sqrt(x)`` and saves it."""
         with _errstate(invalid="ignore"):  # sqrt(-1) = nan (IEEE, as TF), no RuntimeWarning
             y = np.sqrt(as_float(x))
         ctx.saved = y
@@ -369,36 +427,43 @@ class Sqrt(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g / (2 * sqrt(x))``."""
         with _errstate(divide="ignore", invalid="ignore"):  # at 0: g / 0 = inf (0 / 0 = nan)
             return g / (2 * ctx.saved)
 
 
 @register
 class Square(Op):
+    """``y = x * x``; VJP ``g * 2x``."""
     name = "square"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``x * x``."""
         ctx.saved = x
         return x * x
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * 2 * x``."""
         return g * (2 * ctx.saved)
 
 
 @register
 class Reciprocal(Op):
+    """``y = 1 / x`` (integers cast to float); VJP ``-g * y**2``."""
     name = "reciprocal"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``1 / x`` and saves it."""
         y = 1 / as_float(x)
         ctx.saved = y
         return y
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``-g * y * y``."""
         y = ctx.saved
         return -g * y * y
 
@@ -410,11 +475,13 @@ class Abs(Op):
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``|x|``."""
         ctx.saved = x
         return np.abs(x)
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * sign(x)``."""
         return g * np.sign(ctx.saved)
 
 
@@ -425,6 +492,7 @@ class Clip(Op):
 
     @staticmethod
     def forward(ctx, x, x_min=None, x_max=None):
+        """Returns ``np.clip(x, x_min, x_max)`` (bounds cast to x.dtype; None means unbounded)."""
         ctx.saved = x
         ctx.bounds = (x_min, x_max)
         lo = None if x_min is None else np.asarray(x_min, dtype=x.dtype)
@@ -433,6 +501,7 @@ class Clip(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g`` where ``x_min <= x <= x_max``, else 0."""
         x = ctx.saved
         lo, hi = ctx.bounds
         m = np.ones(x.shape, dtype=bool)
@@ -454,26 +523,33 @@ def _expand_grad(g, shape, axes, keepdims):
 
 @register
 class Sum(Op):
+    """``y = sum(x, axis, keepdims)``; VJP broadcasts ``g`` back to x.shape."""
     name = "sum"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
+        """Returns the sum over ``axis`` (None: all axes); ValueError for an out-of-range axis."""
         axes = norm_axes(axis, x.ndim, "sum") if axis is not None else None
         ctx.info = (x.shape, axes, keepdims)
         return np.add.reduce(x, axis=axes, keepdims=keepdims)  # = ndarray.sum, without its wrapper
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g`` broadcast back to the input shape."""
         shape, axes, keepdims = ctx.info
         return _expand_grad(g, shape, axes, keepdims)
 
 
 @register
 class Mean(Op):
+    """``y = mean(x, axis, keepdims)`` (float; NaN over an empty reduction); VJP ``g / n``
+    broadcast, n = number of reduced elements.
+    """
     name = "mean"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
+        """Returns the mean over ``axis`` (None: all axes); ValueError for an out-of-range axis."""
         axes = norm_axes(axis, x.ndim, "mean") if axis is not None else None
         x = as_float(x)
         ctx.info = (x.shape, axes, keepdims)
@@ -494,6 +570,7 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g / n`` broadcast back to the input shape (n = reduced element count)."""
         shape, axes, keepdims = ctx.info
         n = 1
         for i in (range(len(shape)) if axes is None else axes):
@@ -532,21 +609,31 @@ class _Extremum(Op):
 
 @register
 class Max(_Extremum):
+    """``y = max(x, axis, keepdims, initial)``; VJP shares ``g`` equally among tied maxima (as TF).
+    """
     name = "max"
     _fn = staticmethod(np.max)
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False, initial=None):
+        """Returns the max over ``axis``; ValueError when reducing an empty axis without
+        ``initial``.
+        """
         return Max._forward(ctx, x, axis, keepdims, initial)
 
 
 @register
 class Min(_Extremum):
+    """``y = min(x, axis, keepdims, initial)``; VJP shares ``g`` equally among tied minima (as TF).
+    """
     name = "min"
     _fn = staticmethod(np.min)
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False, initial=None):
+        """Returns the min over ``axis``; ValueError when reducing an empty axis without
+        ``initial``.
+        """
         return Min._forward(ctx, x, axis, keepdims, initial)
 
 
@@ -557,6 +644,9 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
+        """Returns ``m + log(sum(exp(x - m)))`` over ``axis``, m the (finite) max; -inf for empty
+        slices.
+        """
         x = as_float(x)
         axes = norm_axes(axis, x.ndim, "logsumexp") if axis is not None else None
         m = extremum_keepdims(x, axes) if x.size else np.zeros(reduced_shape(x.shape, axes), x.dtype)
@@ -570,6 +660,7 @@ class LogSumExp(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * exp(x - y)`` (= g * softmax(x) over the reduced axes)."""
         x, y = ctx.saved
         return g.reshape(y.shape) * np.exp(x - y)
 
@@ -606,46 +697,57 @@ LogicalOr = _cmp("logical_or", np.logical_or)
 
 @register
 class LogicalNot(_NonDiff):
+    """Elementwise ``not x`` (bool output, not differentiable)."""
     name = "logical_not"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``np.logical_not(x)``."""
         return np.logical_not(x)
 
 
 @register
 class Sign(_NonDiff):
+    """Elementwise ``sign(x)`` in {-1, 0, 1} (input dtype, not differentiable)."""
     name = "sign"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``np.sign(x)``."""
         return np.sign(x)
 
 
 @register
 class Floor(_NonDiff):
+    """Elementwise ``floor(x)`` (not differentiable)."""
     name = "floor"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``np.floor(x)``."""
         return np.floor(x)
 
 
 @register
 class Round(_NonDiff):
+    """Rounds to ``decimals`` places, half to even as numpy (not differentiable)."""
     name = "round"
 
     @staticmethod
     def forward(ctx, x, decimals=0):
+        """Returns ``np.round(x, decimals)``."""
         return np.round(x, decimals)
 
 
 @register
 class ArgMax(_NonDiff):
+    """Index of the maximum along ``axis`` (None: flattened), int32, not differentiable."""
     name = "argmax"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
+        """Returns ``np.argmax(x, axis, keepdims)`` as int32; ValueError for an out-of-range axis.
+        """
         if axis is not None:
             axis = norm_axes(axis, x.ndim, "argmax")[0]
         return np.argmax(x, axis=axis, keepdims=keepdims).astype(np.int32)
@@ -653,10 +755,13 @@ class ArgMax(_NonDiff):
 
 @register
 class ArgMin(_NonDiff):
+    """Index of the minimum along ``axis`` (None: flattened), int32, not differentiable."""
     name = "argmin"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
+        """Returns ``np.argmin(x, axis, keepdims)`` as int32; ValueError for an out-of-range axis.
+        """
         if axis is not None:
             axis = norm_axes(axis, x.ndim, "argmin")[0]
         return np.argmin(x, axis=axis, keepdims=keepdims).astype(np.int32)
@@ -919,37 +1024,45 @@ def dot(x1, x2):
 
 @register
 class Any(_NonDiff):
+    """Logical OR reduction over ``axis`` (bool output, not differentiable)."""
     name = "any"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
+        """Returns ``np.any(x, axis, keepdims)``."""
         return np.any(x, axis=norm_axes(axis, x.ndim, "any"), keepdims=keepdims)
 
 
 @register
 class All(_NonDiff):
+    """Logical AND reduction over ``axis`` (bool output, not differentiable)."""
     name = "all"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
+        """Returns ``np.all(x, axis, keepdims)``."""
         return np.all(x, axis=norm_axes(axis, x.ndim, "all"), keepdims=keepdims)
 
 
 @register
 class IsNan(_NonDiff):
+    """Elementwise ``isnan(x)`` (bool output, not differentiable)."""
     name = "isnan"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``np.isnan(x)``."""
         return np.isnan(x)
 
 
 @register
 class IsFinite(_NonDiff):
+    """Elementwise ``isfinite(x)`` (bool output, not differentiable)."""
     name = "isfinite"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``np.isfinite(x)``."""
         return np.isfinite(x)
 
 

@@ -42,40 +42,50 @@ def _axis1(axis, ndim, op):
 
 @register
 class Relu(Op):
+    """``y = max(x, 0)``; VJP ``g * (y > 0)`` (0 at x = 0)."""
     name = "relu"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``max(x, 0)`` (input dtype) and saves it."""
         y = np.maximum(x, 0)
         ctx.saved = y
         return y
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * (y > 0)``."""
         return g * (ctx.saved > 0)
 
 
 @register
 class Relu6(Op):
+    """``y = clip(x, 0, 6)``; VJP ``g * (0 < x < 6)``."""
     name = "relu6"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``clip(x, 0, 6)``."""
         ctx.saved = x
         return np.clip(x, 0, 6)
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * ((x > 0) & (x < 6))``."""
         x = ctx.saved
         return g * ((x > 0) & (x < 6))
 
 
 @register
 class LeakyRelu(Op):
+    """``y = x if x >= 0 else negative_slope * x`` (ints cast to float32); VJP ``g`` or ``g *
+    slope``.
+    """
     name = "leaky_relu"
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.2):
+        """Returns ``where(x >= 0, x, negative_slope * x)``."""
         x = as_float(x)  # ints -> float32 (as Keras): the slope must not be cast to an int dtype
         ctx.saved = x
         ctx.slope = negative_slope
@@ -83,6 +93,7 @@ class LeakyRelu(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``where(x >= 0, g, g * negative_slope)``."""
         x = ctx.saved
         return np.where(x >= 0, g, g * np.asarray(ctx.slope, g.dtype))
 
@@ -94,6 +105,7 @@ class Elu(Op):
 
     @staticmethod
     def forward(ctx, x, alpha=1.0):
+        """Returns ``where(x > 0, x, alpha * expm1(x))``."""
         x = as_float(x)
         e = np.expm1(np.minimum(x, 0))
         ctx.saved = (x, e)
@@ -102,6 +114,7 @@ class Elu(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``where(x > 0, g, g * alpha * exp(x))``."""
         x, e = ctx.saved
         return np.where(x > 0, g, g * (np.asarray(ctx.alpha, g.dtype) * (e + 1)))
 
@@ -113,6 +126,7 @@ class Selu(Op):
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``scale * where(x > 0, x, alpha * expm1(x))``."""
         x = as_float(x)
         e = np.expm1(np.minimum(x, 0))
         ctx.saved = (x, e)
@@ -120,6 +134,7 @@ class Selu(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * scale * where(x > 0, 1, alpha * exp(x))``."""
         x, e = ctx.saved
         d = np.where(x > 0, 1, _SELU_ALPHA * (e + 1)).astype(g.dtype)
         return g * (np.asarray(_SELU_SCALE, g.dtype) * d)
@@ -127,10 +142,12 @@ class Selu(Op):
 
 @register
 class Sigmoid(Op):
+    """``y = 1 / (1 + exp(-x))`` computed stably; VJP ``g * y * (1 - y)``."""
     name = "sigmoid"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``sigmoid(x)`` (exp of non-positive values only) and saves it."""
         x = as_float(x)
         # Stable for large |x|: exp of a non-positive number only.
         e = np.exp(-np.abs(x))
@@ -140,6 +157,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * y * (1 - y)``."""
         y = ctx.saved
         return g * y * (1 - y)
 
@@ -151,12 +169,14 @@ class HardSigmoid(Op):
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``clip(x / 6 + 0.5, 0, 1)``."""
         x = as_float(x)
         ctx.saved = x
         return np.clip(x / 6 + 0.5, 0, 1)
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g / 6`` where ``-3 < x < 3``, else 0."""
         x = ctx.saved
         return np.where((x > -3) & (x < 3), g / 6, 0).astype(g.dtype)
 
@@ -168,6 +188,7 @@ class Silu(Op):
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``x * sigmoid(x)`` (stable sigmoid)."""
         x = as_float(x)
         e = np.exp(-np.abs(x))
         s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -176,6 +197,7 @@ class Silu(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * s * (1 + x * (1 - s))``, s = sigmoid(x)."""
         x, s = ctx.saved
         return g * (s * (1 + x * (1 - s)))
 
@@ -187,12 +209,14 @@ class HardSilu(Op):
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``x * clip(x / 6 + 0.5, 0, 1)``."""
         x = as_float(x)
         ctx.saved = x
         return x * np.clip(x / 6 + 0.5, 0, 1)
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * d``, d = 0 for x <= -3, 1 for x >= 3, else ``x / 3 + 0.5``."""
         x = ctx.saved
         d = np.where(x <= -3, 0, np.where(x >= 3, 1, x / 3 + 0.5))
         return g * d.astype(g.dtype)
@@ -205,12 +229,14 @@ class Softplus(Op):
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``logaddexp(0, x)`` in x's float dtype."""
         x = as_float(x)
         ctx.saved = x
         return np.logaddexp(0, x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * sigmoid(x)``."""
         x = ctx.saved
         e = np.exp(-np.abs(x))
         return g * np.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -223,12 +249,14 @@ class LogSigmoid(Op):
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``-logaddexp(0, -x)``."""
         x = as_float(x)
         ctx.saved = x
         return -np.logaddexp(0, -x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * sigmoid(-x)``."""
         x = -ctx.saved
         e = np.exp(-np.abs(x))
         return g * np.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -241,6 +269,7 @@ class Softsign(Op):
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``x / (1 + |x|)``."""
         x = as_float(x)
         d = 1 + np.abs(x)
         ctx.saved = d
@@ -248,22 +277,26 @@ class Softsign(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g / (1 + |x|)**2``."""
         d = ctx.saved
         return g / (d * d)
 
 
 @register
 class Tanh(Op):
+    """``y = tanh(x)`` (ints cast to float); VJP ``g * (1 - y**2)``."""
     name = "tanh"
 
     @staticmethod
     def forward(ctx, x):
+        """Returns ``tanh(x)`` and saves it."""
         y = np.tanh(as_float(x))
         ctx.saved = y
         return y
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g * (1 - y * y)``."""
         y = ctx.saved
         return g * (1 - y * y)
 
@@ -280,6 +313,7 @@ class Gelu(Op):
 
     @staticmethod
     def forward(ctx, x, approximate=True):
+        """Returns the tanh-approximate or exact-erf GELU of x."""
         x = as_float(x)
         ctx.approximate = approximate
         if approximate:
@@ -293,6 +327,9 @@ class Gelu(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Tanh form: ``g * (0.5 (1 + t) + 0.5 x (1 - t^2) du/dx)``; exact: ``g * (Phi(x) + x *
+        phi(x))``.
+        """
         x, t = ctx.saved
         if ctx.approximate:
             du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
@@ -308,6 +345,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
+        """Returns softmax along ``axis`` (None: all axes); ValueError for an out-of-range axis."""
         x = as_float(x)
         if axis is None:
             axis = tuple(range(x.ndim))
@@ -325,6 +363,7 @@ class Softmax(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``y * (g - sum(g * y, axis))``."""
         y = ctx.saved
         gy = g * y
         gy -= y * _sum(gy, axis=ctx.axis, keepdims=True)
@@ -338,6 +377,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
+        """Returns ``z - log(sum(exp(z)))``, ``z = x - max(x)``, along ``axis`` (None: all axes)."""
         x = as_float(x)
         if axis is None:
             axis = tuple(range(x.ndim))
@@ -355,6 +395,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g - exp(y) * sum(g, axis)``."""
         y = ctx.saved
         return g - np.exp(y) * g.sum(axis=ctx.axis, keepdims=True)
 
@@ -367,6 +408,9 @@ class OneHot(Op):
 
     @staticmethod
     def forward(ctx, x, num_classes, axis=-1, dtype="float32"):
+        """Returns ``(x[..., None] == arange(num_classes))`` as ``dtype``, moved to ``axis``.
+        Raises TypeError if x holds non-integer values.
+        """
         if x.dtype.kind not in "iu":
             if x.dtype.kind == "f" and np.all(x == np.round(x)):
                 x = x.astype(np.int64)
@@ -379,6 +423,7 @@ class OneHot(Op):
 
     @staticmethod
     def backward(ctx, g):  # pragma: no cover
+        """Never called (one_hot is not differentiable); raises RuntimeError."""
         raise RuntimeError("one_hot is not differentiable")
 
 
@@ -394,6 +439,9 @@ class CategoricalCrossentropy(Op):
 
     @staticmethod
     def forward(ctx, target, output, from_logits=False, axis=-1):
+        """target, output same shape ``(..., classes)`` -> per-sample loss (axis removed).
+        ValueError if the shapes differ or ``axis`` is out of range.
+        """
         output = as_float(output)
         target = target.astype(output.dtype, copy=False)
         if target.shape != output.shape:
@@ -420,6 +468,9 @@ class CategoricalCrossentropy(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(d target = -g * log p, d output)``; see the class docstring for the output
+        gradient.
+        """
         axis = ctx.axis
         g = g.reshape(g.shape[:axis] + (1,) + g.shape[axis:])  # expand_dims(g, axis)
         nt, no = ctx.needs_input_grad
@@ -448,6 +499,9 @@ class SparseCategoricalCrossentropy(Op):
 
     @staticmethod
     def forward(ctx, target, output, from_logits=False, axis=-1):
+        """Integer target (output shape without ``axis``, or size 1 there) -> per-sample loss.
+        ValueError for a shape mismatch or a target outside [0, classes).
+        """
         output = as_float(output)
         axis = norm_axes(axis, output.ndim, "sparse_categorical_crossentropy")[0]
         if target.ndim == output.ndim and target.shape[axis] == 1:
@@ -495,6 +549,7 @@ class SparseCategoricalCrossentropy(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(None, d output)``; logits: ``g * (softmax - onehot(target))``."""
         if ctx.fast is not None:
             rows, target, p = ctx.fast
             go = p * g[:, None]
@@ -530,6 +585,9 @@ class BinaryCrossentropy(Op):
 
     @staticmethod
     def forward(ctx, target, output, from_logits=False):
+        """Elementwise loss, same shape as ``output``; ValueError if target and output shapes
+        differ.
+        """
         output = as_float(output)
         target = target.astype(output.dtype, copy=False)
         if target.shape != output.shape:
@@ -546,6 +604,7 @@ class BinaryCrossentropy(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(d target, d output)``; logits: ``d output = g * (sigmoid(x) - t)``."""
         nt, no = ctx.needs_input_grad
         if ctx.from_logits:
             t, x = ctx.saved
@@ -573,6 +632,9 @@ class Linear(Op):
 
     @staticmethod
     def forward(ctx, x, kernel, bias=None, activation=None):
+        """Returns ``act(x @ kernel + bias)``, shape ``(..., out)``. ValueError for an unsupported
+        activation, incompatible x/kernel shapes or a bias not of shape (out,).
+        """
         if activation not in (None, "linear", "relu"):
             raise ValueError(f"linear: activation must be None, 'linear' or 'relu', got {activation!r}")
         relu = activation == "relu"
@@ -600,6 +662,9 @@ class Linear(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(dx, dkernel, dbias)`` (no dbias without a bias), formulas as in the class
+        docstring.
+        """
         x2, kernel, y = ctx.saved
         xshape, has_bias = ctx.info
         needs = ctx.needs_input_grad

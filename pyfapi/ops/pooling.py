@@ -19,10 +19,14 @@ __all__ = ["max_pool", "average_pool"]
 
 @register
 class MaxPool(Op):
+    """Max pooling (channels_last, 1-D/2-D) on the C++ kernel; VJP routes ``g`` to the max of each
+    window.
+    """
     name = "max_pool"
 
     @staticmethod
     def forward(ctx, inputs, *, pool_size, strides=None, padding="valid"):
+        """``(batch, *spatial, C)`` -> ``(batch, *pooled, C)`` by window max; saves the input."""
         ctx.geometry = (pool_size, strides, padding)
         ctx.save(inputs)
         return cast_to(_k.max_pool_forward(inputs, pool_size, strides, padding, op="max_pool"),
@@ -30,16 +34,21 @@ class MaxPool(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        """Returns the input gradient ``(batch, *spatial, C)`` from the kernel, in the input dtype.
+        """
         (x,) = ctx.saved
         return (cast_to(_k.max_pool_backward(x, grad, *ctx.geometry, op="max_pool"), x.dtype),)
 
 
 @register
 class AveragePool(Op):
+    """Average pooling (channels_last, 1-D/2-D) on the C++ kernel; VJP spreads ``g / window_count``.
+    """
     name = "average_pool"
 
     @staticmethod
     def forward(ctx, inputs, *, pool_size, strides=None, padding="valid"):
+        """``(batch, *spatial, C)`` -> ``(batch, *pooled, C)`` by window mean."""
         ctx.geometry = (pool_size, strides, padding)
         ctx.input_shape, ctx.input_dtype = inputs.shape, inputs.dtype
         return cast_to(_k.avg_pool_forward(inputs, pool_size, strides, padding, op="average_pool"),
@@ -47,6 +56,8 @@ class AveragePool(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        """Returns the input gradient ``(batch, *spatial, C)`` from the kernel, in the input dtype.
+        """
         gx = _k.avg_pool_backward(grad, ctx.input_shape, *ctx.geometry, op="average_pool")
         return (cast_to(gx, ctx.input_dtype),)
 

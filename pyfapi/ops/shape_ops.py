@@ -18,10 +18,12 @@ __all__ = ["reshape", "transpose", "expand_dims", "squeeze", "concatenate", "sta
 
 @register
 class Reshape(Op):
+    """``y = x.reshape(newshape)``; VJP ``g.reshape(x.shape)``."""
     name = "reshape"
 
     @staticmethod
     def forward(ctx, x, newshape):
+        """Returns ``x.reshape(newshape)``; ValueError if the element count differs."""
         ctx.shape = x.shape
         try:
             return x.reshape(newshape)
@@ -32,15 +34,19 @@ class Reshape(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g.reshape(x.shape)``."""
         return g.reshape(ctx.shape)
 
 
 @register
 class Transpose(Op):
+    """``y = x.transpose(axes)`` (None reverses the axes); VJP ``g.transpose(argsort(axes))``."""
     name = "transpose"
 
     @staticmethod
     def forward(ctx, x, axes=None):
+        """Returns ``x.transpose(axes)``; ValueError if ``axes`` is not a permutation of the axes.
+        """
         if axes is None:
             axes = tuple(range(x.ndim - 1, -1, -1))
         else:
@@ -54,15 +60,18 @@ class Transpose(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g.transpose(argsort(axes))``."""
         return g.transpose(np.argsort(ctx.axes))
 
 
 @register
 class ExpandDims(Op):
+    """``y = expand_dims(x, axis)``; VJP ``g.reshape(x.shape)``."""
     name = "expand_dims"
 
     @staticmethod
     def forward(ctx, x, axis):
+        """Returns ``np.expand_dims(x, axis)``; ValueError for an out-of-range axis."""
         ctx.shape = x.shape
         try:
             return np.expand_dims(x, axis)
@@ -72,15 +81,18 @@ class ExpandDims(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g.reshape(x.shape)``."""
         return g.reshape(ctx.shape)
 
 
 @register
 class Squeeze(Op):
+    """``y = squeeze(x, axis)`` (None: all size-1 axes); VJP ``g.reshape(x.shape)``."""
     name = "squeeze"
 
     @staticmethod
     def forward(ctx, x, axis=None):
+        """Returns ``np.squeeze(x, axis)``; ValueError if a given axis does not have size 1."""
         ctx.shape = x.shape
         if axis is not None:
             axes = norm_axes(axis, x.ndim, "squeeze")
@@ -93,6 +105,7 @@ class Squeeze(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g.reshape(x.shape)``."""
         return g.reshape(ctx.shape)
 
 
@@ -103,6 +116,9 @@ class Concatenate(Op):
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
+        """Returns ``np.concatenate(xs, axis)`` after dtype promotion. ValueError if no input, 0-d
+        inputs, or shapes that differ off ``axis``.
+        """
         if not xs:
             raise ValueError("concatenate: need at least one array")
         nd = xs[0].ndim
@@ -124,16 +140,19 @@ class Concatenate(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g`` split along ``axis`` into the input sizes."""
         idx = np.cumsum(ctx.sizes)[:-1]
         return tuple(np.split(g, idx, axis=ctx.axis))
 
 
 @register
 class Stack(Op):
+    """``y = stack(xs, axis)`` (one new axis); VJP: the slices of ``g`` along ``axis``."""
     name = "stack"
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
+        """Returns ``np.stack(xs, axis)``; ValueError if no input or the shapes differ."""
         if not xs:
             raise ValueError("stack: need at least one array")
         for i, x in enumerate(xs):
@@ -147,6 +166,7 @@ class Stack(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns one gradient per input: ``g`` unstacked along ``axis``."""
         return tuple(np.moveaxis(g, ctx.axis, 0))
 
 
@@ -157,6 +177,9 @@ class Split(Op):
 
     @staticmethod
     def forward(ctx, x, indices_or_sections=1, axis=0):
+        """Returns a tuple of pieces of ``x``; ValueError if ``x`` cannot be split into n equal
+        sections.
+        """
         ax = norm_axes(axis, x.ndim, "split")[0]
         if isinstance(indices_or_sections, (int, np.integer)):
             n = int(indices_or_sections)
@@ -168,6 +191,7 @@ class Split(Op):
 
     @staticmethod
     def backward(ctx, *grads):
+        """Returns ``np.concatenate(grads, axis)``."""
         return np.concatenate(grads, axis=ctx.axis)
 
 
@@ -179,6 +203,9 @@ class Unstack(Op):
 
     @staticmethod
     def forward(ctx, x, num=None, axis=0):
+        """Returns the tuple of slices of ``x`` along ``axis``; ValueError for a 0-d input or a
+        wrong ``num``.
+        """
         if x.ndim == 0:
             raise ValueError("unstack: cannot unstack a 0-d input")
         ax = norm_axes(axis, x.ndim, "unstack")[0]
@@ -191,6 +218,7 @@ class Unstack(Op):
 
     @staticmethod
     def backward(ctx, *grads):
+        """Returns ``np.stack(grads, axis)``."""
         return np.stack(grads, axis=ctx.axis)
 
 
@@ -211,6 +239,7 @@ class GetItem(Op):
 
     @staticmethod
     def forward(ctx, x, key=None):
+        """Returns ``x[key]``; IndexError (with the input shape) for an invalid key."""
         try:
             y = x[key]
         except IndexError as e:
@@ -222,6 +251,9 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns zeros of the input shape with ``g`` written (basic key) or added (advanced key)
+        at ``key``.
+        """
         gx = np.zeros(ctx.shape, dtype=g.dtype)
         if ctx.basic:
             gx[ctx.key] = g
@@ -265,6 +297,9 @@ class Take(Op):
 
     @staticmethod
     def forward(ctx, x, indices, axis=None):
+        """Returns ``np.take(x, indices, axis)`` (C++ gather for axis 0 of a 2-D float32 table).
+        TypeError for non-integer indices, IndexError for indices outside [-n, n).
+        """
         if indices.dtype.kind not in "iu":
             if indices.dtype.kind == "f" and np.all(indices == np.round(indices)):
                 indices = indices.astype(np.int64)
@@ -290,6 +325,7 @@ class Take(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(scatter_add(g) into zeros of x.shape, None)``; repeated indices are summed."""
         (indices,) = ctx.saved
         shape, axis = ctx.shape, ctx.axis
         if ctx.kernel is not None and g.dtype == np.float32:
@@ -318,6 +354,10 @@ class TakeAlongAxis(Op):
 
     @staticmethod
     def forward(ctx, x, indices, axis=None):
+        """Returns ``np.take_along_axis(x, indices, axis)``. TypeError for non-integer indices,
+        ValueError for a rank mismatch or non-broadcasting shapes, IndexError for out-of-range
+        indices.
+        """
         if indices.dtype.kind not in "iu":
             raise TypeError(f"take_along_axis: indices must be integers, got dtype {indices.dtype}")
         orig_shape = x.shape
@@ -340,6 +380,7 @@ class TakeAlongAxis(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``(scatter_add(g) along axis into zeros of x.shape, None)``."""
         (indices,) = ctx.saved
         shape, ax, orig_shape = ctx.info
         gx = np.zeros(shape, dtype=g.dtype)
@@ -354,10 +395,14 @@ class TakeAlongAxis(Op):
 
 @register
 class BroadcastTo(Op):
+    """``y = broadcast_to(x, shape)``; VJP ``unbroadcast(g, x.shape)`` (sum over broadcast axes)."""
     name = "broadcast_to"
 
     @staticmethod
     def forward(ctx, x, shape):
+        """Returns ``np.broadcast_to(x, shape)`` (a read-only view); ValueError if not
+        broadcastable.
+        """
         ctx.shape = x.shape
         try:
             return np.broadcast_to(x, shape)
@@ -367,6 +412,7 @@ class BroadcastTo(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``unbroadcast(g, x.shape)``."""
         return unbroadcast(g, ctx.shape)
 
 
@@ -377,6 +423,9 @@ class Pad(Op):
 
     @staticmethod
     def forward(ctx, x, pad_width, mode="constant", constant_values=None):
+        """Returns ``np.pad(x, pad_width, constant_values)``. ValueError for a mode other than
+        "constant", a malformed or negative ``pad_width``.
+        """
         if mode != "constant":
             raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
         try:
@@ -394,15 +443,18 @@ class Pad(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns the unpadded centre slice of ``g``."""
         return g[ctx.key]
 
 
 @register
 class Tile(Op):
+    """``y = tile(x, repeats)``; VJP sums ``g`` over the tile copies."""
     name = "tile"
 
     @staticmethod
     def forward(ctx, x, repeats):
+        """Returns ``np.tile(x, repeats)`` (repeats an int or a sequence of ints)."""
         reps = (int(repeats),) if isinstance(repeats, (int, np.integer)) else tuple(int(r) for r in repeats)
         nd = builtins.max(x.ndim, len(reps))
         reps = (1,) * (nd - len(reps)) + reps
@@ -412,6 +464,7 @@ class Tile(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns ``g`` reshaped to (rep, size) pairs and summed over the rep axes, in x.shape."""
         shape, xs, reps = ctx.info
         inter = []
         for r, n in zip(reps, xs):
@@ -422,10 +475,14 @@ class Tile(Op):
 
 @register
 class Repeat(Op):
+    """``y = repeat(x, repeats, axis)`` (None: flattened input); VJP sums ``g`` over each repeated
+    group.
+    """
     name = "repeat"
 
     @staticmethod
     def forward(ctx, x, repeats, axis=None):
+        """Returns ``np.repeat(x, repeats, axis)``; ValueError for an out-of-range axis."""
         if axis is None:
             x2 = x.reshape(-1)
             ax = 0
@@ -438,6 +495,7 @@ class Repeat(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """Returns the per-group sums of ``g`` along ``axis`` (0 for zero repeats), in x.shape."""
         shape, ax, reps = ctx.info
         starts = np.concatenate([[0], np.cumsum(reps)[:-1]]).astype(np.int64)
         if g.shape[ax] == 0:

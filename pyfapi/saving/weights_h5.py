@@ -218,6 +218,8 @@ def _layer_datasets(grp):
 
 
 def assign_plan(plan):
+    """Assigns each ``(weight, array)`` pair of ``plan``, casting the array to the weight's dtype.
+    """
     for w, arr in plan:
         w.assign(arr.astype(w.value.dtype, copy=False))
 

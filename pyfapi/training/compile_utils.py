@@ -154,10 +154,12 @@ class CompileLoss:
 
     @property
     def sparse_outputs(self):
+        """Names of the outputs whose resolved loss is a sparse (integer-target) loss (set)."""
         return {e.name for e in self.entries if e.fn is not None and is_sparse_loss(e.fn)}
 
     @property
     def required_outputs(self):
+        """Names of the outputs that have a loss entry, in order (list of str)."""
         return [e.name for e in self.entries]
 
     def build(self, y_true_shapes, y_pred_shapes):
@@ -197,6 +199,9 @@ class CompileLoss:
         return total, per
 
     def get_config(self):
+        """``{"loss": serialized specs, "loss_weights": ...}``; user callables stored as
+        ``{"custom": name}``.
+        """
         def ser(spec):
             if spec is None:
                 return None
@@ -314,9 +319,11 @@ class CompileMetrics:
 
     @property
     def names(self):
+        """Metric names, in entry order (list of str)."""
         return [m.name for _, m, _ in self.entries]
 
     def reset(self):
+        """Calls ``reset_state()`` on every metric."""
         for _, m, _ in self.entries:
             m.reset_state()
 
@@ -330,9 +337,13 @@ class CompileMetrics:
             m.update_state(yt, y_pred_values[i], sample_weight=sw)
 
     def results(self):
+        """``{metric name: float result}``."""
         return {m.name: float(m.result()) for _, m, _ in self.entries}
 
     def get_config(self):
+        """``{"metrics", "weighted_metrics"}`` serialized; custom metrics stored as ``{"custom":
+        name}``.
+        """
         def ser(spec):
             if spec is None or isinstance(spec, str):
                 return spec

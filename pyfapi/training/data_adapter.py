@@ -377,6 +377,9 @@ class ArrayBatcher:
         return take(self.xs), take(self.ys), take(self.sws)
 
     def epoch(self):
+        """Yields ``(step, x_batch, y_batch, sw_batch, batch_size)`` per step, contiguous slices of
+        the (permuted) arrays; warns (UserWarning) if a given ``steps`` runs out of data.
+        """
         bs, n, nb = self.batch_size, self.n, self.num_batches
         if self._pass is None or self.steps_given is None:
             self._pass = self._permuted()

@@ -107,6 +107,7 @@ class Trainer:
 
     @property
     def compiled(self) -> bool:
+        """True once ``compile()`` has been called (loss set or compilation pending)."""
         st = self._tstate()
         return st.compile_loss is not None or getattr(st, "pending", None) is not None
 
