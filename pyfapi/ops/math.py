@@ -695,37 +695,18 @@ LogicalAnd = _cmp("logical_and", np.logical_and)
 LogicalOr = _cmp("logical_or", np.logical_or)
 
 
-@register
-class LogicalNot(_NonDiff):
-    """Elementwise ``not x`` (bool output, not differentiable)."""
-    name = "logical_not"
-
-    @staticmethod
+def _unary_nondiff(name_, fn, doc):
+    """Register a one-input, not differentiable op ``name_`` computing ``fn(x)``."""
     def forward(ctx, x):
-        """Returns ``np.logical_not(x)``."""
-        return np.logical_not(x)
+        return fn(x)
+    return register(type(name_.title().replace("_", ""), (_NonDiff,),
+                         {"name": name_, "forward": staticmethod(forward), "__module__": __name__,
+                          "__doc__": f"{doc} (not differentiable)."}))
 
 
-@register
-class Sign(_NonDiff):
-    """Elementwise ``sign(x)`` in {-1, 0, 1} (input dtype, not differentiable)."""
-    name = "sign"
-
-    @staticmethod
-    def forward(ctx, x):
-        """Returns ``np.sign(x)``."""
-        return np.sign(x)
-
-
-@register
-class Floor(_NonDiff):
-    """Elementwise ``floor(x)`` (not differentiable)."""
-    name = "floor"
-
-    @staticmethod
-    def forward(ctx, x):
-        """Returns ``np.floor(x)``."""
-        return np.floor(x)
+LogicalNot = _unary_nondiff("logical_not", np.logical_not, "Elementwise ``not x`` (bool output)")
+Sign = _unary_nondiff("sign", np.sign, "Elementwise ``sign(x)`` in {-1, 0, 1}")
+Floor = _unary_nondiff("floor", np.floor, "Elementwise ``floor(x)``")
 
 
 @register

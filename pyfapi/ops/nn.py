@@ -338,6 +338,11 @@ class Gelu(Op):
         return g * (t + x * pdf)
 
 
+def _normalization_axes(axis, ndim, op):
+    """Softmax / log_softmax axes: a tuple of non-negative axes; None means every axis."""
+    return tuple(range(ndim)) if axis is None else norm_axes(axis, ndim, op)
+
+
 @register
 class Softmax(Op):
     """``exp(x - max) / sum(exp(x - max))`` along ``axis``; VJP ``y * (g - sum(g * y))``."""
@@ -347,11 +352,7 @@ class Softmax(Op):
     def forward(ctx, x, axis=-1):
         """Returns softmax along ``axis`` (None: all axes); ValueError for an out-of-range axis."""
         x = as_float(x)
-        if axis is None:
-            axis = tuple(range(x.ndim))
-        else:
-            axis = norm_axes(axis, x.ndim, "softmax")
-        ctx.axis = axis
+        ctx.axis = axis = _normalization_axes(axis, x.ndim, "softmax")
         if x.size == 0:  # nothing to normalise (numpy's max has no identity for an empty axis)
             ctx.saved = e = np.empty_like(x)
             return e
@@ -379,11 +380,7 @@ class LogSoftmax(Op):
     def forward(ctx, x, axis=-1):
         """Returns ``z - log(sum(exp(z)))``, ``z = x - max(x)``, along ``axis`` (None: all axes)."""
         x = as_float(x)
-        if axis is None:
-            axis = tuple(range(x.ndim))
-        else:
-            axis = norm_axes(axis, x.ndim, "log_softmax")
-        ctx.axis = axis
+        ctx.axis = axis = _normalization_axes(axis, x.ndim, "log_softmax")
         if x.size == 0:  # nothing to normalise (numpy's max has no identity for an empty axis)
             ctx.saved = y = np.empty_like(x)
             return y
