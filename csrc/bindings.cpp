@@ -146,64 +146,50 @@ void conv2d_forward_py(farr x, farr k, farr y, int64_t sh, int64_t sw, int64_t d
   conv2d_forward(g, px, pk, bp, static_cast<Act>(act), py_);
 }
 
+// One pass of a convolution without bias/activation: fn(g, a, b, out). x_shaped / k_shaped /
+// y_shaped name which of a, b, out has the input, kernel and output shape (for the geometry).
+using ConvPass = void (*)(const ConvGeom&, const float*, const float*, float*);
+
+void run_conv_pass(const char* op, bool depthwise, ConvPass fn, const farr& a, const farr& b,
+                   farr& out, const farr& x_shaped, const farr& k_shaped, const farr& y_shaped,
+                   int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t pt, int64_t pl) {
+  ConvGeom g = conv_geom(op, x_shaped, k_shaped, y_shaped, depthwise, sh, sw, dh, dw, pt, pl);
+  need_writeable(out, op);
+  const float* pa = a.data();
+  const float* pb = b.data();
+  float* po = out.mutable_data();
+  py::gil_scoped_release nogil;
+  fn(g, pa, pb, po);
+}
+
 void conv2d_backward_input_py(farr dy, farr k, farr dx, int64_t sh, int64_t sw, int64_t dh,
                               int64_t dw, int64_t pt, int64_t pl) {
-  const char* op = "conv_backward_input";
-  ConvGeom g = conv_geom(op, dx, k, dy, false, sh, sw, dh, dw, pt, pl);
-  need_writeable(dx, op);
-  const float* pdy = dy.data();
-  const float* pk = k.data();
-  float* pdx = dx.mutable_data();
-  py::gil_scoped_release nogil;
-  conv2d_backward_input(g, pdy, pk, pdx);
+  run_conv_pass("conv_backward_input", false, conv2d_backward_input, dy, k, dx, dx, k, dy, sh, sw,
+                dh, dw, pt, pl);
 }
 
 void conv2d_backward_kernel_py(farr x, farr dy, farr dk, int64_t sh, int64_t sw, int64_t dh,
                                int64_t dw, int64_t pt, int64_t pl) {
-  const char* op = "conv_backward_kernel";
-  ConvGeom g = conv_geom(op, x, dk, dy, false, sh, sw, dh, dw, pt, pl);
-  need_writeable(dk, op);
-  const float* px = x.data();
-  const float* pdy = dy.data();
-  float* pdk = dk.mutable_data();
-  py::gil_scoped_release nogil;
-  conv2d_backward_kernel(g, px, pdy, pdk);
+  run_conv_pass("conv_backward_kernel", false, conv2d_backward_kernel, x, dy, dk, x, dk, dy, sh,
+                sw, dh, dw, pt, pl);
 }
 
 void depthwise_forward_py(farr x, farr k, farr y, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
                           int64_t pt, int64_t pl) {
-  const char* op = "depthwise_conv_forward";
-  ConvGeom g = conv_geom(op, x, k, y, true, sh, sw, dh, dw, pt, pl);
-  need_writeable(y, op);
-  const float* px = x.data();
-  const float* pk = k.data();
-  float* py_ = y.mutable_data();
-  py::gil_scoped_release nogil;
-  depthwise_forward(g, px, pk, py_);
+  run_conv_pass("depthwise_conv_forward", true, depthwise_forward, x, k, y, x, k, y, sh, sw, dh,
+                dw, pt, pl);
 }
 
 void depthwise_backward_input_py(farr dy, farr k, farr dx, int64_t sh, int64_t sw, int64_t dh,
                                  int64_t dw, int64_t pt, int64_t pl) {
-  const char* op = "depthwise_conv_backward_input";
-  ConvGeom g = conv_geom(op, dx, k, dy, true, sh, sw, dh, dw, pt, pl);
-  need_writeable(dx, op);
-  const float* pdy = dy.data();
-  const float* pk = k.data();
-  float* pdx = dx.mutable_data();
-  py::gil_scoped_release nogil;
-  depthwise_backward_input(g, pdy, pk, pdx);
+  run_conv_pass("depthwise_conv_backward_input", true, depthwise_backward_input, dy, k, dx, dx, k,
+                dy, sh, sw, dh, dw, pt, pl);
 }
 
 void depthwise_backward_kernel_py(farr x, farr dy, farr dk, int64_t sh, int64_t sw, int64_t dh,
                                   int64_t dw, int64_t pt, int64_t pl) {
-  const char* op = "depthwise_conv_backward_kernel";
-  ConvGeom g = conv_geom(op, x, dk, dy, true, sh, sw, dh, dw, pt, pl);
-  need_writeable(dk, op);
-  const float* px = x.data();
-  const float* pdy = dy.data();
-  float* pdk = dk.mutable_data();
-  py::gil_scoped_release nogil;
-  depthwise_backward_kernel(g, px, pdy, pdk);
+  run_conv_pass("depthwise_conv_backward_kernel", true, depthwise_backward_kernel, x, dy, dk, x, dk,
+                dy, sh, sw, dh, dw, pt, pl);
 }
 
 // x (N,H,W,C), y (N,HO,WO,C).
