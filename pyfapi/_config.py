@@ -49,6 +49,7 @@ def config() -> dict:
         "simd_active": _C.active_isa(),
         "openmp": bool(_C.openmp_enabled()),
         "num_threads": get_num_threads(),
+        "pinned_workers": _C.pinned_workers(),
         "allocator": _C.allocator,
         "omp_wait": ", ".join(f"{k}={os.environ[k]}" for k in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
                               if k in os.environ) or "default",

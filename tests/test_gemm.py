@@ -86,6 +86,9 @@ SHAPES = [
     (2000, 3, 5), (3, 2000, 5), (1031, 33, 17), (9, 1200, 300), (401, 97, 601), (20, 4133, 7),
     # packed-A path: row stride a multiple of 2 KB (K = 512, or M = 512 when trans_a), or big N, K
     (37, 70, 512), (512, 100, 37), (40, 780, 520),
+    # edge tiles of every height: the AVX-512 kernel runs 4-, 8- or 12-row variants for the last
+    # m_rem = M mod 12 rows (1..4, 5..8, 9..11)
+    (4, 33, 9), (5, 31, 10), (8, 17, 3), (21, 40, 11), (23, 64, 6), (64, 32, 128), (21, 70, 512),
 ]
 
 
@@ -312,3 +315,101 @@ def test_length_one_bias_with_any_stride(k):
     bias = np.full(4, 2.5, np.float32)[::4]
     assert bias.strides != (4,) and bias.flags.c_contiguous
     np.testing.assert_array_equal(gemm(a, b, bias=bias), np.full((2, 1), k + 2.5, np.float32))
+
+
+# ---- the fast path (csrc/bindings.cpp, fastcall) and the checked path agree ------------------------
+class _Sub(np.ndarray):
+    """An ndarray subclass (the fast entry takes exact ndarrays only)."""
+
+
+def _fast_and_checked(*args, **kw):
+    """``gemm`` through the one-call fast path and through the checked Python path (the fast
+    entry is bypassed by passing the flags as numpy bools, which it declines)."""
+    fast = gemm(*args, **kw)
+    slow_kw = dict(kw, trans_a=np.bool_(kw.get("trans_a", False)))
+    if "out" in kw:
+        slow_kw["out"] = np.full_like(kw["out"], np.nan) if kw.get("beta", 0.0) == 0.0 \
+            else kw["out"].copy()
+    slow = gemm(*args, **slow_kw)
+    return fast, slow
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("activation,with_bias", [(None, False), ("relu", True), ("linear", True)])
+def test_fast_path_equals_checked_path_bitwise(trans_a, trans_b, activation, with_bias):
+    rng = np.random.default_rng(3)
+    a, b = _operands(rng, 29, 45, 17, trans_a, trans_b)
+    bias = rng.standard_normal(45).astype(np.float32) if with_bias else None
+    fast, slow = _fast_and_checked(a, b, trans_a=trans_a, trans_b=trans_b, bias=bias,
+                                   activation=activation)
+    assert np.array_equal(fast, slow)
+    _check(fast, a, b, trans_a=trans_a, trans_b=trans_b, bias=bias, activation=activation)
+
+
+def test_fast_path_out_alpha_beta_and_int_scalars():
+    rng = np.random.default_rng(4)
+    a, b = _operands(rng, 13, 7, 5, False, False)
+    c0 = rng.standard_normal((13, 7)).astype(np.float32)
+    out = c0.copy()
+    r = gemm(a, b, alpha=2, beta=-1, out=out)  # Python ints are taken by the fast path too
+    assert r is out
+    _check(out, a, b, alpha=2.0, beta=-1.0, c0=c0)
+    out2 = c0.copy()
+    gemm(a, b, alpha=np.float32(2), beta=np.float64(-1), out=out2)  # numpy scalars: checked path
+    assert np.array_equal(out, out2)
+
+
+def test_fast_path_declines_what_the_checked_path_must_handle():
+    """Everything the fast entry does not take returns None from it (never an error, never a
+    write), so the checked path converts, copies or raises as documented."""
+    rng = np.random.default_rng(5)
+    a, b = _operands(rng, 6, 5, 4, False, False)
+    out = np.zeros((6, 5), np.float32)
+    fast = _C.gemm_fast
+    declined = [
+        (a.astype(np.float64), b, out, False, False, 1.0, 0.0, None, None),   # dtype
+        (a.astype(">f4"), b, out, False, False, 1.0, 0.0, None, None),        # byte order
+        (a.view(_Sub), b, out, False, False, 1.0, 0.0, None, None),          # subclass
+        (a[:, ::2], b[:2], out, False, False, 1.0, 0.0, None, None),           # strided rows
+        (a, b[:3], out, False, False, 1.0, 0.0, None, None),                  # inner mismatch
+        (a, b, out[:, :4], False, False, 1.0, 0.0, None, None),               # out shape
+        (a, b, out, 1, False, 1.0, 0.0, None, None),                          # non-bool flag
+        (a, b, out, False, False, np.float32(1), 0.0, None, None),            # numpy scalar
+        (a, b, out, False, False, 1.0, 0.0, np.ones(4, np.float32), None),     # bias length
+        (a, b, out, False, False, 1.0, 0.0, np.ones(5), None),                # bias dtype
+        (a, b, out, False, False, 1.0, 0.0, None, "tanh"),                    # activation
+        (a, b, np.zeros((6, 10), np.float32)[:, ::2], False, False, 1.0, 0.0, None, None),
+        (a, b, np.zeros((5, 6), np.float32).T, False, False, 1.0, 0.0, None, None),
+        (a[:0], b, out[:0], False, False, 1.0, 0.0, None, None),              # empty
+    ]
+    ro = np.zeros((6, 5), np.float32)
+    ro.flags.writeable = False
+    declined.append((a, b, ro, False, False, 1.0, 0.0, None, None))
+    buf = np.zeros(64, np.float32)
+    alias = buf[:30].reshape(6, 5)
+    declined.append((buf[:24].reshape(6, 4), b, alias, False, False, 1.0, 0.0, None, None))
+    raw = np.zeros(6 * 5 * 4 + 1, np.uint8)
+    unaligned = raw[1:].view(np.float32).reshape(6, 5)
+    assert not unaligned.flags.aligned
+    declined.append((a, b, unaligned, False, False, 1.0, 0.0, None, None))
+    for args in declined:
+        before = [x.copy() for x in args[:3] if isinstance(x, np.ndarray)]
+        assert fast(*args) is None, args
+        after = [x for x in args[:3] if isinstance(x, np.ndarray)]
+        assert all(np.array_equal(x, y) for x, y in zip(before, after))
+    with pytest.raises(TypeError, match="9 positional"):
+        fast(a, b)
+    # and the checked path gives the right answer or the documented error for them
+    np.testing.assert_allclose(gemm(a.astype(np.float64), b), a @ b, rtol=1e-6)
+    np.testing.assert_allclose(gemm(a.astype(">f4"), b), a @ b, rtol=1e-6)
+    np.testing.assert_allclose(gemm(a, b, out=unaligned), a @ b, rtol=1e-6)
+    with pytest.raises(ValueError, match="activation"):
+        gemm(a, b, activation="tanh")
+
+
+def test_fast_path_allocates_out_and_ignores_beta_without_out():
+    rng = np.random.default_rng(6)
+    a, b = _operands(rng, 12, 40, 3, True, True)
+    r = gemm(a, b, trans_a=True, trans_b=True, beta=5.0)
+    assert r.flags.c_contiguous and r.dtype == np.float32 and r.shape == (12, 40)
+    _check(r, a, b, trans_a=True, trans_b=True)

@@ -306,3 +306,82 @@ def test_two_threads_predict_on_one_model(kind):
     for i in range(2):
         for r in range(4):
             assert np.array_equal(results[i][r], expected[i]), f"thread {i} run {r} differs"
+
+
+# ---- worker binding (csrc/common/threads.cpp, pin_worker_threads) ---------------------------------
+_PIN_PROBE = r"""
+import json, os, threading
+import numpy as np
+import pyfapi
+from pyfapi import _C
+from pyfapi.kernels import gemm
+
+def masks():
+    out = {}
+    for t in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{t}/status") as f:
+            for line in f:
+                if line.startswith("Cpus_allowed_list"):
+                    out[int(t)] = line.split()[1]
+    return out
+
+main = threading.get_native_id()
+before = sorted(os.sched_getaffinity(0))
+res = []
+for n in (2, 1, 2, len(before) + 1, 2):
+    pyfapi.set_num_threads(n)
+    _C._set_force_threads(True)
+    a = np.random.default_rng(0).standard_normal((64, 64)).astype(np.float32)
+    got = gemm(a, a)
+    _C._set_force_threads(False)
+    m = masks()
+    res.append({"n": n, "pinned": _C.pinned_workers(), "main": m.pop(main),
+                "others": sorted(m.values()),  # OpenMP workers and numpy's BLAS threads
+                "main_mask_kept": sorted(os.sched_getaffinity(0)) == before,
+                "ok": bool(np.allclose(got, a.astype(np.float64) @ a, rtol=1e-4, atol=1e-3))})
+print(json.dumps({"cpus": before, "res": res}))
+"""
+
+
+def _pin_probe(run_python, **env):
+    import json
+    clean = {"OMP_PROC_BIND": "", "OMP_PLACES": "", "GOMP_CPU_AFFINITY": ""}  # empty = unset
+    out = run_python("-c", _PIN_PROBE, env={**clean, **env}).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _needs_two_cpus():
+    import os
+    if not sys.platform.startswith("linux") or not pyfapi.config()["openmp"]:
+        pytest.skip("worker binding is Linux + OpenMP only")
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs 2 allowed CPUs")
+
+
+def test_workers_are_bound_one_per_cpu_and_the_caller_never(run_python):
+    """With n <= CPUs threads each pool worker is bound to its own CPU (worker t to the t-th allowed
+    CPU); the calling (Python) thread keeps its whole mask, so threads and processes it starts
+    later are not confined; more threads than CPUs unbinds them again."""
+    _needs_two_cpus()
+    probe = _pin_probe(run_python)
+    cpus, res = probe["cpus"], probe["res"]
+    full = res[0]["main"]
+    for r in res:
+        assert r["ok"] and r["main_mask_kept"], r
+        assert r["main"] == full, r
+    for r in (res[0], res[2], res[4]):  # 2 threads: the one worker on the second CPU
+        assert r["pinned"] == 1 and r["others"].count(str(cpus[1])) == 1, r
+        assert all(w in (full, str(cpus[1])) for w in r["others"]), r
+    assert res[1]["pinned"] == 0  # one thread: nothing to bind, no region opened
+    over = res[3]
+    assert over["pinned"] == 0 and all(w == full for w in over["others"]), over
+
+
+@pytest.mark.parametrize("env", [{"PYFAPI_PIN_THREADS": "0"}, {"OMP_PROC_BIND": "false"}])
+def test_worker_binding_can_be_switched_off(run_python, env):
+    _needs_two_cpus()
+    probe = _pin_probe(run_python, **env)
+    for r in probe["res"]:
+        assert r["pinned"] == 0 and r["ok"] and r["main_mask_kept"], r
+        if env.get("PYFAPI_PIN_THREADS") == "0":
+            assert all(w == r["main"] for w in r["others"]), r

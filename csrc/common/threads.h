@@ -8,7 +8,21 @@
 
 namespace pyfapi {
 
+// Sets the OpenMP thread count of the calling thread, then pin_worker_threads().
 void set_num_threads(int n);
+// Binds each OpenMP pool worker of the calling thread (team numbers 1..n-1) to one CPU of the
+// process's affinity mask, worker t to the t-th allowed CPU; the calling thread itself is never
+// bound. Skipped (returns 0) when PYFAPI_PIN_THREADS=0, when the user set OMP_PROC_BIND /
+// OMP_PLACES / GOMP_CPU_AFFINITY, with fewer than 2 threads, more threads than allowed CPUs, or
+// off Linux. Returns the number of workers bound. Called at import and by set_num_threads.
+int pin_worker_threads();
+// Workers bound by the last pin_worker_threads() call (0: none).
+int pinned_workers();
+// Called by threads_for() before a parallel region: when the workers are bound and the calling
+// thread is running on a worker's CPU, move it to one of the other allowed CPUs (its affinity
+// mask is restored at once, so only its current placement changes). Otherwise the scheduler
+// may leave it there and the region runs both threads on one core.
+void keep_caller_off_workers();
 int get_num_threads();
 bool openmp_enabled();
 // Tests only (_C._set_force_threads): ignore the minimum work per thread, so that small shapes
@@ -27,6 +41,12 @@ bool force_threads();
 // Kernels with other rates pass their own minimum (lstm, depthwise, embedding, conv).
 constexpr int64_t kMinElemsPerThread = int64_t(1) << 18;
 constexpr int64_t kMinMacsPerThread = int64_t(1) << 23;
+// The GEMM entry point (pyfapi.kernels.gemm, Dense) opens its region at 1/8 of that, ~10 us of
+// work per thread: its work items are taken from a shared counter, so a second thread that
+// arrives late (asleep, or its core busy) takes fewer items instead of stalling the first, and
+// on an idle machine two threads already win at LSTM-gate sizes (128x128x96: 15 -> 10 us, where
+// OpenBLAS on two threads takes 12.5 us; OpenBLAS itself goes parallel at 2^18 MACs).
+constexpr int64_t kMinGemmMacsPerThread = kMinMacsPerThread >> 3;
 
 // Threads to use for a parallel region doing `work` units: 1 inside an enclosing parallel region
 // or when the work is too small to pay for a fork/join (see kMinElemsPerThread).
@@ -34,9 +54,10 @@ inline int threads_for(int64_t work, int64_t min_work_per_thread = kMinElemsPerT
 #ifdef PYFAPI_OPENMP
   if (omp_in_parallel()) return 1;
   int n = get_num_threads();
-  if (force_threads()) return work > 0 ? n : 1;
   int64_t t = work / (min_work_per_thread > 0 ? min_work_per_thread : 1);
-  if (t < 1) t = 1;
+  if (force_threads()) t = work > 0 ? n : 1;
+  if (t <= 1) return 1;
+  keep_caller_off_workers();
   return t < n ? static_cast<int>(t) : n;
 #else
   (void)work; (void)min_work_per_thread;

@@ -123,17 +123,18 @@ struct Problem {
   const float* b_at(int64_t k, int64_t j) const { return tb ? B + j * ldb + k : B + k * ldb + j; }
 };
 
-// Tuning knobs read once from PYFAPI_GEMM_TUNE="mc,kc,nc,pack_a" (development only, used by
-// the blocking experiments; 0 keeps the KernelSet default, pack_a -1 = automatic, 0 = never,
-// 1 = always). The blocking is fixed per process, never per thread count.
+// Tuning knobs read once from PYFAPI_GEMM_TUNE="mc,kc,nc,pack_a,min_kmacs" (development only,
+// used by the blocking and threading experiments; 0 keeps the default, pack_a -1 = automatic,
+// 0 = never, 1 = always; min_kmacs: minimum work per thread in thousands of multiply-adds).
+// The blocking is fixed per process, never per thread count.
 struct Tune {
-  int mc = 0, kc = 0, nc = 0, pack_a = -1;
+  int mc = 0, kc = 0, nc = 0, pack_a = -1, min_kmacs = 0;
 };
 const Tune& tune() {
   static const Tune t = [] {
     Tune r;
     if (const char* s = std::getenv("PYFAPI_GEMM_TUNE"))
-      std::sscanf(s, "%d,%d,%d,%d", &r.mc, &r.kc, &r.nc, &r.pack_a);
+      std::sscanf(s, "%d,%d,%d,%d,%d", &r.mc, &r.kc, &r.nc, &r.pack_a, &r.min_kmacs);
     return r;
   }();
   return t;
@@ -253,8 +254,9 @@ void run(const KernelSet& ks, const Problem& P) {
   if (tn.pack_a >= 0) pack_a = tn.pack_a != 0;
 
   // Multiply-adds plus the operand/result traffic (16 per element: small-K or skinny products
-  // run far below peak), so that each thread gets >= ~80 us.
-  const int nt = threads_for(M * N * K + 16 * (M * N + M * K + K * N), kMinMacsPerThread);
+  // run far below peak), so that each thread gets >= ~10 us (see kMinGemmMacsPerThread).
+  const int64_t min_work = tn.min_kmacs > 0 ? int64_t(tn.min_kmacs) * 1000 : kMinGemmMacsPerThread;
+  const int nt = threads_for(M * N * K + 16 * (M * N + M * K + K * N), min_work);
 
   // Work items (their shape never changes results: each item runs whole FMA chains).
   const int64_t tiles_m = ceil_div(M, MR);

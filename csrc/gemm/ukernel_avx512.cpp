@@ -23,18 +23,21 @@ inline __mmask16 lane_mask(int n_rem, int v) {
                  : r <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << r) - 1u);
 }
 
-template <bool PACKED>
-void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
+// ROWS (<= MR) accumulator rows: edge tiles of m_rem <= 4 or <= 8 rows run a 4- or 8-row
+// kernel instead of the 12-row one (a Dense backward of 64 rows is 5 full tiles plus 4 rows).
+// Each C element is the same FMA chain whatever ROWS is, so results do not depend on it.
+template <bool PACKED, int ROWS>
+void tile(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
              int64_t ldc, int m_rem, int n_rem, const Epilogue& ep) {
-  __m512 acc[MR][NV];
+  __m512 acc[ROWS][NV];
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
 
   if (PACKED) {
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {  // the C tile's rows (NR floats = 2 or 3 cache lines)
+    for (int i = 0; i < ROWS; ++i) {  // the C tile's rows (NR floats = 2 or 3 cache lines)
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T1);
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T1);
     }
@@ -44,7 +47,7 @@ void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
 #pragma GCC unroll 16
-      for (int i = 0; i < MR; ++i) {
+      for (int i = 0; i < ROWS; ++i) {
         __m512 ai = _mm512_set1_ps(a[i]);
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
@@ -53,15 +56,15 @@ void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float
       b += NR;
     }
   } else {
-    const float* row[MR];
+    const float* row[ROWS];
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) row[i] = a + (i < m_rem ? i : m_rem - 1) * rs_a;
+    for (int i = 0; i < ROWS; ++i) row[i] = a + (i < m_rem ? i : m_rem - 1) * rs_a;
     for (int64_t k = 0; k < kc; ++k) {
       __m512 bv[NV];
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
 #pragma GCC unroll 16
-      for (int i = 0; i < MR; ++i) {
+      for (int i = 0; i < ROWS; ++i) {
         __m512 ai = _mm512_set1_ps(row[i][k * cs_a]);
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
@@ -82,7 +85,7 @@ void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float
   const bool use_beta = ep.beta != 0.f, relu = ep.act == Act::Relu;
   const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < ROWS; ++i) {
     if (i >= m_rem) break;
     float* cr = c + i * ldc;
 #pragma GCC unroll 4
@@ -94,6 +97,17 @@ void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float
       _mm512_mask_storeu_ps(cr + 16 * v, mask[v], r);
     }
   }
+}
+
+template <bool PACKED>
+void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
+             int64_t ldc, int m_rem, int n_rem, const Epilogue& ep) {
+  if (m_rem > 8)
+    tile<PACKED, MR>(kc, a, rs_a, cs_a, b, c, ldc, m_rem, n_rem, ep);
+  else if (m_rem > 4)
+    tile<PACKED, 8>(kc, a, rs_a, cs_a, b, c, ldc, m_rem, n_rem, ep);
+  else
+    tile<PACKED, 4>(kc, a, rs_a, cs_a, b, c, ldc, m_rem, n_rem, ep);
 }
 
 }  // namespace

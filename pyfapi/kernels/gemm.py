@@ -19,6 +19,7 @@ _ndarray = np.ndarray
 _empty = np.empty
 _may_share = np.may_share_memory
 _gemm = _C.gemm
+_gemm_fast = _C.gemm_fast
 
 
 def _as_f32_2d(x, name: str) -> np.ndarray:
@@ -83,8 +84,13 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
             shape, ``out`` read-only or without unit-stride rows, an unknown activation. Shape
             messages name both operands' shapes.
     """
-    # The common case (2-D float32 ndarrays) costs a few attribute checks: this wrapper runs
-    # on every Dense / LSTM step, where the multiply itself may take only microseconds.
+    # The common case (2-D float32 ndarrays, bool flags, Python scalars) is checked and run by
+    # one C call that reads the numpy headers directly (csrc/bindings.cpp, fastcall): this runs
+    # on every Dense step, where the multiply itself may take only 2-3 microseconds. It returns
+    # None for anything else, which the checked path below converts, copies or refuses.
+    r = _gemm_fast(a, b, out, trans_a, trans_b, alpha, beta, bias, activation)
+    if r is not None:
+        return r
     if type(a) is not _ndarray or a.dtype is not _F32 or a.ndim != 2:
         a = _as_f32_2d(a, "a")
     if type(b) is not _ndarray or b.dtype is not _F32 or b.ndim != 2:
