@@ -22,13 +22,15 @@ def run_python(tmp_path_factory):
     """``run_python(*args, env=None, timeout=600, check=True)`` -> CompletedProcess (text output).
 
     ``args`` follow the interpreter (e.g. ``"-c", code`` or ``"-m", "pyfapi.demo"``); ``env`` adds
-    or overrides environment variables.
+    or overrides environment variables (a value of None removes the variable).
     """
 
     workdir = tmp_path_factory.mktemp("subprocess")
 
     def run(*args, env=None, timeout=600, check=True):
         full_env = dict(os.environ, **(env or {}))
+        for key in [k for k, v in full_env.items() if v is None]:  # None: unset in the child
+            del full_env[key]
         full_env["PYTHONPATH"] = os.pathsep.join(
             p for p in (PACKAGE_PARENT, full_env.get("PYTHONPATH", "")) if p)
         if full_env.get("PYFAPI_CHILD_PRELOAD"):  # .ci/sanitize: the child loads the sanitized _C

@@ -319,10 +319,13 @@ from pyfapi.kernels import gemm
 def masks():
     out = {}
     for t in os.listdir("/proc/self/task"):
-        with open(f"/proc/self/task/{t}/status") as f:
-            for line in f:
-                if line.startswith("Cpus_allowed_list"):
-                    out[int(t)] = line.split()[1]
+        try:
+            with open(f"/proc/self/task/{t}/status") as f:
+                for line in f:
+                    if line.startswith("Cpus_allowed_list"):
+                        out[int(t)] = line.split()[1]
+        except FileNotFoundError:  # a thread (not ours: e.g. a sanitizer's) has just exited
+            pass
     return out
 
 main = threading.get_native_id()
@@ -345,7 +348,7 @@ print(json.dumps({"cpus": before, "res": res}))
 
 def _pin_probe(run_python, **env):
     import json
-    clean = {"OMP_PROC_BIND": "", "OMP_PLACES": "", "GOMP_CPU_AFFINITY": ""}  # empty = unset
+    clean = {"OMP_PROC_BIND": None, "OMP_PLACES": None, "GOMP_CPU_AFFINITY": None}
     out = run_python("-c", _PIN_PROBE, env={**clean, **env}).stdout
     return json.loads(out.strip().splitlines()[-1])
 

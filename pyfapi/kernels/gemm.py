@@ -1,7 +1,12 @@
 """Python face of the C++ SGEMM (csrc/gemm): argument checks, zero-copy views, fused epilogue.
 
 The kernel is a BLIS-style packed SGEMM (Van Zee & van de Geijn, ACM TOMS 2015): see
-csrc/gemm/gemm.cpp for the design. Everything is validated here, before C++ sees memory.
+csrc/gemm/gemm.cpp for the design. Every call first tries ``_C.gemm_fast`` (csrc/bindings.cpp,
+``fastcall``), one C call that reads the numpy array headers and runs the kernel only when
+everything is already right (exact float32 ndarrays with unit-stride rows, matching shapes, a
+writable non-overlapping ``out``, bool flags, Python scalars); it returns None, having touched
+nothing, for anything else. The checked path below then converts, copies or raises -- every error
+message lives here, and nothing reaches the kernel unvalidated.
 """
 from __future__ import annotations
 
