@@ -1,7 +1,8 @@
 """1 vs 2 OpenMP threads per kernel call, to check the minimum work per thread of each kernel.
 
-Kernels open a parallel region only when every thread gets >= ~80 us of work (csrc/common/threads.h
-``kMinElemsPerThread`` / ``kMinMacsPerThread`` and the per-kernel minimums). This script times
+Kernels open a parallel region only when every thread gets >= ~80 us of work, the GEMM entry
+point from ~10 us (csrc/common/threads.h ``kMinElemsPerThread`` / ``kMinMacsPerThread`` /
+``kMinGemmMacsPerThread`` and the per-kernel minimums). This script times
 single kernel calls at 1 and 2 threads, INTERLEAVED (load spikes hit both), with a busy gap between
 calls like the Python overhead between ops (so idle OpenMP threads may have gone to sleep), and
 prints medians and minimums. Below a kernel's threshold both columns run the same single-threaded

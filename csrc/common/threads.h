@@ -42,10 +42,12 @@ bool force_threads();
 constexpr int64_t kMinElemsPerThread = int64_t(1) << 18;
 constexpr int64_t kMinMacsPerThread = int64_t(1) << 23;
 // The GEMM entry point (pyfapi.kernels.gemm, Dense) opens its region at 1/8 of that, ~10 us of
-// work per thread: its work items are taken from a shared counter, so a second thread that
-// arrives late (asleep, or its core busy) takes fewer items instead of stalling the first, and
-// on an idle machine two threads already win at LSTM-gate sizes (128x128x96: 15 -> 10 us, where
-// OpenBLAS on two threads takes 12.5 us; OpenBLAS itself goes parallel at 2^18 MACs).
+// work per thread: its work items come from a shared counter (a late second thread takes fewer
+// of them; only the packing of B waits for it), and on an idle machine two threads already win
+// at LSTM-gate sizes (128x128x96: 15 -> 9-10 us; OpenBLAS on two threads 12.5 us; OpenBLAS goes
+// parallel from 2^18 MACs). The price, measured with a busy process on the other core: an
+// isolated call of that size can wait ~90 us for the worker (in the notebook models the step
+// times did not change, 2026-11-29).
 constexpr int64_t kMinGemmMacsPerThread = kMinMacsPerThread >> 3;
 
 // Threads to use for a parallel region doing `work` units: 1 inside an enclosing parallel region
@@ -56,7 +58,7 @@ inline int threads_for(int64_t work, int64_t min_work_per_thread = kMinElemsPerT
   int n = get_num_threads();
   int64_t t = work / (min_work_per_thread > 0 ? min_work_per_thread : 1);
   if (force_threads()) t = work > 0 ? n : 1;
-  if (t <= 1) return 1;
+  if (t <= 1 || n <= 1) return 1;
   keep_caller_off_workers();
   return t < n ? static_cast<int>(t) : n;
 #else
