@@ -4,7 +4,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 #include <string>
@@ -94,8 +96,9 @@ void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, 
 // ~2.5 us, and pybind11's generic dispatch plus the Python-side checks cost another ~1 us. This
 // entry reads the arrays' numpy headers directly and runs the kernel ONLY for the plain case:
 // exact ndarrays, native float32, aligned, 2-D with unit-stride rows, matching shapes, out (if
-// given) writable with non-overlapping rows and not overlapping a or b, bias None or a contiguous
-// float32 vector of length N, activation None / "linear" / "relu", bools and Python floats/ints.
+// given) writable with non-overlapping rows and not overlapping a, b or bias, bias None or a
+// contiguous float32 vector of length N, activation None / "linear" / "relu", bools and Python
+// floats/ints within float32 range. Only a failure to allocate the result raises (numpy's error).
 // Anything else returns None WITHOUT touching memory, and the Python wrapper takes its checked
 // path (conversions, copies, and the ValueError/TypeError messages live there, in one place).
 namespace fastcall {
@@ -132,7 +135,10 @@ bool as_flag(PyObject* o, bool* v) {
 
 bool as_scalar(PyObject* o, float* v) {
   if (PyFloat_CheckExact(o)) {
-    *v = static_cast<float>(PyFloat_AS_DOUBLE(o));
+    const double d = PyFloat_AS_DOUBLE(o);
+    if (std::isfinite(d) && std::fabs(d) > std::numeric_limits<float>::max())
+      return false;  // out of float range: the checked path decides
+    *v = static_cast<float>(d);
     return true;
   }
   if (PyLong_CheckExact(o)) {
@@ -200,7 +206,14 @@ PyObject* gemm_fast(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   py::object result;
   npd::PyArray_Proxy* c;
   if (oc == Py_None) {
-    result = py::array_t<float>({M, N});  // C-ordered, so never overlapping a or b
+    try {
+      result = py::array_t<float>({M, N});  // C-ordered, so never overlapping a, b or bias
+    } catch (py::error_already_set& e) {  // MemoryError / ValueError from numpy
+      e.restore();
+      return nullptr;
+    } catch (const std::bad_alloc&) {
+      return PyErr_NoMemory();
+    }
     c = npd::array_proxy(result.ptr());
     beta = 0.f;
   } else {
@@ -211,6 +224,11 @@ PyObject* gemm_fast(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     const int64_t ldc = rows_ld(c);
     if (ldc < 0 || (M > 1 && ldc < N)) Py_RETURN_NONE;  // overlapping rows
     if ((K > 0 && (!disjoint(c, a) || !disjoint(c, b)))) Py_RETURN_NONE;
+    if (bias) {  // a bias vector inside out would be overwritten before it is read
+      const auto lo = reinterpret_cast<uintptr_t>(bias), hi = lo + N * sizeof(float);
+      const auto rc = span(c);
+      if (lo < rc.second && rc.first < hi) Py_RETURN_NONE;
+    }
     result = py::reinterpret_borrow<py::object>(oc);
   }
   const int64_t ldc = rows_ld(c);
@@ -762,7 +780,9 @@ PYBIND11_MODULE(_C, m) {
   m.def("pin_worker_threads", &pin_worker_threads,
         "Bind the OpenMP pool workers to one CPU each (see csrc/common/threads.h); returns how many.");
   m.def("pinned_workers", &pinned_workers, "Workers bound by the last pin_worker_threads().");
-  pin_worker_threads();
+  m.def("pin_pending", &pin_pending, "True until the next parallel region binds the workers.");
+  m.def("forked_single_threaded", &forked_single_threaded,
+        "True in a child forked after a parallel region: kernels run on one thread there.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("get_num_threads", &get_num_threads);
   m.def("openmp_enabled", &openmp_enabled);

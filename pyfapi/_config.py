@@ -49,7 +49,9 @@ def config() -> dict:
         "simd_active": _C.active_isa(),
         "openmp": bool(_C.openmp_enabled()),
         "num_threads": get_num_threads(),
-        "pinned_workers": _C.pinned_workers(),
+        "pinned_workers": ("bound at the first parallel region" if _C.pin_pending()
+                           else _C.pinned_workers()),
+        "forked_single_threaded": bool(_C.forked_single_threaded()),
         "allocator": _C.allocator,
         "omp_wait": ", ".join(f"{k}={os.environ[k]}" for k in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
                               if k in os.environ) or "default",

@@ -388,6 +388,14 @@ def test_fast_path_declines_what_the_checked_path_must_handle():
     buf = np.zeros(64, np.float32)
     alias = buf[:30].reshape(6, 5)
     declined.append((buf[:24].reshape(6, 4), b, alias, False, False, 1.0, 0.0, None, None))
+    rows_overlap = np.lib.stride_tricks.as_strided(np.zeros(40, np.float32), (6, 5), (8, 4))
+    declined.append((a, b, rows_overlap, False, False, 1.0, 0.0, None, None))
+    buf_b = np.zeros(64, np.float32)
+    declined.append((a, buf_b[:20].reshape(4, 5), buf_b[10:40].reshape(6, 5), False, False, 1.0,
+                     0.0, None, None))                                       # out overlaps b
+    out_b = np.zeros((6, 5), np.float32)
+    declined.append((a, b, out_b, False, False, 1.0, 0.0, out_b[2], None))   # bias inside out
+    declined.append((a, b, out, False, False, 1e39, 0.0, None, None))        # beyond float32
     raw = np.zeros(6 * 5 * 4 + 1, np.uint8)
     unaligned = raw[1:].view(np.float32).reshape(6, 5)
     assert not unaligned.flags.aligned
@@ -413,3 +421,26 @@ def test_fast_path_allocates_out_and_ignores_beta_without_out():
     r = gemm(a, b, trans_a=True, trans_b=True, beta=5.0)
     assert r.flags.c_contiguous and r.dtype == np.float32 and r.shape == (12, 40)
     _check(r, a, b, trans_a=True, trans_b=True)
+
+
+def test_bias_inside_out_is_read_before_out_is_written():
+    rng = np.random.default_rng(7)
+    a, b = _operands(rng, 40, 64, 9, False, False)
+    for flag in (False, np.bool_(False)):  # fast entry declines; checked path copies the bias
+        out = rng.standard_normal((40, 64)).astype(np.float32)
+        bias = out[3].copy()
+        r = gemm(a, b, out=out, bias=out[3], trans_a=flag)
+        _check(r, a, b, bias=bias)
+
+
+def test_result_that_cannot_be_allocated_raises_numpys_error():
+    """The fast entry allocates the result itself: numpy's error must come out as a Python
+    exception (it used to abort the process with an uncaught C++ exception). Broadcast operands
+    keep the inputs tiny; the 2**40 x 2**40 result is refused by numpy before any allocation."""
+    big = 2 ** 40
+    a = np.broadcast_to(np.ones((1, 1), np.float32), (big, 1))
+    b = np.broadcast_to(np.ones((1, 1), np.float32), (1, big))
+    with pytest.raises(ValueError, match="too big"):
+        gemm(a, b)
+    with pytest.raises(ValueError, match="too big"):
+        gemm(a, b, trans_a=np.bool_(False))  # the checked path says the same

@@ -330,6 +330,7 @@ def masks():
 
 main = threading.get_native_id()
 before = sorted(os.sched_getaffinity(0))
+assert _C.pin_pending() and _C.pinned_workers() == 0  # import opens no parallel region
 res = []
 for n in (2, 1, 2, len(before) + 1, 2):
     pyfapi.set_num_threads(n)
@@ -338,7 +339,8 @@ for n in (2, 1, 2, len(before) + 1, 2):
     got = gemm(a, a)
     _C._set_force_threads(False)
     m = masks()
-    res.append({"n": n, "pinned": _C.pinned_workers(), "main": m.pop(main),
+    res.append({"n": n, "pinned": _C.pinned_workers(), "pending": _C.pin_pending(),
+                "main": m.pop(main),
                 "others": sorted(m.values()),  # OpenMP workers and numpy's BLAS threads
                 "main_mask_kept": sorted(os.sched_getaffinity(0)) == before,
                 "ok": bool(np.allclose(got, a.astype(np.float64) @ a, rtol=1e-4, atol=1e-3))})
@@ -375,7 +377,7 @@ def test_workers_are_bound_one_per_cpu_and_the_caller_never(run_python):
     for r in (res[0], res[2], res[4]):  # 2 threads: the one worker on the second CPU
         assert r["pinned"] == 1 and r["others"].count(str(cpus[1])) == 1, r
         assert all(w in (full, str(cpus[1])) for w in r["others"]), r
-    assert res[1]["pinned"] == 0  # one thread: nothing to bind, no region opened
+    assert res[1]["pending"]  # one thread: no region opened, so nothing was (re)bound yet
     over = res[3]
     assert over["pinned"] == 0 and all(w == full for w in over["others"]), over
 
@@ -388,3 +390,56 @@ def test_worker_binding_can_be_switched_off(run_python, env):
         assert r["pinned"] == 0 and r["ok"] and r["main_mask_kept"], r
         if env.get("PYFAPI_PIN_THREADS") == "0":
             assert all(w == r["main"] for w in r["others"]), r
+
+
+# ---- fork: GCC's libgomp cannot run a parallel region in a child forked after one ran -----------
+_FORK_PROBE = r"""
+import os, sys
+import numpy as np
+import pyfapi
+from pyfapi import _C
+from pyfapi.kernels import gemm
+a = np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32)
+ref = a.astype(np.float64) @ a
+pyfapi.set_num_threads(2)
+if sys.argv[1] == "after_kernel":
+    gemm(a, a)  # 2**24 multiply-adds: a real 2-thread region in the parent
+pid = os.fork()
+if pid == 0:
+    ok = np.allclose(gemm(a, a), ref, rtol=1e-4, atol=1e-3)
+    pyfapi.set_num_threads(2)
+    ok = ok and np.allclose(gemm(a, a), ref, rtol=1e-4, atol=1e-3)
+    print("child", _C.forked_single_threaded(), ok, flush=True)
+    os._exit(0 if ok else 1)
+_, status = os.waitpid(pid, 0)
+print("parent", _C.forked_single_threaded(), os.waitstatus_to_exitcode(status))
+"""
+
+
+@pytest.mark.parametrize("when", ["import_only", "after_kernel"])
+def test_forked_child_runs_kernels_without_hanging(run_python, when):
+    """A child forked after a 2-thread region runs its kernels on one thread (libgomp would wait
+    forever for the parent's pool threads); a child forked right after import keeps its threads
+    (import opens no parallel region)."""
+    import os
+    if not hasattr(os, "fork") or not pyfapi.config()["openmp"]:
+        pytest.skip("needs os.fork and OpenMP")
+    out = run_python("-c", _FORK_PROBE, when, timeout=120).stdout.split()
+    assert out == ["child", str(when == "after_kernel"), "True", "parent", "False", "0"], out
+
+
+def test_team_smaller_than_requested_gives_correct_gemm(run_python):
+    """OMP_THREAD_LIMIT=1 makes OpenMP start fewer threads than asked for: the GEMM must split its
+    packing by the threads that really run (it used to leave part of B unpacked: zeros)."""
+    code = (
+        "import numpy as np, pyfapi\n"
+        "from pyfapi import _C\n"
+        "from pyfapi.kernels import gemm\n"
+        "pyfapi.set_num_threads(2); _C._set_force_threads(True)\n"
+        "r = np.random.default_rng(0)\n"
+        "for m, n, k in [(128, 96, 128), (256, 256, 256), (13, 70, 9)]:\n"
+        "    a = r.standard_normal((m, k)).astype(np.float32)\n"
+        "    b = r.standard_normal((k, n)).astype(np.float32)\n"
+        "    assert np.allclose(gemm(a, b), a.astype(np.float64) @ b, rtol=1e-4, atol=1e-3), (m, n, k)\n"
+        "print('ok')\n")
+    assert run_python("-c", code, env={"OMP_THREAD_LIMIT": "1"}).stdout.split() == ["ok"]

@@ -4,8 +4,10 @@
 #include <cstdlib>
 #include <cstring>
 
-#if defined(__linux__) && defined(PYFAPI_OPENMP)
+#if defined(__unix__) && defined(PYFAPI_OPENMP)
 #include <pthread.h>
+#endif
+#if defined(__linux__) && defined(PYFAPI_OPENMP)
 #include <sched.h>
 
 #include <mutex>
@@ -15,23 +17,52 @@
 
 namespace pyfapi {
 
-#ifdef PYFAPI_PIN_WORKERS
 namespace {
+std::atomic<bool> g_pin_pending{true};  // bind at the first parallel region, not at import
+std::atomic<bool> g_pool_started{false};  // this process has opened a parallel region
+std::atomic<bool> g_forked_child{false};  // forked after that: no parallel regions any more
+#ifdef PYFAPI_PIN_WORKERS
 // Set by pin_worker_threads: the CPUs the workers are bound to, and the other allowed CPUs.
 std::atomic<bool> g_pinned{false};
 std::atomic<int> g_pinned_count{0};
 std::mutex g_pin_mutex;
 cpu_set_t g_worker_cpus, g_caller_cpus;
-}  // namespace
 #endif
+
+void after_fork_in_child() {
+  if (g_pool_started.load(std::memory_order_relaxed))
+    g_forked_child.store(true, std::memory_order_relaxed);
+#ifdef PYFAPI_PIN_WORKERS
+  g_pinned.store(false, std::memory_order_relaxed);
+  g_pinned_count.store(0, std::memory_order_relaxed);
+#endif
+}
+
+#if defined(__unix__) && defined(PYFAPI_OPENMP)
+const int g_atfork = pthread_atfork(nullptr, nullptr, after_fork_in_child);
+#endif
+}  // namespace
 
 void set_num_threads(int n) {
 #ifdef PYFAPI_OPENMP
   omp_set_num_threads(n < 1 ? 1 : n);
-  pin_worker_threads();
+  g_pin_pending.store(true, std::memory_order_relaxed);
 #else
   (void)n;
 #endif
+}
+
+bool pin_pending() { return g_pin_pending.load(std::memory_order_relaxed); }
+bool forked_single_threaded() { return g_forked_child.load(std::memory_order_relaxed); }
+
+static void keep_caller_off_workers();
+
+int before_parallel_region(int nt) {
+  if (g_forked_child.load(std::memory_order_relaxed)) return 1;
+  if (g_pin_pending.exchange(false, std::memory_order_relaxed)) pin_worker_threads();
+  g_pool_started.store(true, std::memory_order_relaxed);
+  keep_caller_off_workers();
+  return nt;
 }
 
 // Why: on the 2-core CI VMs (Linux 6.x, shared L3) the scheduler often wakes libgomp's worker
@@ -52,7 +83,8 @@ int pin_worker_threads() {
     if (v && *v) return 0;  // the user chose a binding: libgomp applies it
   }
   const int n = omp_get_max_threads();
-  if (omp_in_parallel() || n < 2) return 0;  // no region opens with one thread
+  if (omp_in_parallel() || n < 2 || g_forked_child.load(std::memory_order_relaxed)) return 0;
+  g_pool_started.store(true, std::memory_order_relaxed);
   cpu_set_t allowed;
   if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return 0;
   std::vector<int> cpus;
@@ -66,12 +98,6 @@ int pin_worker_threads() {
   if (bind)
     for (int t = 1; t < n; ++t) CPU_SET(cpus[t], &workers);
   CPU_XOR(&others, &allowed, &workers);  // allowed and not a worker's (workers is a subset)
-  static const int atfork = pthread_atfork(nullptr, nullptr, [] {
-    // A forked child has no pool threads (libgomp starts new, unbound ones): nothing is bound.
-    g_pinned.store(false, std::memory_order_relaxed);
-    g_pinned_count.store(0, std::memory_order_relaxed);
-  });
-  (void)atfork;
   std::atomic<int> pinned{0};
   // libgomp keeps these pool threads for later regions of this thread (and gives them the same
   // team numbers), so worker t stays on cpus[t]; the caller (team number 0) is not bound.
@@ -108,7 +134,9 @@ int pinned_workers() {
 #endif
 }
 
-void keep_caller_off_workers() {
+// When the workers are bound and the caller runs on a worker's CPU, move the caller to one of
+// the other allowed CPUs and restore its mask at once (only its current placement changes).
+static void keep_caller_off_workers() {
 #ifdef PYFAPI_PIN_WORKERS
   if (!g_pinned.load(std::memory_order_acquire)) return;
   const int c = sched_getcpu();

@@ -8,21 +8,29 @@
 
 namespace pyfapi {
 
-// Sets the OpenMP thread count of the calling thread, then pin_worker_threads().
+// Sets the OpenMP thread count of the calling thread; the workers are (re)bound at the next
+// parallel region (see before_parallel_region).
 void set_num_threads(int n);
 // Binds each OpenMP pool worker of the calling thread (team numbers 1..n-1) to one CPU of the
 // process's affinity mask, worker t to the t-th allowed CPU; the calling thread itself is never
 // bound. Skipped (returns 0) when PYFAPI_PIN_THREADS=0, when the user set OMP_PROC_BIND /
-// OMP_PLACES / GOMP_CPU_AFFINITY, with fewer than 2 threads, more threads than allowed CPUs, or
-// off Linux. Returns the number of workers bound. Called at import and by set_num_threads.
+// OMP_PLACES / GOMP_CPU_AFFINITY, with fewer than 2 threads, more threads than allowed CPUs (the
+// workers are unbound again), or off Linux. Opens one parallel region. Returns the number of
+// workers bound.
 int pin_worker_threads();
-// Workers bound by the last pin_worker_threads() call (0: none).
+// Workers bound by the last pin_worker_threads() call (0: none yet, or binding is off).
 int pinned_workers();
-// Called by threads_for() before a parallel region: when the workers are bound and the calling
-// thread is running on a worker's CPU, move it to one of the other allowed CPUs (its affinity
-// mask is restored at once, so only its current placement changes). Otherwise the scheduler
-// may leave it there and the region runs both threads on one core.
-void keep_caller_off_workers();
+// True when the workers will be (re)bound at the next parallel region.
+bool pin_pending();
+// True in a child forked after this process ran a parallel region: GCC's libgomp cannot run one
+// there (it waits forever for the parent's pool threads), so kernels run single-threaded.
+bool forked_single_threaded();
+// Called by threads_for() just before a parallel region of nt > 1 threads; returns the threads
+// to use (1 in a forked child, see above). Binds the workers if pin_pending(), and when they are
+// bound and the caller is running on a worker's CPU, moves the caller to one of the other allowed
+// CPUs (its affinity mask is restored at once, so only its current placement changes): otherwise
+// the scheduler may leave both threads on one core.
+int before_parallel_region(int nt);
 int get_num_threads();
 bool openmp_enabled();
 // Tests only (_C._set_force_threads): ignore the minimum work per thread, so that small shapes
@@ -59,8 +67,7 @@ inline int threads_for(int64_t work, int64_t min_work_per_thread = kMinElemsPerT
   int64_t t = work / (min_work_per_thread > 0 ? min_work_per_thread : 1);
   if (force_threads()) t = work > 0 ? n : 1;
   if (t <= 1 || n <= 1) return 1;
-  keep_caller_off_workers();
-  return t < n ? static_cast<int>(t) : n;
+  return before_parallel_region(t < n ? static_cast<int>(t) : n);
 #else
   (void)work; (void)min_work_per_thread;
   return 1;

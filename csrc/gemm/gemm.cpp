@@ -281,7 +281,9 @@ void run(const KernelSet& ks, const Problem& P) {
 #pragma omp parallel num_threads(nt)
   {
 #ifdef PYFAPI_OPENMP
-    worker(L, omp_get_thread_num(), nt);
+    // The team may be smaller than asked for (OMP_THREAD_LIMIT, OMP_DYNAMIC): split the packing
+    // of B by the threads that really run, or part of B~ would never be packed.
+    worker(L, omp_get_thread_num(), omp_get_num_threads());
 #endif
   }
 }

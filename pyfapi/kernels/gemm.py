@@ -76,7 +76,7 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
             read (it may hold NaN). ``beta`` is ignored when ``out`` is None.
         out: optional float32 array of shape (M, N) with unit-stride, non-overlapping rows (a
             C-ordered array, or a row-range / column-block view of one); written in place and
-            returned. If it overlaps ``a`` or ``b`` in memory, those are copied first.
+            returned. If it overlaps ``a``, ``b`` or ``bias`` in memory, those are copied first.
         bias: optional real vector of length N (converted to float32), added to every row.
         activation: ``None`` / ``"linear"`` or ``"relu"``, applied in the epilogue.
 
@@ -146,6 +146,8 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
             raise ValueError(f"gemm: bias has shape {bias.shape}, expected {(n,)} for an out of "
                              f"shape {(m, n)}")
         bias = np.ascontiguousarray(bias, dtype=np.float32)
+        if out is not None and _may_share(bias, out):  # would be overwritten before it is read
+            bias = bias.copy()
     if m == 0 or n == 0:
         return out
     sa, sb = a.strides, b.strides
