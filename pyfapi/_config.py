@@ -49,7 +49,8 @@ def config() -> dict:
         "simd_active": _C.active_isa(),
         "openmp": bool(_C.openmp_enabled()),
         "num_threads": get_num_threads(),
-        "pinned_workers": ("bound at the first parallel region" if _C.pin_pending()
+        "pinned_workers": ("none (forked child: one thread)" if _C.forked_single_threaded()
+                           else "bound at the first parallel region" if _C.pin_pending()
                            else _C.pinned_workers()),
         "forked_single_threaded": bool(_C.forked_single_threaded()),
         "allocator": _C.allocator,

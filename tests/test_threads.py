@@ -424,7 +424,7 @@ def test_forked_child_runs_kernels_without_hanging(run_python, when):
     import os
     if not hasattr(os, "fork") or not pyfapi.config()["openmp"]:
         pytest.skip("needs os.fork and OpenMP")
-    out = run_python("-c", _FORK_PROBE, when, timeout=120).stdout.split()
+    out = run_python("-c", _FORK_PROBE, when, timeout=60).stdout.split()
     assert out == ["child", str(when == "after_kernel"), "True", "parent", "False", "0"], out
 
 
