@@ -61,5 +61,7 @@ def config() -> dict:
 
 def show_config() -> None:
     """Print the version, compiler, SIMD path chosen at run time and the OpenMP thread count."""
-    for key, value in config().items():
-        print(f"{key:>14}: {value}")
+    cfg = config()
+    width = max(map(len, cfg))
+    for key, value in cfg.items():
+        print(f"{key:>{width}}: {value}")
