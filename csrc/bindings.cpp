@@ -31,76 +31,16 @@ namespace {
 
 using farr = py::array_t<float, 0>;  // no forcecast: float32 only, any strides
 
-// Row stride (elements) of a 2-D float32 array whose rows are unit-stride.
-int64_t row_stride(const py::array& a, const char* name) {
-  if (a.ndim() != 2) throw py::value_error(std::string(name) + " must be 2-D");
-  if (a.shape(0) == 0 || a.shape(1) == 0) return std::max<int64_t>(a.shape(1), 1);  // not read
-  if (a.shape(1) > 1 && a.strides(1) != static_cast<py::ssize_t>(sizeof(float)))
-    throw py::value_error(std::string(name) + " rows must be contiguous (unit inner stride)");
-  if (a.strides(0) % static_cast<py::ssize_t>(sizeof(float)) != 0 || a.strides(0) < 0)
-    throw py::value_error(std::string(name) + " has an unsupported row stride");
-  // One row: the stride is meaningless, use the row length. Several rows: the real stride
-  // (0 for broadcast rows is fine for inputs; pyfapi/kernels/gemm.py refuses overlapping out rows).
-  if (a.shape(0) <= 1) return std::max<int64_t>(a.shape(1), 1);
-  return a.strides(0) / static_cast<py::ssize_t>(sizeof(float));
-}
-
-// Byte range [lo, hi) spanned by a 2-D array with non-negative strides (empty: lo == hi).
-std::pair<uintptr_t, uintptr_t> byte_range(const py::array& x) {
-  auto lo = reinterpret_cast<uintptr_t>(x.data());
-  if (x.size() == 0) return {lo, lo};
-  uintptr_t span = (x.shape(0) - 1) * x.strides(0) + (x.shape(1) - 1) * x.strides(1) + sizeof(float);
-  return {lo, lo + span};
-}
-
-bool overlaps(const py::array& x, const py::array& y) {
-  auto rx = byte_range(x), ry = byte_range(y);
-  return rx.first < ry.second && ry.first < rx.second;
-}
-
-// Raises ValueError WITHOUT touching memory when out overlaps a or b in memory (byte ranges,
-// like np.may_share_memory); pyfapi/kernels/gemm.py then copies the input and calls again.
-void gemm_py(farr a, farr b, farr out, bool trans_a, bool trans_b, float alpha, float beta,
-             py::object bias, int act) {
-  int64_t lda = row_stride(a, "a"), ldb = row_stride(b, "b"), ldc = row_stride(out, "out");
-  int64_t M = trans_a ? a.shape(1) : a.shape(0);
-  int64_t K = trans_a ? a.shape(0) : a.shape(1);
-  int64_t Kb = trans_b ? b.shape(1) : b.shape(0);
-  int64_t N = trans_b ? b.shape(0) : b.shape(1);
-  if (K != Kb || out.shape(0) != M || out.shape(1) != N)
-    throw py::value_error("gemm: inconsistent shapes");
-  if (!out.writeable()) throw py::value_error("gemm: out is read-only");
-  const float* bias_ptr = nullptr;
-  farr bias_arr;
-  if (!bias.is_none()) {
-    bias_arr = bias.cast<farr>();
-    // A length-1 vector is contiguous whatever its stride (numpy does not normalise it).
-    if (bias_arr.ndim() != 1 || bias_arr.shape(0) != N ||
-        (N > 1 && bias_arr.strides(0) != static_cast<py::ssize_t>(sizeof(float))))
-      throw py::value_error("gemm: bias must be contiguous of length N");
-    bias_ptr = bias_arr.data();
-  }
-  if (act < 0 || act > 1) throw py::value_error("gemm: unknown activation code");
-  if (overlaps(out, a) || overlaps(out, b))
-    throw py::value_error("gemm: out overlaps a or b in memory");
-  const float* pa = a.data();
-  const float* pb = b.data();
-  float* pc = out.mutable_data();
-  py::gil_scoped_release nogil;
-  sgemm(trans_a, trans_b, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, bias_ptr,
-        static_cast<Act>(act));
-}
-
-// ---- gemm fast path (METH_FASTCALL, no pybind11 dispatch) ----
-// pyfapi.kernels.gemm calls this first on every multiply: a Dense forward of 128x64 @ 64x32 takes
-// ~2.5 us, and pybind11's generic dispatch plus the Python-side checks cost another ~1 us. This
-// entry reads the arrays' numpy headers directly and runs the kernel ONLY for the plain case:
-// exact ndarrays, native float32, aligned, 2-D with unit-stride rows, matching shapes, out (if
-// given) writable with non-overlapping rows and not overlapping a, b or bias, bias None or a
-// contiguous float32 vector of length N, activation None / "linear" / "relu", bools and Python
-// floats/ints within float32 range. Only a failure to allocate the result raises (numpy's error).
-// Anything else returns None WITHOUT touching memory, and the Python wrapper takes its checked
-// path (conversions, copies, and the ValueError/TypeError messages live there, in one place).
+// ---- gemm: the one C entry of pyfapi.kernels.gemm (METH_FASTCALL, no pybind11 dispatch) ----
+// A Dense forward of 128x64 @ 64x32 takes ~2.5 us, so the call itself must be cheap: this entry
+// reads the arrays' numpy headers directly and runs the kernel ONLY for the plain case: exact
+// ndarrays, native float32, aligned, 2-D with unit-stride rows, matching shapes, out (if given)
+// writable with non-overlapping rows and not overlapping a, b or bias, bias None or a contiguous
+// float32 vector of length N, activation None / "linear" / "relu", bools and Python floats/ints
+// within float32 range. Only a failure to allocate the result raises (numpy's error). Anything
+// else returns None WITHOUT touching memory. pyfapi.kernels.gemm calls it first with the caller's
+// arguments; on None it validates, converts or copies (every ValueError/TypeError message lives
+// there) and calls it again.
 namespace fastcall {
 
 namespace npd = py::detail;
@@ -116,9 +56,12 @@ npd::PyArray_Proxy* f32_array(PyObject* o, int nd) {
   return a;
 }
 
-// Row stride in elements of a 2-D array with unit-stride rows (as row_stride above), or -1.
+// Row stride in elements of a 2-D array with unit-stride rows, or -1. Empty or one row: the
+// stride is meaningless, the row length is used; several rows: the real stride (0 for broadcast
+// rows).
 int64_t rows_ld(const npd::PyArray_Proxy* a) {
   const ssize_t r = a->dimensions[0], c = a->dimensions[1], s0 = a->strides[0];
+  if (r == 0 || c == 0) return std::max<int64_t>(c, 1);  // empty: never read
   if (c > 1 && a->strides[1] != static_cast<ssize_t>(sizeof(float))) return -1;
   if (r <= 1) return std::max<int64_t>(c, 1);
   if (s0 < 0 || s0 % static_cast<ssize_t>(sizeof(float))) return -1;
@@ -800,9 +743,6 @@ PYBIND11_MODULE(_C, m) {
 
   m.add_object("gemm_fast", py::reinterpret_steal<py::object>(
                                 PyCFunction_NewEx(&fastcall::gemm_fast_def, nullptr, nullptr)));
-  m.def("gemm", &gemm_py, py::arg("a").noconvert(), py::arg("b").noconvert(),
-        py::arg("out").noconvert(), py::arg("trans_a"), py::arg("trans_b"), py::arg("alpha"),
-        py::arg("beta"), py::arg("bias"), py::arg("act"));
 
   // ---- conv / depthwise / pool bindings ----
   // Geometry ints: strides (sh, sw), dilations (dh, dw), padding before (pt, pl); the output

@@ -30,13 +30,12 @@ import numpy as np
 from pyfapi import _C
 from pyfapi.kernels._shapes import (as_float32, conv_output_size, normalize_padding,
                                     normalize_tuple, padding_before, same_padding)
+from pyfapi.kernels.gemm import ACTIVATIONS as _ACTIVATIONS  # the same epilogue codes
 
 __all__ = ["conv_forward", "conv_backward_input", "conv_backward_kernel",
            "depthwise_conv_forward", "depthwise_conv_backward_input",
            "depthwise_conv_backward_kernel", "conv_output_size", "same_padding",
            "conv_output_shape"]
-
-_ACTIVATIONS = {None: 0, "linear": 0, "relu": 1}
 
 
 class _Geometry:

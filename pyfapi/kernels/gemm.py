@@ -10,20 +10,23 @@ message lives here, and nothing reaches the kernel unvalidated.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from pyfapi import _C
 
 __all__ = ["gemm", "ACTIVATIONS"]
 
-#: Epilogue activations of :func:`gemm`: name -> code understood by the C++ kernel.
+#: Epilogue activations of :func:`gemm` and the convolutions: name -> code of the C++ epilogue
+#: (``Act`` in csrc/gemm/gemm.h).
 ACTIVATIONS = {None: 0, "linear": 0, "relu": 1}
+_ACT_NAMES = (None, "relu")  # code -> the name the C entry takes
 
 _F32 = np.dtype(np.float32)
 _ndarray = np.ndarray
 _empty = np.empty
 _may_share = np.may_share_memory
-_gemm = _C.gemm
 _gemm_fast = _C.gemm_fast
 
 
@@ -145,8 +148,8 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
         if bias.shape != (n,):
             raise ValueError(f"gemm: bias has shape {bias.shape}, expected {(n,)} for an out of "
                              f"shape {(m, n)}")
-        bias = np.ascontiguousarray(bias, dtype=np.float32)
-        if out is not None and _may_share(bias, out):  # would be overwritten before it is read
+        bias = np.require(bias, np.float32, "CA")  # contiguous and aligned
+        if _may_share(bias, out):  # it would be overwritten before it is read
             bias = bias.copy()
     if m == 0 or n == 0:
         return out
@@ -155,14 +158,33 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
         a, trans_a = _kernel_view(a, trans_a)
     if not (sb[1] == 4 and sb[0] >= 0 and not sb[0] & 3):
         b, trans_b = _kernel_view(b, trans_b)
-    args = (bool(trans_a), bool(trans_b), float(alpha), float(beta), bias, act)
-    try:
-        _gemm(a, b, out, *args)
-    except ValueError:
-        # The binding refuses, before any write, an out that overlaps a or b (byte ranges, as
-        # np.may_share_memory): compute from copies of the inputs so the old values are used.
-        a_alias, b_alias = _may_share(out, a), _may_share(out, b)
-        if not (a_alias or b_alias):
-            raise
-        _gemm(a.copy() if a_alias else a, b.copy() if b_alias else b, out, *args)
+    # What is left for the C entry to refuse: misaligned arrays (copied here, once), scalars
+    # outside float32 (they round to +-inf, as a float32 cast does) and an out overlapping a or b.
+    a = a if a.flags.aligned else a.copy()
+    b = b if b.flags.aligned else b.copy()
+    dst = out if out.flags.aligned else out.copy()  # computed aside, copied back below
+    args = (bool(trans_a), bool(trans_b), _f32_scalar(alpha), _f32_scalar(beta), bias,
+            _ACT_NAMES[act])
+    if _gemm_fast(a, b, dst, *args) is None:
+        # dst overlaps a or b in memory: compute from copies so that the old values are used
+        a = a.copy() if _may_share(dst, a) else a
+        b = b.copy() if _may_share(dst, b) else b
+        if _gemm_fast(a, b, dst, *args) is None:
+            raise RuntimeError(f"gemm: the kernel refused validated arguments (a {a.shape} "
+                               f"{a.strides}, b {b.shape} {b.strides}, out {dst.shape} "
+                               f"{dst.strides}); please report this")
+    if dst is not out:
+        out[...] = dst
     return out
+
+
+_FLT_MAX = float(np.finfo(np.float32).max)
+
+
+def _f32_scalar(x) -> float:
+    """``float(x)``, with finite values beyond float32's range as +-inf (what a float32 cast
+    gives; the C entry declines them rather than cast out of range)."""
+    x = float(x)
+    if abs(x) > _FLT_MAX and x == x:
+        return math.copysign(math.inf, x)
+    return x
