@@ -15,7 +15,7 @@ Formulas (source: keras/src/constraints/constraints.py, Keras 3.15; ``eps = 1e-7
 """
 from __future__ import annotations
 
-from pyfapi.utils.serialization import (config_repr, deserialize_object, get_object,
+from pyfapi.utils.serialization import (Configurable, deserialize_object, get_object,
                                         serialize_object)
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "max_norm",
@@ -34,23 +34,11 @@ def _norms(w, axis):
     return ops.sqrt(ops.sum(ops.square(w), axis=axis, keepdims=True))
 
 
-class Constraint:
+class Constraint(Configurable):
     """Base class: ``__call__(w)`` returns the projected weight (the base returns ``w``)."""
 
     def __call__(self, w):
         return w
-
-    def get_config(self) -> dict:
-        """Constructor arguments as a dict (``{}`` for the base class)."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        """``cls(**config)``."""
-        return cls(**config)
-
-    def __repr__(self):
-        return config_repr(self)
 
 
 class MaxNorm(Constraint):

@@ -28,7 +28,8 @@ import math
 import numpy as np
 
 from pyfapi.utils.random import make_rng
-from pyfapi.utils.serialization import config_repr
+from pyfapi.utils.serialization import (Configurable, deserialize_object, get_object,
+                                       serialize_object)
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
@@ -81,23 +82,11 @@ def _truncated_normal(rng, shape, mean, stddev):
     return out * stddev + mean
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: subclasses implement ``__call__(shape, dtype=None)`` and ``get_config``."""
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError
-
-    def get_config(self):
-        """Constructor arguments as a dict (``{}`` for the base class)."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        """``cls(**config)``."""
-        return cls(**config)
-
-    def __repr__(self):
-        return config_repr(self)
 
 
 class Zeros(Initializer):
@@ -353,45 +342,25 @@ _ALIASES = {
 
 
 def serialize(initializer):
-    """Keras 3 config dict ``{"module", "class_name", "config", "registered_name"}``."""
-    if initializer is None:
-        return None
-    if not isinstance(initializer, Initializer):
-        raise TypeError(f"serialize: expected an Initializer, received {initializer!r}")
-    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
-            "config": initializer.get_config(), "registered_name": None}
+    """Keras 3 config ``{"module": "keras.initializers", "class_name", "config",
+    "registered_name"}`` of an :class:`Initializer` (None -> None; other callables as is)."""
+    return serialize_object(initializer, Initializer, "keras.initializers")
 
 
-def deserialize(config):
-    """Inverse of :func:`serialize` (also accepts Keras 2 style ``{"class_name", "config"}``)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"deserialize: expected a dict with 'class_name', received {config!r}")
-    name = config["class_name"]
-    cls = _CLASSES.get(name) or _ALIASES.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown initializer class_name {name!r}; known: {sorted(_CLASSES)}")
-    return cls.from_config(dict(config.get("config") or {}))
+def deserialize(config, custom_objects=None):
+    """Inverse of :func:`serialize` (Keras 2 ``{"class_name", "config"}`` dicts too).
+
+    Raises:
+        ValueError: not a config dict, or an unknown class name (lists the known ones).
+    """
+    return deserialize_object(config, "initializer", _CLASSES, _ALIASES, custom_objects)
 
 
 def get(identifier):
-    """An initializer from a name ('glorot_uniform' or 'GlorotUniform'), a config dict, an
-    instance or a callable ``f(shape, dtype=None)`` (returned as is). ``None`` -> ``None``.
+    """An initializer from None, a name (``'glorot_uniform'`` or ``'GlorotUniform'``), a config
+    dict, a class, an instance or any callable ``f(shape, dtype=None)`` (returned as is).
 
     Raises:
-        ValueError: unknown name or uninterpretable identifier.
+        ValueError: an unknown name or an identifier that is not callable.
     """
-    if identifier is None or isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. "
-                             f"Known names: {sorted(_ALIASES)}")
-        return cls()
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+    return get_object(identifier, "initializer", _CLASSES, _ALIASES, deserialize)

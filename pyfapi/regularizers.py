@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from pyfapi.utils.serialization import (config_repr, deserialize_object, get_object,
+from pyfapi.utils.serialization import (Configurable, config_repr, deserialize_object, get_object,
                                         serialize_object)
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
@@ -46,7 +46,7 @@ def validate_float_arg(value, name):
     return float(value)
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: subclasses implement ``__call__(x) -> scalar`` and ``get_config``."""
 
     def __call__(self, x):
@@ -55,11 +55,6 @@ class Regularizer:
     def get_config(self) -> dict:
         """Constructor arguments as a dict; the base class raises NotImplementedError."""
         raise NotImplementedError(f"{type(self).__name__} does not implement get_config()")
-
-    @classmethod
-    def from_config(cls, config):
-        """``cls(**config)``."""
-        return cls(**config)
 
     def __repr__(self):
         try:

@@ -11,11 +11,8 @@ __all__ = ["serialize_initializer", "serialize_activation", "serialize_object",
            "reject_unsupported", "to_numpy", "add_bias_weight"]
 
 
-def serialize_initializer(init):
-    """Keras 3 layer-config form of an initializer (a dict), a custom callable as is."""
-    if isinstance(init, initializers.Initializer):
-        return initializers.serialize(init)
-    return init
+#: Keras 3 layer-config form of an initializer (a dict), a custom callable as is.
+serialize_initializer = initializers.serialize
 
 
 def serialize_activation(fn):

@@ -180,54 +180,37 @@ class Power(Op):
         return ga, gb
 
 
-@register
-class Maximum(Op):
-    """Gradient goes to ``x1`` where ``x1 >= x2`` (ties to the first input, as TensorFlow)."""
-    name = "maximum"
-
-    @staticmethod
+def _extremum(name_, fn, wins, tie):
+    """Register the elementwise ``name_`` op ``fn(a, b)``: the gradient goes to ``a`` where
+    ``wins(a, b)`` holds (ties to the first input, as TensorFlow), else to ``b``."""
     def forward(ctx, a, b):
-        """Returns ``np.maximum(a, b)``; ValueError if the shapes do not broadcast."""
         if a.dtype is not b.dtype:
             a, b = promote(a, b)
         try:
-            y = np.maximum(a, b)
+            y = fn(a, b)
         except ValueError:
-            broadcast_error("maximum", a, b)
+            broadcast_error(name_, a, b)
         ctx.saved = (a, b)
         return y
 
-    @staticmethod
     def backward(ctx, g):
-        """Routes ``g`` to a where ``a >= b``, else to b; unbroadcast to each shape."""
         a, b = ctx.saved
-        m = a >= b
+        m = wins(a, b)
         return unbroadcast(np.where(m, g, 0), a.shape), unbroadcast(np.where(m, 0, g), b.shape)
 
+    forward.__doc__ = (f"Returns ``np.{name_}(a, b)``; ValueError if the shapes do not "
+                       f"broadcast.")
+    backward.__doc__ = (f"Routes ``g`` to a where ``a {tie} b``, else to b; unbroadcast to each "
+                        f"shape.")
+    return register(type(name_.title(), (Op,), {
+        "name": name_, "forward": staticmethod(forward), "backward": staticmethod(backward),
+        "__module__": __name__,
+        "__doc__": f"Gradient goes to ``x1`` where ``x1 {tie} x2`` (ties to the first input, as "
+                   f"TensorFlow)."}))
 
-@register
-class Minimum(Op):
-    """Gradient goes to ``x1`` where ``x1 <= x2`` (ties to the first input, as TensorFlow)."""
-    name = "minimum"
 
-    @staticmethod
-    def forward(ctx, a, b):
-        """Returns ``np.minimum(a, b)``; ValueError if the shapes do not broadcast."""
-        if a.dtype is not b.dtype:
-            a, b = promote(a, b)
-        try:
-            y = np.minimum(a, b)
-        except ValueError:
-            broadcast_error("minimum", a, b)
-        ctx.saved = (a, b)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        """Routes ``g`` to a where ``a <= b``, else to b; unbroadcast to each shape."""
-        a, b = ctx.saved
-        m = a <= b
-        return unbroadcast(np.where(m, g, 0), a.shape), unbroadcast(np.where(m, 0, g), b.shape)
+Maximum = _extremum("maximum", np.maximum, np.greater_equal, ">=")
+Minimum = _extremum("minimum", np.minimum, np.less_equal, "<=")
 
 
 @register

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 
-__all__ = ["serialize_object", "deserialize_object", "get_object", "config_repr"]
+__all__ = ["serialize_object", "deserialize_object", "get_object", "config_repr", "Configurable"]
 
 
 def config_repr(obj, config=None) -> str:
@@ -21,6 +21,24 @@ def config_repr(obj, config=None) -> str:
         config = obj.get_config()
     args = ", ".join(f"{k}={v!r}" for k, v in config.items())
     return f"{type(obj).__name__}({args})"
+
+
+class Configurable:
+    """Base of the configurable objects (initializers, constraints, regularizers), as Keras:
+    ``get_config()`` gives the constructor arguments (``{}`` here), ``from_config(config)`` is
+    ``cls(**config)``, and the repr shows the config."""
+
+    def get_config(self) -> dict:
+        """Constructor arguments as a dict (``{}`` for the base class)."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        """``cls(**config)``."""
+        return cls(**config)
+
+    def __repr__(self):
+        return config_repr(self)
 
 
 def serialize_object(obj, base, module):
