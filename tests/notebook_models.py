@@ -4,7 +4,7 @@ test_summary: Keras's summary text). Layer names depend on the global name count
 reset them (``naming.reset_names()``) first, as their fixtures do.
 """
 from pyfapi import layers
-from pyfapi.layers.input_layer import Input
+from pyfapi.layers.core.input_layer import Input
 from pyfapi.models import Model, Sequential
 
 

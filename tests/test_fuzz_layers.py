@@ -34,7 +34,7 @@ from strategies import arrays, assert_matches, check_error, value
 
 INPUT_DTYPES = (np.float32, np.float64, np.float16, np.int32)
 # Classes that are not computational layers of a model body (InputLayer is made by Input()).
-EXEMPT = {"Layer", "InputLayer", "Lambda"}  # Lambda: user function (tests/test_layers_core.py)
+EXEMPT = {"Layer", "InputLayer", "Lambda"}  # Lambda: user function (tests/layers/test_core.py)
 # Layer class -> the pyfapi.ops functions it needs (kernel ops merged from the conv branch).
 NEEDS_OPS = {
     "Conv1D": ("conv",), "Conv2D": ("conv",), "SeparableConv2D": ("depthwise_conv", "conv"),

@@ -11,7 +11,7 @@ from pyfapi import layers
 from pyfapi.autodiff import GradientTape, Variable
 from pyfapi.graph import ExecutionPlan, InputSpec, KerasTensor, Node, map_graph
 from pyfapi.layers.base import Layer, get_layer_class, register_layer
-from pyfapi.layers.input_layer import Input, InputLayer
+from pyfapi.layers.core.input_layer import Input, InputLayer
 from pyfapi.models import Model
 from pyfapi.utils import naming
 

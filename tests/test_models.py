@@ -15,7 +15,7 @@ from notebook_models import build_mlp_twins, inception_branches_as_printed
 import pyfapi
 from pyfapi import layers
 from pyfapi.graph import KerasTensor
-from pyfapi.layers.input_layer import Input, InputLayer
+from pyfapi.layers.core.input_layer import Input, InputLayer
 from pyfapi.models import Model, Sequential, model_from_json
 from pyfapi.utils import naming, set_random_seed
 

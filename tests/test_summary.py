@@ -9,7 +9,7 @@ import pytest
 from notebook_models import build_mlp_twins
 
 from pyfapi import layers
-from pyfapi.layers.input_layer import Input
+from pyfapi.layers.core.input_layer import Input
 from pyfapi.models import Model, Sequential
 from pyfapi.models.summary import readable_memory_size, summary_text
 from pyfapi.utils import naming

@@ -1,18 +1,16 @@
 """pyfapi.layers: the Keras 3 layers of the functional API.
 
 ``from pyfapi import layers`` then ``layers.Dense(32, activation="relu")(x)`` exactly as with
-``keras.layers``. Modules: :mod:`.base` (Layer), :mod:`.input_layer` (Input, InputLayer),
-:mod:`.core` (Dense, Activation, Dropout, Flatten, Reshape, Embedding), :mod:`.conv`,
-:mod:`.pooling`, :mod:`.recurrent` (LSTM), :mod:`.normalization` (BatchNormalization),
-:mod:`.merging` (Concatenate, Add, ... and the functions concatenate, add, ...),
-:mod:`.lambda_layer` (Lambda).
+``keras.layers``. :mod:`.base` holds Layer; the layers are arranged by family as Keras 3 arranges
+them, one module per layer: :mod:`.core` (Dense, Embedding, Input / InputLayer, Lambda),
+:mod:`.activations`, :mod:`.convolutional`, :mod:`.pooling`, :mod:`.rnn`, :mod:`.normalization`,
+:mod:`.regularization`, :mod:`.reshaping`, :mod:`.merging` (layers and their functional forms).
 """
 from pyfapi.graph.input_spec import InputSpec
+from pyfapi.layers.activations import Activation
 from pyfapi.layers.base import Layer
-from pyfapi.layers.conv import Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D
-from pyfapi.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Reshape
-from pyfapi.layers.input_layer import Input, InputLayer
-from pyfapi.layers.lambda_layer import Lambda
+from pyfapi.layers.convolutional import Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D
+from pyfapi.layers.core import Dense, Embedding, Input, InputLayer, Lambda
 from pyfapi.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                    Subtract, add, average, concatenate, maximum, minimum,
                                    multiply, subtract)
@@ -20,7 +18,9 @@ from pyfapi.layers.normalization import BatchNormalization
 from pyfapi.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D,
                                    GlobalAveragePooling2D, GlobalMaxPooling1D,
                                    GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
-from pyfapi.layers.recurrent import LSTM
+from pyfapi.layers.regularization import Dropout
+from pyfapi.layers.reshaping import Flatten, Reshape
+from pyfapi.layers.rnn import LSTM
 
 # Keras aliases
 Convolution1D, Convolution2D = Conv1D, Conv2D

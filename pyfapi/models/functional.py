@@ -18,7 +18,7 @@ from pyfapi.graph import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.graph.topology import ExecutionPlan, map_graph
 from pyfapi.layers.base import Layer, register_layer
-from pyfapi.layers.input_layer import InputLayer
+from pyfapi.layers.core.input_layer import InputLayer
 
 __all__ = ["Model", "Trainer"]
 

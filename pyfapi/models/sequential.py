@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pyfapi.graph.keras_tensor import KerasTensor, standardize_shape
 from pyfapi.layers.base import Layer, serialize_dtype
-from pyfapi.layers.input_layer import InputLayer
+from pyfapi.layers.core.input_layer import InputLayer
 from pyfapi.models.functional import Model
 from pyfapi.utils import naming
 

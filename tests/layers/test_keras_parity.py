@@ -1,6 +1,6 @@
 """Cross-check with real Keras 3 (skipped when Keras is not installed): weights moved with
 ``get_weights()`` / ``set_weights()`` give the same outputs, Keras layer configs load with
-``from_config``, parameter counts agree. The numpy-reference tests in the other test_layers_*
+``from_config``, parameter counts agree. The numpy-reference tests in the other tests/layers/test_*
 files cover the same behaviour without Keras."""
 import os
 import warnings

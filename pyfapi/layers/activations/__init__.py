@@ -1,0 +1,2 @@
+"""Activation layers."""
+from pyfapi.layers.activations.activation import Activation

@@ -1,0 +1,5 @@
+"""Core layers: Dense, Embedding, Input / InputLayer, Lambda."""
+from pyfapi.layers.core.dense import Dense
+from pyfapi.layers.core.embedding import Embedding
+from pyfapi.layers.core.input_layer import Input, InputLayer
+from pyfapi.layers.core.lambda_layer import Lambda

@@ -1,0 +1,2 @@
+"""Normalization layers."""
+from pyfapi.layers.normalization.batch_normalization import BatchNormalization

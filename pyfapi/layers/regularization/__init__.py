@@ -1,0 +1,2 @@
+"""Regularization layers."""
+from pyfapi.layers.regularization.dropout import Dropout

@@ -1,0 +1,2 @@
+"""Recurrent layers."""
+from pyfapi.layers.rnn.lstm import LSTM
