@@ -7,10 +7,12 @@ them, one module per layer: :mod:`.core` (Dense, Embedding, Input / InputLayer, 
 :mod:`.regularization`, :mod:`.reshaping`, :mod:`.merging` (layers and their functional forms).
 """
 from pyfapi.graph.input_spec import InputSpec
-from pyfapi.layers.activations import Activation
+from pyfapi.layers.activations import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
+from pyfapi.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from pyfapi.layers.base import Layer
-from pyfapi.layers.convolutional import Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D
-from pyfapi.layers.core import Dense, Embedding, Input, InputLayer, Lambda
+from pyfapi.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose,
+                                         DepthwiseConv2D, SeparableConv2D)
+from pyfapi.layers.core import Dense, EinsumDense, Embedding, Input, InputLayer, Lambda
 from pyfapi.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                    Subtract, add, average, concatenate, maximum, minimum,
                                    multiply, subtract)
@@ -25,6 +27,7 @@ from pyfapi.layers.rnn import LSTM
 # Keras aliases
 Convolution1D, Convolution2D = Conv1D, Conv2D
 SeparableConvolution2D = SeparableConv2D
+Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
 MaxPool1D, MaxPool2D = MaxPooling1D, MaxPooling2D
 AvgPool1D, AvgPool2D = AveragePooling1D, AveragePooling2D
 GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
@@ -42,4 +45,7 @@ __all__ = [
     "Convolution1D", "Convolution2D", "SeparableConvolution2D", "MaxPool1D", "MaxPool2D",
     "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalAvgPool1D",
     "GlobalAvgPool2D",
+    "EinsumDense", "MultiHeadAttention", "Attention", "AdditiveAttention",
+    "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Conv1DTranspose", "Conv2DTranspose",
+    "Convolution1DTranspose", "Convolution2DTranspose",
 ]

@@ -6,6 +6,8 @@ Layout (as Keras 3's ``saving_lib``)::
     /layers/lstm/cell/vars/0, 1, 2            an LSTM's weights (Keras keeps them in its cell;
                                               /layers/lstm/vars is then empty). Read: both.
     /layers/<key>/layers/<key>/vars/i         a nested model's layers
+    /layers/multi_head_attention/query_dense/vars/0, 1   a layer made of sub-layers
+                                              (``_keras_weight_subgroups()``), one group each
     /optimizer/vars/0, 1, ...                 optimizer variables (``.keras`` archives only)
 
 ``<key>`` is, as in Keras 3, the snake_case CLASS name numbered per class in ``model.layers``
@@ -117,11 +119,26 @@ def write_weights_group(h5file, model):
         grp = h5file.require_group(path)
         grp.attrs["name"] = layer.name
         g = grp.create_group("vars")
+        groups = _keras_subgroups(layer)
+        if groups is not None:  # e.g. MultiHeadAttention: one group per projection, as Keras
+            for name, sublayer in groups:
+                sg = grp.create_group(name).create_group("vars")
+                for i, w in enumerate(sublayer.weights):
+                    sg.create_dataset(str(i), data=np.asarray(getattr(w, "value", w)))
+            continue
         sub = _weights_subgroup(layer)
         if sub is not None:  # Keras keeps a recurrent layer's weights in its cell
             g = grp.create_group(sub).create_group("vars")
         for i, w in enumerate(layer.weights):
             g.create_dataset(str(i), data=np.asarray(getattr(w, "value", w)))
+
+
+def _keras_subgroups(layer):
+    """``[(group name, sub-layer)]`` for layers whose Keras 3 files keep the weights of several
+    sub-layers in named groups, in ``layer.weights`` order (a ``_keras_weight_subgroups()``
+    method of the layer); None for every other layer."""
+    fn = getattr(layer, "_keras_weight_subgroups", None)
+    return fn() if fn is not None else None
 
 
 #: layers whose Keras 3 implementation owns its weights through a sub-object: the weights are
@@ -162,7 +179,14 @@ def read_weights_group(h5file, model, source, skip_mismatch=False):
                 f"Layer {layer.name!r} (with {len(weights)} weights, stored as {path!r}) is not "
                 f"in {source}; the file has layers {have}. The file was saved from a different "
                 f"architecture.")
-        vars_ = _layer_datasets(grp)
+        groups = _keras_subgroups(layer)
+        if groups is not None:
+            vars_ = []
+            for name, _ in groups:
+                sub = grp.get(name)
+                vars_.extend(_layer_datasets(sub) if sub is not None else [])
+        else:
+            vars_ = _layer_datasets(grp)
         if len(vars_) != len(weights):
             if skip_mismatch:
                 continue
