@@ -579,6 +579,124 @@ def conv_transpose_spec(cls_name, nd):
     return strat()
 
 
+def _bilinear(n, s):
+    m = np.zeros((n * s, n))
+    src = np.clip((np.arange(n * s) + 0.5) / s - 0.5, 0, max(n - 1, 0))
+    lo = np.floor(src).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    fr = src - lo
+    for i in range(n * s):
+        m[i, lo[i]] += 1 - fr[i]
+        m[i, hi[i]] += fr[i]
+    return m
+
+
+@st.composite
+def s_upsampling(draw, nd):
+    size = draw(st.integers(1, 3)) if nd == 1 else _ints_or_tuple(draw, nd, 1, 3)
+    interp = draw(st.sampled_from(["nearest", "bilinear"])) if nd == 2 else "nearest"
+    x = draw(_spatial_input(nd))
+
+    def r(layer):
+        if x.ndim != nd + 2:
+            raise ValueError("rank")
+        y = _f64(x)
+        ss = _as_t(size, nd)
+        if interp == "nearest":
+            for i, k in enumerate(ss):
+                y = np.repeat(y, k, axis=1 + i)
+            return y
+        return np.einsum("ih,nhwc,jw->nijc", _bilinear(x.shape[1], ss[0]), y,
+                         _bilinear(x.shape[2], ss[1]))
+    cls = layers.UpSampling1D if nd == 1 else layers.UpSampling2D
+    make = (lambda: cls(size)) if nd == 1 else (lambda: cls(size, interpolation=interp))
+    return LCase(make, x, r, info={"x": x.shape, "size": size, "interp": interp})
+
+
+@st.composite
+def s_pad_crop(draw, nd, crop):
+    v = draw(st.sampled_from([1, 0, 2] + ([(1, 2)] if nd == 1 else [(1, 0), ((0, 1), (2, 1))])))
+    x = draw(_spatial_input(nd))
+    pairs = ([(v, v)] * nd if isinstance(v, int) else
+             [v] if nd == 1 else [p if isinstance(p, tuple) else (p, p) for p in v])
+
+    def r(layer):
+        if x.ndim != nd + 2:
+            raise ValueError("rank")
+        if crop:
+            if any(a + b >= d for d, (a, b) in zip(x.shape[1:], pairs)):
+                raise ValueError("cropping removes everything")
+            key = (slice(None),) + tuple(slice(a, d - b) for d, (a, b) in zip(x.shape[1:], pairs))
+            return _f64(x)[key]
+        return np.pad(_f64(x), [(0, 0)] + pairs + [(0, 0)])
+    name = ("Cropping" if crop else "ZeroPadding") + f"{nd}D"
+    return LCase(lambda: getattr(layers, name)(v), x, r, info={"x": x.shape, "v": v})
+
+
+@st.composite
+def s_permute(draw):
+    rank = draw(st.integers(2, 4))
+    dims = tuple(draw(st.permutations(list(range(1, rank)))))
+    x = draw(arrays(_dtype(), tuple(draw(st.integers(0 if i == 0 else 1, 3)) for i in range(rank))))
+    return LCase(lambda: layers.Permute(dims), x, lambda layer: np.transpose(_f64(x), (0,) + dims),
+                 info={"x": x.shape, "dims": dims})
+
+
+@st.composite
+def s_identity_like(draw, make):
+    x = draw(arrays(_dtype(), st.tuples(*[st.integers(0, 4)] * draw(st.integers(1, 3)))))
+    return LCase(make, x, lambda layer: _f64(x), info={"x": x.shape})
+
+
+@st.composite
+def s_spatial_dropout(draw, nd):
+    x = draw(_spatial_input(nd))
+
+    def r(layer):
+        if x.ndim != nd + 2:
+            raise ValueError("rank")
+        return _f64(x)
+    cls = layers.SpatialDropout1D if nd == 1 else layers.SpatialDropout2D
+    return LCase(lambda: cls(0.5, seed=1), x, r, info={"x": x.shape})
+
+
+@st.composite
+def s_groupnorm(draw):
+    rank = draw(st.integers(2, 4))
+    c = draw(st.sampled_from([1, 2, 4, 6]))
+    shape = (draw(st.integers(0, 2)), *[draw(st.integers(1, 3)) for _ in range(rank - 2)], c)
+    groups = draw(st.sampled_from([1, 2, 3, -1]))
+    x = draw(arrays(_dtype(), shape))
+
+    def r(layer):
+        g = c if groups == -1 else groups
+        if c % g or c < g:
+            raise ValueError("groups")
+        w = _weights(layer)
+        xx = _f64(x).reshape(shape[:-1] + (g, c // g))
+        axes = tuple(range(1, rank - 1)) + (rank,)
+        if xx.size:
+            m = xx.mean(axes, keepdims=True)
+            xx = (xx - m) / np.sqrt(((xx - m) ** 2).mean(axes, keepdims=True) + 1e-3)
+        return xx.reshape(shape) * w["gamma"] + w["beta"]
+    return LCase(lambda: layers.GroupNormalization(groups=groups), x, r,
+                 info={"x": x.shape, "groups": groups})
+
+
+@st.composite
+def s_unitnorm(draw):
+    rank = draw(st.integers(1, 3))
+    x = draw(arrays(_dtype(), st.tuples(*[st.integers(0, 4)] * rank)))
+    axis = draw(st.sampled_from([-1, 0] + ([[-2, -1]] if rank > 1 else [])))
+
+    def r(layer):
+        ax = tuple(axis) if isinstance(axis, list) else axis
+        xx = _f64(x)
+        return xx / np.sqrt(np.maximum((xx ** 2).sum(ax, keepdims=True), 1e-12))
+    return LCase(lambda: layers.UnitNormalization(axis=axis), x, r,
+                 info={"x": x.shape, "axis": axis})
+
+
 def _keras_merge_inputs(xs):
     """Keras _Merge: inputs of lower rank get size-1 axes inserted at axis 1, then broadcast."""
     r = max(x.ndim for x in xs)
@@ -662,6 +780,16 @@ LAYER_SPECS = {
     "PReLU": s_prelu_layer(), "Softmax": s_softmax_layer(),
     "Conv1DTranspose": conv_transpose_spec("Conv1DTranspose", 1),
     "Conv2DTranspose": conv_transpose_spec("Conv2DTranspose", 2),
+    "UpSampling1D": s_upsampling(1), "UpSampling2D": s_upsampling(2),
+    "ZeroPadding1D": s_pad_crop(1, False), "ZeroPadding2D": s_pad_crop(2, False),
+    "Cropping1D": s_pad_crop(1, True), "Cropping2D": s_pad_crop(2, True),
+    "Permute": s_permute(), "Identity": s_identity_like(lambda: layers.Identity()),
+    "GroupNormalization": s_groupnorm(), "UnitNormalization": s_unitnorm(),
+    "GaussianNoise": s_identity_like(lambda: layers.GaussianNoise(0.3, seed=1)),
+    "GaussianDropout": s_identity_like(lambda: layers.GaussianDropout(0.3, seed=1)),
+    "AlphaDropout": s_identity_like(lambda: layers.AlphaDropout(0.3, seed=1)),
+    "ActivityRegularization": s_identity_like(lambda: layers.ActivityRegularization(0.1, 0.1)),
+    "SpatialDropout1D": s_spatial_dropout(1), "SpatialDropout2D": s_spatial_dropout(2),
 }
 
 

@@ -12,16 +12,21 @@ from pyfapi.layers.attention import AdditiveAttention, Attention, MultiHeadAtten
 from pyfapi.layers.base import Layer
 from pyfapi.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose,
                                          DepthwiseConv2D, SeparableConv2D)
-from pyfapi.layers.core import Dense, EinsumDense, Embedding, Input, InputLayer, Lambda
+from pyfapi.layers.core import (Dense, EinsumDense, Embedding, Identity, Input, InputLayer,
+                                Lambda)
 from pyfapi.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                    Subtract, add, average, concatenate, maximum, minimum,
                                    multiply, subtract)
-from pyfapi.layers.normalization import BatchNormalization, LayerNormalization
+from pyfapi.layers.normalization import (BatchNormalization, GroupNormalization,
+                                         LayerNormalization, UnitNormalization)
 from pyfapi.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D,
                                    GlobalAveragePooling2D, GlobalMaxPooling1D,
                                    GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
-from pyfapi.layers.regularization import Dropout
-from pyfapi.layers.reshaping import Flatten, Reshape
+from pyfapi.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout,
+                                          GaussianDropout, GaussianNoise, SpatialDropout1D,
+                                          SpatialDropout2D)
+from pyfapi.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, Reshape,
+                                     UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D)
 from pyfapi.layers.rnn import LSTM
 
 # Keras aliases
@@ -48,4 +53,8 @@ __all__ = [
     "EinsumDense", "MultiHeadAttention", "Attention", "AdditiveAttention",
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Conv1DTranspose", "Conv2DTranspose",
     "Convolution1DTranspose", "Convolution2DTranspose",
+    "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
+    "Permute", "Identity", "GroupNormalization", "UnitNormalization", "GaussianNoise",
+    "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D",
+    "ActivityRegularization",
 ]
