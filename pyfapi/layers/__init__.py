@@ -10,7 +10,7 @@ from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.activations import Activation
 from pyfapi.layers.base import Layer
 from pyfapi.layers.convolutional import Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D
-from pyfapi.layers.core import Dense, Embedding, Input, InputLayer, Lambda
+from pyfapi.layers.core import Dense, Embedding, Input, InputLayer, Lambda, Masking
 from pyfapi.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                    Subtract, add, average, concatenate, maximum, minimum,
                                    multiply, subtract)
@@ -19,8 +19,8 @@ from pyfapi.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAve
                                    GlobalAveragePooling2D, GlobalMaxPooling1D,
                                    GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
 from pyfapi.layers.regularization import Dropout
-from pyfapi.layers.reshaping import Flatten, Reshape
-from pyfapi.layers.rnn import LSTM
+from pyfapi.layers.reshaping import Flatten, RepeatVector, Reshape
+from pyfapi.layers.rnn import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
 
 # Keras aliases
 Convolution1D, Convolution2D = Conv1D, Conv2D
@@ -42,4 +42,5 @@ __all__ = [
     "Convolution1D", "Convolution2D", "SeparableConvolution2D", "MaxPool1D", "MaxPool2D",
     "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalAvgPool1D",
     "GlobalAvgPool2D",
+    "GRU", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed", "RepeatVector",
 ]
