@@ -4,7 +4,7 @@
 ``keras.layers``. :mod:`.base` holds Layer; the layers are arranged by family as Keras 3 arranges
 them, one module per layer: :mod:`.core` (Dense, Embedding, Input / InputLayer, Lambda),
 :mod:`.activations`, :mod:`.convolutional`, :mod:`.pooling`, :mod:`.rnn`, :mod:`.normalization`,
-:mod:`.regularization`, :mod:`.reshaping`, :mod:`.merging` (layers and their functional forms).
+:mod:`.regularization`, :mod:`.reshaping`, :mod:`.merging`, :mod:`.preprocessing` (layers and their functional forms).
 """
 from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.activations import Activation
@@ -15,6 +15,8 @@ from pyfapi.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, 
                                    Subtract, add, average, concatenate, maximum, minimum,
                                    multiply, subtract)
 from pyfapi.layers.normalization import BatchNormalization, LayerNormalization
+from pyfapi.layers.preprocessing import *  # noqa: F401,F403
+from pyfapi.layers.preprocessing import __all__ as _preprocessing_all
 from pyfapi.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D,
                                    GlobalAveragePooling2D, GlobalMaxPooling1D,
                                    GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
@@ -43,4 +45,5 @@ __all__ = [
     "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalAvgPool1D",
     "GlobalAvgPool2D",
     "GRU", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed", "RepeatVector",
+    *_preprocessing_all,
 ]

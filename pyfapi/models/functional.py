@@ -224,6 +224,11 @@ class Model(Trainer, Layer):
         np_dtypes = self._input_np_dtypes
         for i, (x, spec) in enumerate(zip(flat, self._inputs)):
             if isinstance(x, np.ndarray):
+                if (np_dtypes[i] is None) != (x.dtype.kind in "USO"):  # string vs numeric input
+                    raise ValueError(
+                        f'Input {i} ("{self._input_names[i]}") of model "{self.name}" has dtype '
+                        f"{spec.dtype!r} but received an array of dtype {x.dtype} (strings need "
+                        f"an Input(dtype='string'); a string Input takes str/bytes/object arrays)")
                 if x.dtype != np_dtypes[i] and x.dtype.kind in "fiub" and np_dtypes[i] is not None:
                     flat[i] = x = x.astype(np_dtypes[i])
             elif isinstance(x, (list, float, int)):
