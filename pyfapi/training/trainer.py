@@ -29,6 +29,7 @@ from pyfapi import callbacks as callbacks_module
 from pyfapi import optimizers as optimizers_module
 from pyfapi.training import data_adapter as da
 from pyfapi.training.compile_utils import CompileLoss, CompileMetrics
+from pyfapi.utils import distributed_context as _dist
 
 __all__ = ["Trainer"]
 
@@ -466,15 +467,43 @@ class Trainer:
         if class_weight is not None:  # after the split: validation is not class-weighted
             sws = self._class_weights(ys, class_weight)
         self._ensure_built(xs, ys)
-        batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size), shuffle=shuffle,
-                                  steps=steps_per_epoch)
+        # data-parallel (pyfapi.distributed): several ranks and an optimizer that averages
+        # gradients; batch_size is per rank, see da.DistributedBatcher
+        distributed = _dist.active() and getattr(self.optimizer, "averages_gradients", False)
+        batcher_cls = da.DistributedBatcher if distributed else da.ArrayBatcher
+        batcher = batcher_cls(xs, ys, sws, batch_size=int(batch_size), shuffle=shuffle,
+                              steps=steps_per_epoch)
         steps = batcher.steps
         cbs = callbacks_module.CallbackList(callbacks, add_history=True,
                                             add_progbar=verbose != 0, model=self)
         cbs.set_params({"verbose": verbose, "epochs": int(epochs), "steps": steps})
-        need_batch = cbs.needs_train_batch
         self.stop_training = False
         cbs.on_train_begin()
+        if distributed:
+            self._check_same_weights()
+            try:
+                epoch_logs = self._fit_epochs(cbs, batcher, val, initial_epoch, epochs,
+                                              validation_freq, validation_batch_size or batch_size,
+                                              validation_steps, True)
+            except BaseException as e:  # a peer may wait in a collective for this rank: abort
+                _dist.abort_on_error(e)
+                raise
+            finally:
+                _dist.set_step_samples(None)
+        else:
+            epoch_logs = self._fit_epochs(cbs, batcher, val, initial_epoch, epochs,
+                                          validation_freq, validation_batch_size or batch_size,
+                                          validation_steps, False)
+        cbs.on_train_end(epoch_logs)
+        self.history = cbs._history
+        return self.history
+
+    def _fit_epochs(self, cbs, batcher, val, initial_epoch, epochs, validation_freq,
+                    validation_batch_size, validation_steps, distributed):
+        """The epoch loop of :meth:`fit`; returns the last epoch's logs. Distributed: each step
+        is weighted by its rows (a 0-row step is a dummy whose gradients count 0) and
+        ``stop_training`` set on any rank stops every rank at the same step."""
+        need_batch = cbs.needs_train_batch
         epoch_logs = {}
         train_step = self._train_step
         accumulate = self._accumulate
@@ -484,24 +513,53 @@ class Trainer:
             for step, xb, yb, swb, size in batcher.epoch():
                 if need_batch:
                     cbs.on_train_batch_begin(step)
+                if distributed:
+                    _dist.set_step_samples(size)
                 total, per, outs = train_step(xb, yb, swb)
-                accumulate(total, per, outs, yb, swb, size)
+                if size:
+                    accumulate(total, per, outs, yb, swb, size)
                 if need_batch:
                     cbs.on_train_batch_end(step, self._logs())
+                if distributed and need_batch:
+                    self.stop_training = bool(_dist.allreduce_max(int(bool(self.stop_training))))
                 if self.stop_training:
                     break
+            if distributed:
+                _dist.set_step_samples(None)
             epoch_logs = self._logs()
             if val is not None and (epoch + 1) % max(1, int(validation_freq)) == 0:
                 val_logs = self._evaluate_arrays(
-                    *val, batch_size=validation_batch_size or batch_size, callbacks=cbs,
+                    *val, batch_size=validation_batch_size, callbacks=cbs,
                     steps=validation_steps, in_fit=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
+            if distributed:
+                self.stop_training = bool(_dist.allreduce_max(int(bool(self.stop_training))))
             if self.stop_training:
                 break
-        cbs.on_train_end(epoch_logs)
-        self.history = cbs._history
-        return self.history
+        return epoch_logs
+
+    def _check_same_weights(self):
+        """Distributed fit: every rank must start from the same trainable weights (else the
+        averaged steps would move different models). ValueError on every rank naming the first
+        variable that differs, pointing at BroadcastGlobalVariablesCallback."""
+        import zlib
+        items = []
+        for v in self._tstate().train_vars or []:
+            arr = np.ascontiguousarray(v.value)
+            items.append((getattr(v, "path", v.name), tuple(arr.shape),
+                          zlib.crc32(memoryview(arr).cast("B"))))
+        bad = _dist.first_mismatch(items)
+        if bad is not None:
+            i, a, r, b = bad
+            what = (f"{a[0]!r} has other values on rank {r} than on rank 0"
+                    if a is not None and b is not None and a[:2] == b[:2]
+                    else f"variable #{i} is {a and a[:2]} on rank 0 but {b and b[:2]} on rank {r}")
+            raise ValueError(
+                f"fit: the ranks start from different weights ({what}). Add "
+                f"pyfapi.distributed.BroadcastGlobalVariablesCallback(0) to the callbacks (or "
+                f"seed every rank alike with pyfapi.utils.set_random_seed before building the "
+                f"model)")
 
     # ---- evaluate -----------------------------------------------------------------------------
     def _evaluate_arrays(self, xs, ys, sws, batch_size, callbacks, steps=None, in_fit=False):
