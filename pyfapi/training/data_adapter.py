@@ -1,8 +1,9 @@
 """Turning ``x`` / ``y`` / ``sample_weight`` as users give them into ordered arrays and batches.
 
 * ``x`` may be one array, a list/tuple in the model's input order, or a dict keyed by input NAME
-  (routed by name, never by sorted position). ``y`` and ``sample_weight`` likewise by output name.
-  Unknown or missing names, wrong list lengths and different sample counts are ``ValueError``\\ s
+  (routed by name, never by sorted position; keys that are not input names are ignored with a
+  warning, as Keras 3). ``y`` and ``sample_weight`` likewise by output name.
+  Unknown output names, missing names, wrong list lengths and different sample counts are ``ValueError``\\ s
   that name the arrays involved.
 * Every array is converted once (inputs to their ``Input`` dtype, float targets to float32), not
   per batch.
@@ -19,9 +20,12 @@ import math
 
 import numpy as np
 
+from pyfapi.graph import tree as _tree
+
 __all__ = ["standardize_inputs", "standardize_targets", "standardize_sample_weights",
            "check_sample_counts", "train_validation_split", "class_weight_to_sample_weights",
-           "unpack_validation_data", "check_positive_int", "ArrayBatcher", "DistributedBatcher"]
+           "unpack_validation_data", "check_positive_int", "ArrayBatcher", "DistributedBatcher",
+           "LockstepBatcher"]
 
 
 def _to_array(x, what):
@@ -69,6 +73,9 @@ def _by_names(data, names, kind, arg):
     if isinstance(data, dict):
         unknown = [k for k in data if k not in names]
         missing = [k for k in names if k not in data]
+        if unknown and not missing and kind == "input":
+            # Keras 3 uses the named inputs and ignores the other keys of an input dict
+            data, unknown = _tree.drop_unused_keys(data, names, arg), []
         if unknown or missing:
             raise ValueError(
                 f"{arg}: the model's {kind}s are named {list(names)}; received a dict with keys "
@@ -97,8 +104,8 @@ def standardize_inputs(x, input_names, input_dtypes, arg="x"):
     """``x`` as a list of arrays in input order, each cast to its input's dtype.
 
     Raises:
-        ValueError: unknown/missing dict keys, a list of the wrong length, non-integer floats for an
-            integer input. TypeError: non-numeric data.
+        ValueError: missing dict keys, a list of the wrong length, non-integer floats for an
+            integer input (extra dict keys are ignored with a UserWarning). TypeError: non-numeric data.
     """
     if x is None:
         raise ValueError(f"{arg} is required, received None")
@@ -521,3 +528,57 @@ class DistributedBatcher:
             yield step, xb, yb, swb, rows
         if self._seen >= nb:
             self._new_pass = True
+
+
+class LockstepBatcher:
+    """Data-parallel ``fit`` on a stream (generator, iterable, PyDataset): wraps a
+    :class:`~pyfapi.training.batch_stream.StreamBatcher` already sharded by rank (each rank keeps
+    batches ``rank, rank + size, ...``) so that every rank runs the same number of steps: before
+    each step the ranks tell each other (one small Allreduce) whether they still have a batch;
+    while any has, those without run a weight-0 dummy step on one row of their last batch
+    (yielded with ``size == 0``), and the epoch ends when none has.
+
+    Raises:
+        RuntimeError: a rank must run a dummy step before it ever received a batch.
+    """
+
+    def __init__(self, inner):
+        from pyfapi.utils import distributed_context as dc
+        self.inner = inner
+        self._dc = dc
+        steps = inner.steps
+        every = dc.allgather(steps)
+        self.steps = None if any(s is None for s in every) else max(every)
+        self._template = None
+
+    def epoch(self):
+        """Yields ``(step, xs, ys, sws, size)``; ``size == 0`` marks a dummy step."""
+        dc = self._dc
+        it = self.inner.epoch()
+        step = 0
+        while True:
+            item = next(it, None)
+            if not dc.allreduce_max(0 if item is None else 1):
+                break
+            if item is not None:
+                _, xs, ys, sws, size = item
+                self._template = (xs, ys, sws)
+                yield step, xs, ys, sws, size
+            else:
+                if self._template is None:
+                    raise RuntimeError(
+                        f"data-parallel fit: rank {dc.rank()} has no batch in a step where "
+                        f"another rank has one, and no earlier batch to run a weight-0 step "
+                        f"with; give every rank at least one batch")
+                xs, ys, sws = self._template
+
+                def one(lst):
+                    return None if lst is None else [None if a is None else a[:1] for a in lst]
+                yield step, one(xs), one(ys), one(sws), 0
+            step += 1
+        if self.steps is None:
+            self.steps = step
+
+    def close(self):
+        """Closes the wrapped stream."""
+        self.inner.close()

@@ -261,6 +261,48 @@ def scenario_broadcast_mismatch():
     assert int(model.optimizer.iterations.value) == 7
 
 
+def scenario_streams():
+    """fit on a PyDataset (5 batches on 2 ranks: rank 1 runs one weight-0 step) and on a
+    generator == one process on the same rows with the global batch; equal across ranks."""
+    x, y = conv_data(5 * 4, seed=3)
+
+    class Batches(pyfapi.utils.PyDataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return x[4 * i:4 * i + 4], y[4 * i:4 * i + 4]
+
+    def gen():
+        for i in range(5):
+            yield x[4 * i:4 * i + 4], y[4 * i:4 * i + 4]
+
+    for data in (Batches(), gen):
+        pyfapi.utils.set_random_seed(11)
+        ref, model = conv_bn_model(False), conv_bn_model(True)
+        model.set_weights(ref.get_weights())
+        ref.compile(optimizer=pyfapi.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+        model.compile(optimizer=dist.DistributedOptimizer(pyfapi.optimizers.Adam(1e-2)),
+                      loss="sparse_categorical_crossentropy")
+        ref.fit(x[:16], y[:16], batch_size=8, shuffle=False, verbose=0)   # steps 0-1: 2 batches
+        ref.fit(x[16:], y[16:], batch_size=8, shuffle=False, verbose=0)   # step 2: batch 4 only
+        model.fit(data if isinstance(data, pyfapi.utils.PyDataset) else data(), shuffle=False,
+                  verbose=0)
+        err = max(float(np.max(np.abs(a - b))) for a, b in zip(model.get_weights(),
+                                                                  ref.get_weights()))
+        assert err <= 1e-6, f"{type(data).__name__}: {err}"
+        same_on_all_ranks(model.get_weights(), "stream weights")
+
+
+def scenario_two_hosts():
+    """Two "hosts" (network namespaces): one rank per node, so local_size() == 1."""
+    assert S == 2 and dist.local_size() == 1 and dist.local_rank() == 0, \
+        (dist.local_size(), dist.local_rank())
+    big = np.full(1 << 18, R + 1.0, np.float32)  # 1 MiB: the test sees it on the veth counters
+    pyfapi.utils.distributed_context.allreduce_(big)
+    assert np.all(big == 3.0)
+
+
 SCENARIOS = {k[len("scenario_"):]: v for k, v in list(globals().items())
              if k.startswith("scenario_")}
 
