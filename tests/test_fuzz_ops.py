@@ -541,6 +541,16 @@ def s_clip(draw):
 
 
 @st.composite
+def s_allreduce_sum(draw):
+    """pyfapi.ops.collective.allreduce_sum: the identity in one process (two ranks are checked
+    by tests/distributed)."""
+    from pyfapi.ops.collective import allreduce_sum
+    x = draw(arrays(_dtype((np.float32, np.float64, np.float16)), shapes()))
+    return _case("allreduce_sum", lambda: allreduce_sum(x), lambda: _f64(x),
+                 x=(x.shape, x.dtype.name))
+
+
+@st.composite
 def s_cast(draw):
     x = draw(arrays(_dtype(), shapes()))
     dt = draw(st.sampled_from(["float32", "float64", "float16", "int32", "bool"]))
@@ -974,6 +984,7 @@ SPECS = {
     "lstm": s_lstm(), "embedding_lookup": s_embedding_lookup(),
     "gru": s_gru(), "simple_rnn": s_simple_rnn(),
     "batch_normalization": s_batch_normalization(), "batch_norm_train": s_batch_norm_train(),
+    "allreduce_sum": s_allreduce_sum(),
     "layer_normalization": s_layer_normalization(),
 }
 
