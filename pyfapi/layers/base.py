@@ -35,6 +35,8 @@ from pyfapi.graph import tree
 from pyfapi.graph.input_spec import InputSpec, assert_input_compatibility
 from pyfapi.graph.keras_tensor import KerasTensor, standardize_dtype, standardize_shape
 from pyfapi.graph.node import Node
+from pyfapi._config import _enter_precision, _exit_precision
+from pyfapi.mixed_precision import policy as _policies
 from pyfapi.utils import naming
 
 __all__ = ["Layer", "InputSpec", "LAYER_REGISTRY", "register_layer", "get_layer_class",
@@ -84,9 +86,10 @@ def _import_builtin_layers():
             pass
 
 
-def serialize_dtype(dtype: str) -> dict:
-    """Keras 3's serialized DTypePolicy for a dtype string."""
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+def serialize_dtype(dtype) -> dict:
+    """Keras 3's serialized DTypePolicy for a dtype / policy name or a DTypePolicy."""
+    name = dtype.name if isinstance(dtype, _policies.DTypePolicy) else dtype
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name},
             "registered_name": None}
 
 
@@ -198,7 +201,15 @@ class Layer:
         name: unique name; default snake_case of the class, numbered per class from the second
             instance on (``dense``, ``dense_1``, ...).
         trainable: whether the weights are updated by training (bool).
-        dtype: variable/compute dtype (default "float32"; a Keras DTypePolicy dict is accepted).
+        dtype: the layer's dtype policy: a policy or dtype name (``"mixed_bfloat16"``,
+            ``"float32"``, ...), a :class:`pyfapi.mixed_precision.DTypePolicy` or a serialized
+            policy dict; default the global policy (``pyfapi.mixed_precision.dtype_policy()``,
+            read at construction). Weights are created in ``variable_dtype``; a layer whose
+            ``compute_dtype`` is ``"bfloat16"`` runs every GEMM-based kernel of its call (and of
+            the backward of that call) with bfloat16 operands and float32 accumulation. Layers
+            nested in it follow their OWN policy (a ``dtype="float32"`` output layer computes in
+            float32). Inputs of other float dtypes are cast to the variable dtype (float32 arrays
+            also carry the bfloat16 policies' activations: see pyfapi/mixed_precision/policy.py).
         autocast: accepted for Keras compatibility.
         activity_regularizer: optional regularizer of the outputs (a name such as ``'l2'``, a
             config dict, an instance or a callable; resolved with ``pyfapi.regularizers.get``).
@@ -271,7 +282,7 @@ class Layer:
         d["_losses"] = []
         self.name = name
         self._trainable = trainable
-        self._dtype = standardize_dtype(dtype)
+        self.dtype_policy = dtype
         self.autocast = autocast
         self.activity_regularizer = activity_regularizer
         self.built = False
@@ -336,19 +347,35 @@ class Layer:
 
     # ---- dtype -----------------------------------------------------------------------------
     @property
+    def dtype_policy(self):
+        """The layer's :class:`pyfapi.mixed_precision.DTypePolicy` (settable with a policy, a
+        name or a serialized dict, as the ``dtype`` argument)."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        policy = _policies.get(value)
+        d = self.__dict__
+        d["_dtype_policy"] = policy
+        # storage dtype of the inputs / outputs (bfloat16 values are held in float32 arrays)
+        d["_dtype"] = _policies.storage_dtype(policy.variable_dtype)
+        # GEMM precision code of this layer's calls (pyfapi.kernels.precision)
+        d["_precision_code"] = 1 if policy.compute_dtype == "bfloat16" else 0
+
+    @property
     def dtype(self) -> str:
-        """Variable dtype string ("float32")."""
-        return self._dtype
+        """Variable dtype string (Keras 3: ``layer.dtype`` is the policy's variable dtype)."""
+        return self._dtype_policy.variable_dtype
 
     @property
     def compute_dtype(self) -> str:
-        """Dtype string of the computations (same as the variable dtype, e.g. "float32")."""
-        return self._dtype
+        """Dtype of the computations (``"bfloat16"`` under ``"mixed_bfloat16"``)."""
+        return self._dtype_policy.compute_dtype
 
     @property
     def variable_dtype(self) -> str:
-        """Dtype string of the layer's weights (e.g. "float32")."""
-        return self._dtype
+        """Dtype string of the layer's weights (``"float32"`` under ``"mixed_bfloat16"``)."""
+        return self._dtype_policy.variable_dtype
 
     @property
     def path(self) -> str:
@@ -392,7 +419,7 @@ class Layer:
         if any(d is None for d in shape):
             raise ValueError(f"Layer '{self.name}': add_weight(name={name!r}) needs a fully "
                              f"defined shape; received {shape}")
-        dtype = standardize_dtype(dtype, default=self.variable_dtype)
+        dtype = _policies.storage_dtype(standardize_dtype(dtype, default=self.variable_dtype))
         if initializer is None:
             initializer = "glorot_uniform" if dtype.startswith(("float", "bfloat")) else "zeros"
         init = _get_initializer(initializer)
@@ -585,7 +612,7 @@ class Layer:
             out_shape = self.compute_output_shape(input_shape)
         except NotImplementedError:
             out_shape = self._infer_output_shape_by_running(args, kwargs)
-        dtype = self.compute_dtype
+        dtype = _policies.storage_dtype(self.compute_dtype)
         return map_shape_structure(lambda s: KerasTensor(s, dtype=dtype), out_shape)
 
     def compute_mask(self, inputs, previous_mask):
@@ -807,9 +834,11 @@ class Layer:
         if depth == 0 and (self._losses or self._layers):
             self._clear_losses()  # Keras 3: the entry layer's call starts with fresh losses
         _CTX.depth = depth + 1
+        prec = _enter_precision(self._precision_code)
         try:
             outputs = self._run_call(args, kwargs, training)
         finally:
+            _exit_precision(prec)
             _CTX.depth = depth
         self._set_output_masks(first, outputs, prev_mask)
         if self.activity_regularizer is not None:
@@ -870,7 +899,11 @@ class Layer:
             training = _CTX.training
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
-        outputs = self._run_call(args, kwargs, training)
+        prec = _enter_precision(self._precision_code)
+        try:
+            outputs = self._run_call(args, kwargs, training)
+        finally:
+            _exit_precision(prec)
         self._set_output_masks(first, outputs, prev_mask)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
@@ -932,7 +965,7 @@ class Layer:
         """``{"name", "trainable", "dtype"}`` (Keras 3 keys; dtype as Keras's DTypePolicy dict);
         subclasses add their constructor arguments."""
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": serialize_dtype(self.dtype)}
+                  "dtype": _policies.serialize(self._dtype_policy)}
         if self.activity_regularizer is not None:
             from pyfapi.layers.layer_utils import serialize_object
             config["activity_regularizer"] = serialize_object(self.activity_regularizer)
