@@ -45,8 +45,16 @@ from pyfapi.distributed.callbacks import BroadcastGlobalVariablesCallback, Metri
 from pyfapi.distributed.optimizer import DistributedOptimizer
 from pyfapi.distributed.sharding import shard
 from pyfapi.layers.normalization.batch_normalization import SyncBatchNormalization
-from pyfapi.utils.distributed_context import (abort, abort_on_error, init, is_initialized,
-                                              local_rank, local_size, rank, size)
+from pyfapi.utils.distributed_context import (
+    abort,
+    abort_on_error,
+    init,
+    is_initialized,
+    local_rank,
+    local_size,
+    rank,
+    size,
+)
 
 __all__ = ["init", "rank", "size", "local_rank", "local_size", "is_initialized", "abort", "abort_on_error",
            "DistributedOptimizer", "broadcast_variables", "BroadcastGlobalVariablesCallback",
