@@ -33,6 +33,9 @@ def test_single_process_queries_and_collectives_are_identities():
     assert dc.allreduce_(buf) is buf and buf.tolist() == [0, 1, 2, 3]
     assert dc.first_mismatch([("a", (1,))]) is None
     assert dist.allreduce(np.array([1.0, 2.0])).tolist() == [1.0, 2.0]
+    assert dist.allgather_object({"a": 1}) == [{"a": 1}]
+    assert dist.broadcast_object("x") == "x"
+    dist.barrier()
 
 
 @pytest.mark.parametrize("n,size", [(0, 2), (1, 2), (7, 3), (10, 4), (5, 5), (3, 8)])
