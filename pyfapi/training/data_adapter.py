@@ -63,7 +63,9 @@ def _cast_input(arr, dtype, what):
             raise ValueError(f"{what}: the input expects integers ({dtype}), received "
                              f"non-integer floats")
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{what}: expected a numeric array, received dtype {arr.dtype}")
+        raise TypeError(f"{what}: expected a numeric array, received dtype {arr.dtype}" + (
+            " (a string array needs an Input(dtype='string'))" if arr.dtype.kind in "USO"
+            else ""))
     return arr.astype(dtype)
 
 
@@ -112,9 +114,29 @@ def standardize_inputs(x, input_names, input_dtypes, arg="x"):
     arrays = _by_names(x, list(input_names), "input", arg)
     out = []
     for name, a, dt in zip(input_names, arrays, input_dtypes):
+        if getattr(dt, "name", dt) == "string":  # Input(dtype="string"): numpy str/bytes/object
+            out.append(_string_input(a, f"{arg}[{name!r}]"))
+            continue
         a = _to_array(a, f"{arg}[{name!r}]")
         out.append(_cast_input(a, _np_dtype(dt), f"{arg}[{name!r}]"))
     return out
+
+
+def _string_input(x, what):
+    """Data of an ``Input(dtype="string")``: a numpy object array of str / bytes (never floats).
+
+    Raises:
+        ValueError: numeric data, or a scalar.
+    """
+    arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+    if arr.ndim == 0:
+        raise ValueError(f"{what}: expected an array with a batch axis, received a scalar")
+    if arr.dtype.kind in "US":
+        return arr.astype(object)
+    if arr.dtype == object:
+        return arr
+    raise ValueError(f"{what}: the input has dtype 'string'; received a numeric array of dtype "
+                     f"{arr.dtype}")
 
 
 def standardize_targets(y, output_names, sparse_outputs=(), arg="y", required=None):

@@ -434,8 +434,10 @@ class Trainer:
                 # `trainable` changes take effect at the next compile, in both directions)
                 tape.watch(train_vars)
             total, per, outs = self._forward_loss(xb, yb, swb, True)
+            scale_loss = getattr(self.optimizer, "scale_loss", None)  # LossScaleOptimizer
+            target = total if scale_loss is None else scale_loss(total)
         if train_vars:
-            grads = tape.gradient(total, train_vars)
+            grads = tape.gradient(target, train_vars)
             self.optimizer.apply(grads, train_vars)  # also applies Variable.constraint
         return total, per, outs
 

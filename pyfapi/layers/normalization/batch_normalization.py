@@ -67,6 +67,7 @@ class BatchNormalization(Layer):
         reject_unsupported("BatchNormalization", renorm=(renorm, False),
                            renorm_clipping=(renorm_clipping, None))
         super().__init__(**kwargs)
+        self.supports_masking = True  # the input mask passes through (Keras 3)
         self.renorm_momentum = float(renorm_momentum)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError("BatchNormalization: `axis` must be an integer. "
