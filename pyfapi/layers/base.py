@@ -325,16 +325,21 @@ class Layer:
     def _maybe_track(self, value):
         if isinstance(value, Layer):
             if value is not self and all(value is not l for l in self._layers):
-                self._layers.append(value)
+                self._track_layer(value)
             return
         if isinstance(value, (list, tuple)) and value and isinstance(value[0], Layer):
             for v in value:
                 if isinstance(v, Layer) and v is not self and all(v is not l for l in self._layers):
-                    self._layers.append(v)
+                    self._track_layer(v)
             return
         var_cls = _variable_cls()
         if var_cls is not None and isinstance(value, var_cls):
             self._track_variable(value)
+
+    def _track_layer(self, layer):
+        self._layers.append(layer)
+        if not self.__dict__.get("_trainable", True):
+            layer.trainable = False  # a frozen layer freezes sub-layers it creates later too
 
     def _track_variable(self, variable):
         for lst in (self._trainable_variables, self._non_trainable_variables):
@@ -342,6 +347,11 @@ class Layer:
                 return
         if getattr(variable, "trainable", True):
             self._trainable_variables.append(variable)
+            if not self.__dict__.get("_trainable", True):
+                # Keras 3: a layer frozen before its weights exist freezes them when they are
+                # created, so every model containing it leaves them out of trainable_weights
+                # (kept in the trainable list: setting trainable=True later unfreezes them)
+                variable.trainable = False
         else:
             self._non_trainable_variables.append(variable)
 
