@@ -8,3 +8,4 @@ from pyfapi.layers.reshaping.up_sampling1d import UpSampling1D
 from pyfapi.layers.reshaping.up_sampling2d import UpSampling2D
 from pyfapi.layers.reshaping.zero_padding1d import ZeroPadding1D
 from pyfapi.layers.reshaping.zero_padding2d import ZeroPadding2D
+from pyfapi.layers.reshaping.repeat_vector import RepeatVector
