@@ -69,6 +69,14 @@ class Model(Trainer, Layer):
     def _default_name_prefix(cls):
         return "functional" if cls is Model else cls.__name__
 
+    def _call_defined(self) -> bool:
+        """False for a subclassed model that does not define ``call``."""
+        return bool(getattr(self, "_is_graph_network", False)) or type(self).call is not Model.call
+
+    def _graph_io(self) -> bool:
+        """True for a functional model (named inputs/outputs); False for a subclassed one."""
+        return bool(getattr(self, "_is_graph_network", False))
+
     # ---- graph -----------------------------------------------------------------------------
     def _init_graph(self, inputs, outputs):
         if isinstance(inputs, tuple):
@@ -264,8 +272,11 @@ class Model(Trainer, Layer):
             Tensor, or list / dict of Tensors, structured like the model's outputs.
         """
         if not getattr(self, "_is_graph_network", False):
-            raise NotImplementedError(f"Model '{self.name}' is not a functional model: subclasses "
-                                      "without inputs/outputs must implement call().")
+            raise NotImplementedError(
+                f"Model {type(self).__name__} ('{self.name}') does not implement call(): a "
+                "subclassed Model (built without inputs/outputs) must define "
+                "`def call(self, inputs, training=None)`; it was called on "
+                f"{_describe_inputs(inputs)}.")
         flat = self._standardize_inputs(inputs)
 
         def run(layer, node, args, kwargs, _t=training):
@@ -434,6 +445,18 @@ class Model(Trainer, Layer):
 
 
 register_layer(Model, name="Functional")  # Keras 3's class_name of functional models
+
+
+def _describe_inputs(x):
+    """``shape=(...)`` / a structure of them, for error messages."""
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return f"{type(x).__name__} shape={tuple(shape)}"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe_inputs(v)}" for k, v in x.items()) + "}"
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_describe_inputs(v) for v in x) + "]"
+    return type(x).__name__
 
 
 def _looks_like_data(x):
