@@ -307,7 +307,7 @@ class Trainer:
         if st.pending is not None:
             self._finish_compile(*st.pending)
 
-    def _build_from_structured(self, data):
+    def _build_from_structured(self, data, batch_size=2):
         """Build a model for the structured (step method) path: call it once on the first
         samples when it is not built or its compile waits for its outputs (Keras 3
         ``_symbolic_build``); freeze the trainable variables if compile could not. A model
@@ -323,7 +323,8 @@ class Trainer:
                 if xs is None:
                     raise ValueError(f"Model {getattr(self, 'name', '')!r}: no input data (x is "
                                      "None) to build the model with")
-                x = tree.pack_sequence_as(data.structs[0], [a[:2] for a in xs])
+                # the first batch: layers record Keras's shapes (summary shows the batch size)
+                x = tree.pack_sequence_as(data.structs[0], [a[:batch_size] for a in xs])
                 y_pred = self._call_model(x, False)
             else:
                 object.__setattr__(self, "built", True)
@@ -800,7 +801,7 @@ class Trainer:
             data, val = self._structured_fit_data(x, y, sample_weight, class_weight,
                                                   validation_data, validation_split)
             batcher = data.batcher(int(batch_size), shuffle=shuffle, steps=steps_per_epoch)
-            self._build_from_structured(data)
+            self._build_from_structured(data, int(batch_size))
             pack = data.pack
             step_fn = self.train_step
 
@@ -884,7 +885,7 @@ class Trainer:
 
     def _evaluate_structured(self, data, batch_size, callbacks, steps=None, in_fit=False):
         batcher = data.batcher(int(batch_size or 32), shuffle=False, steps=steps)
-        self._build_from_structured(data)
+        self._build_from_structured(data, int(batch_size or 32))
         pack = data.pack
         step_fn = self.test_step
 
