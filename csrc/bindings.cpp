@@ -27,6 +27,10 @@
 namespace py = pybind11;
 using namespace pyfapi;
 
+namespace pyfapi {
+void bind_layernorm(pybind11::module_& m);  // csrc/layernorm/bindings_layernorm.cpp
+}
+
 namespace {
 
 using farr = py::array_t<float, 0>;  // no forcecast: float32 only, any strides
@@ -825,4 +829,5 @@ PYBIND11_MODULE(_C, m) {
         py::arg("wd_lr"), py::arg("decay"), py::arg("clipvalue"), py::arg("clip"), py::arg("c0"),
         py::arg("c1"), py::arg("c2"), py::arg("c3"), py::arg("flag0"), py::arg("flag1"));
   // ---- end optimizers bindings ----
+  bind_layernorm(m);
 }

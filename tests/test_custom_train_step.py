@@ -317,10 +317,15 @@ def test_reset_metrics_and_metrics_order_keras():
     assert set(res) == {"loss", "a_mae", "b_mae", "a_loss", "b_loss"}
     model.reset_metrics()
     assert all(v == 0.0 for v in model.get_metrics_result().values())
-    # evaluate's list order: loss, compiled metrics, per-output losses (Keras 3)
+    # evaluate's list order (Keras 3.15): loss, per-output losses, then the prefixed compiled
+    # metrics sorted; with one output the compiled metrics follow the loss in compile order
     lst = model.evaluate(x, [y, np.hstack([y, y])], verbose=0)
     d = model.evaluate(x, [y, np.hstack([y, y])], verbose=0, return_dict=True)
-    assert lst == pytest.approx([d[k] for k in ("loss", "a_mae", "b_mae", "a_loss", "b_loss")])
+    assert lst == pytest.approx([d[k] for k in ("loss", "a_loss", "b_loss", "a_mae", "b_mae")])
+    single = pyfapi.Model(inputs, a)
+    single.compile("sgd", "mse", metrics=["mse", "mae"])
+    d = single.evaluate(x, y, verbose=0, return_dict=True)
+    assert single.evaluate(x, y, verbose=0) == pytest.approx([d["loss"], d["mse"], d["mae"]])
 
 
 def test_train_step_returning_non_dict_is_a_clear_error():
@@ -363,3 +368,34 @@ def test_train_on_batch_and_test_on_batch_call_the_steps():
     res = model.test_on_batch(x, y, return_dict=True)
     assert seen == [("train", (8, 8)), ("test", (8, 8))]
     assert np.isfinite(loss) and set(res) == {"loss"}
+
+
+def test_custom_train_step_on_a_generator_and_pydataset():
+    x, y = _data(48)
+    seen = []
+
+    class M(pyfapi.Model):
+        def train_step(self, data):
+            xb, yb = data
+            seen.append(xb.shape[0])
+            return super().train_step(data)
+
+    def gen():
+        for i in range(0, 48, 16):
+            yield x[i:i + 16], y[i:i + 16]
+
+    model = _functional(M)
+    model.compile("sgd", "mse", metrics=["mae"])
+    hist = model.fit(gen(), epochs=1, verbose=0)
+    assert seen == [16, 16, 16] and set(hist.history) == {"loss", "mae"}
+
+    class Batches(pyfapi.utils.PyDataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return x[i * 16:(i + 1) * 16], y[i * 16:(i + 1) * 16]
+
+    res = model.evaluate(Batches(), verbose=0, return_dict=True)
+    pred = model.predict(x, verbose=0)
+    assert res["mae"] == pytest.approx(float(np.mean(np.abs(pred - y))), rel=1e-5)

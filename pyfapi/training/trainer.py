@@ -28,6 +28,7 @@ import numpy as np
 from pyfapi import callbacks as callbacks_module
 from pyfapi import optimizers as optimizers_module
 from pyfapi.graph import tree
+from pyfapi.training import batch_stream as bs
 from pyfapi.training import data_adapter as da
 from pyfapi.training.compile_utils import CompileLoss, CompileMetrics, LossTracker, as_output_list
 from pyfapi.training.structured_arrays import StructuredArrays
@@ -78,6 +79,18 @@ def _gradient_tape():
 
 def _values(tensors):
     return [getattr(t, "value", t) for t in tensors]
+
+
+def _check_stream_args(method, **given):
+    """Keras's rule: with a generator / PyDataset as ``x``, targets and weights come from its
+    batches; ``y``, ``sample_weight`` and ``validation_split`` are refused."""
+    for name, value in given.items():
+        if value is not None and value is not False and not (name == "validation_split"
+                                                              and not value):
+            raise ValueError(
+                f"{method}: `{name}` is not supported when `x` is a generator, iterable or "
+                f"PyDataset (its batches carry the targets and sample weights); received "
+                f"{name}={type(value).__name__}")
 
 
 class _State:
@@ -399,7 +412,9 @@ class Trainer:
         names = []
         for m in self.metrics if metrics is None else metrics:
             if isinstance(m, CompileMetrics):
-                names += m.names if m.built else []
+                # Keras 3 lists the compiled metrics by their own (unprefixed) names, so with
+                # several outputs their prefixed results come last, sorted, in evaluate's list
+                names += m.names if m.built and len(m.output_names) == 1 else []
             else:
                 names.append(m.name)
         return names
@@ -589,6 +604,39 @@ class Trainer:
             raise ValueError(f"{arg_prefix}x holds 0 samples: nothing to train or evaluate on")
         return xs, (ys if any(a is not None for a in ys) else None), sws, n
 
+    def _stream(self, data, method, steps, shuffle=False, class_weight=None, need_y=True,
+                arg="x"):
+        """A :class:`~pyfapi.training.batch_stream.StreamBatcher` over a generator / iterable /
+        PyDataset: each batch is unpacked, built on (first batch), converted and checked as
+        arrays are (``_prepare``), with ``class_weight`` turned into sample weights."""
+        first = [True]
+
+        def standardize(x, y, sw):
+            if class_weight is not None and sw is not None:
+                raise ValueError(f"{method}: `class_weight` and batches with sample weights "
+                                 f"cannot be combined")
+            if first[0]:
+                self._build_from_data(x)
+            if not need_y:
+                xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes(),
+                                           arg=arg)
+                n = da.check_sample_counts([(f"{arg}[{k!r}]", a)
+                                            for k, a in zip(self._t_input_names(), xs)])
+                return xs, None, None, n
+            xs, ys, sws, n = self._prepare(x, y, sw, arg_prefix="" if arg == "x" else arg + " ")
+            if ys is None:
+                raise ValueError(f"{method}: the batches of {arg} must be (x, y) or (x, y, "
+                                 f"sample_weight) to compute the loss; received batches without "
+                                 f"targets")
+            if class_weight is not None:
+                sws = self._class_weights(ys, class_weight)
+            if first[0]:
+                self._ensure_built(xs, ys)
+                first[0] = False
+            return xs, ys, sws, n
+
+        return bs.StreamBatcher(data, standardize, steps=steps, shuffle=shuffle, arg=arg)
+
     def _single_io(self):
         """The input dtype when the model has one input and one output with a loss, else False
         (cached per compile for :meth:`_prepare`'s fast path)."""
@@ -766,30 +814,45 @@ class Trainer:
         validation_steps = _check_int(validation_steps, "fit", "validation_steps")
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, received {epochs!r}")
+        streamed = bs.is_stream(x)
+        if streamed:
+            _check_stream_args("fit", y=y, sample_weight=sample_weight,
+                               validation_split=validation_split)
         if validation_data is not None and validation_split:
             validation_split = 0.0  # Keras: validation_data overrides validation_split
         fused = self._uses_fused("train")
+        vbs = validation_batch_size or batch_size
+        val = val_stream = None
         if fused:
-            if y is None and not isinstance(x, (list, tuple, dict)) and x is not None:
+            if not streamed and y is None and not isinstance(x, (list, tuple, dict)) and \
+                    x is not None:
                 raise ValueError("fit: y is required (targets for the losses), received None")
-            self._build_from_data(x)
-            xs, ys, sws, _ = self._prepare(x, y, sample_weight, class_weight)
-            if ys is None:
-                raise ValueError("fit: y is required (targets for the losses), received None")
-            val = None
+            if streamed:
+                batcher = self._stream(x, "fit", steps_per_epoch, shuffle=shuffle,
+                                       class_weight=class_weight)
+            else:
+                self._build_from_data(x)
+                xs, ys, sws, _ = self._prepare(x, y, sample_weight, class_weight)
+                if ys is None:
+                    raise ValueError("fit: y is required (targets for the losses), received None")
+                if validation_split:
+                    (xs, ys, sws), (vxs, vys, vsws) = da.train_validation_split(
+                        [xs, ys, sws], float(validation_split))
+                    val = (vxs, vys, vsws)
+                if class_weight is not None:  # after the split: validation is not class-weighted
+                    sws = self._class_weights(ys, class_weight)
+                self._ensure_built(xs, ys)
+                batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size),
+                                          shuffle=shuffle, steps=steps_per_epoch)
             if validation_data is not None:
-                vx, vy, vsw = da.unpack_validation_data(validation_data)
-                vxs, vys, vsws, vn = self._prepare(vx, vy, vsw, arg_prefix="validation_data ")
-                val = (vxs, vys, vsws)
-            elif validation_split:
-                (xs, ys, sws), (vxs, vys, vsws) = da.train_validation_split(
-                    [xs, ys, sws], float(validation_split))
-                val = (vxs, vys, vsws)
-            if class_weight is not None:  # after the split: validation is not class-weighted
-                sws = self._class_weights(ys, class_weight)
-            self._ensure_built(xs, ys)
-            batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size), shuffle=shuffle,
-                                      steps=steps_per_epoch)
+                if bs.is_stream(validation_data):
+                    val_stream = self._stream(validation_data, "fit", validation_steps,
+                                              arg="validation_data")
+                else:
+                    vx, vy, vsw = da.unpack_validation_data(validation_data)
+                    vxs, vys, vsws, vn = self._prepare(vx, vy, vsw,
+                                                       arg_prefix="validation_data ")
+                    val = (vxs, vys, vsws)
             train_step = self._train_step
             accumulate = self._accumulate
 
@@ -797,16 +860,53 @@ class Trainer:
                 _, xb, yb, swb, size = item
                 total, per, outs = train_step(xb, yb, swb)
                 accumulate(total, per, outs, yb, swb, size)
+
+            def validate(cbs):
+                return self._evaluate_arrays(*(val or (None, None, None)), batch_size=vbs,
+                                             callbacks=cbs, steps=validation_steps, in_fit=True,
+                                             batcher=val_stream)
         else:
-            data, val = self._structured_fit_data(x, y, sample_weight, class_weight,
-                                                  validation_data, validation_split)
-            batcher = data.batcher(int(batch_size), shuffle=shuffle, steps=steps_per_epoch)
-            self._build_from_structured(data, int(batch_size))
-            pack = data.pack
+            if streamed:
+                batcher = self._structured_stream(x, "fit", steps_per_epoch, shuffle=shuffle,
+                                                  class_weight=class_weight)
+                pack = None
+            else:
+                data, val = self._structured_fit_data(
+                    x, y, sample_weight, class_weight,
+                    None if bs.is_stream(validation_data) else validation_data, validation_split)
+                batcher = data.batcher(int(batch_size), shuffle=shuffle, steps=steps_per_epoch)
+                self._build_from_structured(data, int(batch_size))
+                pack = data.pack
+            if validation_data is not None and bs.is_stream(validation_data):
+                val_stream = self._structured_stream(validation_data, "fit", validation_steps,
+                                                     arg="validation_data")
             step_fn = self.train_step
 
             def run(item):
-                return _step_logs(self, step_fn(pack(item[1])), "train_step")
+                data = item[1][0] if pack is None else pack(item[1])
+                return _step_logs(self, step_fn(data), "train_step")
+
+            def validate(cbs):
+                if val_stream is not None:
+                    return self._test_loop(val_stream, self._structured_test_run(None), cbs,
+                                           True)
+                return self._evaluate_structured(val, vbs, cbs, steps=validation_steps,
+                                                 in_fit=True)
+        has_val = val is not None or val_stream is not None
+        try:
+            return self._fit_loop(batcher, run, validate if has_val else None, fused, epochs,
+                                  initial_epoch, verbose, callbacks, validation_freq)
+        finally:
+            batcher_close = getattr(batcher, "close", None)
+            if batcher_close is not None:
+                batcher_close()
+            if val_stream is not None:
+                val_stream.close()
+
+    def _fit_loop(self, batcher, run, validate, fused, epochs, initial_epoch, verbose, callbacks,
+                  validation_freq):
+        """fit's epoch loop: ``run(item)`` runs one batch and returns its logs (None: the fused
+        loop's trackers hold them); ``validate(callbacks)`` returns the validation logs."""
         steps = batcher.steps
         cbs = callbacks_module.CallbackList(callbacks, add_history=True,
                                             add_progbar=verbose != 0, model=self)
@@ -819,7 +919,11 @@ class Trainer:
             self._reset_trackers()
             cbs.on_epoch_begin(epoch)
             logs = None
+            seen = 0
             for item in batcher.epoch():
+                if not seen and self._tstate().log_metrics is None:
+                    self._reset_trackers()  # (streamed data: the model is built by now)
+                seen += 1
                 if need_batch:
                     cbs.on_train_batch_begin(item[0])
                 logs = run(item)
@@ -827,15 +931,13 @@ class Trainer:
                     cbs.on_train_batch_end(item[0], logs if logs is not None else self._logs())
                 if self.stop_training:
                     break
+            if not seen:  # a generator with nothing left: Keras's warning was given; stop
+                break
+            if batcher.steps != cbs.params.get("steps"):  # learnt from a finished stream
+                cbs.set_params({**cbs.params, "steps": batcher.steps})
             epoch_logs = self._logs() if fused or logs is None else dict(logs)
-            if val is not None and (epoch + 1) % max(1, int(validation_freq)) == 0:
-                vbs = validation_batch_size or batch_size
-                if fused:
-                    val_logs = self._evaluate_arrays(*val, batch_size=vbs, callbacks=cbs,
-                                                     steps=validation_steps, in_fit=True)
-                else:
-                    val_logs = self._evaluate_structured(val, vbs, cbs, steps=validation_steps,
-                                                         in_fit=True)
+            if validate is not None and (epoch + 1) % max(1, int(validation_freq)) == 0:
+                val_logs = validate(cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -843,6 +945,31 @@ class Trainer:
         cbs.on_train_end(epoch_logs)
         self.history = cbs._history
         return self.history
+
+    def _structured_stream(self, data, method, steps, shuffle=False, class_weight=None,
+                           arg="x"):
+        """A :class:`~pyfapi.training.batch_stream.StreamBatcher` for the step-method path:
+        each batch of a generator / PyDataset is handed to the step as it came (floats as
+        float32, ``class_weight`` turned into sample weights); the model is built on the first
+        batch."""
+        first = [True]
+
+        def standardize(x, y, sw):
+            if class_weight is not None:
+                if sw is not None:
+                    raise ValueError(f"{method}: `class_weight` and batches with sample "
+                                     f"weights cannot be combined")
+                if y is None or isinstance(y, (list, tuple, dict)):
+                    raise ValueError(f"{method}: `class_weight` needs batches with one target "
+                                     "array")
+                sw = da.class_weight_to_sample_weights(np.asarray(y), class_weight)
+            batch = StructuredArrays(x, y, sw, arg_prefix="" if arg == "x" else arg + " ")
+            if first[0]:
+                self._build_from_structured(batch, batch.n)
+                first[0] = False
+            return [batch.pack_whole()], None, None, batch.n
+
+        return bs.StreamBatcher(data, standardize, steps=steps, shuffle=shuffle, arg=arg)
 
     def _structured_fit_data(self, x, y, sample_weight, class_weight, validation_data,
                              validation_split):
@@ -869,11 +996,13 @@ class Trainer:
         return data, val
 
     # ---- evaluate -----------------------------------------------------------------------------
-    def _evaluate_arrays(self, xs, ys, sws, batch_size, callbacks, steps=None, in_fit=False):
-        self._ensure_built(xs, ys)
-        # a new batcher per call: every validation starts at the first batch (Keras 3 does too)
-        batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size or 32), shuffle=False,
-                                  steps=steps)
+    def _evaluate_arrays(self, xs, ys, sws, batch_size, callbacks, steps=None, in_fit=False,
+                         batcher=None):
+        if batcher is None:
+            self._ensure_built(xs, ys)
+            # a new batcher per call: every validation starts at the first batch (as Keras 3)
+            batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size or 32),
+                                      shuffle=False, steps=steps)
         forward_loss = self._forward_loss
         accumulate = self._accumulate
 
@@ -883,15 +1012,18 @@ class Trainer:
             accumulate(total, per, outs, yb, swb, size)
         return self._test_loop(batcher, run, callbacks, in_fit)
 
-    def _evaluate_structured(self, data, batch_size, callbacks, steps=None, in_fit=False):
-        batcher = data.batcher(int(batch_size or 32), shuffle=False, steps=steps)
-        self._build_from_structured(data, int(batch_size or 32))
-        pack = data.pack
+    def _structured_test_run(self, pack):
         step_fn = self.test_step
 
         def run(item):
-            return _step_logs(self, step_fn(pack(item[1])), "test_step")
-        return self._test_loop(batcher, run, callbacks, in_fit)
+            data = item[1][0] if pack is None else pack(item[1])
+            return _step_logs(self, step_fn(data), "test_step")
+        return run
+
+    def _evaluate_structured(self, data, batch_size, callbacks, steps=None, in_fit=False):
+        batcher = data.batcher(int(batch_size or 32), shuffle=False, steps=steps)
+        self._build_from_structured(data, int(batch_size or 32))
+        return self._test_loop(batcher, self._structured_test_run(data.pack), callbacks, in_fit)
 
     def _test_loop(self, batcher, run, callbacks, in_fit):
         """evaluate's batch loop: ``run(item)`` returns the step's logs (None: read the fused
@@ -909,7 +1041,11 @@ class Trainer:
         need_batch = callbacks.needs_test_batch
         callbacks.on_test_begin()
         logs = None
+        seen = False
         for item in batcher.epoch():
+            if not seen:
+                self._reset_trackers()  # (streamed data: the model is built by now)
+                seen = True
             if need_batch:
                 callbacks.on_test_batch_begin(item[0])
             logs = run(item)
@@ -929,10 +1065,11 @@ class Trainer:
         """Loss and metrics over the data (Keras 3 ``Model.evaluate``), in batches.
 
         Returns:
-            A float (loss only), a list ``[loss, <output>_loss..., metrics by name]``, or a dict
-            with ``return_dict=True``. Values are means over samples, independent of
-            ``batch_size``. ``steps`` limits the batches; more steps than batches stop at the
-            end of the data with Keras's "ran out of data" ``UserWarning`` (never cycling).
+            A float (loss only), a list ``[loss, <metrics>..., <output>_loss...]`` (Keras 3's
+            order), or a dict with ``return_dict=True``. Values are means over samples,
+            independent of ``batch_size``. ``steps`` limits the batches; more steps than batches
+            stop at the end of the data with Keras's "ran out of data" ``UserWarning`` (never
+            cycling).
 
         Raises:
             ValueError: compile was not called; inconsistent data; ``batch_size`` / ``steps``
@@ -944,7 +1081,23 @@ class Trainer:
         verbose = _resolve_verbose(verbose)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self)
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": None})
-        if self._uses_fused("test"):
+        fused = self._uses_fused("test")
+        if bs.is_stream(x):
+            _check_stream_args("evaluate", y=y, sample_weight=sample_weight)
+            stream = (self._stream(x, "evaluate", steps) if fused else
+                      self._structured_stream(x, "evaluate", steps))
+            try:
+                cbs.set_params({**cbs.params, "steps": stream.steps})
+                if fused:
+                    logs = self._evaluate_arrays(None, None, None, None, cbs, batcher=stream)
+                else:
+                    logs = self._test_loop(stream, self._structured_test_run(None), cbs, False)
+            finally:
+                stream.close()
+            if fused and not self._tstate().built_for:
+                raise ValueError("evaluate: the data gave no batch")
+            return logs if return_dict else self._flat_logs(logs)
+        if fused:
             self._build_from_data(x)
             xs, ys, sws, n = self._prepare(x, y, sample_weight)
             if ys is None:
@@ -959,7 +1112,8 @@ class Trainer:
 
     # ---- predict ------------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Outputs for ``x`` computed in batches with ``training=False``.
+        """Outputs for ``x`` computed in batches with ``training=False`` (through
+        :meth:`predict_step` when a subclass overrides it).
 
         Returns:
             One numpy array for a single-output model, else a list in output order (a dict by
@@ -974,7 +1128,24 @@ class Trainer:
         batch_size = _check_int(batch_size, "predict", "batch_size") or 32
         steps = _check_int(steps, "predict", "steps")
         verbose = _resolve_verbose(verbose)
-        if self._uses_fused("predict"):
+        fused = self._uses_fused("predict")
+        if bs.is_stream(x):
+            if fused:
+                batcher = self._stream(x, "predict", steps, need_y=False)
+
+                def run(xb):
+                    return self(self._model_input(xb), training=False)
+            else:
+                batcher = self._structured_stream(x, "predict", steps)
+                step_fn = self.predict_step
+
+                def run(xb):
+                    return step_fn(xb[0])
+            try:
+                return self._predict_loop(batcher, run, None, verbose, callbacks)
+            finally:
+                batcher.close()
+        if fused:
             self._build_from_data(x)
             xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes())
             da.check_sample_counts([(f"x[{n!r}]", a) for n, a in zip(self._t_input_names(), xs)])
@@ -997,6 +1168,9 @@ class Trainer:
             def empty():
                 return step_fn(data.pack([np.zeros((1,) + a.shape[1:], a.dtype)
                                           for a in data.flats[0]]))
+        return self._predict_loop(batcher, run, empty, verbose, callbacks)
+
+    def _predict_loop(self, batcher, run, empty, verbose, callbacks):
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self)
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": batcher.steps})
         need_batch = cbs.needs_predict_batch
@@ -1016,6 +1190,8 @@ class Trainer:
             if need_batch:
                 cbs.on_predict_batch_end(step, {"outputs": vals})
         cbs.on_predict_end()
+        if chunks is None and empty is None:
+            raise ValueError("predict: the data gave no batch")
         if chunks is None:  # 0 samples: empty arrays shaped like the outputs (dtype float32)
             struct = empty()
             chunks = [[np.asarray(getattr(v, "value", v))[:0]] for v in tree.flatten(struct)]
