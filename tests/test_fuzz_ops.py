@@ -549,6 +549,16 @@ def s_clip(draw):
 
 
 @st.composite
+def s_allreduce_sum(draw):
+    """pyfapi.ops.collective.allreduce_sum: the identity in one process (two ranks are checked
+    by tests/distributed)."""
+    from pyfapi.ops.collective import allreduce_sum
+    x = draw(arrays(_dtype((np.float32, np.float64, np.float16)), shapes()))
+    return _case("allreduce_sum", lambda: allreduce_sum(x), lambda: _f64(x),
+                 x=(x.shape, x.dtype.name))
+
+
+@st.composite
 def s_cast(draw):
     x = draw(arrays(_dtype(), shapes()))
     dt = draw(st.sampled_from(["float32", "float64", "float16", "int32", "bool"]))
@@ -808,6 +818,58 @@ def s_lstm(draw):
 
 
 @st.composite
+def s_gru(draw):
+    from references.rnn_ref import gru_ref
+    n, t, u = draw(st.integers(0, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    dt = _dtype(FLOAT_DTYPES)
+    gg = 3 * u if draw(st.integers(0, 9)) else 3 * u + 1
+    xp = draw(arrays(dt, (n, t, gg), -1, 1))
+    rk = draw(arrays(dt, (u, 3 * u), -1, 1))
+    ra, rs, zero = draw(st.booleans()), draw(st.booleans()), draw(st.booleans())
+    b = draw(st.one_of(st.none(), arrays(dt, (3 * u,), -1, 1))) if ra else None
+    h0 = draw(st.one_of(st.none(), arrays(dt, (n, u), -1, 1)))
+    mask = draw(st.one_of(st.none(), arrays(np.bool_, (n, t), 0, 1)))
+
+    def ref():
+        if gg != 3 * u:
+            raise ValueError("shape")
+        bias = None if b is None else np.stack([np.zeros(3 * u), _f64(b)])
+        seq, h = gru_ref(_f64(xp), np.eye(3 * u), _f64(rk), bias,
+                         None if h0 is None else _f64(h0), mask, ra, zero_output_for_mask=zero)
+        return (seq if rs else seq[:, -1]), h
+    return Case(call=lambda: ops.gru(xp, rk, b, h0, mask, reset_after=ra,
+                                     zero_output_for_mask=zero, return_sequences=rs),
+                ref=ref, names=("gru", "shape", "projection"), rtol=_kernel_rtol(xp, rk),
+                info={"op": "gru", "xp": xp.shape, "u": u, "bias": b is not None,
+                      "state": h0 is not None, "mask": mask is not None, "ra": ra})
+
+
+@st.composite
+def s_simple_rnn(draw):
+    from references.rnn_ref import simple_rnn_ref
+    n, t, u = draw(st.integers(0, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    dt = _dtype(FLOAT_DTYPES)
+    xp = draw(arrays(dt, (n, t, u), -1, 1))
+    uu = u if draw(st.integers(0, 9)) else u + 1
+    rk = draw(arrays(dt, (uu, uu), -1, 1))
+    act = draw(st.sampled_from(["tanh", "relu", "linear"]))
+    rs = draw(st.booleans())
+    h0 = draw(st.one_of(st.none(), arrays(dt, (n, u), -1, 1)))
+    mask = draw(st.one_of(st.none(), arrays(np.bool_, (n, t), 0, 1)))
+
+    def ref():
+        if uu != u:
+            raise ValueError("shape")
+        seq, h = simple_rnn_ref(_f64(xp), np.eye(u), _f64(rk), None,
+                                None if h0 is None else _f64(h0), mask, act)
+        return (seq if rs else seq[:, -1]), h
+    return Case(call=lambda: ops.simple_rnn(xp, rk, h0, mask, activation=act,
+                                            return_sequences=rs),
+                ref=ref, names=("simple_rnn", "shape", "projection"), rtol=_kernel_rtol(xp, rk),
+                info={"op": "simple_rnn", "xp": xp.shape, "u": u, "act": act})
+
+
+@st.composite
 def s_embedding_lookup(draw):
     v, d = draw(st.integers(1, 6)), draw(st.integers(0, 4))
     table = draw(arrays(_dtype(FLOAT_DTYPES), (v, d)))
@@ -878,6 +940,37 @@ def s_batch_norm_train(draw):
                  names=("batch", "shape", "scale", "offset", "rank"),
                  rtol=1e-2 if x.dtype == np.float16 else 1e-3,
                  x=(x.shape, x.dtype.name))
+
+
+@st.composite
+def s_layer_normalization(draw):
+    x = draw(arrays(_dtype(FLOAT_DTYPES), shapes(min_dims=1, max_dims=4)))
+    axis = draw(st.integers(-x.ndim - 1, x.ndim))
+    c = x.shape[axis] if -x.ndim <= axis < x.ndim else 1
+    cc = c if draw(st.integers(0, 9)) else c + 1
+    gamma = draw(st.one_of(st.none(), arrays(np.float32, (cc,))))
+    beta = draw(st.one_of(st.none(), arrays(np.float32, (cc,))))
+    eps = draw(st.sampled_from([1e-3, 0.1]))
+
+    def ref():
+        ax = _np_axis(axis, x.ndim) % x.ndim
+        if cc != x.shape[ax] and (gamma is not None or beta is not None):
+            raise ValueError("gamma")
+        if x.size == 0:
+            return _f64(x)  # (an empty normalized axis may also raise: may_raise)
+        xx = _f64(x)
+        m = xx.mean(ax, keepdims=True)
+        y = (xx - m) / np.sqrt(((xx - m) ** 2).mean(ax, keepdims=True) + eps)
+        shp = [1] * x.ndim
+        shp[ax] = -1
+        if gamma is not None:
+            y = y * _f64(gamma).reshape(shp)
+        return y + _f64(beta).reshape(shp) if beta is not None else y
+    return _case("layer_normalization",
+                 lambda: ops.layer_normalization(x, gamma, beta, axis, eps), ref,
+                 names=("axis", "gamma", "beta", "shape", "normalized"), rtol=_kernel_rtol(x),
+                 scale=max(1.0, 1 / math.sqrt(eps) * 3 * 3), may_raise=x.size == 0,
+                 x=(x.shape, x.dtype.name), axis=axis, c=cc)
 
 
 # ---- public ops that compose registered ops (walked like them) -----------------------------------
@@ -1000,7 +1093,10 @@ SPECS = {
     "conv_bias_activation": conv_like("conv_bias_activation"),
     "max_pool": pool_like("max_pool"), "average_pool": pool_like("average_pool"),
     "lstm": s_lstm(), "embedding_lookup": s_embedding_lookup(),
+    "gru": s_gru(), "simple_rnn": s_simple_rnn(),
     "batch_normalization": s_batch_normalization(), "batch_norm_train": s_batch_norm_train(),
+    "allreduce_sum": s_allreduce_sum(),
+    "layer_normalization": s_layer_normalization(),
     # public composites of registered ops
     "moments": s_moments(), "dot": s_dot(), "moveaxis": s_moveaxis(), "swapaxes": s_swapaxes(),
     "flatten": s_flatten(), "slice": s_slice(),

@@ -20,6 +20,7 @@ from pyfapi.graph.topology import ExecutionPlan, map_graph
 from pyfapi.layers.base import Layer, register_layer
 from pyfapi.layers.core.input_layer import InputLayer
 from pyfapi.utils.dtype_cast import astype_no_wrap
+from pyfapi.models.fused_inference import FusedPlan, fusion_allowed
 
 __all__ = ["Model", "Trainer"]
 
@@ -28,6 +29,11 @@ try:  # the training mixin (compile/fit/...); absent while pyfapi.training is be
 except ImportError:  # pragma: no cover - depends on the state of the tree
     class Trainer:  # noqa: D101 - placeholder until pyfapi.training.Trainer exists
         pass
+
+
+def _call_context():
+    from pyfapi.layers.base import _CTX
+    return _CTX
 
 
 class Model(Trainer, Layer):
@@ -49,6 +55,12 @@ class Model(Trainer, Layer):
         ValueError: "Graph disconnected" (an output not computable from the inputs; names the
             missing tensor / input and the layer), two layers with one name, a cycle.
     """
+
+    #: Inference calls (training falsy, no GradientTape recording) of a functional model run
+    #: the fused plan (pyfapi/models/fused_inference.py: BatchNormalization folded into the Dense
+    #: / convolution before it, bias and relu in the kernel epilogue). Set False on a model (or
+    #: the class) to run every layer as written.
+    fused_inference = True
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if "__init__" in vars(Trainer):
@@ -225,11 +237,13 @@ class Model(Trainer, Layer):
         np_dtypes = self._input_np_dtypes
         for i, (x, spec) in enumerate(zip(flat, self._inputs)):
             if isinstance(x, (list, float, int)):
-                x = np.asarray(x)
-                if x.dtype.kind not in "fiub" or np_dtypes[i] is None:
-                    x = x.astype(spec.dtype)
-                flat[i] = x
+                flat[i] = x = np.asarray(x)  # cast below (numeric) or checked (string Input)
             if isinstance(x, np.ndarray):
+                if (np_dtypes[i] is None) != (x.dtype.kind in "USO"):  # string vs numeric input
+                    raise ValueError(
+                        f'Input {i} ("{self._input_names[i]}") of model "{self.name}" has dtype '
+                        f"{spec.dtype!r} but received an array of dtype {x.dtype} (strings need "
+                        f"an Input(dtype='string'); a string Input takes str/bytes/object arrays)")
                 if x.dtype != np_dtypes[i] and x.dtype.kind in "fiub" and np_dtypes[i] is not None:
                     # ids beyond an int32 Input's range keep int64 (no wrap-around)
                     flat[i] = x = astype_no_wrap(x, np_dtypes[i])
@@ -281,7 +295,15 @@ class Model(Trainer, Layer):
 
         def run(layer, node, args, kwargs, _t=training):
             return layer._call_from_graph(args, kwargs, _t)
-        outs = self._plan.run(flat, run)
+        t = training if training is not None else _call_context().training
+        if not t and self.fused_inference and fusion_allowed():
+            fused = self.__dict__.get("_fused_plan")
+            if fused is None or fused[0] is not self._plan:
+                fused = (self._plan, FusedPlan(self._plan))
+                self.__dict__["_fused_plan"] = fused
+            outs = fused[1].run(flat, run)
+        else:
+            outs = self._plan.run(flat, run)
         return self._pack_outputs(outs)
 
     def _pack_outputs(self, outs):
