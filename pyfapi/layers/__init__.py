@@ -4,7 +4,8 @@
 ``keras.layers``. :mod:`.base` holds Layer; the layers are arranged by family as Keras 3 arranges
 them, one module per layer: :mod:`.core` (Dense, Embedding, Input / InputLayer, Lambda),
 :mod:`.activations`, :mod:`.convolutional`, :mod:`.pooling`, :mod:`.rnn`, :mod:`.normalization`,
-:mod:`.regularization`, :mod:`.reshaping`, :mod:`.merging`, :mod:`.preprocessing` (layers and their functional forms).
+:mod:`.regularization`, :mod:`.reshaping`, :mod:`.merging` (layers and their functional forms), :mod:`.attention`,
+:mod:`.preprocessing`.
 """
 from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.activations import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
@@ -53,6 +54,8 @@ __all__ = [
     "Convolution1D", "Convolution2D", "SeparableConvolution2D", "MaxPool1D", "MaxPool2D",
     "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalAvgPool1D",
     "GlobalAvgPool2D",
+    "GRU", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed", "RepeatVector",
+    *_preprocessing_all,
     "EinsumDense", "MultiHeadAttention", "Attention", "AdditiveAttention",
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Conv1DTranspose", "Conv2DTranspose",
     "Convolution1DTranspose", "Convolution2DTranspose",
@@ -60,6 +63,4 @@ __all__ = [
     "Permute", "Identity", "GroupNormalization", "UnitNormalization", "GaussianNoise",
     "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D",
     "ActivityRegularization",
-    "GRU", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed", "RepeatVector",
-    *_preprocessing_all,
 ]
