@@ -35,10 +35,10 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     import numpy as np
-
-    import pyfapi
     from compare_models import make_data, model_config
     from models_pyfapi import LOSSES, build_keras_api_model
+
+    import pyfapi
     cfg = model_config(args.model, args.quick)
     xs, ys = make_data(args.model, cfg)
     rank, size = 0, 1

@@ -45,12 +45,21 @@ from pyfapi.distributed.callbacks import BroadcastGlobalVariablesCallback, Metri
 from pyfapi.distributed.optimizer import DistributedOptimizer
 from pyfapi.distributed.sharding import shard
 from pyfapi.layers.normalization.batch_normalization import SyncBatchNormalization
-from pyfapi.utils.distributed_context import (abort, abort_on_error, init, is_initialized,
-                                              local_rank, local_size, rank, size)
+from pyfapi.utils.distributed_context import (
+    abort,
+    abort_on_error,
+    init,
+    is_initialized,
+    local_rank,
+    local_size,
+    rank,
+    size,
+)
 
-__all__ = ["init", "rank", "size", "local_rank", "local_size", "is_initialized", "abort", "abort_on_error",
-           "DistributedOptimizer", "broadcast_variables", "BroadcastGlobalVariablesCallback",
-           "MetricAverageCallback", "SyncBatchNormalization", "shard", "allreduce", "barrier"]
+__all__ = ["init", "rank", "size", "local_rank", "local_size", "is_initialized", "abort",
+           "abort_on_error", "DistributedOptimizer", "broadcast_variables",
+           "BroadcastGlobalVariablesCallback", "MetricAverageCallback", "SyncBatchNormalization",
+           "shard", "allreduce", "allgather_object", "broadcast_object", "barrier"]
 
 
 def allreduce(value, average=True):
@@ -65,6 +74,18 @@ def allreduce(value, average=True):
     if average:
         buf /= dc.size()
     return float(buf) if scalar else buf
+
+
+def allgather_object(obj):
+    """Every rank's picklable ``obj``, as a list indexed by rank (``[obj]`` on one rank)."""
+    from pyfapi.utils import distributed_context as dc
+    return dc.allgather(obj)
+
+
+def broadcast_object(obj, root_rank=0):
+    """``root_rank``'s picklable ``obj`` on every rank (``obj`` itself on one rank)."""
+    from pyfapi.utils import distributed_context as dc
+    return dc.bcast_object(obj, root=int(root_rank))
 
 
 def barrier():

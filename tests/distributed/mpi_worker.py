@@ -127,6 +127,9 @@ def check_equivalence(kind, n, per_rank_batch, epochs=2):
 # ---- scenarios ------------------------------------------------------------------------------
 def scenario_context():
     assert S == 2 and dist.is_initialized() and 0 <= R < S
+    assert dist.allgather_object(R * 10) == [0, 10]
+    assert dist.broadcast_object("from %d" % R, root_rank=1) == "from 1"
+    assert dist.allreduce(float(R + 1)) == 1.5 and dist.allreduce(R + 1, average=False) == 3
     assert dist.local_size() == 2 and dist.local_rank() == R
     cpus = pyfapi.utils.distributed_context.cpu_slice()
     affinity = sorted(os.sched_getaffinity(0))

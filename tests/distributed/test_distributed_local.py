@@ -33,6 +33,9 @@ def test_single_process_queries_and_collectives_are_identities():
     assert dc.allreduce_(buf) is buf and buf.tolist() == [0, 1, 2, 3]
     assert dc.first_mismatch([("a", (1,))]) is None
     assert dist.allreduce(np.array([1.0, 2.0])).tolist() == [1.0, 2.0]
+    assert dist.allgather_object({"a": 1}) == [{"a": 1}]
+    assert dist.broadcast_object("x") == "x"
+    dist.barrier()
 
 
 @pytest.mark.parametrize("n,size", [(0, 2), (1, 2), (7, 3), (10, 4), (5, 5), (3, 8)])
@@ -126,3 +129,23 @@ def test_rank0_only_callbacks_are_kept_in_one_process():
     assert ModelCheckpoint.rank0_only and ProgbarLogger.rank0_only
     cb = ModelCheckpoint("m.keras")
     assert cb in CallbackList([cb]).callbacks
+
+
+@pytest.mark.parametrize("cpus,local_size,local_rank,want", [
+    ([0, 1, 2, 3], 2, 1, [2, 3]), ([0, 1, 2, 3, 4, 5, 6], 3, 2, [4, 5, 6]),
+    ([0, 1], 2, 0, [0]), ([5], 2, 1, [5])])
+def test_each_rank_gets_its_own_cpu_slice(monkeypatch, cpus, local_size, local_rank, want):
+    """_place_threads cuts the node's CPUs into contiguous per-rank slices and binds the rank to
+    its slice (workers are then pinned inside it by csrc/common/threads.cpp)."""
+    bound = []
+    monkeypatch.setattr(dc.os, "sched_getaffinity", lambda pid: set(cpus))
+    monkeypatch.setattr(dc.os, "sched_setaffinity", lambda pid, s: bound.append(sorted(s)))
+    for k in ("PYFAPI_PIN_THREADS", "OMP_PROC_BIND", "OMP_PLACES", "GOMP_CPU_AFFINITY"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setattr(dc._CTX, "local_size", local_size)
+    monkeypatch.setattr(dc._CTX, "local_rank", local_rank)
+    assert dc._place_threads() == want
+    assert bound == ([want] if len(cpus) >= local_size else [])
+    monkeypatch.setenv("PYFAPI_PIN_THREADS", "0")
+    bound.clear()
+    assert dc._place_threads() == want and bound == []

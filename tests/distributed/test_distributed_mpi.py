@@ -137,3 +137,28 @@ def test_demo_distributed_quick(mpiexec):
     table = out[out.index("Summary ("):]
     assert all(f"\n{n}  " in table for n in range(1, 8)), table
     assert "--quick: smoke run" in out
+
+
+def test_a_rank_dying_ends_the_job(mpiexec):
+    """A rank killed mid-epoch (SIGKILL: no Python handler runs) ends the job: the launcher
+    tears the others down instead of leaving them in the Allreduce."""
+    code = textwrap.dedent("""
+        import os, signal, numpy as np, pyfapi
+        from pyfapi import distributed as dist, layers
+        dist.init()
+        class Die(pyfapi.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if dist.rank() == 1 and batch == 3:
+                    os.kill(os.getpid(), signal.SIGKILL)
+        inp = pyfapi.Input((4,)); model = pyfapi.Model(inp, layers.Dense(1)(inp))
+        model.compile(optimizer=dist.DistributedOptimizer("sgd"), loss="mse")
+        x = np.ones((4000, 4), "float32"); y = np.ones((4000, 1), "float32")
+        model.fit(x, y, batch_size=2, epochs=5, verbose=0,
+                  callbacks=[dist.BroadcastGlobalVariablesCallback(0), Die()])
+        print("rank", dist.rank(), "finished", flush=True)
+    """)
+    t0 = time.monotonic()
+    proc = mpiexec(2, "-c", code, timeout=60, check=False)
+    assert proc.returncode != 0 and "finished" not in proc.stdout, proc.stdout + proc.stderr
+    assert "signal 9" in proc.stdout + proc.stderr
+    assert time.monotonic() - t0 < 60

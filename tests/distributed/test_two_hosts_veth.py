@@ -76,7 +76,7 @@ def test_two_hosts_joined_by_a_veth_pair(two_hosts, mpiexec):
     cmd = ["ip", "netns", "exec", ns[0], exe, "-hosts", ",".join(addrs), "-launcher", "ssh",
            "-launcher-exec", launcher, "-iface", dev, "-n", "2", "-ppn", "1",
            sys.executable, WORKER, "two_hosts", "uneven_fit", "broadcast_mismatch"]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240,
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240, check=False,
                           cwd=mpiexec.workdir)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     for name in ("two_hosts", "uneven_fit", "broadcast_mismatch"):
