@@ -936,6 +936,11 @@ class Trainer:
         cbs.set_params({"verbose": verbose, "epochs": int(epochs), "steps": steps})
         self.stop_training = False
         cbs.on_train_begin()
+        # a callback that restored a backup (BackupAndRestore) says where to resume (Keras 3:
+        # `initial_epoch = self._initial_epoch or initial_epoch`)
+        resume = self.__dict__.pop("_initial_epoch", None)
+        if resume is not None:
+            initial_epoch = resume
         distributed = self._data_parallel()
         if not distributed:
             epoch_logs = self._fit_epochs(cbs, batcher, run, validate, fused, epochs,
@@ -950,6 +955,9 @@ class Trainer:
                 raise
             finally:
                 _dist.set_step_samples(None)
+        finalize = getattr(self.optimizer, "finalize_variable_values", None)
+        if finalize is not None and int(epochs) > int(initial_epoch):
+            finalize(self._tstate().train_vars or list(self.trainable_weights))  # use_ema
         cbs.on_train_end(epoch_logs)
         self.history = cbs._history
         return self.history
