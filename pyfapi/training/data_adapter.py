@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from pyfapi.graph import tree as _tree
+from pyfapi.utils.dtype_cast import astype_no_wrap
 
 __all__ = ["standardize_inputs", "standardize_targets", "standardize_sample_weights",
            "check_sample_counts", "train_validation_split", "class_weight_to_sample_weights",
@@ -66,7 +67,10 @@ def _cast_input(arr, dtype, what):
         raise TypeError(f"{what}: expected a numeric array, received dtype {arr.dtype}" + (
             " (a string array needs an Input(dtype='string'))" if arr.dtype.kind in "USO"
             else ""))
-    return arr.astype(dtype)
+    try:  # ids beyond an int32 Input's range keep int64: range checks report them unwrapped
+        return astype_no_wrap(arr, dtype)
+    except ValueError as e:
+        raise ValueError(f"{what}: {e}") from None
 
 
 def _by_names(data, names, kind, arg):
