@@ -9,7 +9,7 @@ Usage::
 
 Each subcommand lives in its own module ``bench/compare_<name>.py`` exposing
 ``add_arguments(parser)`` and ``run(args) -> int``; register it in :data:`SUBCOMMANDS`
-(``gemm``, ``models``).
+(``gemm``, ``models``, ``distributed``).
 """
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ SUBCOMMANDS = {
     "gemm": ("compare_gemm", "SGEMM GFLOP/s: pyfapi vs numpy's OpenBLAS, squares and DL shapes"),
     "models": ("compare_models", "end-to-end notebook models: pyfapi vs Keras (TF, JAX) vs "
                                  "PyTorch"),
+    "distributed": ("compare_distributed",
+                    "1 process x 2 threads vs 2 MPI ranks x 1 thread; Allreduce cost model"),
 }
 
 

@@ -710,8 +710,13 @@ void optimizer_step_py(int kind, py::list params, py::list grads, py::list slots
 
 }  // namespace
 
+namespace pyfapi {
+void bind_rnn(pybind11::module_& m);  // csrc/rnn/bindings_rnn.cpp
+}
+
 PYBIND11_MODULE(_C, m) {
   m.doc() = "pyfapi C++ kernels";
+  pyfapi::bind_rnn(m);
 #ifdef PYFAPI_VERSION
   m.attr("__version__") = PYFAPI_VERSION;
 #endif

@@ -54,7 +54,7 @@ _SUBMODULES = (
     "kernels", "autodiff", "ops", "graph", "layers", "models", "training", "optimizers", "losses",
     "metrics", "callbacks", "initializers", "activations", "regularizers", "constraints",
     "applications", "datasets", "utils", "preprocessing",
-    "saving", "testing", "mixed_precision",
+    "saving", "testing", "distributed", "mixed_precision",
 )
 
 __all__ = ["__version__", "set_num_threads", "get_num_threads", "show_config", "config",

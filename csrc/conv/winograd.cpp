@@ -114,7 +114,7 @@ void transform_out(const float* __restrict m, int64_t ms, const float* __restric
 }
 
 void relu_inplace(float* __restrict y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
+  for (int64_t i = 0; i < n; ++i) y[i] = relu_epilogue(y[i]);
 }
 
 // V[xi][t - t0][c] = (B^T d B)[xi] for the tiles t0..t1 (V matrices at stride tb * C); d is a

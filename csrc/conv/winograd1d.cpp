@@ -146,7 +146,7 @@ void winograd1d_forward(const ConvGeom& g, const float* x, const float* k, const
         combine(w.AT[i], m, n, out, CO);
         for (int64_t o = 0; o < CO; ++o) out[o] += bz[o];
         if (act == Act::Relu)
-          for (int64_t o = 0; o < CO; ++o) out[o] = out[o] > 0.f ? out[o] : 0.f;
+          for (int64_t o = 0; o < CO; ++o) out[o] = relu_epilogue(out[o]);
       }
     }
   }

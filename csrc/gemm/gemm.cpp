@@ -103,7 +103,7 @@ void scale_only(int64_t M, int64_t N, float beta, float* C, int64_t ldc, const f
     for (int64_t j = 0; j < N; ++j) {
       float v = beta != 0.f ? beta * c[j] : 0.f;
       if (bias) v += bias[j];
-      if (act == Act::Relu) v = v > 0.f ? v : 0.f;
+      if (act == Act::Relu) v = relu_epilogue(v);
       c[j] = v;
     }
   }

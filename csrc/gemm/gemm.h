@@ -7,6 +7,11 @@ namespace pyfapi {
 // Epilogue activation applied while the output tile is hot.
 enum class Act : int { None = 0, Relu = 1 };
 
+// The one ReLU of every epilogue: v < 0 ? 0 : v. NaN in gives NaN out (as keras.ops.relu,
+// np.maximum and PyTorch; a silent 0 would hide a diverged model), and -0 stays -0: exactly
+// _mm*_max_ps(zero, v) (maxps returns its second operand when either is NaN or both are zero).
+inline float relu_epilogue(float v) { return v < 0.f ? 0.f : v; }
+
 // C = act(alpha * op(A) @ op(B) + beta * C + bias)
 //   op(A) is M x K (A is M x K, or K x M when trans_a), op(B) is K x N (B is K x N, or N x K).
 //   lda / ldb / ldc: row strides in elements (>= the row length), so row-range views work.

@@ -8,6 +8,16 @@ and computes ``call(inputs, training=None)`` with :mod:`pyfapi.ops`. ``layer(x)`
   history points at a new :class:`~pyfapi.graph.node.Node` (calling again reuses the weights), or
 * runs eagerly on arrays / :class:`~pyfapi.autodiff.Tensor` s and returns Tensors.
 
+Masks (Keras 3): a tensor may carry a boolean mask in ``_keras_mask`` (e.g. set by
+``Embedding(mask_zero=True)`` or ``Masking``). When a layer is called, the mask of its (single)
+tensor argument is passed as ``mask=`` if ``call`` takes ``mask`` (and ``<arg>_mask=`` for each
+tensor argument ``<arg>`` whose ``<arg>_mask`` parameter exists, for several tensor arguments);
+after the call, a layer with ``supports_masking`` sets ``compute_mask(inputs, previous_mask)`` on
+its outputs (default: the previous mask unchanged); a layer without it drops the mask with a
+warning (once per layer). The same happens in a Model's execution plan, so masks flow through
+functional and Sequential models at run time; symbolic outputs carry a boolean KerasTensor of the
+mask's shape in ``_keras_mask``.
+
 Weight order is Keras's: the layer's own weights (trainable ones in creation order, then
 non-trainable ones), then each tracked sub-layer's weights (sub-layers tracked in attribute
 assignment order), de-duplicated.
@@ -30,7 +40,8 @@ from pyfapi.mixed_precision import policy as _policies
 from pyfapi.utils import naming
 
 __all__ = ["Layer", "InputSpec", "LAYER_REGISTRY", "register_layer", "get_layer_class",
-           "serialize_dtype", "is_shape_tuple", "map_shape_structure"]
+           "serialize_dtype", "is_shape_tuple", "map_shape_structure", "get_keras_mask",
+           "set_keras_mask"]
 
 #: class name -> class; every Layer subclass defined inside pyfapi registers itself; user classes
 #: via :func:`register_layer` or ``custom_objects``.
@@ -146,6 +157,36 @@ def _is_number_list(x):
     return all(isinstance(v, (int, float, np.number)) for v in x)
 
 
+# ---- masks ---------------------------------------------------------------------------------
+def get_keras_mask(x):
+    """The mask carried by ``x`` (``x._keras_mask``), or None; a list for a list / tuple of
+    tensors (None when none of them has a mask)."""
+    if isinstance(x, (list, tuple)):
+        masks = [getattr(v, "_keras_mask", None) for v in x]
+        return masks if any(m is not None for m in masks) else None
+    return getattr(x, "_keras_mask", None)
+
+
+def set_keras_mask(x, mask):
+    """Attach ``mask`` to the tensor ``x`` (silently skipped for objects that cannot carry one,
+    e.g. plain numpy arrays)."""
+    try:
+        x._keras_mask = mask
+    except AttributeError:
+        pass
+
+
+def _symbolic_mask(mask):
+    """A mask for a symbolic output: a KerasTensor stays, an array becomes a bool KerasTensor of
+    its shape (batch unknown)."""
+    if mask is None or isinstance(mask, KerasTensor):
+        return mask
+    shape = getattr(mask, "shape", None)
+    if shape is None:
+        return None
+    return KerasTensor((None,) + tuple(shape[1:]), dtype="bool")
+
+
 _TRACK_SKIP = frozenset({"_inbound_nodes", "_outbound_nodes", "_trainable_variables",
                          "_non_trainable_variables", "_layers", "_losses", "input_spec",
                          "_build_input_shape", "_weight_regularizers", "_weight_constraints",
@@ -193,6 +234,9 @@ class Layer:
     # class-level flags computed once per class by __init_subclass__
     _call_has_training_arg = False
     _call_has_mask_arg = False
+    _call_arg_names = ()
+    _call_named_masks = ()  # call parameters "<arg>_mask" (filled from <arg>'s mask)
+    _mask_warned = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -204,6 +248,11 @@ class Layer:
             params = {}
         cls._call_has_training_arg = "training" in params
         cls._call_has_mask_arg = "mask" in params
+        names = [n for n, p in params.items() if n != "self" and p.kind in (
+            p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        cls._call_arg_names = tuple(names)
+        cls._call_named_masks = tuple(n for n in names if n.endswith("_mask")
+                                      and n[:-5] in names)
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_pyfapi_wrapped", False):
             cls.build = _wrap_build(build)
@@ -276,16 +325,21 @@ class Layer:
     def _maybe_track(self, value):
         if isinstance(value, Layer):
             if value is not self and all(value is not l for l in self._layers):
-                self._layers.append(value)
+                self._track_layer(value)
             return
         if isinstance(value, (list, tuple)) and value and isinstance(value[0], Layer):
             for v in value:
                 if isinstance(v, Layer) and v is not self and all(v is not l for l in self._layers):
-                    self._layers.append(v)
+                    self._track_layer(v)
             return
         var_cls = _variable_cls()
         if var_cls is not None and isinstance(value, var_cls):
             self._track_variable(value)
+
+    def _track_layer(self, layer):
+        self._layers.append(layer)
+        if not self.__dict__.get("_trainable", True):
+            layer.trainable = False  # a frozen layer freezes sub-layers it creates later too
 
     def _track_variable(self, variable):
         for lst in (self._trainable_variables, self._non_trainable_variables):
@@ -293,6 +347,11 @@ class Layer:
                 return
         if getattr(variable, "trainable", True):
             self._trainable_variables.append(variable)
+            if not self.__dict__.get("_trainable", True):
+                # Keras 3: a layer frozen before its weights exist freezes them when they are
+                # created, so every model containing it leaves them out of trainable_weights
+                # (kept in the trainable list: setting trainable=True later unfreezes them)
+                variable.trainable = False
         else:
             self._non_trainable_variables.append(variable)
 
@@ -566,6 +625,69 @@ class Layer:
         dtype = _policies.storage_dtype(self.compute_dtype)
         return map_shape_structure(lambda s: KerasTensor(s, dtype=dtype), out_shape)
 
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs (Keras 3): by default ``previous_mask`` unchanged. Only used
+        when ``supports_masking`` is True. ``inputs`` are the call's first argument (symbolic
+        or eager); return None, a mask, or a list of masks (one per output)."""
+        return previous_mask
+
+    # ---- mask plumbing (see the module docstring) -----------------------------------------
+    def _fill_masks(self, args, kwargs, first):
+        """Before ``call`` (Keras 3 ``Layer.__call__`` step 6): with ONE tensor argument, its
+        mask as ``mask=`` if ``call`` takes ``mask`` and none was given; with several, each
+        tensor argument ``<arg>``'s mask as ``<arg>_mask=`` when that parameter exists. Returns
+        the previous mask for ``compute_mask``: the ``mask=`` argument if any, else the first
+        argument's mask."""
+        if self._call_has_mask_arg or self._call_named_masks:
+            tensors = [(n, v) for n, v in zip(self._call_arg_names, args) if _is_tensor_arg(v)]
+            tensors += [(k, v) for k, v in kwargs.items()
+                        if not k.endswith("mask") and _is_tensor_arg(v)]
+            if len(tensors) == 1:
+                if self._call_has_mask_arg and kwargs.get("mask") is None:
+                    m = get_keras_mask(tensors[0][1])
+                    if m is not None:
+                        kwargs["mask"] = m
+            else:
+                for name, v in tensors:
+                    key = f"{name}_mask"
+                    if key in self._call_named_masks and kwargs.get(key) is None:
+                        m = get_keras_mask(v)
+                        if m is not None:
+                            kwargs[key] = m
+        given = kwargs.get("mask")
+        return given if given is not None else get_keras_mask(first)
+
+    def _set_output_masks(self, first, outputs, prev):
+        """After ``call``: ``compute_mask`` on the outputs (layers with supports_masking), or a
+        one-time warning when a layer without it receives a masked input."""
+        if not self.supports_masking:
+            if prev is not None and not self._mask_warned:
+                self._mask_warned = True
+                import warnings
+                warnings.warn(
+                    f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input "
+                    "with a mask attached to it. However, this layer does not support masking "
+                    "and will therefore destroy the mask information. Downstream layers will "
+                    "not see the mask.", UserWarning, stacklevel=4)
+            return
+        if prev is None and type(self).compute_mask is Layer.compute_mask:
+            return
+        flat = tree.flatten(outputs)
+        if flat and all(getattr(o, "_keras_mask", None) is not None for o in flat):
+            return
+        masks = self.compute_mask(first, prev)
+        if masks is None:
+            return
+        if isinstance(masks, (list, tuple)) and len(flat) > 1:
+            pairs = zip(flat, masks)
+        elif isinstance(masks, (list, tuple)):
+            pairs = [(flat[0], masks[0] if masks else None)] if flat else []
+        else:
+            pairs = [(o, masks) for o in flat]
+        for o, m in pairs:
+            if m is not None and getattr(o, "_keras_mask", None) is None:
+                set_keras_mask(o, m)
+
     def _infer_output_shape_by_running(self, args, kwargs):
         """Fallback shape inference: run ``call`` on zeros twice (unknown dims as 2 and 3);
         dimensions that differ between the runs are unknown (None)."""
@@ -671,6 +793,18 @@ class Layer:
                            if k != "training" and not (k == "mask" and v is None)}
         outputs = self.compute_output_spec(*args, **spec_kwargs)
         Node(self, args, kwargs, outputs)
+        prev = get_keras_mask(first)
+        if self.supports_masking and (prev is not None
+                                      or type(self).compute_mask is not Layer.compute_mask):
+            try:
+                masks = self.compute_mask(first, prev)
+            except Exception:  # noqa: BLE001 - a mask needing values: known at run time only
+                masks = None
+            if masks is not None:
+                flat = tree.flatten(outputs)
+                ms = list(masks) if isinstance(masks, (list, tuple)) else [masks] * len(flat)
+                for o, m in zip(flat, ms):
+                    set_keras_mask(o, _symbolic_mask(m))
         return outputs
 
     def _eager_call(self, first, args, kwargs):
@@ -703,6 +837,7 @@ class Layer:
             training = _CTX.training
         if "mask" in kwargs and not self._call_has_mask_arg:
             kwargs.pop("mask")
+        prev_mask = self._fill_masks(args, kwargs, first)
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
         depth = _CTX.depth
@@ -715,6 +850,7 @@ class Layer:
         finally:
             _exit_precision(prec)
             _CTX.depth = depth
+        self._set_output_masks(first, outputs, prev_mask)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -767,6 +903,8 @@ class Layer:
                     training = stored
             if "mask" in kwargs and not self._call_has_mask_arg:
                 kwargs.pop("mask")
+        first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
+        prev_mask = self._fill_masks(args, kwargs, first)
         if training is None:
             training = _CTX.training
         if self._call_has_training_arg and training is not None:
@@ -776,6 +914,7 @@ class Layer:
             outputs = self._run_call(args, kwargs, training)
         finally:
             _exit_precision(prec)
+        self._set_output_masks(first, outputs, prev_mask)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -948,6 +1087,12 @@ def _is_array_like(x) -> bool:
     array, a Tensor / KerasTensor or anything with a shape or ``__array__``."""
     return (x is None or isinstance(x, _SCALARS) or hasattr(x, "shape")
             or hasattr(x, "__array__"))
+def _is_tensor_arg(x) -> bool:
+    """A tensor argument of a call (an array / Tensor / KerasTensor, or a list / tuple holding
+    one): Keras fills ``mask=`` only when a call has exactly one."""
+    if isinstance(x, (list, tuple)):
+        return any(_is_tensor_arg(v) for v in x)
+    return hasattr(x, "shape") and hasattr(x, "dtype")
 
 
 def _has_keras_tensor(x) -> bool:

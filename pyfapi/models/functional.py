@@ -20,6 +20,7 @@ from pyfapi.graph.topology import ExecutionPlan, map_graph
 from pyfapi.layers.base import Layer, register_layer
 from pyfapi.layers.core.input_layer import InputLayer
 from pyfapi.models.fused_inference import FusedPlan, fusion_allowed
+from pyfapi.utils.dtype_cast import astype_no_wrap
 
 __all__ = ["Model", "Trainer"]
 
@@ -235,11 +236,20 @@ class Model(Trainer, Layer):
             flat = [inputs]
         np_dtypes = self._input_np_dtypes
         for i, (x, spec) in enumerate(zip(flat, self._inputs)):
+            if isinstance(x, (list, float, int)):
+                x = np.asarray(x)
+                if x.dtype.kind not in "fiub" or np_dtypes[i] is None:
+                    x = x.astype(spec.dtype)
+                flat[i] = x
             if isinstance(x, np.ndarray):
+                if (np_dtypes[i] is None) != (x.dtype.kind in "USO"):  # string vs numeric input
+                    raise ValueError(
+                        f'Input {i} ("{self._input_names[i]}") of model "{self.name}" has dtype '
+                        f"{spec.dtype!r} but received an array of dtype {x.dtype} (strings need "
+                        f"an Input(dtype='string'); a string Input takes str/bytes/object arrays)")
                 if x.dtype != np_dtypes[i] and x.dtype.kind in "fiub" and np_dtypes[i] is not None:
-                    flat[i] = x = x.astype(np_dtypes[i])
-            elif isinstance(x, (list, float, int)):
-                flat[i] = x = np.asarray(x, dtype=spec.dtype)
+                    # ids beyond an int32 Input's range keep int64 (no wrap-around)
+                    flat[i] = x = astype_no_wrap(x, np_dtypes[i])
             shape = getattr(x, "shape", None)
             if shape is None:
                 continue

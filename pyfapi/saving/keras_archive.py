@@ -78,12 +78,57 @@ def save_model(model, filepath, overwrite=True):
                 g.create_dataset(str(i), data=np.asarray(v.value))
     weights_bytes = buf.getvalue()
 
+    assets = _collect_assets(model)
+
     def write(tmp):
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
             z.writestr(_METADATA, metadata)
             z.writestr(_CONFIG, config_json)
             z.writestr(_WEIGHTS, weights_bytes)
+            for name, data in assets:
+                z.writestr(name, data)
     atomic_write(filepath, write, overwrite=overwrite)
+
+
+def _collect_assets(model):
+    """``[(zip name, bytes)]`` of the layers' ``save_assets(dir)`` files, under
+    ``assets/<layer key path>/`` as Keras 3 writes them (e.g. a vocabulary.txt)."""
+    import tempfile
+
+    from pyfapi.saving.weights_h5 import collect_layers
+    out = []
+    for path, layer in collect_layers(model):
+        save = getattr(layer, "save_assets", None)
+        if save is None:
+            continue
+        with tempfile.TemporaryDirectory() as d:
+            save(d)
+            for fname in sorted(os.listdir(d)):
+                with open(os.path.join(d, fname), "rb") as f:
+                    out.append((f"assets/{path}/{fname}", f.read()))
+    return out
+
+
+def _load_assets(model, filepath):
+    """Call ``load_assets(dir)`` of each layer that has one with its ``assets/<path>/`` files."""
+    import tempfile
+
+    from pyfapi.saving.weights_h5 import collect_layers
+    targets = [(p, l) for p, l in collect_layers(model) if hasattr(l, "load_assets")]
+    if not targets:
+        return
+    with zipfile.ZipFile(filepath, "r") as z:
+        names = z.namelist()
+        for path, layer in targets:
+            prefix = f"assets/{path}/"
+            files = [n for n in names if n.startswith(prefix) and "/" not in n[len(prefix):]]
+            if not files:
+                continue
+            with tempfile.TemporaryDirectory() as d:
+                for n in files:
+                    with open(os.path.join(d, n[len(prefix):]), "wb") as f:
+                        f.write(z.read(n))
+                layer.load_assets(d)
 
 
 def _json_default(o):
@@ -201,6 +246,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                      f"{tuple(v.value.shape)} but the file holds {a.shape}")
                 opt_plan.append((v, a))
     assign_plan(plan)
+    _load_assets(model, filepath)
     for v, a in opt_plan:
         v.assign(a.astype(v.value.dtype, copy=False))
     return model

@@ -122,6 +122,12 @@ def write_weights_group(h5file, model):
             g = grp.create_group(sub).create_group("vars")
         for i, w in enumerate(layer.weights):
             g.create_dataset(str(i), data=np.asarray(getattr(w, "value", w)))
+        own = _own_variables_hook(layer, "save_own_variables")
+        if own is not None:  # Keras's save_own_variables(store): named arrays (idf_weights)
+            store = {}
+            own(store)
+            for key, arr in store.items():
+                g.create_dataset(str(key), data=np.asarray(arr))
 
 
 #: layers whose Keras 3 implementation owns its weights through a sub-object: the weights are
@@ -154,6 +160,13 @@ def read_weights_group(h5file, model, source, skip_mismatch=False):
         weights = layer.weights
         grp = h5file.get(path)
         seen.add(path)
+        own = _own_variables_hook(layer, "load_own_variables")
+        if own is not None:  # a layer keeping named arrays (Keras's load_own_variables)
+            vars_grp = grp.get("vars") if grp is not None else None
+            store = {k: np.asarray(vars_grp[k][()]) for k in vars_grp.keys()} \
+                if vars_grp is not None else {}
+            plan.append((_LoadHook(own), store))
+            continue
         if grp is None or not _layer_datasets(grp):
             if not weights:
                 continue
@@ -218,10 +231,29 @@ def _layer_datasets(grp):
 
 
 def assign_plan(plan):
-    """Assigns each ``(weight, array)`` pair of ``plan``, casting the array to the weight's dtype.
-    """
+    """Assigns each ``(weight, array)`` pair of ``plan``, casting the array to the weight's dtype
+    (``(_LoadHook, store)`` pairs call a layer's ``load_own_variables(store)``)."""
     for w, arr in plan:
+        if isinstance(w, _LoadHook):
+            w.fn(arr)
+            continue
         w.assign(arr.astype(w.value.dtype, copy=False))
+
+
+class _LoadHook:
+    """A layer's ``load_own_variables`` as a plan entry."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def _own_variables_hook(layer, name):
+    """``layer.<name>`` when the layer has no weights of its own and defines Keras's
+    ``save_own_variables`` / ``load_own_variables`` (preprocessing layers with named state such
+    as ``idf_weights``), else None."""
+    if layer.weights or not getattr(type(layer), "_keras_own_variables", False):
+        return None
+    return getattr(layer, name, None)
 
 
 def save_weights(model, filepath, overwrite=True):

@@ -30,6 +30,7 @@ from pyfapi import optimizers as optimizers_module
 from pyfapi.training import batch_stream as bs
 from pyfapi.training import data_adapter as da
 from pyfapi.training.compile_utils import CompileLoss, CompileMetrics
+from pyfapi.utils import distributed_context as _dist
 
 __all__ = ["Trainer"]
 
@@ -506,6 +507,14 @@ class Trainer:
         if streamed:
             batcher = self._stream(x, "fit", steps_per_epoch, shuffle=shuffle,
                                    class_weight=class_weight)
+            if self._data_parallel():
+                # every rank reads the same stream and keeps every size-th batch; a shuffled
+                # PyDataset's order comes from rank 0's random state so that they agree
+                if shuffle:
+                    from pyfapi.utils.random import global_rng
+                    state = _dist.bcast_object(global_rng().bit_generator.state)
+                    global_rng().bit_generator.state = state
+                batcher = da.LockstepBatcher(batcher.shard(_dist.rank(), _dist.size()))
         else:
             self._build_from_data(x)
             xs, ys, sws, _ = self._prepare(x, y, sample_weight, class_weight)
@@ -518,8 +527,11 @@ class Trainer:
             if class_weight is not None:  # after the split: validation is not class-weighted
                 sws = self._class_weights(ys, class_weight)
             self._ensure_built(xs, ys)
-            batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size), shuffle=shuffle,
-                                      steps=steps_per_epoch)
+            # data-parallel (pyfapi.distributed): several ranks and an optimizer that averages
+            # gradients; batch_size is per rank, see da.DistributedBatcher
+            batcher_cls = da.DistributedBatcher if self._data_parallel() else da.ArrayBatcher
+            batcher = batcher_cls(xs, ys, sws, batch_size=int(batch_size), shuffle=shuffle,
+                                  steps=steps_per_epoch)
         if validation_data is not None:
             if bs.is_stream(validation_data):
                 val_stream = self._stream(validation_data, "fit", validation_steps,
@@ -539,15 +551,45 @@ class Trainer:
             if val_stream is not None:
                 val_stream.close()
 
+    def _data_parallel(self):
+        """True when fit trains data-parallel: pyfapi.distributed runs several ranks and the
+        optimizer averages gradients over them (DistributedOptimizer)."""
+        return _dist.active() and getattr(self.optimizer, "averages_gradients", False)
+
     def _fit_loop(self, batcher, val, val_stream, epochs, initial_epoch, verbose, callbacks,
                   batch_size, validation_batch_size, validation_steps, validation_freq):
         steps = batcher.steps
         cbs = callbacks_module.CallbackList(callbacks, add_history=True,
                                             add_progbar=verbose != 0, model=self)
         cbs.set_params({"verbose": verbose, "epochs": int(epochs), "steps": steps})
-        need_batch = cbs.needs_train_batch
         self.stop_training = False
         cbs.on_train_begin()
+        distributed = self._data_parallel()
+        if not distributed:
+            epoch_logs = self._fit_epochs(cbs, batcher, val, val_stream, epochs, initial_epoch,
+                                          batch_size, validation_batch_size, validation_steps,
+                                          validation_freq, False)
+        else:
+            self._check_same_weights()
+            try:
+                epoch_logs = self._fit_epochs(cbs, batcher, val, val_stream, epochs,
+                                              initial_epoch, batch_size, validation_batch_size,
+                                              validation_steps, validation_freq, True)
+            except BaseException as e:  # a peer may wait in a collective for this rank: abort
+                _dist.abort_on_error(e)
+                raise
+            finally:
+                _dist.set_step_samples(None)
+        cbs.on_train_end(epoch_logs)
+        self.history = cbs._history
+        return self.history
+
+    def _fit_epochs(self, cbs, batcher, val, val_stream, epochs, initial_epoch, batch_size,
+                    validation_batch_size, validation_steps, validation_freq, distributed):
+        """The epoch loop of :meth:`fit`; returns the last epoch's logs. Distributed: each step
+        is weighted by its rows (a 0-row step is a dummy whose gradients count 0) and
+        ``stop_training`` set on any rank stops every rank at the same step."""
+        need_batch = cbs.needs_train_batch
         epoch_logs = {}
         train_step = self._train_step
         accumulate = self._accumulate
@@ -562,12 +604,19 @@ class Trainer:
                 seen += 1
                 if need_batch:
                     cbs.on_train_batch_begin(step)
+                if distributed:
+                    _dist.set_step_samples(size)
                 total, per, outs = train_step(xb, yb, swb)
-                accumulate(total, per, outs, yb, swb, size)
+                if size:
+                    accumulate(total, per, outs, yb, swb, size)
                 if need_batch:
                     cbs.on_train_batch_end(step, self._logs())
+                if distributed and need_batch:
+                    self.stop_training = bool(_dist.allreduce_max(int(bool(self.stop_training))))
                 if self.stop_training:
                     break
+            if distributed:
+                _dist.set_step_samples(None)
             if not seen:  # a generator with nothing left: Keras's warning was given; stop
                 break
             if batcher.steps != cbs.params.get("steps"):  # learnt from a finished stream
@@ -580,11 +629,33 @@ class Trainer:
                     callbacks=cbs, steps=validation_steps, in_fit=True, batcher=val_stream)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
+            if distributed:
+                self.stop_training = bool(_dist.allreduce_max(int(bool(self.stop_training))))
             if self.stop_training:
                 break
-        cbs.on_train_end(epoch_logs)
-        self.history = cbs._history
-        return self.history
+        return epoch_logs
+
+    def _check_same_weights(self):
+        """Distributed fit: every rank must start from the same trainable weights (else the
+        averaged steps would move different models). ValueError on every rank naming the first
+        variable that differs, pointing at BroadcastGlobalVariablesCallback."""
+        import zlib
+        items = []
+        for v in self._tstate().train_vars or []:
+            arr = np.ascontiguousarray(v.value)
+            items.append((getattr(v, "path", v.name), tuple(arr.shape),
+                          zlib.crc32(memoryview(arr).cast("B"))))
+        bad = _dist.first_mismatch(items)
+        if bad is not None:
+            i, a, r, b = bad
+            what = (f"{a[0]!r} has other values on rank {r} than on rank 0"
+                    if a is not None and b is not None and a[:2] == b[:2]
+                    else f"variable #{i} is {a and a[:2]} on rank 0 but {b and b[:2]} on rank {r}")
+            raise ValueError(
+                f"fit: the ranks start from different weights ({what}). Add "
+                f"pyfapi.distributed.BroadcastGlobalVariablesCallback(0) to the callbacks (or "
+                f"seed every rank alike with pyfapi.utils.set_random_seed before building the "
+                f"model)")
 
     # ---- evaluate -----------------------------------------------------------------------------
     def _evaluate_arrays(self, xs, ys, sws, batch_size, callbacks, steps=None, in_fit=False,
