@@ -229,6 +229,7 @@ BINARY = {
     "less_equal": (np.less_equal, NUMERIC), "greater": (np.greater, NUMERIC),
     "greater_equal": (np.greater_equal, NUMERIC),
     "logical_and": (np.logical_and, INPUT_DTYPES), "logical_or": (np.logical_or, INPUT_DTYPES),
+    "floor_divide": (np.floor_divide, FLOAT_DTYPES), "mod": (np.mod, FLOAT_DTYPES),
 }
 
 
@@ -240,14 +241,16 @@ def binary(name):
         sa, sb = draw(_two_shapes())
         da, db = draw(_pair_dtypes(dts))
         a = draw(arrays(da, sa, 0.5 if name == "power" else -3, 2 if name == "power" else 3))
-        lo_b = 0.5 if name == "divide" else -2
-        b = draw(arrays(db, sb, lo_b, 3 if name == "divide" else 2))
+        positive = name in ("divide", "floor_divide", "mod")
+        lo_b = 0.5 if positive else -2
+        b = draw(arrays(db, sb, lo_b, 3 if positive else 2))
         if draw(st.integers(0, 5)) == 0:  # a Python scalar operand
             # (values exact in float16, so the op's weak-typed cast of the scalar is exact)
-            b = draw(st.sampled_from([0.5, 2.0, 1.25] + ([] if name in ("divide", "power")
-                                                         else [0.0, -1.5])))
+            b = draw(st.sampled_from([0.5, 2.0, 1.25] + ([] if name in (
+                "divide", "power", "floor_divide", "mod") else [0.0, -1.5])))
         fn = getattr(ops, name)
-        exact = name not in ("divide", "power", "add", "subtract", "multiply")
+        exact = name not in ("divide", "power", "add", "subtract", "multiply", "floor_divide",
+                             "mod")
         return Case(call=lambda: fn(a, b), ref=lambda: ref(_f64(a), _f64(b)), names=(name,),
                     # (a Python scalar is weakly typed: it does not widen the result dtype)
                     rtol=0 if exact and np.float16 not in (a.dtype, np.asarray(b).dtype)
@@ -562,6 +565,20 @@ def s_matmul(draw):
     return _case("matmul", lambda: ops.matmul(a, b), lambda: np.matmul(_f64(a), _f64(b)),
                  names=("shape", "x1", "x2"), rtol=_result_rtol(a, b, floor=1e-4),
                  a=(a.shape, a.dtype.name, a.strides), b=(b.shape, b.dtype.name, b.strides))
+
+
+@st.composite
+def s_einsum(draw):
+    m, k, n = draw(st.integers(0, 5)), draw(st.integers(0, 5)), draw(st.integers(0, 5))
+    kb = k if draw(st.integers(0, 9)) else k + 1  # sometimes mismatched contracted axes
+    sub = draw(st.sampled_from(["ij,jk->ik", "ij,jk", "ij,kj->ik", "ij->ji"]))
+    a = draw(arrays(_dtype(FLOAT_DTYPES), (m, k)))
+    b = draw(arrays(_dtype(FLOAT_DTYPES), (kb, n) if sub != "ij,kj->ik" else (n, kb)))
+    operands = (a,) if sub == "ij->ji" else (a, b)
+    return _case("einsum", lambda: ops.einsum(sub, *operands),
+                 lambda: np.einsum(sub, *[_f64(o) for o in operands]), names=("einsum",),
+                 rtol=_result_rtol(*operands, floor=1e-4), sub=sub,
+                 shapes=[o.shape for o in operands])
 
 
 @st.composite
@@ -912,7 +929,7 @@ SPECS = {
     "stack": s_stack(), "unstack": s_unstack(), "split": s_split(), "tile": s_tile(), "repeat": s_repeat(),
     "pad": s_pad(), "get_item": s_get_item(), "take": s_take(),
     "take_along_axis": s_take_along_axis(), "where": s_where(), "clip": s_clip(),
-    "cast": s_cast(), "matmul": s_matmul(), "linear": s_linear(),
+    "cast": s_cast(), "matmul": s_matmul(), "linear": s_linear(), "einsum": s_einsum(),
     "softmax": softmax_like("softmax"), "log_softmax": softmax_like("log_softmax"),
     "one_hot": s_one_hot(), "binary_crossentropy": s_bce(), "categorical_crossentropy": s_cce(),
     "sparse_categorical_crossentropy": s_scce(),
