@@ -234,6 +234,7 @@ BINARY = {
     "less_equal": (np.less_equal, NUMERIC), "greater": (np.greater, NUMERIC),
     "greater_equal": (np.greater_equal, NUMERIC),
     "logical_and": (np.logical_and, INPUT_DTYPES), "logical_or": (np.logical_or, INPUT_DTYPES),
+    "floor_divide": (np.floor_divide, FLOAT_DTYPES), "mod": (np.mod, FLOAT_DTYPES),
 }
 
 
@@ -245,7 +246,7 @@ def binary(name):
         sa, sb = draw(_two_shapes())
         da, db = draw(_pair_dtypes(dts))
         a = draw(arrays(da, sa, 0.5 if name == "power" else -3, 2 if name == "power" else 3))
-        div = name in ("divide", "true_divide")
+        div = name in ("divide", "true_divide", "floor_divide", "mod")
         lo_b = 0.5 if div else -2
         b = draw(arrays(db, sb, lo_b, 3 if div else 2))
         if draw(st.integers(0, 5)) == 0:  # a Python scalar operand
@@ -253,7 +254,8 @@ def binary(name):
             b = draw(st.sampled_from([0.5, 2.0, 1.25] + ([] if div or name == "power"
                                                          else [0.0, -1.5])))
         fn = getattr(ops, name)
-        exact = name not in ("divide", "true_divide", "power", "add", "subtract", "multiply")
+        exact = name not in ("divide", "true_divide", "power", "add", "subtract", "multiply",
+                             "floor_divide", "mod")
         return Case(call=lambda: fn(a, b), ref=lambda: ref(_f64(a), _f64(b)),
                     names=(name, "divide") if name == "true_divide" else (name,),
                     # (a Python scalar is weakly typed: it does not widen the result dtype)
@@ -580,6 +582,20 @@ def s_matmul(draw):
     return _case("matmul", lambda: ops.matmul(a, b), lambda: np.matmul(_f64(a), _f64(b)),
                  names=("shape", "x1", "x2"), rtol=_result_rtol(a, b, floor=1e-4),
                  a=(a.shape, a.dtype.name, a.strides), b=(b.shape, b.dtype.name, b.strides))
+
+
+@st.composite
+def s_einsum(draw):
+    m, k, n = draw(st.integers(0, 5)), draw(st.integers(0, 5)), draw(st.integers(0, 5))
+    kb = k if draw(st.integers(0, 9)) else k + 1  # sometimes mismatched contracted axes
+    sub = draw(st.sampled_from(["ij,jk->ik", "ij,jk", "ij,kj->ik", "ij->ji"]))
+    a = draw(arrays(_dtype(FLOAT_DTYPES), (m, k)))
+    b = draw(arrays(_dtype(FLOAT_DTYPES), (kb, n) if sub != "ij,kj->ik" else (n, kb)))
+    operands = (a,) if sub == "ij->ji" else (a, b)
+    return _case("einsum", lambda: ops.einsum(sub, *operands),
+                 lambda: np.einsum(sub, *[_f64(o) for o in operands]), names=("einsum",),
+                 rtol=_result_rtol(*operands, floor=1e-4), sub=sub,
+                 shapes=[o.shape for o in operands])
 
 
 @st.composite
@@ -1161,7 +1177,7 @@ SPECS = {
     "stack": s_stack(), "unstack": s_unstack(), "split": s_split(), "tile": s_tile(), "repeat": s_repeat(),
     "pad": s_pad(), "get_item": s_get_item(), "take": s_take(),
     "take_along_axis": s_take_along_axis(), "where": s_where(), "clip": s_clip(),
-    "cast": s_cast(), "matmul": s_matmul(), "linear": s_linear(),
+    "cast": s_cast(), "matmul": s_matmul(), "linear": s_linear(), "einsum": s_einsum(),
     "softmax": softmax_like("softmax"), "log_softmax": softmax_like("log_softmax"),
     "one_hot": s_one_hot(), "binary_crossentropy": s_bce(), "categorical_crossentropy": s_cce(),
     "sparse_categorical_crossentropy": s_scce(),
