@@ -29,10 +29,10 @@ def symbolic_op(function, args, kwargs=None):
     its output KerasTensor(s).
 
     Raises:
-        RuntimeError: the layers package (which defines the op node) was never imported.
+        RuntimeError: pyfapi.layers (which defines the op node) was never imported.
     """
-    if _SYMBOLIC_DISPATCH is None:
-        import pyfapi.layers  # noqa: F401  (binds the dispatch)
+    if _SYMBOLIC_DISPATCH is None:  # pragma: no cover - KerasTensors come from pyfapi.layers
+        raise RuntimeError("pyfapi.ops on KerasTensors needs pyfapi.layers to be imported")
     return _SYMBOLIC_DISPATCH(function, tuple(args), dict(kwargs or {}))
 
 
@@ -125,9 +125,11 @@ class KerasTensor:
         name: unique name (``keras_tensor``, ``keras_tensor_1``... unless given).
         ndim: len(shape).
         _keras_history: KerasHistory(layer, node_index, tensor_index) or None.
+        _keras_mask: None, or a bool KerasTensor: the mask the tensor will carry at run time.
     """
 
-    __slots__ = ("shape", "dtype", "name", "_keras_history", "sparse", "ragged", "__weakref__")
+    __slots__ = ("shape", "dtype", "name", "_keras_history", "sparse", "ragged", "_keras_mask",
+                 "__weakref__")
 
     def __init__(self, shape, dtype="float32", name=None, sparse=False, ragged=False):
         self.shape = standardize_shape(shape)
@@ -136,6 +138,7 @@ class KerasTensor:
         self.sparse = bool(sparse)
         self.ragged = bool(ragged)
         self._keras_history = None
+        self._keras_mask = None  # symbolic mask (bool KerasTensor) set by pyfapi.layers.base
 
     @property
     def ndim(self) -> int:

@@ -20,14 +20,17 @@ from pyfapi.graph.topology import ExecutionPlan, map_graph
 from pyfapi.layers.base import (Layer, _freeze_shape, _input_shape_structure, _with_auto_config,
                                 map_shape_structure, register_layer)
 from pyfapi.layers.core.input_layer import InputLayer
+from pyfapi.models.fused_inference import FusedPlan, fusion_allowed
+from pyfapi.utils.dtype_cast import astype_no_wrap
 
-__all__ = ["Model", "Trainer"]
+__all__ = ["Model"]
 
-try:  # the training mixin (compile/fit/...); absent while pyfapi.training is being written
-    from pyfapi.training import Trainer  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the state of the tree
-    class Trainer:  # noqa: D101 - placeholder until pyfapi.training.Trainer exists
-        pass
+from pyfapi.training import Trainer
+
+
+def _call_context():
+    from pyfapi.layers.base import _CTX
+    return _CTX
 
 
 class Model(Trainer, Layer):
@@ -50,11 +53,14 @@ class Model(Trainer, Layer):
             missing tensor / input and the layer), two layers with one name, a cycle.
     """
 
+    #: Inference calls (training falsy, no GradientTape recording) of a functional model run
+    #: the fused plan (pyfapi/models/fused_inference.py: BatchNormalization folded into the Dense
+    #: / convolution before it, bias and relu in the kernel epilogue). Set False on a model (or
+    #: the class) to run every layer as written.
+    fused_inference = True
     _keras_class_name = "Functional"  # Keras 3's class name of functional models (saving keys)
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
-        if "__init__" in vars(Trainer):
-            Trainer.__init__(self)
         if inputs is None and outputs is None:
             # subclassed model: layers tracked as attributes, user-defined call()
             Layer.__init__(self, name=name, trainable=trainable, **kwargs)
@@ -234,11 +240,20 @@ class Model(Trainer, Layer):
             flat = [inputs]
         np_dtypes = self._input_np_dtypes
         for i, (x, spec) in enumerate(zip(flat, self._inputs)):
+            if isinstance(x, (list, float, int)):
+                x = np.asarray(x)
+                if x.dtype.kind not in "fiub" or np_dtypes[i] is None:
+                    x = x.astype(spec.dtype)
+                flat[i] = x
             if isinstance(x, np.ndarray):
+                if (np_dtypes[i] is None) != (x.dtype.kind in "USO"):  # string vs numeric input
+                    raise ValueError(
+                        f'Input {i} ("{self._input_names[i]}") of model "{self.name}" has dtype '
+                        f"{spec.dtype!r} but received an array of dtype {x.dtype} (strings need "
+                        f"an Input(dtype='string'); a string Input takes str/bytes/object arrays)")
                 if x.dtype != np_dtypes[i] and x.dtype.kind in "fiub" and np_dtypes[i] is not None:
-                    flat[i] = x = x.astype(np_dtypes[i])
-            elif isinstance(x, (list, float, int)):
-                flat[i] = x = np.asarray(x, dtype=spec.dtype)
+                    # ids beyond an int32 Input's range keep int64 (no wrap-around)
+                    flat[i] = x = astype_no_wrap(x, np_dtypes[i])
             shape = getattr(x, "shape", None)
             if shape is None:
                 continue
@@ -293,7 +308,15 @@ class Model(Trainer, Layer):
 
         def run(layer, node, args, kwargs, _t=training):
             return layer._call_from_graph(args, kwargs, _t)
-        outs = self._plan.run(flat, run)
+        t = training if training is not None else _call_context().training
+        if not t and self.fused_inference and fusion_allowed():
+            fused = self.__dict__.get("_fused_plan")
+            if fused is None or fused[0] is not self._plan:
+                fused = (self._plan, FusedPlan(self._plan))
+                self.__dict__["_fused_plan"] = fused
+            outs = fused[1].run(flat, run)
+        else:
+            outs = self._plan.run(flat, run)
         return self._pack_outputs(outs)
 
     def _pack_outputs(self, outs):

@@ -34,13 +34,10 @@ _WEIGHTS = "model.weights.h5"
 
 
 def _class_name(model):
-    from pyfapi import models
-    seq = getattr(models, "Sequential", None)
-    if seq is not None and isinstance(model, seq):
-        return "Sequential"
-    if type(model).__name__ in ("Model", "Functional"):
-        return "Functional"
-    return type(model).__name__
+    """Keras 3's class name of a model: ``Functional`` for the functional Model class,
+    ``Sequential``, else the class's own name (saving needs only the Layer interface: the
+    model classes are looked up in the layer registry, never imported here)."""
+    return type(model).__dict__.get("_keras_class_name") or type(model).__name__
 
 
 def save_model(model, filepath, overwrite=True):
@@ -84,14 +81,57 @@ def save_model(model, filepath, overwrite=True):
                 g.create_dataset(str(i), data=np.asarray(v.value))
     weights_bytes = buf.getvalue()
 
+    assets = _collect_assets(model)
+
     def write(tmp):
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
             z.writestr(_METADATA, metadata)
             z.writestr(_CONFIG, config_json)
             z.writestr(_WEIGHTS, weights_bytes)
+            for name, data in assets:
+                z.writestr(name, data)
     atomic_write(filepath, write, overwrite=overwrite)
 
 
+def _collect_assets(model):
+    """``[(zip name, bytes)]`` of the layers' ``save_assets(dir)`` files, under
+    ``assets/<layer key path>/`` as Keras 3 writes them (e.g. a vocabulary.txt)."""
+    import tempfile
+
+    from pyfapi.saving.weights_h5 import collect_layers
+    out = []
+    for path, layer, _ in collect_layers(model):
+        save = getattr(layer, "save_assets", None)
+        if save is None:
+            continue
+        with tempfile.TemporaryDirectory() as d:
+            save(d)
+            for fname in sorted(os.listdir(d)):
+                with open(os.path.join(d, fname), "rb") as f:
+                    out.append((f"assets/{path}/{fname}", f.read()))
+    return out
+
+
+def _load_assets(model, filepath):
+    """Call ``load_assets(dir)`` of each layer that has one with its ``assets/<path>/`` files."""
+    import tempfile
+
+    from pyfapi.saving.weights_h5 import collect_layers
+    targets = [(p, l) for p, l, _ in collect_layers(model) if hasattr(l, "load_assets")]
+    if not targets:
+        return
+    with zipfile.ZipFile(filepath, "r") as z:
+        names = z.namelist()
+        for path, layer in targets:
+            prefix = f"assets/{path}/"
+            files = [n for n in names if n.startswith(prefix) and "/" not in n[len(prefix):]]
+            if not files:
+                continue
+            with tempfile.TemporaryDirectory() as d:
+                for n in files:
+                    with open(os.path.join(d, n[len(prefix):]), "wb") as f:
+                        f.write(z.read(n))
+                layer.load_assets(d)
 def _model_config(model):
     """``model.get_config()``; a user class that cannot be configured fails here, at save time,
     naming the class (instead of writing an archive that cannot be loaded)."""
@@ -152,24 +192,16 @@ def load_weights_from_archive(model, filepath, skip_mismatch=False):
 
 
 def _model_from_config(config, custom_objects):
-    from pyfapi import models
+    from pyfapi.layers.base import get_layer_class
     cls_name = config.get("class_name")
     cfg = config.get("config")
-    if cls_name == "Sequential":
-        cls = models.Sequential
-    elif cls_name in ("Functional", "Model"):
-        cls = models.Model
-    else:
-        cls = (custom_objects or {}).get(cls_name) or getattr(models, cls_name, None)
-        if cls is None:
-            try:
-                from pyfapi.layers.base import get_layer_class
-                cls = get_layer_class(cls_name, custom_objects)
-            except Exception:
-                cls = None
-        if cls is None:
-            raise ValueError(f"Unknown model class {cls_name!r} in the archive; pass it in "
-                             f"custom_objects")
+    if cls_name == "Model":
+        cls_name = "Functional"
+    try:
+        cls = get_layer_class(cls_name, custom_objects)
+    except ValueError:
+        raise ValueError(f"Unknown model class {cls_name!r} in the archive; pass it in "
+                         f"custom_objects={{{cls_name!r}: cls}}") from None
     try:
         try:
             model = cls.from_config(cfg, custom_objects=custom_objects) if custom_objects else \
@@ -230,6 +262,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                      f"{tuple(v.value.shape)} but the file holds {a.shape}")
                 opt_plan.append((v, a))
     assign_plan(plan)
+    _load_assets(model, filepath)
     for v, a in opt_plan:
         v.assign(a.astype(v.value.dtype, copy=False))
     return model

@@ -6,6 +6,8 @@ Layout (as Keras 3's ``saving_lib``)::
     /layers/lstm/cell/vars/0, 1, 2            an LSTM's weights (Keras keeps them in its cell;
                                               /layers/lstm/vars is then empty). Read: both.
     /layers/<key>/layers/<key>/vars/i         a nested model's layers
+    /layers/multi_head_attention/query_dense/vars/0, 1   a layer made of sub-layers
+                                              (``_keras_weight_subgroups()``), one group each
     /optimizer/vars/0, 1, ...                 optimizer variables (``.keras`` archives only)
 
 ``<key>`` is, as in Keras 3, the snake_case CLASS name numbered per class in ``model.layers``
@@ -192,13 +194,34 @@ def write_weights_group(h5file, model):
         if path:
             grp.attrs["name"] = layer.name
         g = grp.require_group("vars")
+        groups = _keras_subgroups(layer)
+        if groups is not None:  # e.g. MultiHeadAttention: one group per projection, as Keras
+            for name, sublayer in groups:
+                sg = grp.create_group(name).create_group("vars")
+                for i, w in enumerate(sublayer.weights):
+                    sg.create_dataset(str(i), data=np.asarray(getattr(w, "value", w)))
+            continue
         sub = _weights_subgroup(layer)
         if sub is not None:  # Keras keeps a recurrent layer's weights in its cell
             g = grp.create_group(sub).create_group("vars")
         for i, w in enumerate(weights):
             g.create_dataset(str(i), data=np.asarray(getattr(w, "value", w)))
+        own = _own_variables_hook(layer, "save_own_variables")
+        if own is not None:  # Keras's save_own_variables(store): named arrays (idf_weights)
+            store = {}
+            own(store)
+            for key, arr in store.items():
+                g.create_dataset(str(key), data=np.asarray(arr))
     if "vars" not in h5file:
         h5file.create_group("vars")  # the model's own (empty) vars group, as Keras writes it
+
+
+def _keras_subgroups(layer):
+    """``[(group name, sub-layer)]`` for layers whose Keras 3 files keep the weights of several
+    sub-layers in named groups, in ``layer.weights`` order (a ``_keras_weight_subgroups()``
+    method of the layer); None for every other layer."""
+    fn = getattr(layer, "_keras_weight_subgroups", None)
+    return fn() if fn is not None else None
 
 
 #: layers whose Keras 3 implementation owns its weights through a sub-object: the weights are
@@ -230,8 +253,21 @@ def read_weights_group(h5file, model, source, skip_mismatch=False):
     for path, layer, weights in collect_layers(model):
         grp = h5file.get(path) if path else h5file
         seen.add(path)
-        if grp is not None and (not path or _walks_attributes(layer) or
-                                _is_graph_model(layer)):
+        own = _own_variables_hook(layer, "load_own_variables")
+        if own is not None:  # a layer keeping named arrays (Keras's load_own_variables)
+            vars_grp = grp.get("vars") if grp is not None else None
+            store = {k: np.asarray(vars_grp[k][()]) for k in vars_grp.keys()} \
+                if vars_grp is not None else {}
+            plan.append((_LoadHook(own), store))
+            continue
+        groups = _keras_subgroups(layer) if grp is not None else None
+        if groups is not None:  # weights kept in one named group per sub-layer (Keras's MHA)
+            vars_ = []
+            for name, _ in groups:
+                sub = grp.get(name)
+                vars_.extend(_layer_datasets(sub) if sub is not None else [])
+        elif grp is not None and (not path or _walks_attributes(layer) or
+                                  _is_graph_model(layer)):
             # only the object's own vars: its sub-layers have groups (and entries) of their own
             vars_ = _own_datasets(grp) if "vars" in grp else []
         else:
@@ -313,10 +349,29 @@ def _own_datasets(grp):
 
 
 def assign_plan(plan):
-    """Assigns each ``(weight, array)`` pair of ``plan``, casting the array to the weight's dtype.
-    """
+    """Assigns each ``(weight, array)`` pair of ``plan``, casting the array to the weight's dtype
+    (``(_LoadHook, store)`` pairs call a layer's ``load_own_variables(store)``)."""
     for w, arr in plan:
+        if isinstance(w, _LoadHook):
+            w.fn(arr)
+            continue
         w.assign(arr.astype(w.value.dtype, copy=False))
+
+
+class _LoadHook:
+    """A layer's ``load_own_variables`` as a plan entry."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def _own_variables_hook(layer, name):
+    """``layer.<name>`` when the layer has no weights of its own and defines Keras's
+    ``save_own_variables`` / ``load_own_variables`` (preprocessing layers with named state such
+    as ``idf_weights``), else None."""
+    if layer.weights or not getattr(type(layer), "_keras_own_variables", False):
+        return None
+    return getattr(layer, name, None)
 
 
 def save_weights(model, filepath, overwrite=True):

@@ -1,7 +1,7 @@
 """The :class:`Trainer` mixin: ``compile``, ``fit``, ``evaluate``, ``predict``, the ``*_on_batch``
 variants and the saving entry points, for :class:`pyfapi.Model` and :class:`pyfapi.Sequential`.
 
-Relies on the model exposing (see CONTRACTS.md): ``inputs``, ``outputs``, ``input_names``,
+The fused loop relies on the model exposing ``inputs``, ``outputs``, ``input_names``,
 ``output_names``, ``trainable_weights``, ``weights``, ``built`` and ``__call__(x, training=bool)``
 accepting one array or a list of arrays in input order and returning a Tensor or a list of
 Tensors in output order.
@@ -32,6 +32,7 @@ from pyfapi.training import batch_stream as bs
 from pyfapi.training import data_adapter as da
 from pyfapi.training.compile_utils import CompileLoss, CompileMetrics, LossTracker, as_output_list
 from pyfapi.training.structured_arrays import StructuredArrays
+from pyfapi.utils import distributed_context as _dist
 from pyfapi.utils.step_data import unpack_x_y_sample_weight
 
 __all__ = ["Trainer"]
@@ -755,8 +756,10 @@ class Trainer:
                 # `trainable` changes take effect at the next compile, in both directions)
                 tape.watch(train_vars)
             total, per, outs = self._forward_loss(xb, yb, swb, True)
+            scale_loss = getattr(self.optimizer, "scale_loss", None)  # LossScaleOptimizer
+            target = total if scale_loss is None else scale_loss(total)
         if train_vars:
-            grads = tape.gradient(total, train_vars)
+            grads = tape.gradient(target, train_vars)
             self.optimizer.apply(grads, train_vars)  # also applies Variable.constraint
         return total, per, outs
 
@@ -782,7 +785,7 @@ class Trainer:
             y: array, list in output order, or dict by output name.
             batch_size: samples per step (default 32).
             epochs: index of the last epoch (training runs ``initial_epoch .. epochs-1``).
-            verbose: ``'auto'`` (= 1), 0, 1 or 2 (see :mod:`pyfapi.training.progbar`).
+            verbose: ``'auto'`` (= 1), 0, 1 or 2 (see :mod:`pyfapi.utils.progbar`).
             callbacks: list of :class:`pyfapi.callbacks.Callback`.
             validation_split: fraction in (0, 1) of the LAST samples held out (before shuffling).
             validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``.
@@ -823,6 +826,7 @@ class Trainer:
         fused = self._uses_fused("train")
         vbs = validation_batch_size or batch_size
         val = val_stream = None
+        data_parallel = self._data_parallel()
         if fused:
             if not streamed and y is None and not isinstance(x, (list, tuple, dict)) and \
                     x is not None:
@@ -830,6 +834,14 @@ class Trainer:
             if streamed:
                 batcher = self._stream(x, "fit", steps_per_epoch, shuffle=shuffle,
                                        class_weight=class_weight)
+                if data_parallel:
+                    # every rank reads the same stream and keeps every size-th batch; a shuffled
+                    # PyDataset's order comes from rank 0's random state so that they agree
+                    if shuffle:
+                        from pyfapi.utils.random import global_rng
+                        state = _dist.bcast_object(global_rng().bit_generator.state)
+                        global_rng().bit_generator.state = state
+                    batcher = da.LockstepBatcher(batcher.shard(_dist.rank(), _dist.size()))
             else:
                 self._build_from_data(x)
                 xs, ys, sws, _ = self._prepare(x, y, sample_weight, class_weight)
@@ -842,8 +854,11 @@ class Trainer:
                 if class_weight is not None:  # after the split: validation is not class-weighted
                     sws = self._class_weights(ys, class_weight)
                 self._ensure_built(xs, ys)
-                batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size),
-                                          shuffle=shuffle, steps=steps_per_epoch)
+                # data-parallel (pyfapi.distributed): several ranks and an optimizer that
+                # averages gradients; batch_size is per rank, see da.DistributedBatcher
+                batcher_cls = da.DistributedBatcher if data_parallel else da.ArrayBatcher
+                batcher = batcher_cls(xs, ys, sws, batch_size=int(batch_size), shuffle=shuffle,
+                                      steps=steps_per_epoch)
             if validation_data is not None:
                 if bs.is_stream(validation_data):
                     val_stream = self._stream(validation_data, "fit", validation_steps,
@@ -858,8 +873,11 @@ class Trainer:
 
             def run(item):
                 _, xb, yb, swb, size = item
+                if data_parallel:  # the step's gradients are weighted by its rows (0: a dummy)
+                    _dist.set_step_samples(size)
                 total, per, outs = train_step(xb, yb, swb)
-                accumulate(total, per, outs, yb, swb, size)
+                if size:
+                    accumulate(total, per, outs, yb, swb, size)
 
             def validate(cbs):
                 return self._evaluate_arrays(*(val or (None, None, None)), batch_size=vbs,
@@ -903,6 +921,11 @@ class Trainer:
             if val_stream is not None:
                 val_stream.close()
 
+    def _data_parallel(self):
+        """True when fit trains data-parallel: pyfapi.distributed runs several ranks and the
+        optimizer averages gradients over them (DistributedOptimizer)."""
+        return _dist.active() and getattr(self.optimizer, "averages_gradients", False)
+
     def _fit_loop(self, batcher, run, validate, fused, epochs, initial_epoch, verbose, callbacks,
                   validation_freq):
         """fit's epoch loop: ``run(item)`` runs one batch and returns its logs (None: the fused
@@ -911,9 +934,32 @@ class Trainer:
         cbs = callbacks_module.CallbackList(callbacks, add_history=True,
                                             add_progbar=verbose != 0, model=self)
         cbs.set_params({"verbose": verbose, "epochs": int(epochs), "steps": steps})
-        need_batch = cbs.needs_train_batch
         self.stop_training = False
         cbs.on_train_begin()
+        distributed = self._data_parallel()
+        if not distributed:
+            epoch_logs = self._fit_epochs(cbs, batcher, run, validate, fused, epochs,
+                                          initial_epoch, validation_freq, False)
+        else:
+            self._check_same_weights()
+            try:
+                epoch_logs = self._fit_epochs(cbs, batcher, run, validate, fused, epochs,
+                                              initial_epoch, validation_freq, True)
+            except BaseException as e:  # a peer may wait in a collective for this rank: abort
+                _dist.abort_on_error(e)
+                raise
+            finally:
+                _dist.set_step_samples(None)
+        cbs.on_train_end(epoch_logs)
+        self.history = cbs._history
+        return self.history
+
+    def _fit_epochs(self, cbs, batcher, run, validate, fused, epochs, initial_epoch,
+                    validation_freq, distributed):
+        """The epoch loop of :meth:`fit`; returns the last epoch's logs. Distributed: each step
+        is weighted by its rows (a 0-row step is a dummy whose gradients count 0) and
+        ``stop_training`` set on any rank stops every rank at the same step."""
+        need_batch = cbs.needs_train_batch
         epoch_logs = {}
         for epoch in range(int(initial_epoch), int(epochs)):
             self._reset_trackers()
@@ -929,8 +975,12 @@ class Trainer:
                 logs = run(item)
                 if need_batch:
                     cbs.on_train_batch_end(item[0], logs if logs is not None else self._logs())
+                if distributed and need_batch:
+                    self.stop_training = bool(_dist.allreduce_max(int(bool(self.stop_training))))
                 if self.stop_training:
                     break
+            if distributed:
+                _dist.set_step_samples(None)
             if not seen:  # a generator with nothing left: Keras's warning was given; stop
                 break
             if batcher.steps != cbs.params.get("steps"):  # learnt from a finished stream
@@ -940,11 +990,33 @@ class Trainer:
                 val_logs = validate(cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
+            if distributed:
+                self.stop_training = bool(_dist.allreduce_max(int(bool(self.stop_training))))
             if self.stop_training:
                 break
-        cbs.on_train_end(epoch_logs)
-        self.history = cbs._history
-        return self.history
+        return epoch_logs
+
+    def _check_same_weights(self):
+        """Distributed fit: every rank must start from the same trainable weights (else the
+        averaged steps would move different models). ValueError on every rank naming the first
+        variable that differs, pointing at BroadcastGlobalVariablesCallback."""
+        import zlib
+        items = []
+        for v in self._tstate().train_vars or []:
+            arr = np.ascontiguousarray(v.value)
+            items.append((getattr(v, "path", v.name), tuple(arr.shape),
+                          zlib.crc32(memoryview(arr).cast("B"))))
+        bad = _dist.first_mismatch(items)
+        if bad is not None:
+            i, a, r, b = bad
+            what = (f"{a[0]!r} has other values on rank {r} than on rank 0"
+                    if a is not None and b is not None and a[:2] == b[:2]
+                    else f"variable #{i} is {a and a[:2]} on rank 0 but {b and b[:2]} on rank {r}")
+            raise ValueError(
+                f"fit: the ranks start from different weights ({what}). Add "
+                f"pyfapi.distributed.BroadcastGlobalVariablesCallback(0) to the callbacks (or "
+                f"seed every rank alike with pyfapi.utils.set_random_seed before building the "
+                f"model)")
 
     def _structured_stream(self, data, method, steps, shuffle=False, class_weight=None,
                            arg="x"):
