@@ -1,4 +1,4 @@
-"""Gradcheck cases for pyfapi/ops/contractions.py (einsum, tensordot via einsum, mod)."""
+"""Gradcheck cases for pyfapi/ops/contractions.py (tensordot through einsum, mod)."""
 import numpy as np
 
 from pyfapi import ops

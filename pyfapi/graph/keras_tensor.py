@@ -29,10 +29,10 @@ def symbolic_op(function, args, kwargs=None):
     its output KerasTensor(s).
 
     Raises:
-        RuntimeError: the layers package (which defines the op node) was never imported.
+        RuntimeError: pyfapi.layers (which defines the op node) was never imported.
     """
-    if _SYMBOLIC_DISPATCH is None:
-        import pyfapi.layers  # noqa: F401  (binds the dispatch)
+    if _SYMBOLIC_DISPATCH is None:  # pragma: no cover - KerasTensors come from pyfapi.layers
+        raise RuntimeError("pyfapi.ops on KerasTensors needs pyfapi.layers to be imported")
     return _SYMBOLIC_DISPATCH(function, tuple(args), dict(kwargs or {}))
 
 

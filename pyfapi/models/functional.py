@@ -23,13 +23,9 @@ from pyfapi.layers.core.input_layer import InputLayer
 from pyfapi.models.fused_inference import FusedPlan, fusion_allowed
 from pyfapi.utils.dtype_cast import astype_no_wrap
 
-__all__ = ["Model", "Trainer"]
+__all__ = ["Model"]
 
-try:  # the training mixin (compile/fit/...); absent while pyfapi.training is being written
-    from pyfapi.training import Trainer  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the state of the tree
-    class Trainer:  # noqa: D101 - placeholder until pyfapi.training.Trainer exists
-        pass
+from pyfapi.training import Trainer
 
 
 def _call_context():
@@ -65,8 +61,6 @@ class Model(Trainer, Layer):
     _keras_class_name = "Functional"  # Keras 3's class name of functional models (saving keys)
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
-        if "__init__" in vars(Trainer):
-            Trainer.__init__(self)
         if inputs is None and outputs is None:
             # subclassed model: layers tracked as attributes, user-defined call()
             Layer.__init__(self, name=name, trainable=trainable, **kwargs)

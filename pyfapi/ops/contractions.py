@@ -1,12 +1,7 @@
-"""Tensor contractions and integer-style division, as ``keras.ops``: ``einsum``, ``tensordot``,
-``floor_divide``, ``mod`` and ``array``.
+"""``tensordot``, ``floor_divide``, ``mod`` and ``array``, as ``keras.ops``.
 
-``einsum`` is one registered op (forward ``numpy.einsum``); its VJP for operand k is the einsum
-of the output gradient with the other operands onto operand k's subscripts, broadcast over
-indices that only operand k carries (it sums them). Subscripts with an ellipsis or a repeated
-index in one operand (diagonals) are differentiated by ``NotImplementedError``. ``tensordot``
-is written as an einsum. ``floor_divide`` has no gradient (as Keras); ``mod`` has
-``(g, -g * floor(a / b))``.
+``tensordot`` is written as an :func:`pyfapi.ops.einsum` (differentiable through its VJP).
+``floor_divide`` has no gradient (as Keras); ``mod`` has ``(g, -g * floor(a / b))``.
 """
 from __future__ import annotations
 
@@ -18,73 +13,7 @@ from pyfapi.autodiff.registry import Op, apply, register, unbroadcast
 from pyfapi.autodiff.tensor import as_array, convert_to_tensor
 from pyfapi.ops._common import FLOAT32, broadcast_error, promote
 
-__all__ = ["einsum", "tensordot", "floor_divide", "mod", "array"]
-
-
-def _parse(subscripts, n):
-    if "->" in subscripts:
-        lhs, out = subscripts.replace(" ", "").split("->")
-    else:
-        lhs = subscripts.replace(" ", "")
-        letters = [c for c in lhs if c.isalpha()]
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    ins = lhs.split(",")
-    if len(ins) != n:
-        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(ins)} operand(s), "
-                         f"received {n}")
-    return ins, out
-
-
-@register
-class Einsum(Op):
-    """``y = einsum(subscripts, *operands)``; VJP per operand (see the module)."""
-    name = "einsum"
-
-    @staticmethod
-    def forward(ctx, *operands, subscripts):
-        """Returns ``numpy.einsum(subscripts, *operands)`` (float32 for float32 inputs)."""
-        try:
-            y = np.einsum(subscripts, *operands)
-        except ValueError as e:
-            raise ValueError(f"einsum {subscripts!r} on shapes "
-                             f"{[o.shape for o in operands]}: {e}") from None
-        ctx.subscripts = subscripts
-        ctx.saved = operands
-        return np.asarray(y)
-
-    @staticmethod
-    def backward(ctx, g):
-        """One gradient per operand (None for operands that need none)."""
-        ops_ = ctx.saved
-        ins, out = _parse(ctx.subscripts, len(ops_))
-        grads = []
-        for k, (sub, a) in enumerate(zip(ins, ops_)):
-            if not ctx.needs_input_grad[k]:
-                grads.append(None)
-                continue
-            if "." in sub or len(set(sub)) != len(sub) or "." in out:
-                raise NotImplementedError(
-                    f"einsum {ctx.subscripts!r}: gradients of subscripts with an ellipsis or a "
-                    "repeated index in one operand are not supported")
-            others = [(s, o) for j, (s, o) in enumerate(zip(ins, ops_)) if j != k]
-            present = set(out).union(*[set(s) for s, _ in others]) if others else set(out)
-            target = "".join(c for c in sub if c in present)
-            expr = ",".join([out] + [s for s, _ in others]) + "->" + target
-            gk = np.einsum(expr, g, *[o for _, o in others])
-            if target != sub:  # indices only operand k carries: broadcast back over them
-                shape = [1 if c not in present else a.shape[i] for i, c in enumerate(sub)]
-                gk = np.broadcast_to(gk.reshape(shape), a.shape)
-            grads.append(np.ascontiguousarray(gk, dtype=a.dtype))
-        return tuple(grads)
-
-
-def einsum(subscripts, *operands):
-    """Einstein summation (``numpy.einsum`` semantics), differentiable.
-
-    Raises:
-        ValueError: subscripts that do not match the operands (names the shapes).
-    """
-    return apply(Einsum, *operands, subscripts=subscripts)
+__all__ = ["tensordot", "floor_divide", "mod", "array"]
 
 
 def tensordot(x1, x2, axes=2):
@@ -117,6 +46,7 @@ def tensordot(x1, x2, axes=2):
         sb[j] = sa[i]
     out = [c for i, c in enumerate(sa) if i not in ax_a] + \
         [c for j, c in enumerate(sb) if j not in ax_b]
+    from pyfapi.ops.einsum import einsum
     return einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", x1, x2)
 
 

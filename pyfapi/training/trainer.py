@@ -1,7 +1,7 @@
 """The :class:`Trainer` mixin: ``compile``, ``fit``, ``evaluate``, ``predict``, the ``*_on_batch``
 variants and the saving entry points, for :class:`pyfapi.Model` and :class:`pyfapi.Sequential`.
 
-Relies on the model exposing (see CONTRACTS.md): ``inputs``, ``outputs``, ``input_names``,
+The fused loop relies on the model exposing ``inputs``, ``outputs``, ``input_names``,
 ``output_names``, ``trainable_weights``, ``weights``, ``built`` and ``__call__(x, training=bool)``
 accepting one array or a list of arrays in input order and returning a Tensor or a list of
 Tensors in output order.
@@ -785,7 +785,7 @@ class Trainer:
             y: array, list in output order, or dict by output name.
             batch_size: samples per step (default 32).
             epochs: index of the last epoch (training runs ``initial_epoch .. epochs-1``).
-            verbose: ``'auto'`` (= 1), 0, 1 or 2 (see :mod:`pyfapi.training.progbar`).
+            verbose: ``'auto'`` (= 1), 0, 1 or 2 (see :mod:`pyfapi.utils.progbar`).
             callbacks: list of :class:`pyfapi.callbacks.Callback`.
             validation_split: fraction in (0, 1) of the LAST samples held out (before shuffling).
             validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``.
