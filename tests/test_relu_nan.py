@@ -1,7 +1,8 @@
 """One ReLU semantics everywhere: NaN in gives NaN out (issue 21), as ``keras.ops.relu``,
 ``np.maximum`` and PyTorch, in the unfused op and in every fused epilogue (the GEMM micro-kernels
 of each ISA and their edge tiles, the K = 0 epilogue, im2col / 1x1 / Winograd 2-D and 1-D
-convolutions), on every SIMD path. A silent 0 would hide a diverged model."""
+convolutions, the bf16 GEMM, SimpleRNN's relu), on every SIMD path. A silent 0 would hide a
+diverged model."""
 import numpy as np
 import pytest
 
@@ -28,7 +29,7 @@ def _with_nans(shape, frac=0.2):
     return x
 
 
-@pytest.fixture(params=["generic", "avx2", "avx512"])
+@pytest.fixture(params=["generic", "avx2", "avx512", "avx512_bf16"])
 def isa(request):
     previous = _C.active_isa()
     if not _C.set_isa(request.param):
@@ -51,6 +52,20 @@ def test_gemm_relu_epilogue_keeps_nan(isa, m, k, n):
     z2 = 2.0 * (a.astype(np.float64) @ b) + 0.5 * out + bias
     _assert_relu_matches(_gemm(a, b, alpha=2.0, beta=0.5, out=out, bias=bias, activation="relu"),
                          z2)
+
+
+def test_bf16_gemm_relu_epilogue_keeps_nan(isa):
+    from pyfapi.kernels.precision import compute_precision
+
+    a = _with_nans((13, 40), 0.05)
+    b = RNG.normal(size=(40, 37)).astype(np.float32)
+    bias = RNG.normal(size=37).astype(np.float32)
+    with compute_precision("bfloat16"):  # the bf16 micro-kernel on avx512_bf16, else float32
+        y = _gemm(a, b, bias=bias, activation="relu")
+    exp = _relu_ref(a.astype(np.float64) @ b + bias)
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(exp))
+    assert np.isnan(y).any()
+    np.testing.assert_allclose(y, exp, rtol=3e-2, atol=0.3)  # bf16 operands
 
 
 def test_gemm_relu_epilogue_without_products(isa):
@@ -87,6 +102,15 @@ def test_conv1d_winograd_relu_epilogue_keeps_nan(isa):
     plain = kconv.conv_forward(x, k, 1, "same") + bias
     assert np.isnan(fused).any()
     _assert_relu_matches(fused, plain.astype(np.float64))
+
+
+def test_simple_rnn_relu_keeps_nan(isa):
+    x = RNG.normal(size=(2, 4, 3)).astype(np.float32)
+    x[0, 1, 2] = np.nan  # sample 0 turns NaN from step 1 on (through the recurrence)
+    rnn = layers.SimpleRNN(5, activation="relu", return_sequences=True)
+    y = np.asarray(rnn(x))
+    assert np.isnan(y[0, 1:]).all() and not np.isnan(y[0, 0]).any()
+    assert not np.isnan(y[1]).any()
 
 
 def test_dense_relu_fused_equals_unfused_on_nan():

@@ -194,6 +194,13 @@ class Trainer:
         st = self._tstate()
         if built is None:
             names = self._t_output_names()
+            if names is None:  # built by a call, yet no graph: a subclassed Model's own call()
+                raise NotImplementedError(
+                    f"Model '{self.name}' ({type(self).__name__}) is a subclassed Model (its own "
+                    "call(), no functional inputs/outputs): compile/fit/evaluate/predict on "
+                    "such a model is not supported yet in pyfapi (calling it, model(x), works). "
+                    "Build it with the functional API (pyfapi.Input + pyfapi.Model(inputs, "
+                    "outputs)) or pyfapi.Sequential to train it.")
             built = (CompileLoss(loss, loss_weights, names),
                      CompileMetrics(metrics, weighted_metrics, names))
         cl, cm = built
