@@ -129,6 +129,24 @@ def test_dense_relu_fused_equals_unfused_on_nan():
     np.testing.assert_array_equal(c, [np.nan, 0.0, 0.0, 2.0])
 
 
+def test_model_predict_keeps_nan_through_relu():
+    # predict runs the fused inference plan (BatchNormalization folded, bias+relu in epilogues)
+    from pyfapi import Input, Model
+
+    i = Input((6, 6, 3))
+    x = layers.Conv2D(16, 3, padding="same")(i)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.Flatten()(x)
+    out = layers.Dense(4, activation="relu")(x)
+    model = Model(i, out)
+    data = RNG.normal(size=(3, 6, 6, 3)).astype(np.float32)
+    data[1, 2, 2, 0] = np.nan
+    y = model.predict(data, verbose=0)
+    assert np.isnan(y[1]).all() and not np.isnan(y[[0, 2]]).any()
+    np.testing.assert_allclose(y, np.asarray(model(data)), rtol=1e-4, atol=1e-5)
+
+
 def test_conv_layer_relu_fused_equals_unfused_on_nan():
     x = RNG.normal(size=(1, 6, 6, 16)).astype(np.float32)
     x[0, 2, 2, :] = np.nan
