@@ -173,7 +173,7 @@ void srnn_fwd(int64_t rows, int64_t U, int act, float* z, int64_t ldz) {
       for (int64_t j = 0; j < U; ++j) zr[j] = tanh_f(zr[j]);
     } else if (act == 1) {
 #pragma omp simd
-      for (int64_t j = 0; j < U; ++j) zr[j] = zr[j] > 0.0f ? zr[j] : 0.0f;
+      for (int64_t j = 0; j < U; ++j) zr[j] = zr[j] < 0.0f ? 0.0f : zr[j];  // NaN stays NaN
     }
   }
 }
