@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 SUBCOMMANDS = {
     "gemm": ("compare_gemm", "SGEMM GFLOP/s: pyfapi vs numpy's OpenBLAS, squares and DL shapes"),
     "models": ("compare_models", "end-to-end notebook models: pyfapi vs Keras (TF) vs PyTorch"),
+    "preprocessing": ("compare_preprocessing",
+                      "adapt (text, Normalization) and Resizing: pyfapi vs Keras-JAX vs torch"),
 }
 
 

@@ -706,7 +706,12 @@ void optimizer_step_py(int kind, py::list params, py::list grads, py::list slots
 
 }  // namespace
 
+namespace pyfapi { void bind_image(pybind11::module_& m); }  // csrc/image
+namespace pyfapi { void bind_preprocessing(pybind11::module_& m); }  // csrc/preprocessing
+
 PYBIND11_MODULE(_C, m) {
+  pyfapi::bind_image(m);
+  pyfapi::bind_preprocessing(m);
   m.doc() = "pyfapi C++ kernels";
 #ifdef PYFAPI_VERSION
   m.attr("__version__") = PYFAPI_VERSION;
