@@ -7,7 +7,7 @@ Usage::
 
 Each subcommand lives in its own module ``bench/compare_<name>.py`` exposing
 ``add_arguments(parser)`` and ``run(args) -> int``; register it in :data:`SUBCOMMANDS`
-(``gemm``, ``models``).
+(``gemm``, ``models``, ``distributed``).
 """
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ SUBCOMMANDS = {
     "models": ("compare_models", "end-to-end notebook models: pyfapi vs Keras (TF) vs PyTorch"),
     "preprocessing": ("compare_preprocessing",
                       "adapt (text, Normalization) and Resizing: pyfapi vs Keras-JAX vs torch"),
+    "distributed": ("compare_distributed",
+                    "1 process x 2 threads vs 2 MPI ranks x 1 thread; Allreduce cost model"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Gradcheck cases for the rnn family's ops (lstm, batch norm, embedding), merged into CASES by
+"""Gradcheck cases for the rnn family's ops (lstm, gru, simple_rnn, batch norm, embedding), merged into CASES by
 tests/gradcheck_cases.py.
 
 These ops compute in float32 in C++ (float64 callers get float64 arrays of float32 precision),
@@ -37,6 +37,19 @@ CASES = {
                              r(2, 3), r(2, 3)], _F32),
         (lambda x, w, u: ops.lstm(x, w, u, None, return_sequences=True),
          [r(1, 1, 2), r(2, 4), r(1, 4)], _F32),
+    ],
+    "gru": [
+        (lambda xp, r, b, h0: ops.gru(xp, r, b, initial_state=h0, return_sequences=True),
+         [r(2, 3, 6), r(2, 6, scale=0.5), r(6, scale=0.5), r(2, 2)], _F32),
+        (lambda xp, r: ops.gru(xp, r, reset_after=False, mask=np.array([[1, 0, 1], [0, 1, 1]]),
+                               recurrent_masks=np.full((3, 2, 2), 1.25)),
+         [r(2, 3, 6), r(2, 6, scale=0.5)], _F32),
+    ],
+    "simple_rnn": [
+        (lambda xp, r, h0: ops.simple_rnn(xp, r, initial_state=h0, return_sequences=True),
+         [r(2, 3, 3), r(3, 3, scale=0.5), r(2, 3)], _F32),
+        (lambda xp, r: ops.simple_rnn(xp, r, mask=np.array([[1, 1, 0], [0, 1, 1]]),
+                                      activation="linear"), [r(2, 3, 2), r(2, 2, scale=0.5)], _F32),
     ],
     "batch_norm_train": [
         (lambda x, g, b: ops.batch_norm_train(x, g, b), [r(4, 3, 2), pos(2), r(2)], _F32),

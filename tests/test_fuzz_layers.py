@@ -306,6 +306,113 @@ def s_lstm(draw):
                  info={"x": x.shape, "units": units, "rs": rs, "rst": rst, "gb": gb})
 
 
+def _rnn_spec(kind):
+    @st.composite
+    def spec(draw):
+        from references.rnn_ref import gru_ref, simple_rnn_ref
+        units = draw(st.integers(1, 3))
+        rs, rst, gb = draw(st.booleans()), draw(st.booleans()), draw(st.booleans())
+        bias = draw(st.booleans())
+        extra = draw(st.booleans())  # reset_after (GRU) / relu activation (SimpleRNN)
+        shape = (draw(st.integers(0, 2)), draw(st.integers(1, 4)), draw(st.integers(1, 3)))
+        if draw(st.integers(0, 9)) == 0:
+            shape = shape[:2]  # wrong rank
+        x = draw(arrays(_dtype(), shape, -1, 1))
+
+        def r(layer):
+            if x.ndim != 3:
+                raise ValueError("rank")
+            w = _weights(layer)
+            xs = np.asarray(x, np.float64)[:, ::-1] if gb else x
+            if kind == "GRU":
+                seq, h = gru_ref(xs, w["kernel"], w["recurrent_kernel"], w.get("bias"),
+                                 reset_after=extra)
+            else:
+                seq, h = simple_rnn_ref(xs, w["kernel"], w["recurrent_kernel"], w.get("bias"),
+                                        activation="relu" if extra else "tanh")
+            out = seq if rs else h
+            return (out, h) if rst else out
+
+        def make():
+            if kind == "GRU":
+                return layers.GRU(units, return_sequences=rs, return_state=rst, go_backwards=gb,
+                                  use_bias=bias, reset_after=extra)
+            return layers.SimpleRNN(units, return_sequences=rs, return_state=rst,
+                                    go_backwards=gb, use_bias=bias,
+                                    activation="relu" if extra else "tanh")
+        return LCase(make, x, r, info={"x": x.shape, "units": units, "rs": rs, "rst": rst,
+                                       "gb": gb, "extra": extra})
+    return spec()
+
+
+@st.composite
+def s_masking(draw):
+    shape = (draw(st.integers(0, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 3)))
+    x = np.array(draw(arrays(_dtype(), shape, -1, 1)))
+    mv = draw(st.sampled_from([0.0, 0.5]))
+    if x.size and draw(st.booleans()):
+        x[:, 0] = mv  # a masked step
+
+    def r(layer):
+        keep = np.any(_f64(x) != mv, axis=-1)
+        return _f64(x) * keep[..., None]
+    return LCase(lambda: layers.Masking(mv), x, r, info={"x": x.shape, "mv": mv})
+
+
+@st.composite
+def s_repeat_vector(draw):
+    shape = (draw(st.integers(0, 3)), draw(st.integers(1, 4)))
+    if draw(st.integers(0, 9)) == 0:
+        shape = shape + (2,)  # wrong rank
+    n = draw(st.integers(1, 3))
+    x = draw(arrays(_dtype(), shape, -1, 1))
+
+    def r(layer):
+        if x.ndim != 2:
+            raise ValueError("rank")
+        return np.repeat(_f64(x)[:, None], n, axis=1)
+    return LCase(lambda: layers.RepeatVector(n), x, r, info={"x": x.shape, "n": n})
+
+
+@st.composite
+def s_time_distributed(draw):
+    units = draw(st.integers(1, 3))
+    shape = (draw(st.integers(0, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    if draw(st.integers(0, 9)) == 0:
+        shape = shape[:2]  # no time axis
+    x = draw(arrays(_dtype(), shape, -1, 1))
+
+    def r(layer):
+        if x.ndim != 3:
+            raise ValueError("input_shape")
+        w = _weights(layer)
+        return _f64(x) @ w["kernel"] + w["bias"]
+    return LCase(lambda: layers.TimeDistributed(layers.Dense(units)), x, r,
+                 info={"x": x.shape, "units": units})
+
+
+@st.composite
+def s_bidirectional(draw):
+    from references.rnn_ref import gru_ref
+    units = draw(st.integers(1, 3))
+    rs = draw(st.booleans())
+    mode = draw(st.sampled_from(["concat", "sum", "mul", "ave"]))
+    shape = (draw(st.integers(0, 2)), draw(st.integers(1, 4)), draw(st.integers(1, 3)))
+    x = draw(arrays(_dtype(), shape, -1, 1))
+
+    def r(layer):
+        f = [_f64(w.numpy()) for w in layer.forward_layer.weights]
+        b = [_f64(w.numpy()) for w in layer.backward_layer.weights]
+        yf, hf = gru_ref(_f64(x), *f)
+        yb, hb = gru_ref(_f64(x)[:, ::-1], *b)
+        y1, y2 = (yf, yb[:, ::-1]) if rs else (hf, hb)
+        return {"concat": lambda: np.concatenate([y1, y2], -1), "sum": lambda: y1 + y2,
+                "mul": lambda: y1 * y2, "ave": lambda: (y1 + y2) / 2}[mode]()
+    return LCase(lambda: layers.Bidirectional(layers.GRU(units, return_sequences=rs),
+                                              merge_mode=mode), x, r,
+                 info={"x": x.shape, "units": units, "rs": rs, "mode": mode})
+
+
 @st.composite
 def s_batchnorm(draw):
     rank = draw(st.integers(2, 4))
@@ -327,6 +434,36 @@ def s_batchnorm(draw):
         return ref.batch_norm(x, g, b, w["moving_mean"].reshape(shp),
                               w["moving_variance"].reshape(shp), eps)
     return LCase(lambda: layers.BatchNormalization(axis=axis, epsilon=eps, center=center,
+                                                   scale=scale), x, r,
+                 info={"x": x.shape, "axis": axis, "center": center, "scale": scale})
+
+
+@st.composite
+def s_layernorm(draw):
+    rank = draw(st.integers(1, 4))
+    shape = (draw(st.integers(0, 3)), *[draw(st.integers(1, 4)) for _ in range(rank - 1)])
+    axis = draw(st.sampled_from([-1, rank - 1] + ([[-2, -1]] if rank > 2 else [])
+                                + ([rank] if draw(st.integers(0, 9)) == 0 else [])))
+    center, scale = draw(st.booleans()), draw(st.booleans())
+    eps = draw(st.sampled_from([1e-3, 0.1]))
+    x = draw(arrays(_dtype(), shape))
+
+    def r(layer):
+        axes = [axis] if isinstance(axis, int) else axis
+        if any(not -rank <= a < rank for a in axes):
+            raise ValueError("axis")
+        axes = tuple(sorted(a % rank for a in axes))
+        w = _weights(layer)
+        xx = _f64(x)
+        m = xx.mean(axes, keepdims=True) if x.size else xx
+        y = (xx - m) / np.sqrt(((xx - m) ** 2).mean(axes, keepdims=True) + eps) if x.size else xx
+        shp = [x.shape[i] if i in axes else 1 for i in range(rank)]
+        if scale:
+            y = y * w["gamma"].reshape(shp)
+        if center:
+            y = y + w["beta"].reshape(shp)
+        return y
+    return LCase(lambda: layers.LayerNormalization(axis=axis, epsilon=eps, center=center,
                                                    scale=scale), x, r,
                  info={"x": x.shape, "axis": axis, "center": center, "scale": scale})
 
@@ -406,7 +543,10 @@ LAYER_SPECS = {
     "GlobalMaxPooling2D": global_pool_spec("GlobalMaxPooling2D", 2, "max"),
     "GlobalAveragePooling1D": global_pool_spec("GlobalAveragePooling1D", 1, "avg"),
     "GlobalAveragePooling2D": global_pool_spec("GlobalAveragePooling2D", 2, "avg"),
-    "LSTM": s_lstm(), "BatchNormalization": s_batchnorm(),
+    "LSTM": s_lstm(), "BatchNormalization": s_batchnorm(), "LayerNormalization": s_layernorm(),
+    "GRU": _rnn_spec("GRU"), "SimpleRNN": _rnn_spec("SimpleRNN"), "Masking": s_masking(),
+    "RepeatVector": s_repeat_vector(), "TimeDistributed": s_time_distributed(),
+    "Bidirectional": s_bidirectional(),
     "Concatenate": s_concatenate(), **{n: merge_spec(n) for n in MERGE_REFS},
 }
 from fuzz_specs_preprocessing import preprocessing_specs  # noqa: E402  (issue 17)

@@ -86,9 +86,11 @@ class KerasTensor:
         name: unique name (``keras_tensor``, ``keras_tensor_1``... unless given).
         ndim: len(shape).
         _keras_history: KerasHistory(layer, node_index, tensor_index) or None.
+        _keras_mask: None, or a bool KerasTensor: the mask the tensor will carry at run time.
     """
 
-    __slots__ = ("shape", "dtype", "name", "_keras_history", "sparse", "ragged", "__weakref__")
+    __slots__ = ("shape", "dtype", "name", "_keras_history", "sparse", "ragged", "_keras_mask",
+                 "__weakref__")
 
     def __init__(self, shape, dtype="float32", name=None, sparse=False, ragged=False):
         self.shape = standardize_shape(shape)
@@ -97,6 +99,7 @@ class KerasTensor:
         self.sparse = bool(sparse)
         self.ragged = bool(ragged)
         self._keras_history = None
+        self._keras_mask = None  # symbolic mask (bool KerasTensor) set by pyfapi.layers.base
 
     @property
     def ndim(self) -> int:

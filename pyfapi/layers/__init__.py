@@ -10,19 +10,19 @@ from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.activations import Activation
 from pyfapi.layers.base import Layer
 from pyfapi.layers.convolutional import Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D
-from pyfapi.layers.core import Dense, Embedding, Input, InputLayer, Lambda
+from pyfapi.layers.core import Dense, Embedding, Input, InputLayer, Lambda, Masking
 from pyfapi.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                    Subtract, add, average, concatenate, maximum, minimum,
                                    multiply, subtract)
-from pyfapi.layers.normalization import BatchNormalization
+from pyfapi.layers.normalization import BatchNormalization, LayerNormalization
 from pyfapi.layers.preprocessing import *  # noqa: F401,F403
 from pyfapi.layers.preprocessing import __all__ as _preprocessing_all
 from pyfapi.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D,
                                    GlobalAveragePooling2D, GlobalMaxPooling1D,
                                    GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
 from pyfapi.layers.regularization import Dropout
-from pyfapi.layers.reshaping import Flatten, Reshape
-from pyfapi.layers.rnn import LSTM
+from pyfapi.layers.reshaping import Flatten, RepeatVector, Reshape
+from pyfapi.layers.rnn import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
 
 # Keras aliases
 Convolution1D, Convolution2D = Conv1D, Conv2D
@@ -38,11 +38,12 @@ __all__ = [
     "Conv1D", "Conv2D", "SeparableConv2D", "DepthwiseConv2D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",
-    "GlobalAveragePooling2D", "LSTM", "BatchNormalization",
+    "GlobalAveragePooling2D", "LSTM", "BatchNormalization", "LayerNormalization",
     "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
     "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum",
     "Convolution1D", "Convolution2D", "SeparableConvolution2D", "MaxPool1D", "MaxPool2D",
     "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalAvgPool1D",
     "GlobalAvgPool2D",
+    "GRU", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed", "RepeatVector",
     *_preprocessing_all,
 ]

@@ -8,6 +8,16 @@ and computes ``call(inputs, training=None)`` with :mod:`pyfapi.ops`. ``layer(x)`
   history points at a new :class:`~pyfapi.graph.node.Node` (calling again reuses the weights), or
 * runs eagerly on arrays / :class:`~pyfapi.autodiff.Tensor` s and returns Tensors.
 
+Masks (Keras 3): a tensor may carry a boolean mask in ``_keras_mask`` (e.g. set by
+``Embedding(mask_zero=True)`` or ``Masking``). When a layer is called, the mask of its (single)
+tensor argument is passed as ``mask=`` if ``call`` takes ``mask`` (and ``<arg>_mask=`` for each
+tensor argument ``<arg>`` whose ``<arg>_mask`` parameter exists, for several tensor arguments);
+after the call, a layer with ``supports_masking`` sets ``compute_mask(inputs, previous_mask)`` on
+its outputs (default: the previous mask unchanged); a layer without it drops the mask with a
+warning (once per layer). The same happens in a Model's execution plan, so masks flow through
+functional and Sequential models at run time; symbolic outputs carry a boolean KerasTensor of the
+mask's shape in ``_keras_mask``.
+
 Weight order is Keras's: the layer's own weights (trainable ones in creation order, then
 non-trainable ones), then each tracked sub-layer's weights (sub-layers tracked in attribute
 assignment order), de-duplicated.
@@ -25,10 +35,13 @@ from pyfapi.graph import tree
 from pyfapi.graph.input_spec import InputSpec, assert_input_compatibility
 from pyfapi.graph.keras_tensor import KerasTensor, standardize_dtype, standardize_shape
 from pyfapi.graph.node import Node
+from pyfapi._config import _enter_precision, _exit_precision
+from pyfapi.mixed_precision import policy as _policies
 from pyfapi.utils import naming
 
 __all__ = ["Layer", "InputSpec", "LAYER_REGISTRY", "register_layer", "get_layer_class",
-           "serialize_dtype", "is_shape_tuple", "map_shape_structure"]
+           "serialize_dtype", "is_shape_tuple", "map_shape_structure", "get_keras_mask",
+           "set_keras_mask"]
 
 #: class name -> class; every Layer subclass defined inside pyfapi registers itself; user classes
 #: via :func:`register_layer` or ``custom_objects``.
@@ -73,9 +86,10 @@ def _import_builtin_layers():
             pass
 
 
-def serialize_dtype(dtype: str) -> dict:
-    """Keras 3's serialized DTypePolicy for a dtype string."""
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+def serialize_dtype(dtype) -> dict:
+    """Keras 3's serialized DTypePolicy for a dtype / policy name or a DTypePolicy."""
+    name = dtype.name if isinstance(dtype, _policies.DTypePolicy) else dtype
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name},
             "registered_name": None}
 
 
@@ -143,6 +157,36 @@ def _is_number_list(x):
     return all(isinstance(v, (int, float, np.number)) for v in x)
 
 
+# ---- masks ---------------------------------------------------------------------------------
+def get_keras_mask(x):
+    """The mask carried by ``x`` (``x._keras_mask``), or None; a list for a list / tuple of
+    tensors (None when none of them has a mask)."""
+    if isinstance(x, (list, tuple)):
+        masks = [getattr(v, "_keras_mask", None) for v in x]
+        return masks if any(m is not None for m in masks) else None
+    return getattr(x, "_keras_mask", None)
+
+
+def set_keras_mask(x, mask):
+    """Attach ``mask`` to the tensor ``x`` (silently skipped for objects that cannot carry one,
+    e.g. plain numpy arrays)."""
+    try:
+        x._keras_mask = mask
+    except AttributeError:
+        pass
+
+
+def _symbolic_mask(mask):
+    """A mask for a symbolic output: a KerasTensor stays, an array becomes a bool KerasTensor of
+    its shape (batch unknown)."""
+    if mask is None or isinstance(mask, KerasTensor):
+        return mask
+    shape = getattr(mask, "shape", None)
+    if shape is None:
+        return None
+    return KerasTensor((None,) + tuple(shape[1:]), dtype="bool")
+
+
 _TRACK_SKIP = frozenset({"_inbound_nodes", "_outbound_nodes", "_trainable_variables",
                          "_non_trainable_variables", "_layers", "_losses", "input_spec",
                          "_build_input_shape", "_weight_regularizers", "_weight_constraints",
@@ -157,7 +201,15 @@ class Layer:
         name: unique name; default snake_case of the class, numbered per class from the second
             instance on (``dense``, ``dense_1``, ...).
         trainable: whether the weights are updated by training (bool).
-        dtype: variable/compute dtype (default "float32"; a Keras DTypePolicy dict is accepted).
+        dtype: the layer's dtype policy: a policy or dtype name (``"mixed_bfloat16"``,
+            ``"float32"``, ...), a :class:`pyfapi.mixed_precision.DTypePolicy` or a serialized
+            policy dict; default the global policy (``pyfapi.mixed_precision.dtype_policy()``,
+            read at construction). Weights are created in ``variable_dtype``; a layer whose
+            ``compute_dtype`` is ``"bfloat16"`` runs every GEMM-based kernel of its call (and of
+            the backward of that call) with bfloat16 operands and float32 accumulation. Layers
+            nested in it follow their OWN policy (a ``dtype="float32"`` output layer computes in
+            float32). Inputs of other float dtypes are cast to the variable dtype (float32 arrays
+            also carry the bfloat16 policies' activations: see pyfapi/mixed_precision/policy.py).
         autocast: accepted for Keras compatibility.
         activity_regularizer: optional regularizer of the outputs (a name such as ``'l2'``, a
             config dict, an instance or a callable; resolved with ``pyfapi.regularizers.get``).
@@ -182,6 +234,9 @@ class Layer:
     # class-level flags computed once per class by __init_subclass__
     _call_has_training_arg = False
     _call_has_mask_arg = False
+    _call_arg_names = ()
+    _call_named_masks = ()  # call parameters "<arg>_mask" (filled from <arg>'s mask)
+    _mask_warned = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -193,6 +248,11 @@ class Layer:
             params = {}
         cls._call_has_training_arg = "training" in params
         cls._call_has_mask_arg = "mask" in params
+        names = [n for n, p in params.items() if n != "self" and p.kind in (
+            p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        cls._call_arg_names = tuple(names)
+        cls._call_named_masks = tuple(n for n in names if n.endswith("_mask")
+                                      and n[:-5] in names)
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_pyfapi_wrapped", False):
             cls.build = _wrap_build(build)
@@ -222,7 +282,7 @@ class Layer:
         d["_losses"] = []
         self.name = name
         self._trainable = trainable
-        self._dtype = standardize_dtype(dtype)
+        self.dtype_policy = dtype
         self.autocast = autocast
         self.activity_regularizer = activity_regularizer
         self.built = False
@@ -265,16 +325,21 @@ class Layer:
     def _maybe_track(self, value):
         if isinstance(value, Layer):
             if value is not self and all(value is not l for l in self._layers):
-                self._layers.append(value)
+                self._track_layer(value)
             return
         if isinstance(value, (list, tuple)) and value and isinstance(value[0], Layer):
             for v in value:
                 if isinstance(v, Layer) and v is not self and all(v is not l for l in self._layers):
-                    self._layers.append(v)
+                    self._track_layer(v)
             return
         var_cls = _variable_cls()
         if var_cls is not None and isinstance(value, var_cls):
             self._track_variable(value)
+
+    def _track_layer(self, layer):
+        self._layers.append(layer)
+        if not self.__dict__.get("_trainable", True):
+            layer.trainable = False  # a frozen layer freezes sub-layers it creates later too
 
     def _track_variable(self, variable):
         for lst in (self._trainable_variables, self._non_trainable_variables):
@@ -282,24 +347,45 @@ class Layer:
                 return
         if getattr(variable, "trainable", True):
             self._trainable_variables.append(variable)
+            if not self.__dict__.get("_trainable", True):
+                # Keras 3: a layer frozen before its weights exist freezes them when they are
+                # created, so every model containing it leaves them out of trainable_weights
+                # (kept in the trainable list: setting trainable=True later unfreezes them)
+                variable.trainable = False
         else:
             self._non_trainable_variables.append(variable)
 
     # ---- dtype -----------------------------------------------------------------------------
     @property
+    def dtype_policy(self):
+        """The layer's :class:`pyfapi.mixed_precision.DTypePolicy` (settable with a policy, a
+        name or a serialized dict, as the ``dtype`` argument)."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        policy = _policies.get(value)
+        d = self.__dict__
+        d["_dtype_policy"] = policy
+        # storage dtype of the inputs / outputs (bfloat16 values are held in float32 arrays)
+        d["_dtype"] = _policies.storage_dtype(policy.variable_dtype)
+        # GEMM precision code of this layer's calls (pyfapi.kernels.precision)
+        d["_precision_code"] = 1 if policy.compute_dtype == "bfloat16" else 0
+
+    @property
     def dtype(self) -> str:
-        """Variable dtype string ("float32")."""
-        return self._dtype
+        """Variable dtype string (Keras 3: ``layer.dtype`` is the policy's variable dtype)."""
+        return self._dtype_policy.variable_dtype
 
     @property
     def compute_dtype(self) -> str:
-        """Dtype string of the computations (same as the variable dtype, e.g. "float32")."""
-        return self._dtype
+        """Dtype of the computations (``"bfloat16"`` under ``"mixed_bfloat16"``)."""
+        return self._dtype_policy.compute_dtype
 
     @property
     def variable_dtype(self) -> str:
-        """Dtype string of the layer's weights (e.g. "float32")."""
-        return self._dtype
+        """Dtype string of the layer's weights (``"float32"`` under ``"mixed_bfloat16"``)."""
+        return self._dtype_policy.variable_dtype
 
     @property
     def path(self) -> str:
@@ -343,7 +429,7 @@ class Layer:
         if any(d is None for d in shape):
             raise ValueError(f"Layer '{self.name}': add_weight(name={name!r}) needs a fully "
                              f"defined shape; received {shape}")
-        dtype = standardize_dtype(dtype, default=self.variable_dtype)
+        dtype = _policies.storage_dtype(standardize_dtype(dtype, default=self.variable_dtype))
         if initializer is None:
             initializer = "glorot_uniform" if dtype.startswith(("float", "bfloat")) else "zeros"
         init = _get_initializer(initializer)
@@ -536,8 +622,71 @@ class Layer:
             out_shape = self.compute_output_shape(input_shape)
         except NotImplementedError:
             out_shape = self._infer_output_shape_by_running(args, kwargs)
-        dtype = self.compute_dtype
+        dtype = _policies.storage_dtype(self.compute_dtype)
         return map_shape_structure(lambda s: KerasTensor(s, dtype=dtype), out_shape)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs (Keras 3): by default ``previous_mask`` unchanged. Only used
+        when ``supports_masking`` is True. ``inputs`` are the call's first argument (symbolic
+        or eager); return None, a mask, or a list of masks (one per output)."""
+        return previous_mask
+
+    # ---- mask plumbing (see the module docstring) -----------------------------------------
+    def _fill_masks(self, args, kwargs, first):
+        """Before ``call`` (Keras 3 ``Layer.__call__`` step 6): with ONE tensor argument, its
+        mask as ``mask=`` if ``call`` takes ``mask`` and none was given; with several, each
+        tensor argument ``<arg>``'s mask as ``<arg>_mask=`` when that parameter exists. Returns
+        the previous mask for ``compute_mask``: the ``mask=`` argument if any, else the first
+        argument's mask."""
+        if self._call_has_mask_arg or self._call_named_masks:
+            tensors = [(n, v) for n, v in zip(self._call_arg_names, args) if _is_tensor_arg(v)]
+            tensors += [(k, v) for k, v in kwargs.items()
+                        if not k.endswith("mask") and _is_tensor_arg(v)]
+            if len(tensors) == 1:
+                if self._call_has_mask_arg and kwargs.get("mask") is None:
+                    m = get_keras_mask(tensors[0][1])
+                    if m is not None:
+                        kwargs["mask"] = m
+            else:
+                for name, v in tensors:
+                    key = f"{name}_mask"
+                    if key in self._call_named_masks and kwargs.get(key) is None:
+                        m = get_keras_mask(v)
+                        if m is not None:
+                            kwargs[key] = m
+        given = kwargs.get("mask")
+        return given if given is not None else get_keras_mask(first)
+
+    def _set_output_masks(self, first, outputs, prev):
+        """After ``call``: ``compute_mask`` on the outputs (layers with supports_masking), or a
+        one-time warning when a layer without it receives a masked input."""
+        if not self.supports_masking:
+            if prev is not None and not self._mask_warned:
+                self._mask_warned = True
+                import warnings
+                warnings.warn(
+                    f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input "
+                    "with a mask attached to it. However, this layer does not support masking "
+                    "and will therefore destroy the mask information. Downstream layers will "
+                    "not see the mask.", UserWarning, stacklevel=4)
+            return
+        if prev is None and type(self).compute_mask is Layer.compute_mask:
+            return
+        flat = tree.flatten(outputs)
+        if flat and all(getattr(o, "_keras_mask", None) is not None for o in flat):
+            return
+        masks = self.compute_mask(first, prev)
+        if masks is None:
+            return
+        if isinstance(masks, (list, tuple)) and len(flat) > 1:
+            pairs = zip(flat, masks)
+        elif isinstance(masks, (list, tuple)):
+            pairs = [(flat[0], masks[0] if masks else None)] if flat else []
+        else:
+            pairs = [(o, masks) for o in flat]
+        for o, m in pairs:
+            if m is not None and getattr(o, "_keras_mask", None) is None:
+                set_keras_mask(o, m)
 
     def _infer_output_shape_by_running(self, args, kwargs):
         """Fallback shape inference: run ``call`` on zeros twice (unknown dims as 2 and 3);
@@ -573,10 +722,31 @@ class Layer:
         if not args and not kwargs:
             raise TypeError(f"Layer '{self.name}' was called without inputs.")
         first = args[0] if args else next(iter(kwargs.values()))
+        if args and not (len(args) == 1 and isinstance(first, (np.ndarray, KerasTensor))):
+            self._check_positional_args(args)
         if _has_keras_tensor(first) or (len(args) > 1 or kwargs) and any(
                 isinstance(x, KerasTensor) for x in tree.flatten((args[1:], kwargs))):
             return self._symbolic_call(first, args, kwargs)
         return self._eager_call(first, args, kwargs)
+
+    def _check_positional_args(self, args):
+        """Keras 3: only tensors (and array-like data) may be passed positionally. A layer called
+        on ``...`` (a notebook cell's placeholder) or ``None`` says what it received.
+
+        Raises:
+            ValueError: naming the layer, the value and its type.
+        """
+        if args[0] is None:
+            raise ValueError(f"Inputs to a layer should be tensors. Got 'None' (of type "
+                             f"{type(None)}) as input for layer '{self.name}'.")
+        for i, arg in enumerate(args):
+            for leaf in tree.flatten(arg):
+                if not _is_array_like(leaf):
+                    raise ValueError(
+                        f"Layer '{self.name}' ({type(self).__name__}): only input tensors may be "
+                        f"passed as positional arguments. Positional argument {i} holds "
+                        f"{leaf!r} (of type {type(leaf)}); pass tensors or arrays, and other "
+                        f"values as keyword arguments.")
 
     def _check_input(self, first):
         """Input compatibility: the layer's input_spec, else the built last axis (for layers
@@ -623,6 +793,18 @@ class Layer:
                            if k != "training" and not (k == "mask" and v is None)}
         outputs = self.compute_output_spec(*args, **spec_kwargs)
         Node(self, args, kwargs, outputs)
+        prev = get_keras_mask(first)
+        if self.supports_masking and (prev is not None
+                                      or type(self).compute_mask is not Layer.compute_mask):
+            try:
+                masks = self.compute_mask(first, prev)
+            except Exception:  # noqa: BLE001 - a mask needing values: known at run time only
+                masks = None
+            if masks is not None:
+                flat = tree.flatten(outputs)
+                ms = list(masks) if isinstance(masks, (list, tuple)) else [masks] * len(flat)
+                for o, m in zip(flat, ms):
+                    set_keras_mask(o, _symbolic_mask(m))
         return outputs
 
     def _eager_call(self, first, args, kwargs):
@@ -655,16 +837,20 @@ class Layer:
             training = _CTX.training
         if "mask" in kwargs and not self._call_has_mask_arg:
             kwargs.pop("mask")
+        prev_mask = self._fill_masks(args, kwargs, first)
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
         depth = _CTX.depth
         if depth == 0 and (self._losses or self._layers):
             self._clear_losses()  # Keras 3: the entry layer's call starts with fresh losses
         _CTX.depth = depth + 1
+        prec = _enter_precision(self._precision_code)
         try:
             outputs = self._run_call(args, kwargs, training)
         finally:
+            _exit_precision(prec)
             _CTX.depth = depth
+        self._set_output_masks(first, outputs, prev_mask)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -717,11 +903,18 @@ class Layer:
                     training = stored
             if "mask" in kwargs and not self._call_has_mask_arg:
                 kwargs.pop("mask")
+        first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
+        prev_mask = self._fill_masks(args, kwargs, first)
         if training is None:
             training = _CTX.training
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
-        outputs = self._run_call(args, kwargs, training)
+        prec = _enter_precision(self._precision_code)
+        try:
+            outputs = self._run_call(args, kwargs, training)
+        finally:
+            _exit_precision(prec)
+        self._set_output_masks(first, outputs, prev_mask)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -782,7 +975,7 @@ class Layer:
         """``{"name", "trainable", "dtype"}`` (Keras 3 keys; dtype as Keras's DTypePolicy dict);
         subclasses add their constructor arguments."""
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": serialize_dtype(self.dtype)}
+                  "dtype": _policies.serialize(self._dtype_policy)}
         if self.activity_regularizer is not None:
             from pyfapi.layers.layer_utils import serialize_object
             config["activity_regularizer"] = serialize_object(self.activity_regularizer)
@@ -884,6 +1077,22 @@ def _freeze_shape(shape):
 
 def _jsonable_shape(shape):
     return _map_shapes(shape, lambda s: [None if d is None else int(d) for d in s])
+
+
+_SCALARS = (bool, int, float, complex, str, bytes, np.generic, np.ndarray)
+
+
+def _is_array_like(x) -> bool:
+    """A value a layer can take as input data: None (an optional input), a number or string, an
+    array, a Tensor / KerasTensor or anything with a shape or ``__array__``."""
+    return (x is None or isinstance(x, _SCALARS) or hasattr(x, "shape")
+            or hasattr(x, "__array__"))
+def _is_tensor_arg(x) -> bool:
+    """A tensor argument of a call (an array / Tensor / KerasTensor, or a list / tuple holding
+    one): Keras fills ``mask=`` only when a call has exactly one."""
+    if isinstance(x, (list, tuple)):
+        return any(_is_tensor_arg(v) for v in x)
+    return hasattr(x, "shape") and hasattr(x, "dtype")
 
 
 def _has_keras_tensor(x) -> bool:

@@ -19,6 +19,8 @@ from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.graph.topology import ExecutionPlan, map_graph
 from pyfapi.layers.base import Layer, register_layer
 from pyfapi.layers.core.input_layer import InputLayer
+from pyfapi.models.fused_inference import FusedPlan, fusion_allowed
+from pyfapi.utils.dtype_cast import astype_no_wrap
 
 __all__ = ["Model", "Trainer"]
 
@@ -27,6 +29,11 @@ try:  # the training mixin (compile/fit/...); absent while pyfapi.training is be
 except ImportError:  # pragma: no cover - depends on the state of the tree
     class Trainer:  # noqa: D101 - placeholder until pyfapi.training.Trainer exists
         pass
+
+
+def _call_context():
+    from pyfapi.layers.base import _CTX
+    return _CTX
 
 
 class Model(Trainer, Layer):
@@ -48,6 +55,12 @@ class Model(Trainer, Layer):
         ValueError: "Graph disconnected" (an output not computable from the inputs; names the
             missing tensor / input and the layer), two layers with one name, a cycle.
     """
+
+    #: Inference calls (training falsy, no GradientTape recording) of a functional model run
+    #: the fused plan (pyfapi/models/fused_inference.py: BatchNormalization folded into the Dense
+    #: / convolution before it, bias and relu in the kernel epilogue). Set False on a model (or
+    #: the class) to run every layer as written.
+    fused_inference = True
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if "__init__" in vars(Trainer):
@@ -203,22 +216,13 @@ class Model(Trainer, Layer):
         input order, each checked against its Input's shape and converted to its dtype.
 
         Raises:
-            ValueError: wrong number of inputs, unknown / missing names, incompatible shapes.
+            ValueError: wrong number of inputs, missing names, incompatible shapes. Keys of an
+                input dict that are not input names are ignored with a warning (Keras 3).
         """
         names = self._input_names
         n = len(names)
         if isinstance(inputs, dict):
-            unknown = [k for k in inputs if k not in self._input_index]
-            if unknown:
-                raise ValueError(f"Model '{self.name}' received inputs with unknown names "
-                                 f"{unknown}; expected names: {names}")
-            flat = [None] * n
-            for k, v in inputs.items():
-                flat[self._input_index[k]] = v
-            missing = [names[i] for i in range(n) if flat[i] is None]
-            if missing:
-                raise ValueError(f"Model '{self.name}' is missing inputs {missing}; expected "
-                                 f"names: {names}, received: {list(inputs)}")
+            flat = self._dict_to_flat(inputs)
         elif isinstance(inputs, (list, tuple)) and not (n == 1 and _looks_like_data(inputs)):
             flat = list(inputs)
             if len(flat) != n:
@@ -232,6 +236,11 @@ class Model(Trainer, Layer):
             flat = [inputs]
         np_dtypes = self._input_np_dtypes
         for i, (x, spec) in enumerate(zip(flat, self._inputs)):
+            if isinstance(x, (list, float, int)):
+                x = np.asarray(x)
+                if x.dtype.kind not in "fiub" or np_dtypes[i] is None:
+                    x = x.astype(spec.dtype)
+                flat[i] = x
             if isinstance(x, np.ndarray):
                 if (np_dtypes[i] is None) != (x.dtype.kind in "USO"):  # string vs numeric input
                     raise ValueError(
@@ -239,13 +248,27 @@ class Model(Trainer, Layer):
                         f"{spec.dtype!r} but received an array of dtype {x.dtype} (strings need "
                         f"an Input(dtype='string'); a string Input takes str/bytes/object arrays)")
                 if x.dtype != np_dtypes[i] and x.dtype.kind in "fiub" and np_dtypes[i] is not None:
-                    flat[i] = x = x.astype(np_dtypes[i])
-            elif isinstance(x, (list, float, int)):
-                flat[i] = x = np.asarray(x, dtype=spec.dtype)
+                    # ids beyond an int32 Input's range keep int64 (no wrap-around)
+                    flat[i] = x = astype_no_wrap(x, np_dtypes[i])
             shape = getattr(x, "shape", None)
             if shape is None:
                 continue
             self._check_shape(i, tuple(shape), spec)
+        return flat
+
+    def _dict_to_flat(self, inputs):
+        """A dict keyed by input name as a list in input order. Missing names are a ValueError;
+        other keys are ignored with a UserWarning (Keras 3 uses the named inputs)."""
+        names = self._input_names
+        flat = [None] * len(names)
+        for k, v in inputs.items():
+            if k in self._input_index:
+                flat[self._input_index[k]] = v
+        missing = [names[i] for i, v in enumerate(flat) if v is None]
+        if missing:
+            raise ValueError(f"Model '{self.name}' is missing inputs {missing}; expected "
+                             f"names: {names}, received: {list(inputs)}")
+        tree.drop_unused_keys(inputs, self._input_index, f"Model '{self.name}'")
         return flat
 
     def _check_shape(self, i, shape, spec):
@@ -275,7 +298,15 @@ class Model(Trainer, Layer):
 
         def run(layer, node, args, kwargs, _t=training):
             return layer._call_from_graph(args, kwargs, _t)
-        outs = self._plan.run(flat, run)
+        t = training if training is not None else _call_context().training
+        if not t and self.fused_inference and fusion_allowed():
+            fused = self.__dict__.get("_fused_plan")
+            if fused is None or fused[0] is not self._plan:
+                fused = (self._plan, FusedPlan(self._plan))
+                self.__dict__["_fused_plan"] = fused
+            outs = fused[1].run(flat, run)
+        else:
+            outs = self._plan.run(flat, run)
         return self._pack_outputs(outs)
 
     def _pack_outputs(self, outs):
@@ -293,14 +324,7 @@ class Model(Trainer, Layer):
     def _standardize_symbolic(self, inputs):
         names = self._input_names
         if isinstance(inputs, dict):
-            missing = [k for k in names if k not in inputs]
-            unknown = [k for k in inputs if k not in self._input_index]
-            if missing or unknown:
-                raise ValueError(f"Model '{self.name}' expects inputs {names}; missing "
-                                 f"{missing}, unknown {unknown}")
-            flat = [None] * len(names)
-            for k, v in inputs.items():
-                flat[self._input_index[k]] = v
+            flat = self._dict_to_flat(inputs)
         elif isinstance(inputs, (list, tuple)):
             flat = list(inputs)
         else:

@@ -216,7 +216,7 @@ class Sequential(Model):
         from pyfapi.models.serialization import serialize_layer
 
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": serialize_dtype(self.dtype),
+                  "dtype": serialize_dtype(self.dtype_policy),
                   "layers": [serialize_layer(l) for l in self._layers]}
         if self._build_input_shape is not None:
             config["build_input_shape"] = list(self._build_input_shape)

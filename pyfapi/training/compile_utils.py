@@ -34,8 +34,10 @@ _CE = ("crossentropy", "ce")
 
 
 def _describe(x):
-    if isinstance(x, str):
-        return repr(x)
+    """How an entry of a user's list appears in an error: strings, numbers and None by value,
+    functions and classes by name, other objects by type."""
+    if x is None or isinstance(x, (str, bool, int, float, np.number)):
+        return repr(x.item() if isinstance(x, np.number) else x)
     return getattr(x, "__name__", None) or type(x).__name__
 
 

@@ -237,10 +237,10 @@ def test_embedding_config_and_errors():
         layers.Embedding(0, 3)
     with pytest.raises(ValueError, match="output_dim"):
         layers.Embedding(3, -1)
-    with pytest.raises(NotImplementedError, match="mask_zero"):
-        layers.Embedding(3, 2, mask_zero=True)
-    with pytest.raises(ValueError, match="input_length"):
-        layers.Embedding(3, 2, input_length=4)
+    assert layers.Embedding(3, 2, mask_zero=True).get_config()["mask_zero"] is True
+    with pytest.warns(UserWarning, match="input_length"):
+        layer = layers.Embedding(3, 2, input_length=4)
+    assert "input_length" not in layer.get_config()
 
 
 def test_embedding_initial_weights():

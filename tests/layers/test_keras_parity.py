@@ -49,6 +49,13 @@ CASES = [
     ("LSTM", lambda m: m.LSTM(6, return_sequences=True, return_state=True,
                               go_backwards=True), X1),
     ("Embedding", lambda m: m.Embedding(7, 3), IDS),
+    ("GRU", lambda m: m.GRU(5, return_sequences=True, return_state=True), X1),
+    ("GRU-reset_before-backwards", lambda m: m.GRU(4, reset_after=False, go_backwards=True), X1),
+    ("GRU-no-bias-hard_sigmoid", lambda m: m.GRU(3, use_bias=False,
+                                                 recurrent_activation="hard_sigmoid"), X1),
+    ("SimpleRNN", lambda m: m.SimpleRNN(4, return_sequences=True, return_state=True), X1),
+    ("SimpleRNN-relu", lambda m: m.SimpleRNN(3, activation="relu", go_backwards=True), X1),
+    ("SimpleRNN-sigmoid", lambda m: m.SimpleRNN(3, activation="sigmoid"), X1),
 ]
 
 
@@ -95,6 +102,9 @@ CONFIG_LAYERS = [
     lambda m: m.GlobalMaxPooling1D(), lambda m: m.Concatenate(), lambda m: m.Add(),
     lambda m: m.Subtract(), lambda m: m.Multiply(), lambda m: m.Average(),
     lambda m: m.Flatten(), lambda m: m.Reshape((2, 3)), lambda m: m.Activation("relu"),
+    lambda m: m.GRU(3, return_sequences=True, dropout=0.1, recurrent_dropout=0.2, seed=3),
+    lambda m: m.GRU(2, reset_after=False, go_backwards=True, return_state=True),
+    lambda m: m.SimpleRNN(4, activation="relu", stateful=True),
 ]
 
 
@@ -104,3 +114,46 @@ def test_keras_config_loads_and_matches(make):
     config = kl.get_config()
     pl = getattr(P, type(kl).__name__).from_config(config)
     assert pl.get_config() == config
+
+
+_MASK = np.ones((5, 6), bool)
+_MASK[0, 4:] = False   # right padding
+_MASK[1, :2] = False   # left padding
+_MASK[2] = False       # all masked
+_MASK[3, 2:4] = False  # a hole
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.GRU(4, return_sequences=True, return_state=True),
+    lambda m: m.GRU(4, reset_after=False, go_backwards=True, return_sequences=True),
+    lambda m: m.LSTM(4, return_sequences=True, return_state=True),
+    lambda m: m.SimpleRNN(4, return_sequences=True, return_state=True),
+    lambda m: m.GRU(4),
+])
+def test_masked_rnn_matches_keras(make):
+    x = _RNG.standard_normal((5, 6, 3)).astype(np.float32)
+    kl, pl = make(K), make(P)
+    kl.build(x.shape)
+    pl.build(x.shape)
+    w = [v + _RNG.standard_normal(v.shape).astype(np.float32) * 0.2 for v in kl.get_weights()]
+    kl.set_weights(w)
+    pl.set_weights(w)
+    for a, b in zip(_out(kl(x, mask=_MASK)), _out(pl(x, mask=_MASK))):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+
+
+def test_mask_zero_propagates_like_keras():
+    """Embedding(mask_zero) -> Dense -> GRU in a functional model: same outputs and mask."""
+    import pyfapi
+    ids = np.array([[1, 2, 0, 0], [0, 3, 4, 5], [0, 0, 0, 0]])
+
+    def build(m):
+        inp = m.Input((4,), dtype="int32")
+        e = m.layers.Embedding(6, 3, mask_zero=True)(inp)
+        g = m.layers.GRU(2, return_sequences=True)(m.layers.Dense(3)(e))
+        return m.Model(inp, g)
+    km, pm = build(keras), build(pyfapi)
+    pm.set_weights(km.get_weights())
+    out = pm(ids)
+    np.testing.assert_allclose(out.numpy(), np.asarray(km(ids)), rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(np.asarray(out._keras_mask), ids != 0)

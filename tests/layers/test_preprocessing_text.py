@@ -350,3 +350,16 @@ def test_sequential_starting_with_text_vectorization_fits_on_strings():
     assert len(hist.history["val_loss"]) == 2
     assert model.inputs[0].dtype == "string"
     assert _np(model.predict(x[:3], verbose=0)).shape == (3, 1)
+
+
+@pytest.mark.parametrize("standardize", [None, "lower", "strip_punctuation",
+                                         "lower_and_strip_punctuation"])
+def test_adapt_fast_path_equals_per_string_path(standardize):
+    texts = np.array(["The cat, the CAT!", "", "École école\tnaïve—dash", "a\xa0b A\u3000B c\x1cd",
+                      "x.y x-y  x_y", "日本 日本 語"] * 3)
+    fast = layers.TextVectorization(standardize=standardize)
+    fast.adapt(texts)
+    slow = layers.TextVectorization(standardize=standardize, ngrams=1)  # per-string tokenizer
+    slow.adapt(texts)
+    assert fast.get_vocabulary() == slow.get_vocabulary()
+    assert "a\xa0b" in fast.get_vocabulary()  # TensorFlow splits on ASCII whitespace only

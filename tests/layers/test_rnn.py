@@ -148,10 +148,10 @@ def test_lstm_config_roundtrip():
 def test_lstm_errors():
     with pytest.raises(ValueError, match="units"):
         layers.LSTM(0)
-    with pytest.raises(NotImplementedError, match="dropout"):
-        layers.LSTM(3, dropout=0.2)
-    with pytest.raises(NotImplementedError, match="stateful"):
-        layers.LSTM(3, stateful=True)
+    with pytest.raises(ValueError, match="dropout"):
+        layers.LSTM(3, dropout="a lot")
+    with pytest.raises(ValueError, match="fixed batch size"):
+        layers.LSTM(3, stateful=True)(pyfapi.Input(shape=(4, 2)))
     with pytest.raises(ValueError, match=r"lstm_rank.*ndim=3"):
         layers.LSTM(3, name="lstm_rank")(pyfapi.Input(shape=(5,)))
     with pytest.raises(ValueError, match="feature"):

@@ -1,5 +1,6 @@
-"""Core layers: Dense, Embedding, Input / InputLayer, Lambda."""
+"""Core layers: Dense, Embedding, Input / InputLayer, Lambda, Masking."""
 from pyfapi.layers.core.dense import Dense
 from pyfapi.layers.core.embedding import Embedding
 from pyfapi.layers.core.input_layer import Input, InputLayer
 from pyfapi.layers.core.lambda_layer import Lambda
+from pyfapi.layers.core.masking import Masking

@@ -47,6 +47,7 @@ class Dense(Layer):
         reject_unsupported("Dense", lora_rank=(lora_rank, None),
                            quantization_config=(quantization_config, None))
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.supports_masking = True  # the input mask passes through (Keras 3)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError("Received an invalid value for `units`, expected a positive "
                              f"integer. Received: units={units!r}")

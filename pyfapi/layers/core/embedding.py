@@ -23,7 +23,9 @@ class Embedding(Layer):
     Args:
         input_dim: vocabulary size (max id + 1). output_dim: embedding size.
         embeddings_initializer: default "uniform" (RandomUniform(-0.05, 0.05)).
-        mask_zero: only False (masks are not supported).
+        mask_zero: id 0 is padding: the output carries the mask ``ids != 0`` (``compute_mask``),
+            which downstream layers (RNNs, GlobalAveragePooling1D, losses) use to skip it.
+        input_length: accepted with a deprecation warning, as Keras 3 (ignored).
         weights: optional list ``[embeddings]`` set after build (Keras 3 argument).
 
     Raises:
@@ -36,11 +38,12 @@ class Embedding(Layer):
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
                  **kwargs):
-        reject_unsupported("Embedding", mask_zero=(mask_zero, False), lora_rank=(lora_rank, None),
+        reject_unsupported("Embedding", lora_rank=(lora_rank, None),
                            quantization_config=(quantization_config, None))
-        if "input_length" in kwargs:
-            raise ValueError("Embedding: the `input_length` argument was removed in Keras 3; "
-                             "use Input(shape=(input_length,)) instead.")
+        if kwargs.pop("input_length", None) is not None:
+            import warnings
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.",
+                          UserWarning, stacklevel=2)
         super().__init__(**kwargs)
         for arg, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
@@ -51,7 +54,8 @@ class Embedding(Layer):
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = embeddings_regularizer
         self.embeddings_constraint = embeddings_constraint
-        self.mask_zero = False
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
         self._initial_weights = weights
 
     def build(self, input_shape=None):
@@ -77,17 +81,32 @@ class Embedding(Layer):
         if ids.dtype.kind not in "iu":
             if ids.dtype.kind == "f" and ids.size and not np.all(np.isfinite(ids)):
                 raise IndexError(f"Layer '{self.name}': received non-finite ids")
+            if ids.size and ids.dtype.kind == "f":
+                lo, hi = ids.min(), ids.max()  # range-checked before the cast, which could wrap
+                if lo < 0 or hi >= self.input_dim:
+                    self._raise_out_of_range(ids, hi if hi >= self.input_dim else lo)
             ids = ids.astype(np.int32)
         if ids.size:
             lo, hi = ids.min(), ids.max()
             if lo < 0 or hi >= self.input_dim:
-                bad = hi if hi >= self.input_dim else lo
-                where = tuple(int(i) for i in np.argwhere(ids == bad)[0])
-                raise IndexError(
-                    f"Layer '{self.name}' (Embedding): index {int(bad)} at position {where} of "
-                    f"the input is out of range for input_dim={self.input_dim}; valid ids are "
-                    f"in [0, {self.input_dim}).")
+                self._raise_out_of_range(ids, hi if hi >= self.input_dim else lo)
         return ops.take(self.embeddings, ids, axis=0)
+
+    def compute_mask(self, inputs, mask=None):
+        """``inputs != 0`` (bool, the ids' shape) when mask_zero, else None (Keras 3)."""
+        if not self.mask_zero:
+            return None
+        from pyfapi.graph.keras_tensor import KerasTensor
+        if isinstance(inputs, KerasTensor):
+            return KerasTensor(inputs.shape, dtype="bool")
+        return ops.not_equal(inputs, 0)
+    def _raise_out_of_range(self, ids, bad):
+        where = tuple(int(i) for i in np.argwhere(ids == bad)[0])
+        value = int(bad) if float(bad).is_integer() else float(bad)
+        raise IndexError(
+            f"Layer '{self.name}' (Embedding): index {value} at position {where} of the input is "
+            f"out of range for input_dim={self.input_dim}; valid ids are in "
+            f"[0, {self.input_dim}).")
 
     def compute_output_shape(self, input_shape):
         """``(batch, ...)`` -> ``(batch, ..., output_dim)``."""

@@ -7,10 +7,30 @@ broadcast); inputs of lower rank get axes inserted after the batch axis, as Kera
 """
 from __future__ import annotations
 
+import numpy as np
+
 from pyfapi import ops
+from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.layers.base import Layer, is_shape_tuple
 
 __all__ = []
+
+
+def _mask_list(layer, inputs, mask):
+    """The merge's list of input masks (None when no input is masked); ValueError when the
+    masks do not match the inputs."""
+    if mask is None:
+        return None
+    if not isinstance(mask, (list, tuple)):
+        raise ValueError(f"Layer '{layer.name}': `mask` should be a list of masks, one per "
+                         f"input; received mask={mask!r}")
+    if not isinstance(inputs, (list, tuple)) or len(mask) != len(inputs):
+        n = len(inputs) if isinstance(inputs, (list, tuple)) else 1
+        raise ValueError(f"Layer '{layer.name}': the lists `inputs` and `mask` should have the "
+                         f"same length; received {n} inputs and {len(mask)} masks")
+    if all(m is None for m in mask):
+        return None
+    return list(mask)
 
 
 def _shapes(layer, input_shape):
@@ -74,6 +94,21 @@ class _Merge(Layer):
 
     def compute_output_shape(self, input_shape):
         return self._check(input_shape)[1]
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3 ``Merge.compute_mask``: the AND of the inputs' masks (None entries ignored;
+        None if no input is masked). Raises ValueError for a mask list not matching the inputs.
+        """
+        masks = _mask_list(self, inputs, mask)
+        if masks is None:
+            return None
+        ms = [m for m in masks if m is not None]
+        if any(isinstance(m, KerasTensor) for m in ms):
+            return KerasTensor(ms[0].shape, dtype="bool")
+        out = np.asarray(getattr(ms[0], "value", ms[0])).astype(bool)
+        for m in ms[1:]:
+            out = out & np.asarray(getattr(m, "value", m)).astype(bool)
+        return ops.convert_to_tensor(out)
 
     def _merge(self, inputs):  # pragma: no cover - abstract
         raise NotImplementedError

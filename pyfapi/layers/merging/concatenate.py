@@ -1,7 +1,10 @@
 """Concatenate and its functional form ``concatenate`` (Keras 3: keras/src/layers/merging/concatenate.py)."""
 from __future__ import annotations
 
+import numpy as np
+
 from pyfapi import ops
+from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.layers.base import Layer, is_shape_tuple
 
 __all__ = ['Concatenate', 'concatenate']
@@ -71,6 +74,30 @@ class Concatenate(Layer):
                 known = [d for d in dims if d is not None]
                 out.append(known[0] if known else None)
         return tuple(out)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3 ``Concatenate.compute_mask``: the masks (all-True for unmasked inputs,
+        broadcast over a missing last axis) concatenated along ``axis``, then ``any`` over the
+        last axis. None if no input is masked."""
+        from pyfapi.layers.merging.base_merge import _mask_list
+        masks = _mask_list(self, inputs, mask)
+        if masks is None:
+            return None
+        if any(isinstance(m, KerasTensor) for m in masks) or any(
+                isinstance(x, KerasTensor) for x in inputs):
+            shape = tuple(self.compute_output_shape([tuple(x.shape) for x in inputs]))
+            return KerasTensor(shape[:-1], dtype="bool")
+        full = []
+        for x, m in zip(inputs, masks):
+            shape = tuple(x.shape)
+            if m is None:
+                full.append(np.ones(shape, bool))
+                continue
+            m = np.asarray(getattr(m, "value", m)).astype(bool)
+            if m.ndim < len(shape):
+                m = np.broadcast_to(m[..., None], shape)
+            full.append(m)
+        return ops.convert_to_tensor(np.any(np.concatenate(full, axis=self.axis), axis=-1))
 
     def call(self, inputs, training=None):
         """Concatenates a list of tensors along ``axis``; ValueError if ``inputs`` is not a

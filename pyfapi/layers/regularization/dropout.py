@@ -29,6 +29,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # the input mask passes through (Keras 3)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) \
                 or not 0 <= rate <= 1:
             raise ValueError("Invalid value received for argument `rate`. Expected a float value "

@@ -1,0 +1,461 @@
+#include "rnn/rnn.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "common/cpu_features.h"
+#include "common/threads.h"
+#include "gemm/gemm.h"
+#include "lstm/lstm_cell.h"
+#include "rnn/rnn_cell.h"
+
+namespace pyfapi {
+
+namespace {
+
+// Batch rows per recurrence chunk: fixed (not derived from the thread count) so that every row
+// goes through the same operations whatever the number of threads.
+constexpr int64_t kChunk = 16;
+// Recurrent products up to this many units use the register-tiled small product of lstm_cell.
+constexpr int64_t kSmallUnits = 128;
+
+int64_t num_chunks(int64_t N) { return (N + kChunk - 1) / kChunk; }
+
+struct Kernels {
+  lstm_cell::MatmulFn matmul;
+  rnn_cell::GruFwdAfterFn gru_fwd_after;
+  rnn_cell::GruFwdZrFn gru_fwd_zr;
+  rnn_cell::GruFwdHFn gru_fwd_h;
+  rnn_cell::GruBwdAfterFn gru_bwd_after;
+  rnn_cell::GruBwdHFn gru_bwd_h;
+  rnn_cell::GruBwdRFn gru_bwd_r;
+  rnn_cell::SrnnFwdFn srnn_fwd;
+  rnn_cell::SrnnBwdFn srnn_bwd;
+};
+
+#define PYFAPI_RNN_KERNELS(ns)                                                                  \
+  Kernels {                                                                                     \
+    lstm_cell::ns::small_matmul, rnn_cell::ns::gru_fwd_after, rnn_cell::ns::gru_fwd_zr,         \
+        rnn_cell::ns::gru_fwd_h, rnn_cell::ns::gru_bwd_after, rnn_cell::ns::gru_bwd_h,          \
+        rnn_cell::ns::gru_bwd_r, rnn_cell::ns::srnn_fwd, rnn_cell::ns::srnn_bwd                 \
+  }
+
+Kernels pick_kernels() {
+#ifdef PYFAPI_X86
+  const Isa isa = active_isa();
+  if (isa == Isa::Avx512) return PYFAPI_RNN_KERNELS(avx512);
+  if (isa == Isa::Avx2) return PYFAPI_RNN_KERNELS(avx2);
+#endif
+  return PYFAPI_RNN_KERNELS(generic);
+}
+#undef PYFAPI_RNN_KERNELS
+
+// C (+)= A @ B for one chunk (rows x K times K x N): the small register-tiled product for small
+// units, else a single-threaded sgemm (we are inside the chunk loop's parallel region).
+struct Mm {
+  lstm_cell::MatmulFn small;
+  bool use_small;
+  void operator()(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, const float* B,
+                  int64_t ldb, float* C, int64_t ldc, bool accumulate) const {
+    if (use_small) small(rows, K, N, A, lda, B, ldb, C, ldc, accumulate);
+    else sgemm(false, false, rows, N, K, 1.0f, A, lda, B, ldb, accumulate ? 1.0f : 0.0f, C, ldc);
+  }
+};
+
+// B^T of the (U x G) recurrent kernel: (G x U), the B operand of dA = d(rec) @ R^T.
+std::vector<float> transpose(const float* R, int64_t U, int64_t G) {
+  std::vector<float> RT(static_cast<size_t>(G * U));
+  for (int64_t k = 0; k < U; ++k)
+    for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
+  return RT;
+}
+
+// Outputs of one step for the rows of a chunk when a mask is given (keras backend rnn()).
+void masked_outputs(int64_t n0, int64_t rows, int64_t t, int64_t T, int64_t U,
+                    const uint8_t* mask, bool zero_output, const float* hs, float* ys) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t n = n0 + r;
+    float* y = ys + (n * T + t) * U;
+    if (mask[n * T + t]) std::memcpy(y, hs + (n * T + t) * U, sizeof(float) * U);
+    else if (zero_output || t == 0) std::fill(y, y + U, 0.0f);
+    else std::memcpy(y, y - U, sizeof(float) * U);
+  }
+}
+
+// Masked steps keep the state: h_t = h_{t-1} for the masked rows of a chunk.
+void carry_state(int64_t n0, int64_t rows, int64_t t, int64_t T, int64_t U, const uint8_t* mask,
+                 const float* hp, int64_t ldhp, float* hs) {
+  for (int64_t r = 0; r < rows; ++r)
+    if (!mask[(n0 + r) * T + t])
+      std::memcpy(hs + ((n0 + r) * T + t) * U, hp + r * ldhp, sizeof(float) * U);
+}
+
+// Backward, start of step t: adds the outputs' gradient to dh (rows x U). With a mask, a masked
+// step passes its output gradient on to y_{t-1} (carry), unless zero_output.
+void add_output_grad(int64_t n0, int64_t rows, int64_t t, int64_t T, int64_t U,
+                     const uint8_t* mask, bool zero_output, const float* dy_seq,
+                     const float* dy_last, float* dh, float* carry) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t n = n0 + r;
+    float* d = dh + r * U;
+    float* c = carry ? carry + r * U : nullptr;
+    const float* gs = dy_seq ? dy_seq + (n * T + t) * U : nullptr;
+    const float* gl = (dy_last && t == T - 1) ? dy_last + n * U : nullptr;
+    const bool keep = !mask || mask[n * T + t];
+    if (keep) {
+      for (int64_t j = 0; j < U; ++j) {
+        float v = d[j];
+        if (gs) v += gs[j];
+        if (gl) v += gl[j];
+        if (c) {
+          v += c[j];
+          c[j] = 0.0f;
+        }
+        d[j] = v;
+      }
+    } else if (c) {
+      for (int64_t j = 0; j < U; ++j) {
+        float v = c[j];
+        if (gs) v += gs[j];
+        if (gl) v += gl[j];
+        c[j] = v;
+      }
+    }
+  }
+}
+
+// h_{t-1} for every step (h0 or zeros at t = 0), for the recurrent-kernel gradient.
+void fill_hprev(int64_t n0, int64_t rows, int64_t T, int64_t U, const float* h0, const float* hs,
+                float* hprev) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t n = n0 + r;
+    float* hpr = hprev + n * T * U;
+    if (h0) std::memcpy(hpr, h0 + n * U, sizeof(float) * U);
+    else std::fill(hpr, hpr + U, 0.0f);
+    if (T > 1) std::memcpy(hpr + U, hs + n * T * U, sizeof(float) * (T - 1) * U);
+  }
+}
+
+// dst (rows x U, ld U) = src (stride lds) * rmask rows n0.. (U per row).
+void mul_rows(int64_t rows, int64_t U, const float* src, int64_t lds, const float* m, float* dst) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < U; ++j) dst[r * U + j] = src[r * lds + j] * m[r * U + j];
+}
+
+// dst (rows x U) += src (rows x U) * m (rows x U, or 1 when m == nullptr).
+void add_rows(int64_t rows, int64_t U, const float* src, const float* m, float* dst) {
+  const int64_t n = rows * U;
+  if (m)
+    for (int64_t i = 0; i < n; ++i) dst[i] += src[i] * m[i];
+  else
+    for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+}
+
+// abuf (N, T, U) = hprev * rmask_g broadcast over time (the recurrent products' A operand).
+void masked_hprev(int64_t N, int64_t T, int64_t U, const float* hprev, const float* m,
+                  float* abuf) {
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t j = 0; j < U; ++j)
+        abuf[(n * T + t) * U + j] = hprev[(n * T + t) * U + j] * m[n * U + j];
+}
+
+// Column sums of a (M x G) matrix (row stride G), in double, in row order (deterministic).
+void col_sums(int64_t M, int64_t G, const float* a, float* out) {
+  std::vector<double> acc(static_cast<size_t>(G), 0.0);
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < G; ++j) acc[j] += a[i * G + j];
+  for (int64_t j = 0; j < G; ++j) out[j] = static_cast<float>(acc[j]);
+}
+
+int team(int64_t nchunks, int64_t work) {
+  // ~50-150 k units/us per core for the fused recurrences (as the LSTM's).
+  return static_cast<int>(std::min<int64_t>(nchunks, threads_for(work, int64_t(1) << 22)));
+}
+
+}  // namespace
+
+void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, const float* R,
+                 const float* brec, const float* h0, const uint8_t* mask, const float* rmask,
+                 bool zero_output_for_mask, float* aux, float* hs, float* ys) {
+  if (N <= 0 || T <= 0 || U <= 0) return;
+  const int64_t G = 3 * U;
+  const Kernels k = pick_kernels();
+  const Mm mm{k.matmul, U <= kSmallUnits};
+  const int64_t nchunks = num_chunks(N);
+  const int nt = team(nchunks, N * T * U * (2 * U * 3 + 60));
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    const int64_t n0 = ch * kChunk;
+    const int64_t rows = std::min<int64_t>(kChunk, N - n0);
+    std::vector<float> zeros(static_cast<size_t>(rows * U), 0.0f);
+    std::vector<float> rec(static_cast<size_t>(rows * G));
+    std::vector<float> abuf(rmask ? static_cast<size_t>(3 * rows * U) : 0);
+    for (int64_t t = 0; t < T; ++t) {
+      const float* hp;
+      int64_t ldhp;
+      if (t == 0) {
+        hp = h0 ? h0 + n0 * U : zeros.data();
+        ldhp = U;
+      } else {
+        hp = hs + (n0 * T + t - 1) * U;
+        ldhp = T * U;
+      }
+      const float* A[3] = {hp, hp, hp};
+      int64_t lda = ldhp;
+      if (rmask) {
+        for (int q = 0; q < 3; ++q) {
+          mul_rows(rows, U, hp, ldhp, rmask + (q * N + n0) * U, abuf.data() + q * rows * U);
+          A[q] = abuf.data() + q * rows * U;
+        }
+        lda = U;
+      }
+      float* gt = g + (n0 * T + t) * G;
+      const int64_t ldg = T * G;
+      float* at = aux + (n0 * T + t) * U;
+      float* ht = hs + (n0 * T + t) * U;
+      if (reset_after) {
+        if (!rmask) mm(rows, U, G, hp, ldhp, R, G, rec.data(), G, false);
+        else
+          for (int q = 0; q < 3; ++q) mm(rows, U, U, A[q], lda, R + q * U, G, rec.data() + q * U, G, false);
+        k.gru_fwd_after(rows, U, gt, ldg, rec.data(), G, brec, hp, ldhp, at, T * U, ht, T * U);
+      } else {
+        if (!rmask) mm(rows, U, 2 * U, hp, ldhp, R, G, rec.data(), G, false);
+        else
+          for (int q = 0; q < 2; ++q) mm(rows, U, U, A[q], lda, R + q * U, G, rec.data() + q * U, G, false);
+        k.gru_fwd_zr(rows, U, gt, ldg, rec.data(), G, A[2], lda, at, T * U);
+        mm(rows, U, U, at, T * U, R + 2 * U, G, rec.data() + 2 * U, G, false);
+        k.gru_fwd_h(rows, U, gt, ldg, rec.data() + 2 * U, G, hp, ldhp, ht, T * U);
+      }
+      if (mask) {
+        carry_state(n0, rows, t, T, U, mask, hp, ldhp, hs);
+        masked_outputs(n0, rows, t, T, U, mask, zero_output_for_mask, hs, ys);
+      }
+    }
+  }
+}
+
+void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float* g,
+                  const float* aux, const float* hs, const float* R, const float* h0,
+                  const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
+                  const float* dy_seq, const float* dy_last, const float* dh_T, float* dxp,
+                  float* dR, float* dbrec, float* dh0, float* drec, float* hprev, float* abuf) {
+  const int64_t G = 3 * U;
+  if (N <= 0 || T <= 0 || U <= 0) {
+    std::fill(dR, dR + U * G, 0.0f);
+    if (dbrec) std::fill(dbrec, dbrec + G, 0.0f);
+    return;
+  }
+  const Kernels k = pick_kernels();
+  const Mm mm{k.matmul, U <= kSmallUnits};
+  const std::vector<float> RT = transpose(R, U, G);  // (3U x U): rows q*U.. are R_q^T
+  const int64_t nchunks = num_chunks(N);
+  const int nt = team(nchunks, N * T * U * (2 * U * 3 + 400));
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    const int64_t n0 = ch * kChunk;
+    const int64_t rows = std::min<int64_t>(kChunk, N - n0);
+    const size_t ru = static_cast<size_t>(rows * U);
+    std::vector<float> zeros(ru, 0.0f), tmp(ru), tmp2(ru), saved(mask ? ru : 0);
+    std::vector<float> carry(mask && !zero_output_for_mask ? ru : 0, 0.0f);
+    std::vector<float> ab(rmask ? 3 * ru : 0);
+    float* dh = dh0 + n0 * U;
+    if (dh_T) std::memcpy(dh, dh_T + n0 * U, sizeof(float) * ru);
+    else std::fill(dh, dh + ru, 0.0f);
+    for (int64_t t = T - 1; t >= 0; --t) {
+      add_output_grad(n0, rows, t, T, U, mask, zero_output_for_mask, dy_seq, dy_last, dh,
+                      carry.empty() ? nullptr : carry.data());
+      if (mask) std::memcpy(saved.data(), dh, sizeof(float) * ru);
+      const float* hp;
+      int64_t ldhp;
+      if (t == 0) {
+        hp = h0 ? h0 + n0 * U : zeros.data();
+        ldhp = U;
+      } else {
+        hp = hs + (n0 * T + t - 1) * U;
+        ldhp = T * U;
+      }
+      const float* A[3] = {hp, hp, hp};
+      const float* M[3] = {nullptr, nullptr, nullptr};
+      int64_t lda = ldhp;
+      if (rmask) {
+        for (int q = 0; q < 3; ++q) {
+          M[q] = rmask + (q * N + n0) * U;
+          mul_rows(rows, U, hp, ldhp, M[q], ab.data() + q * ru);
+          A[q] = ab.data() + q * ru;
+        }
+        lda = U;
+      }
+      const float* gt = g + (n0 * T + t) * G;
+      const int64_t ldg = T * G;
+      const float* at = aux + (n0 * T + t) * U;
+      float* dxt = dxp + (n0 * T + t) * G;
+      if (reset_after) {
+        float* drt = drec + (n0 * T + t) * G;
+        k.gru_bwd_after(rows, U, gt, ldg, at, T * U, hp, ldhp, dh, dxt, ldg, drt, ldg);
+        if (!rmask) {
+          mm(rows, G, U, drt, ldg, RT.data(), U, dh, U, true);
+        } else {
+          for (int q = 0; q < 3; ++q) {
+            mm(rows, U, U, drt + q * U, ldg, RT.data() + q * U * U, U, tmp.data(), U, false);
+            add_rows(rows, U, tmp.data(), M[q], dh);
+          }
+        }
+        if (mask)
+          for (int64_t r = 0; r < rows; ++r)
+            if (!mask[(n0 + r) * T + t]) std::fill(drt + r * ldg, drt + r * ldg + G, 0.0f);
+      } else {
+        k.gru_bwd_h(rows, U, gt, ldg, hp, ldhp, dh, dxt, ldg);
+        // dL/d(r * A_h) = dx_h @ R_h^T
+        mm(rows, U, U, dxt + 2 * U, ldg, RT.data() + 2 * U * U, U, tmp.data(), U, false);
+        k.gru_bwd_r(rows, U, gt, ldg, A[2], lda, tmp.data(), dxt, ldg);
+        add_rows(rows, U, tmp.data(), M[2], dh);
+        if (!rmask) {
+          mm(rows, 2 * U, U, dxt, ldg, RT.data(), U, dh, U, true);
+        } else {
+          for (int q = 0; q < 2; ++q) {
+            mm(rows, U, U, dxt + q * U, ldg, RT.data() + q * U * U, U, tmp2.data(), U, false);
+            add_rows(rows, U, tmp2.data(), M[q], dh);
+          }
+        }
+      }
+      if (mask) {
+        for (int64_t r = 0; r < rows; ++r) {
+          if (mask[(n0 + r) * T + t]) continue;
+          std::memcpy(dh + r * U, saved.data() + r * U, sizeof(float) * U);
+          std::fill(dxt + r * ldg, dxt + r * ldg + G, 0.0f);
+        }
+      }
+    }
+    fill_hprev(n0, rows, T, U, h0, hs, hprev);
+  }
+  const int64_t NT = N * T;
+  if (reset_after) {
+    if (!rmask) {
+      sgemm(true, false, U, G, NT, 1.0f, hprev, U, drec, G, 0.0f, dR, G);
+    } else {
+      for (int q = 0; q < 3; ++q) {
+        masked_hprev(N, T, U, hprev, rmask + q * N * U, abuf);
+        sgemm(true, false, U, U, NT, 1.0f, abuf, U, drec + q * U, G, 0.0f, dR + q * U, G);
+      }
+    }
+    if (dbrec) col_sums(NT, G, drec, dbrec);
+  } else {
+    if (!rmask) {
+      sgemm(true, false, U, 2 * U, NT, 1.0f, hprev, U, dxp, G, 0.0f, dR, G);
+    } else {
+      for (int q = 0; q < 2; ++q) {
+        masked_hprev(N, T, U, hprev, rmask + q * N * U, abuf);
+        sgemm(true, false, U, U, NT, 1.0f, abuf, U, dxp + q * U, G, 0.0f, dR + q * U, G);
+      }
+    }
+    // dR_h = (r * A_h)^T dx_h
+    sgemm(true, false, U, U, NT, 1.0f, aux, U, dxp + 2 * U, G, 0.0f, dR + 2 * U, G);
+    if (dbrec) std::fill(dbrec, dbrec + G, 0.0f);
+  }
+}
+
+void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R, const float* h0,
+                        const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
+                        float* hs, float* ys) {
+  if (N <= 0 || T <= 0 || U <= 0) return;
+  const Kernels k = pick_kernels();
+  const Mm mm{k.matmul, U <= kSmallUnits};
+  const int64_t nchunks = num_chunks(N);
+  const int nt = team(nchunks, N * T * U * (2 * U + 20));
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    const int64_t n0 = ch * kChunk;
+    const int64_t rows = std::min<int64_t>(kChunk, N - n0);
+    std::vector<float> ab(rmask ? static_cast<size_t>(rows * U) : 0);
+    for (int64_t t = 0; t < T; ++t) {
+      const float* hp = nullptr;
+      int64_t ldhp = U;
+      if (t == 0) {
+        hp = h0 ? h0 + n0 * U : nullptr;
+      } else {
+        hp = hs + (n0 * T + t - 1) * U;
+        ldhp = T * U;
+      }
+      float* ht = hs + (n0 * T + t) * U;
+      if (hp) {
+        const float* A = hp;
+        int64_t lda = ldhp;
+        if (rmask) {
+          mul_rows(rows, U, hp, ldhp, rmask + n0 * U, ab.data());
+          A = ab.data();
+          lda = U;
+        }
+        mm(rows, U, U, A, lda, R, U, ht, T * U, true);
+      }
+      k.srnn_fwd(rows, U, act, ht, T * U);
+      if (mask) {
+        for (int64_t r = 0; r < rows; ++r) {
+          if (mask[(n0 + r) * T + t]) continue;
+          float* dst = ht + r * T * U;
+          if (hp) std::memcpy(dst, hp + r * ldhp, sizeof(float) * U);
+          else std::fill(dst, dst + U, 0.0f);
+        }
+        masked_outputs(n0, rows, t, T, U, mask, zero_output_for_mask, hs, ys);
+      }
+    }
+  }
+}
+
+void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* hs,
+                         const float* R, const float* h0, const uint8_t* mask, const float* rmask,
+                         bool zero_output_for_mask, const float* dy_seq, const float* dy_last,
+                         const float* dh_T, float* dxp, float* dR, float* dh0, float* hprev,
+                         float* abuf) {
+  if (N <= 0 || T <= 0 || U <= 0) {
+    std::fill(dR, dR + U * U, 0.0f);
+    return;
+  }
+  const Kernels k = pick_kernels();
+  const Mm mm{k.matmul, U <= kSmallUnits};
+  const std::vector<float> RT = transpose(R, U, U);
+  const int64_t nchunks = num_chunks(N);
+  const int nt = team(nchunks, N * T * U * (2 * U + 100));
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    const int64_t n0 = ch * kChunk;
+    const int64_t rows = std::min<int64_t>(kChunk, N - n0);
+    const size_t ru = static_cast<size_t>(rows * U);
+    std::vector<float> tmp(ru), saved(mask ? ru : 0);
+    std::vector<float> carry(mask && !zero_output_for_mask ? ru : 0, 0.0f);
+    float* dh = dh0 + n0 * U;
+    if (dh_T) std::memcpy(dh, dh_T + n0 * U, sizeof(float) * ru);
+    else std::fill(dh, dh + ru, 0.0f);
+    const float* m = rmask ? rmask + n0 * U : nullptr;
+    for (int64_t t = T - 1; t >= 0; --t) {
+      add_output_grad(n0, rows, t, T, U, mask, zero_output_for_mask, dy_seq, dy_last, dh,
+                      carry.empty() ? nullptr : carry.data());
+      if (mask) std::memcpy(saved.data(), dh, sizeof(float) * ru);
+      float* dxt = dxp + (n0 * T + t) * U;
+      k.srnn_bwd(rows, U, act, hs + (n0 * T + t) * U, T * U, dh, dxt, T * U);
+      if (m) {
+        mm(rows, U, U, dxt, T * U, RT.data(), U, tmp.data(), U, false);
+        for (size_t i = 0; i < ru; ++i) dh[i] = tmp[i] * m[i];
+      } else {
+        mm(rows, U, U, dxt, T * U, RT.data(), U, dh, U, false);
+      }
+      if (mask) {
+        for (int64_t r = 0; r < rows; ++r) {
+          if (mask[(n0 + r) * T + t]) continue;
+          std::memcpy(dh + r * U, saved.data() + r * U, sizeof(float) * U);
+          std::fill(dxt + r * T * U, dxt + r * T * U + U, 0.0f);
+        }
+      }
+    }
+    fill_hprev(n0, rows, T, U, h0, hs, hprev);
+  }
+  const float* A = hprev;
+  if (rmask) {
+    masked_hprev(N, T, U, hprev, rmask, abuf);
+    A = abuf;
+  }
+  sgemm(true, false, U, U, N * T, 1.0f, A, U, dxp, U, 0.0f, dR, U);
+}
+
+}  // namespace pyfapi

@@ -1,0 +1,84 @@
+"""Plain numpy float64 references of Keras 3's GRU and SimpleRNN recurrences (per-step loops,
+independent of pyfapi), written from keras/src/layers/rnn/gru.py (GRUCell.call, implementation 1
+with per-gate recurrent-dropout masks), simple_rnn.py and keras/src/backend/*/rnn.py (masking:
+a masked step keeps the state; its output is the previous output, zeros before the first kept
+step, or zeros with zero_output_for_mask).
+"""
+import numpy as np
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _masked_step(t, mask, h_new, h_prev, y_prev, zero_output):
+    if mask is None:
+        return h_new, h_new
+    m = mask[:, t].astype(bool)[:, None]
+    h = np.where(m, h_new, h_prev)
+    y = np.where(m, h_new, 0.0 if zero_output else y_prev)
+    return h, y
+
+
+def gru_ref(x, kernel, recurrent_kernel, bias=None, h0=None, mask=None, reset_after=True,
+            input_masks=None, recurrent_masks=None, zero_output_for_mask=False):
+    """Returns (outputs (N, T, U), final state (N, U)) in float64.
+
+    bias: (2, 3U) (reset_after) or (3U,) or None. input_masks (3, N, D) / recurrent_masks
+    (3, N, U): dropout multipliers per gate z, r, h, or None.
+    """
+    x = np.asarray(x, np.float64)
+    W = np.asarray(kernel, np.float64)
+    R = np.asarray(recurrent_kernel, np.float64)
+    n, steps, _ = x.shape
+    u = R.shape[0]
+    if bias is None:
+        b_in, b_rec = np.zeros(3 * u), np.zeros(3 * u)
+    elif reset_after:
+        b_in, b_rec = np.asarray(bias, np.float64)
+    else:
+        b_in, b_rec = np.asarray(bias, np.float64), np.zeros(3 * u)
+    h = np.zeros((n, u)) if h0 is None else np.asarray(h0, np.float64)
+    y = np.zeros((n, u))
+    outs = np.zeros((n, steps, u))
+    for t in range(steps):
+        xt = x[:, t]
+        xi = [xt if input_masks is None else xt * input_masks[q] for q in range(3)]
+        hi = [h if recurrent_masks is None else h * recurrent_masks[q] for q in range(3)]
+        x_z = xi[0] @ W[:, :u] + b_in[:u]
+        x_r = xi[1] @ W[:, u:2 * u] + b_in[u:2 * u]
+        x_h = xi[2] @ W[:, 2 * u:] + b_in[2 * u:]
+        z = _sigmoid(x_z + hi[0] @ R[:, :u] + b_rec[:u])
+        r = _sigmoid(x_r + hi[1] @ R[:, u:2 * u] + b_rec[u:2 * u])
+        if reset_after:
+            hh = np.tanh(x_h + r * (hi[2] @ R[:, 2 * u:] + b_rec[2 * u:]))
+        else:
+            hh = np.tanh(x_h + (r * hi[2]) @ R[:, 2 * u:])
+        h_new = z * h + (1.0 - z) * hh
+        h, y = _masked_step(t, mask, h_new, h, y, zero_output_for_mask)
+        outs[:, t] = y
+    return outs, h
+
+
+def simple_rnn_ref(x, kernel, recurrent_kernel, bias=None, h0=None, mask=None,
+                   activation="tanh", input_mask=None, recurrent_mask=None,
+                   zero_output_for_mask=False):
+    """Returns (outputs (N, T, U), final state (N, U)) in float64."""
+    act = {"tanh": np.tanh, "relu": lambda v: np.maximum(v, 0.0), "linear": lambda v: v,
+           "sigmoid": _sigmoid}[activation]
+    x = np.asarray(x, np.float64)
+    W = np.asarray(kernel, np.float64)
+    R = np.asarray(recurrent_kernel, np.float64)
+    n, steps, _ = x.shape
+    u = R.shape[0]
+    b = np.zeros(u) if bias is None else np.asarray(bias, np.float64)
+    h = np.zeros((n, u)) if h0 is None else np.asarray(h0, np.float64)
+    y = np.zeros((n, u))
+    outs = np.zeros((n, steps, u))
+    for t in range(steps):
+        xt = x[:, t] if input_mask is None else x[:, t] * input_mask
+        hp = h if recurrent_mask is None else h * recurrent_mask
+        h_new = act(xt @ W + b + hp @ R)
+        h, y = _masked_step(t, mask, h_new, h, y, zero_output_for_mask)
+        outs[:, t] = y
+    return outs, h
