@@ -8,6 +8,47 @@
 
 namespace pyfapi {
 
+namespace {
+
+// out[ox, c] = sum_k wx[ox, k] * t[xi[ox, k], c]; CC > 0: compile-time channel count
+template <int CC>
+inline void hpass(const float* t, float* dst, const ResizeGeom& g, const int32_t* xi,
+                  const float* wx) {
+  for (int64_t ox = 0; ox < g.OW; ++ox) {
+    const int32_t* idx = xi + ox * g.KX;
+    const float* w = wx + ox * g.KX;
+    float acc[CC];
+    for (int c = 0; c < CC; ++c) acc[c] = 0.0f;
+    for (int64_t k = 0; k < g.KX; ++k) {
+      const float wk = w[k];
+      if (wk == 0.0f) continue;
+      const float* src = t + int64_t(idx[k]) * CC;
+      for (int c = 0; c < CC; ++c) acc[c] += wk * src[c];
+    }
+    float* o = dst + ox * CC;
+    for (int c = 0; c < CC; ++c) o[c] = acc[c];
+  }
+}
+
+// any channel count: accumulate in the output row
+inline void hpass_any(const float* t, float* dst, const ResizeGeom& g, const int32_t* xi,
+                      const float* wx) {
+  const int64_t C = g.C;
+  for (int64_t ox = 0; ox < g.OW; ++ox) {
+    float* o = dst + ox * C;
+    for (int64_t c = 0; c < C; ++c) o[c] = 0.0f;
+    for (int64_t k = 0; k < g.KX; ++k) {
+      const float wk = wx[ox * g.KX + k];
+      if (wk == 0.0f) continue;
+      const float* src = t + int64_t(xi[ox * g.KX + k]) * C;
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) o[c] += wk * src[c];
+    }
+  }
+}
+
+}  // namespace
+
 void resize_separable(const ResizeGeom& g, const float* x, const int32_t* yi, const float* wy,
                       const int32_t* xi, const float* wx, float* out) {
   const int64_t rows = g.N * g.OH;
@@ -30,18 +71,13 @@ void resize_separable(const ResizeGeom& g, const float* x, const int32_t* yi, co
 #pragma omp simd
         for (int64_t i = 0; i < row_in; ++i) t[i] += w * src[i];
       }
-      // horizontal pass
+      // horizontal pass (channel counts 1, 3, 4 unrolled; same operations and order)
       float* dst = out + r * row_out;
-      for (int64_t ox = 0; ox < g.OW; ++ox) {
-        float* o = dst + ox * g.C;
-        for (int64_t c = 0; c < g.C; ++c) o[c] = 0.0f;
-        for (int64_t k = 0; k < g.KX; ++k) {
-          const float w = wx[ox * g.KX + k];
-          if (w == 0.0f) continue;
-          const float* s = t + int64_t(xi[ox * g.KX + k]) * g.C;
-#pragma omp simd
-          for (int64_t c = 0; c < g.C; ++c) o[c] += w * s[c];
-        }
+      switch (g.C) {
+        case 1: hpass<1>(t, dst, g, xi, wx); break;
+        case 3: hpass<3>(t, dst, g, xi, wx); break;
+        case 4: hpass<4>(t, dst, g, xi, wx); break;
+        default: hpass_any(t, dst, g, xi, wx); break;
       }
     }
   }
