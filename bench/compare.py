@@ -27,6 +27,8 @@ SUBCOMMANDS = {
                                  "PyTorch"),
     "layers": ("compare_layers", "LayerNorm, Conv2DTranspose, transformer block: pyfapi vs Keras-JAX "
                "vs PyTorch"),
+    "preprocessing": ("compare_preprocessing",
+                      "adapt (text, Normalization) and Resizing: pyfapi vs Keras-JAX vs torch"),
     "distributed": ("compare_distributed",
                     "1 process x 2 threads vs 2 MPI ranks x 1 thread; Allreduce cost model"),
 }

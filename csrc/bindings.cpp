@@ -713,11 +713,15 @@ void optimizer_step_py(int kind, py::list params, py::list grads, py::list slots
 
 }  // namespace
 
+namespace pyfapi { void bind_image(pybind11::module_& m); }  // csrc/image
+namespace pyfapi { void bind_preprocessing(pybind11::module_& m); }  // csrc/preprocessing
 namespace pyfapi {
 void bind_rnn(pybind11::module_& m);  // csrc/rnn/bindings_rnn.cpp
 }
 
 PYBIND11_MODULE(_C, m) {
+  pyfapi::bind_image(m);
+  pyfapi::bind_preprocessing(m);
   m.doc() = "pyfapi C++ kernels";
   pyfapi::bind_rnn(m);
 #ifdef PYFAPI_VERSION

@@ -42,6 +42,8 @@ for _name in KERNEL_OP_MODULES:
     for _attr in getattr(_mod, "__all__", ()):
         globals()[_attr] = getattr(_mod, _attr)
         __all__.append(_attr)
+from pyfapi.ops import image  # noqa: E402,F401  (keras.ops.image; not differentiable)
+
 for _tmp in ("_name", "_mod", "_attr"):
     globals().pop(_tmp, None)
 del _tmp
