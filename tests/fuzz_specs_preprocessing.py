@@ -187,10 +187,112 @@ def s_text_vectorization(draw):
                     info={"vocab": vocab, "texts": texts, "length": length})
 
 
+@st.composite
+def _images(draw):
+    rank = 4 if draw(st.integers(0, 9)) else draw(st.sampled_from([2, 3, 5]))
+    shape = (draw(st.integers(0, 2)), draw(st.integers(1, 6)), draw(st.integers(1, 6)),
+             draw(st.integers(1, 3)))
+    shape = {4: shape, 3: shape[1:], 2: shape[1:3], 5: shape + (1,)}[rank]
+    return draw(arrays(_DTYPES, shape, 0, 9))
+
+
+def _bilinear_ref(x, oh, ow):
+    """Half-pixel-centre bilinear interpolation with clamped indices (float64)."""
+    x = _f64(x)
+
+    def axis(n, m):
+        s = np.clip((np.arange(m) + 0.5) * n / m - 0.5, 0, n - 1)
+        i0 = np.floor(s).astype(int)
+        i1 = np.minimum(i0 + 1, n - 1)
+        return i0, i1, s - i0
+    y0, y1, fy = axis(x.shape[1], oh)
+    x0, x1, fx = axis(x.shape[2], ow)
+    fy, fx = fy[None, :, None, None], fx[None, None, :, None]
+    top = x[:, y0][:, :, x0] * (1 - fx) + x[:, y0][:, :, x1] * fx
+    bot = x[:, y1][:, :, x0] * (1 - fx) + x[:, y1][:, :, x1] * fx
+    return top * (1 - fy) + bot * fy
+
+
+def _as_batch(x):
+    if x.ndim not in (3, 4):
+        raise ValueError("rank")
+    return (_f64(x)[None], True) if x.ndim == 3 else (_f64(x), False)
+
+
+@st.composite
+def s_resizing(draw):
+    x = draw(_images())
+    oh, ow = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    method = draw(st.sampled_from(["bilinear", "nearest"]))
+
+    def r(layer):
+        b, single = _as_batch(x)
+        if method == "nearest":
+            iy = np.floor((np.arange(oh, dtype=np.float32) + np.float32(0.5))
+                          * np.float32(b.shape[1]) / np.float32(oh)).astype(int)
+            ix = np.floor((np.arange(ow, dtype=np.float32) + np.float32(0.5))
+                          * np.float32(b.shape[2]) / np.float32(ow)).astype(int)
+            out = b[:, np.minimum(iy, b.shape[1] - 1)][:, :, np.minimum(ix, b.shape[2] - 1)]
+        else:
+            out = _bilinear_ref(b, oh, ow)
+        return out[0] if single else out
+    return _lcase()(lambda: layers.Resizing(oh, ow, interpolation=method), x, r,
+                    info={"x": x.shape, "size": (oh, ow), "method": method})
+
+
+@st.composite
+def s_center_crop(draw):
+    x = draw(_images())
+    h, w = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+
+    def r(layer):
+        b, single = _as_batch(x)
+        dh, dw = b.shape[1] - h, b.shape[2] - w
+        if dh >= 0 and dw >= 0:
+            out = b[:, dh // 2:dh // 2 + h, dw // 2:dw // 2 + w]
+        else:  # smart_resize: centred crop of the target aspect ratio, then bilinear
+            H, W = b.shape[1], b.shape[2]
+            ch = max(min(H, int(float(W * h) / w)), 1)
+            cw = max(min(W, int(float(H * w) / h)), 1)
+            hs, ws = int(float(H - ch) / 2), int(float(W - cw) / 2)
+            out = _bilinear_ref(b[:, hs:hs + ch, ws:ws + cw], h, w)
+        return out[0] if single else out
+    return _lcase()(lambda: layers.CenterCrop(h, w), x, r,
+                    info={"x": x.shape, "size": (h, w)})
+
+
+def augmentation_spec(make):
+    @st.composite
+    def strat(draw):
+        x = draw(_images())
+
+        def r(layer):  # identity at inference (the walker calls with training=False)
+            _as_batch(x)
+            return _f64(x)
+        if make == "crop":  # Keras: identity at inference, compute_output_shape the crop size
+            hw = x.shape[-3:-1] if x.ndim >= 3 else (1, 1)
+            return _lcase()(lambda: layers.RandomCrop(*hw, seed=1), x, r, info={"x": x.shape})
+        return _lcase()(make, x, r, info={"x": x.shape})
+    return strat()
+
+
+_AUGMENT = {
+    "RandomFlip": lambda: layers.RandomFlip(seed=1),
+    "RandomRotation": lambda: layers.RandomRotation(0.2, seed=1),
+    "RandomZoom": lambda: layers.RandomZoom(0.2, seed=1),
+    "RandomTranslation": lambda: layers.RandomTranslation(0.2, 0.2, seed=1),
+    "RandomCrop": "crop",
+    "RandomContrast": lambda: layers.RandomContrast(0.3, seed=1),
+    "RandomBrightness": lambda: layers.RandomBrightness(0.3, seed=1),
+}
+
+
 def preprocessing_specs():
     """{layer class name: strategy} for the walker."""
     specs = {"Normalization": s_normalization(), "Rescaling": s_rescaling(),
              "Discretization": s_discretization(), "StringLookup": s_string_lookup(),
              "IntegerLookup": s_integer_lookup(), "CategoryEncoding": s_category_encoding(),
-             "Hashing": s_hashing(), "TextVectorization": s_text_vectorization()}
+             "Hashing": s_hashing(), "TextVectorization": s_text_vectorization(),
+             "Resizing": s_resizing(), "CenterCrop": s_center_crop(),
+             **{k: augmentation_spec(v) for k, v in _AUGMENT.items()}}
     return {k: v for k, v in specs.items() if hasattr(layers, k)}

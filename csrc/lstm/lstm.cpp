@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "common/cpu_features.h"
+#include "common/isa_dispatch.h"
 #include "common/threads.h"
 #include "gemm/gemm.h"
 #include "lstm/lstm_cell.h"
@@ -31,18 +31,13 @@ struct Cells {
 
 // The cell functions for the active ISA (checked at run time before any ISA-specific call).
 Cells pick_cells() {
-  Cells c{lstm_cell::generic::forward_cell, lstm_cell::generic::backward_cell,
-          lstm_cell::generic::small_matmul};
-#ifdef PYFAPI_X86
-  const Isa isa = active_isa();
-  if (isa == Isa::Avx512)
-    c = {lstm_cell::avx512::forward_cell, lstm_cell::avx512::backward_cell,
-         lstm_cell::avx512::small_matmul};
-  else if (isa == Isa::Avx2)
-    c = {lstm_cell::avx2::forward_cell, lstm_cell::avx2::backward_cell,
-         lstm_cell::avx2::small_matmul};
-#endif
-  return c;
+  namespace lc = lstm_cell;
+  return {PYFAPI_ISA_PICK(lc::generic::forward_cell, lc::avx2::forward_cell,
+                          lc::avx512::forward_cell),
+          PYFAPI_ISA_PICK(lc::generic::backward_cell, lc::avx2::backward_cell,
+                          lc::avx512::backward_cell),
+          PYFAPI_ISA_PICK(lc::generic::small_matmul, lc::avx2::small_matmul,
+                          lc::avx512::small_matmul)};
 }
 
 }  // namespace

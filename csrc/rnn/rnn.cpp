@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "common/cpu_features.h"
+#include "common/isa_dispatch.h"
 #include "common/threads.h"
 #include "gemm/gemm.h"
 #include "lstm/lstm_cell.h"
@@ -42,12 +42,8 @@ struct Kernels {
   }
 
 Kernels pick_kernels() {
-#ifdef PYFAPI_X86
-  const Isa isa = active_isa();
-  if (isa == Isa::Avx512) return PYFAPI_RNN_KERNELS(avx512);
-  if (isa == Isa::Avx2) return PYFAPI_RNN_KERNELS(avx2);
-#endif
-  return PYFAPI_RNN_KERNELS(generic);
+  return PYFAPI_ISA_PICK(PYFAPI_RNN_KERNELS(generic), PYFAPI_RNN_KERNELS(avx2),
+                         PYFAPI_RNN_KERNELS(avx512));
 }
 #undef PYFAPI_RNN_KERNELS
 
@@ -179,6 +175,7 @@ int team(int64_t nchunks, int64_t work) {
 void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, const float* R,
                  const float* brec, const float* h0, const uint8_t* mask, const float* rmask,
                  bool zero_output_for_mask, float* aux, float* hs, float* ys) {
+  GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) return;
   const int64_t G = 3 * U;
   const Kernels k = pick_kernels();
@@ -241,6 +238,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
                   const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                   const float* dy_seq, const float* dy_last, const float* dh_T, float* dxp,
                   float* dR, float* dbrec, float* dh0, float* drec, float* hprev, float* abuf) {
+  GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   const int64_t G = 3 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
     std::fill(dR, dR + U * G, 0.0f);
@@ -359,6 +357,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
 void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R, const float* h0,
                         const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                         float* hs, float* ys) {
+  GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) return;
   const Kernels k = pick_kernels();
   const Mm mm{k.matmul, U <= kSmallUnits};
@@ -408,6 +407,7 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
                          bool zero_output_for_mask, const float* dy_seq, const float* dy_last,
                          const float* dh_T, float* dxp, float* dR, float* dh0, float* hprev,
                          float* abuf) {
+  GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) {
     std::fill(dR, dR + U * U, 0.0f);
     return;

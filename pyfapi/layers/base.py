@@ -243,6 +243,7 @@ class Layer:
     """
 
     # class-level flags computed once per class by __init_subclass__
+    _precision_code = 0  # GEMM precision of call() (set with the dtype policy)
     _call_has_training_arg = False
     _call_has_mask_arg = False
     _call_arg_names = ()

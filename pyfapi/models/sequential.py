@@ -161,6 +161,8 @@ class Sequential(Model):
         if dt is not None:
             name = getattr(dt, "name", str(dt))
             self._pending_input_dtype = name if name.startswith("int") else None
+            if getattr(dt, "kind", None) in ("U", "S", "O"):  # raw text (TextVectorization first)
+                self._pending_input_dtype = "string"
         shape = tuple(first.shape) if hasattr(first, "shape") else None
         self.build(shape)
 

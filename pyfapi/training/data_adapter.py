@@ -63,10 +63,11 @@ def _cast_input(arr, dtype, what):
         if not np.all(np.floor(arr) == arr):
             raise ValueError(f"{what}: the input expects integers ({dtype}), received "
                              f"non-integer floats")
+    if arr.dtype.kind in "US":
+        raise ValueError(f"{what}: the input has dtype {dtype.name}; received a string array "
+                         f"(dtype {arr.dtype}). Strings need an Input(dtype='string').")
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{what}: expected a numeric array, received dtype {arr.dtype}" + (
-            " (a string array needs an Input(dtype='string'))" if arr.dtype.kind in "USO"
-            else ""))
+        raise TypeError(f"{what}: expected a numeric array, received dtype {arr.dtype}")
     try:  # ids beyond an int32 Input's range keep int64: range checks report them unwrapped
         return astype_no_wrap(arr, dtype)
     except ValueError as e:

@@ -1,7 +1,7 @@
 """The :class:`Trainer` mixin: ``compile``, ``fit``, ``evaluate``, ``predict``, the ``*_on_batch``
 variants and the saving entry points, for :class:`pyfapi.Model` and :class:`pyfapi.Sequential`.
 
-Relies on the model exposing (see CONTRACTS.md): ``inputs``, ``outputs``, ``input_names``,
+The fused loop relies on the model exposing ``inputs``, ``outputs``, ``input_names``,
 ``output_names``, ``trainable_weights``, ``weights``, ``built`` and ``__call__(x, training=bool)``
 accepting one array or a list of arrays in input order and returning a Tensor or a list of
 Tensors in output order.
@@ -785,7 +785,7 @@ class Trainer:
             y: array, list in output order, or dict by output name.
             batch_size: samples per step (default 32).
             epochs: index of the last epoch (training runs ``initial_epoch .. epochs-1``).
-            verbose: ``'auto'`` (= 1), 0, 1 or 2 (see :mod:`pyfapi.training.progbar`).
+            verbose: ``'auto'`` (= 1), 0, 1 or 2 (see :mod:`pyfapi.utils.progbar`).
             callbacks: list of :class:`pyfapi.callbacks.Callback`.
             validation_split: fraction in (0, 1) of the LAST samples held out (before shuffling).
             validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``.
@@ -939,6 +939,11 @@ class Trainer:
         cbs.set_params({"verbose": verbose, "epochs": int(epochs), "steps": steps})
         self.stop_training = False
         cbs.on_train_begin()
+        # a callback that restored a backup (BackupAndRestore) says where to resume (Keras 3:
+        # `initial_epoch = self._initial_epoch or initial_epoch`)
+        resume = self.__dict__.pop("_initial_epoch", None)
+        if resume is not None:
+            initial_epoch = resume
         distributed = self._data_parallel()
         if distributed:
             self._check_ranks_agree(epochs, initial_epoch)
@@ -954,6 +959,9 @@ class Trainer:
                 raise
             finally:
                 _dist.set_step_samples(None)
+        finalize = getattr(self.optimizer, "finalize_variable_values", None)
+        if finalize is not None and int(epochs) > int(initial_epoch):
+            finalize(self._tstate().train_vars or list(self.trainable_weights))  # use_ema
         cbs.on_train_end(epoch_logs)
         self.history = cbs._history
         return self.history

@@ -7,8 +7,9 @@ import textwrap
 
 
 def keras_available():
-    """True when ``KERAS_BACKEND=jax python -c 'import keras'`` works."""
-    return run_keras("import keras") is not None
+    """True when Keras 3 and JAX are installed (found without importing them)."""
+    import importlib.util
+    return all(importlib.util.find_spec(m) is not None for m in ("keras", "jax"))
 
 
 _CACHE = {}

@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 import pytest
 
-from layer_shims import install_missing_kernel_ops
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 with warnings.catch_warnings():
@@ -19,10 +18,6 @@ from pyfapi import layers as P  # noqa: E402
 
 K = keras.layers
 
-
-@pytest.fixture(autouse=True)
-def _kernel_ops(monkeypatch):
-    return install_missing_kernel_ops(monkeypatch)
 
 
 def _out(y):

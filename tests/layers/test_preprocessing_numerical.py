@@ -181,6 +181,13 @@ _keras = pytest.mark.skipif(not keras_available(), reason="real Keras 3 (JAX bac
 def test_against_keras_statistics_quantiles_and_files(tmp_path):
     x = (RNG.standard_normal((301, 3)) * 2 + 1).astype("float32")
     np.save(tmp_path / "x.npy", x)
+    # pyfapi's file first, so that one Keras process checks everything
+    inp = pyfapi.Input((3,))
+    pn = layers.Normalization()
+    pn.adapt(x)
+    pmodel = pyfapi.Model(inp, [pn(inp), layers.Discretization([-0.5, 0., 0.5])(inp),
+                                layers.Rescaling(0.5, offset=1.0)(inp)])
+    pmodel.save(tmp_path / "p.keras")
     run_keras("""
         import numpy as np, keras
         from keras.src.layers.preprocessing import discretization as kd
@@ -200,22 +207,23 @@ def test_against_keras_statistics_quantiles_and_files(tmp_path):
                               keras.layers.Rescaling(0.5, offset=1.0)(inp)])
         m.save("k.keras")
         np.savez("kpred.npz", *[np.asarray(v) for v in m.predict(x[:20], verbose=0)])
+        back = keras.saving.load_model("p.keras")
+        np.savez("back.npz", *[np.asarray(v) for v in back.predict(x[:20], verbose=0)])
     """, cwd=tmp_path)
-    pn = layers.Normalization()
-    pn.adapt(x)
     np.testing.assert_allclose(_np(pn(x)), np.load(tmp_path / "norm.npy"), rtol=1e-5, atol=1e-6)
     bins = np.load(tmp_path / "bins.npz")
     for num_bins, eps in ((4, 0.01), (7, 0.05), (1, 0.01)):
         pd = layers.Discretization(num_bins=num_bins, epsilon=eps)
         pd.adapt([x[:100], x[100:]])
         np.testing.assert_allclose(pd.bin_boundaries, bins[f"{num_bins}_{eps}"].tolist())
-    # a Keras-written .keras file loads in pyfapi, and pyfapi's file loads in Keras
-    pmodel = pyfapi.models.load_model(tmp_path / "k.keras")
+    # Keras's file loads in pyfapi and predicts the same; pyfapi's file loads in Keras
+    loaded = pyfapi.models.load_model(tmp_path / "k.keras")
     kpred = np.load(tmp_path / "kpred.npz")
+    back = np.load(tmp_path / "back.npz")
     ppred = pmodel.predict(x[:20], verbose=0)
-    for i, p in enumerate(ppred):
+    for i, p in enumerate(loaded.predict(x[:20], verbose=0)):
         np.testing.assert_allclose(_np(p), kpred[f"arr_{i}"], rtol=1e-5, atol=1e-6)
-    pmodel.save(tmp_path / "p.keras")
+        np.testing.assert_allclose(_np(ppred[i]), back[f"arr_{i}"], rtol=1e-5, atol=1e-6)
     with zipfile.ZipFile(tmp_path / "k.keras") as zk, zipfile.ZipFile(tmp_path / "p.keras") as zp:
         ck = {l["class_name"]: l["config"] for l in json.loads(zk.read("config.json"))
               ["config"]["layers"]}
@@ -223,11 +231,33 @@ def test_against_keras_statistics_quantiles_and_files(tmp_path):
               ["config"]["layers"]}
     for cls in ("Normalization", "Discretization", "Rescaling"):
         assert set(ck[cls]) == set(cp[cls]), cls
-    run_keras("""
-        import numpy as np, keras
-        m = keras.saving.load_model("p.keras")
-        np.savez("back.npz", *[np.asarray(v) for v in m.predict(np.load("x.npy")[:20], verbose=0)])
-    """, cwd=tmp_path)
-    back = np.load(tmp_path / "back.npz")
-    for i, p in enumerate(ppred):
-        np.testing.assert_allclose(_np(p), back[f"arr_{i}"], rtol=1e-5, atol=1e-6)
+
+
+def test_moments_kernel_reference_and_threads():
+    import pyfapi as pf
+    from pyfapi import _C
+    from pyfapi.kernels.preprocessing import moments
+    x = (RNG.standard_normal((5003, 7)) * 3 + 100).astype("float32")
+    outs = []
+    old = pf.get_num_threads()
+    try:
+        for n in (1, 2):
+            pf.set_num_threads(n)
+            _C._set_force_threads(True)
+            outs.append(moments(x, (1,)))
+    finally:
+        _C._set_force_threads(False)
+        pf.set_num_threads(old)
+    for a, b in zip(*outs):
+        assert np.array_equal(a, b)
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(outs[0][0], x64.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(outs[0][1], x64.var(0), rtol=1e-10)
+    m, v = moments(x[:1], (1,))
+    np.testing.assert_array_equal(v, np.zeros(7))
+    m, v = moments(np.arange(24, dtype=np.int32).reshape(2, 3, 4), (0, 2))
+    ref = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    np.testing.assert_allclose(m, ref.mean(1))
+    np.testing.assert_allclose(v, ref.var(1))
+    with pytest.raises(ValueError, match="empty"):
+        layers.Normalization().adapt(np.zeros((0, 3), "float32"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 
-import numpy as np
 
 from pyfapi import activations, constraints, initializers, ops, regularizers
 from pyfapi.graph.input_spec import InputSpec
@@ -51,8 +50,8 @@ def analyze_einsum_string(equation, bias_axes, input_shape, output_shape, layer=
     out = [output_shape] if isinstance(output_shape, int) else list(output_shape)
     out.insert(0, input_shape[0])
     if elided > 0 and left:
-        for i in range(1, elided):
-            out.insert(1, input_shape[i])
+        for i in range(1, elided):  # (Keras inserts each at 1, reversing 2+ elided axes)
+            out.insert(i, input_shape[i])
     elif elided > 0:
         out.extend(input_shape[len(input_shape) - elided:])
     if left:
@@ -62,8 +61,9 @@ def analyze_einsum_string(equation, bias_axes, input_shape, output_shape, layer=
         in_map = {d: i for i, d in enumerate(in_spec)}
         out_map = {d: i for i, d in enumerate(out_spec)}
     if len(out) != len(out_spec) + (elided if elided > 0 else 0):
-        raise ValueError(f"{layer}: output_shape {tuple(output_shape) if not isinstance(output_shape, int) else output_shape} "
-                         f"does not fit the output '{out_spec}' of equation '{equation}' "
+        raise ValueError(f"{layer}: output_shape {tuple(output_shape) if not isinstance(output_shape, int) else output_shape} "  # noqa: E501
+                         f"does not fit the output '{out_spec}' "
+                         f"of equation '{equation}' "
                          f"(input shape {input_shape})")
     for d in in_spec:
         if d in out_map:

@@ -5,6 +5,10 @@ Dtype handling: see :mod:`.base_preprocessing`."""
 from pyfapi.layers.preprocessing.category_encoding import CategoryEncoding
 from pyfapi.layers.preprocessing.discretization import Discretization
 from pyfapi.layers.preprocessing.hashing import Hashing
+from pyfapi.layers.preprocessing.image_layers import (CenterCrop, RandomBrightness,
+                                                     RandomContrast, RandomCrop, RandomFlip,
+                                                     RandomRotation, RandomTranslation,
+                                                     RandomZoom, Resizing)
 from pyfapi.layers.preprocessing.integer_lookup import IntegerLookup
 from pyfapi.layers.preprocessing.normalization import Normalization
 from pyfapi.layers.preprocessing.rescaling import Rescaling
@@ -12,4 +16,6 @@ from pyfapi.layers.preprocessing.string_lookup import StringLookup
 from pyfapi.layers.preprocessing.text_vectorization import TextVectorization
 
 __all__ = ["Normalization", "Rescaling", "Discretization", "CategoryEncoding", "Hashing",
-           "StringLookup", "IntegerLookup", "TextVectorization"]
+           "StringLookup", "IntegerLookup", "TextVectorization", "Resizing", "CenterCrop",
+           "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop",
+           "RandomContrast", "RandomBrightness"]

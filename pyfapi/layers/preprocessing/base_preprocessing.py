@@ -1,9 +1,10 @@
 """PreprocessingLayer: the base of pyfapi's preprocessing layers (Keras 3 ``DataLayer``).
 
 Dtype handling, explicit on purpose (so a mixed-precision policy in the Layer base never touches
-it): preprocessing layers are NOT autocast (``autocast=False``) and ignore a global dtype policy
-(``_ignore_dtype_policy = True``); numeric ones compute in float32 unless their ``dtype`` says
-otherwise, lookup / text / hashing layers work on numpy string, object or integer arrays and never
+it): preprocessing layers are NOT autocast (``autocast=False``) and do not take the global dtype
+policy (``mixed_bfloat16``): without a ``dtype`` argument their policy is "float32"
+(``_ignore_dtype_policy = True`` marks them); numeric ones compute in float32 unless their
+``dtype`` says otherwise, lookup / text / hashing layers work on numpy string, object or integer arrays and never
 through a float path. They hold no trainable weights; gradients do not flow through lookup layers.
 
 :func:`iter_adapt_batches` turns what ``adapt`` accepts (an array, a list of strings, or an iterable
@@ -113,6 +114,8 @@ class PreprocessingLayer(Layer):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("autocast", False)
+        if kwargs.get("dtype") is None:  # not the global (mixed) policy: float32 explicitly
+            kwargs["dtype"] = "float32"
         super().__init__(**kwargs)
 
     def _err(self, msg):

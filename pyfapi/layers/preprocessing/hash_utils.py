@@ -1,9 +1,9 @@
 """String hashes of TensorFlow's ``tf.strings.to_hash_bucket_fast`` / ``_strong``, which Keras 3's
 Hashing and lookup layers use, so bins equal Keras's.
 
-* fast: FarmHash ``Fingerprint64`` of the UTF-8 bytes, modulo ``num_bins``. Computed by the
-  PyPI package ``pyfarmhash`` (Google's FarmHash C++ bindings; ``pip install pyfarmhash`` or the
-  ``text`` extra of pyfapi): checked against Keras's published bins in the tests.
+* fast: FarmHash ``Fingerprint64`` of the UTF-8 bytes, modulo ``num_bins``, computed by pyfapi's
+  own C++ (csrc/preprocessing/fingerprint.cpp); the tests check it against Keras's published
+  bins and against Google's FarmHash (the ``pyfarmhash`` package) on thousands of strings.
 * strong (``salt``): SipHash-2-4 keyed with the two 64-bit halves of the salt (as TF's
   ``StrongKeyedHash``), here in plain Python.
 """
@@ -16,19 +16,10 @@ __all__ = ["fingerprint64", "siphash24", "hash_buckets"]
 _M = 0xFFFFFFFFFFFFFFFF
 
 
-def _farmhash():
-    try:
-        import farmhash
-    except ImportError as e:  # pragma: no cover - declared in the `text` extra
-        raise ImportError("Hashing of strings as Keras does needs FarmHash: "
-                          "`pip install pyfarmhash` (or pyfapi[text])") from e
-    return farmhash
-
-
 def fingerprint64(s: bytes | str) -> int:
     """FarmHash Fingerprint64 of ``s`` (str is encoded as UTF-8)."""
-    return _farmhash().fingerprint64(s if isinstance(s, str) else s.decode("utf-8",
-                                                                            "surrogateescape"))
+    from pyfapi import _C
+    return int(_C.fingerprint64([s.encode("utf-8") if isinstance(s, str) else bytes(s)])[0])
 
 
 def _rotl(x, b):
@@ -92,8 +83,8 @@ def hash_buckets(values, num_buckets: int, salt=None) -> np.ndarray:
     uniq, inverse = np.unique(flat.astype(object) if flat.dtype.kind in "US" else flat,
                               return_inverse=True)
     if salt is None:
-        fp = _farmhash().fingerprint64
-        h = [fp(_as_bytes(u).decode("utf-8", "surrogateescape")) % num_buckets for u in uniq]
+        from pyfapi import _C
+        h = _C.fingerprint64([_as_bytes(u) for u in uniq.tolist()], int(num_buckets))
     else:
         k0, k1 = int(salt[0]) & _M, int(salt[1]) & _M
         h = [siphash24(k0, k1, _as_bytes(u)) % num_buckets for u in uniq]

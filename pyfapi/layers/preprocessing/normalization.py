@@ -127,8 +127,8 @@ class Normalization(PreprocessingLayer):
     def adapt(self, data, batch_size=None, steps=None):
         """Compute the mean and variance of ``data`` over the reduced axes (Keras 3 rule).
 
-        One array (``batch_size`` None): ``np.mean`` / ``np.var`` (population variance) of the
-        whole array, as Keras. Batches (an iterable, or an array with ``batch_size``): each batch's
+        One array (``batch_size`` None): mean and population variance of the whole array, as
+        Keras (accumulated in float64 by a C++ kernel, csrc/preprocessing). Batches (an iterable, or an array with ``batch_size``): each batch's
         mean / variance merged with Keras's running formula (weights ``count / total``).
 
         Args:
@@ -148,9 +148,8 @@ class Normalization(PreprocessingLayer):
                             "`variance`")
         self._check_batch(first)
         second = next(batches, None)
-        if second is None:  # one array: Keras's np.mean / np.var of the whole data
-            total_mean = np.mean(first, axis=self._reduce_axis)
-            total_var = np.var(first, axis=self._reduce_axis)
+        if second is None:  # one array: mean / population variance of the whole data
+            total_mean, total_var = self._moments(first)
         else:
             total_mean = np.zeros(self._mean_and_var_shape, np.float32)
             total_var = np.zeros(self._mean_and_var_shape, np.float32)
@@ -166,9 +165,7 @@ class Normalization(PreprocessingLayer):
         self.finalize_state()
 
     def _merge(self, batch, total_mean, total_var, total_count):
-        batch = batch.astype(np.float32, copy=False)
-        batch_mean = np.mean(batch, axis=self._reduce_axis)
-        batch_var = np.var(batch, axis=self._reduce_axis)
+        batch_mean, batch_var = self._moments(batch)
         batch_count = math.prod(batch.shape[d] for d in self._reduce_axis) \
             if self._reduce_axis else 1
         total_count += batch_count
@@ -180,6 +177,14 @@ class Normalization(PreprocessingLayer):
         total_var = ((total_var + (total_mean - new_mean) ** 2) * existing_weight
                      + (batch_var + (batch_mean - new_mean) ** 2) * batch_weight)
         return new_mean, total_var, total_count
+
+    def _moments(self, x):
+        """Mean and population variance over the reduced axes (float64 accumulation in C++;
+        Keras computes np.mean / np.var in the data's dtype: equal to float32 rounding)."""
+        from pyfapi.kernels.preprocessing import moments
+        if x.size == 0:
+            raise self._err(f"adapt() received an empty batch of shape {x.shape}")
+        return moments(x, self._keep_axis)
 
     def _as_float(self, x):
         x = to_numpy(x)

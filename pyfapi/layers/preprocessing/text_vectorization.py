@@ -24,6 +24,13 @@ _TABLES = {"lower": _LOWER, "strip_punctuation": _STRIP,
            "lower_and_strip_punctuation": _LOWER_STRIP}
 # tf.strings.split without a separator splits on ASCII whitespace runs (absl::ascii_isspace)
 _WS = re.compile(r"[ \t\n\r\f\v]+")
+# The same on UTF-8 bytes (adapt's fast path): ASCII bytes never occur inside a multi-byte UTF-8
+# sequence, so lowering A-Z, deleting string.punctuation and bytes.split() (ASCII whitespace, as
+# TensorFlow) on the encoded text give exactly TensorFlow's tokens.
+_LOWER_B = bytes.maketrans(string.ascii_uppercase.encode(), string.ascii_lowercase.encode())
+_BYTE_TABLES = {None: (None, b""), "lower": (_LOWER_B, b""),
+                "strip_punctuation": (None, string.punctuation.encode()),
+                "lower_and_strip_punctuation": (_LOWER_B, string.punctuation.encode())}
 
 
 class TextVectorization(PreprocessingLayer):
@@ -188,6 +195,20 @@ class TextVectorization(PreprocessingLayer):
 
     def update_state(self, data, _tfidf=None):
         """Count the tokens of a batch of strings."""
+        tfidf = _tfidf if _tfidf is not None else self._output_mode == "tf_idf"
+        if not tfidf and self._ngrams is None and self._split == "whitespace" and (
+                self._standardize is None or isinstance(self._standardize, str)):
+            # counts only: standardize and split the whole batch as one UTF-8 text (C loops)
+            x = as_string_array(data, self._encoding)
+            if x.dtype == object and (x.size == 0 or isinstance(x.reshape(-1)[0], str)):
+                if x.ndim > 1 and (x.shape[-1] != 1 or x.ndim > 2):
+                    self._preprocess(x)  # raises the shape error
+                table, delete = _BYTE_TABLES[self._standardize]
+                text = "\n".join(x.reshape(-1).tolist()).encode("utf-8", "surrogatepass")
+                counts = collections.Counter(text.translate(table, delete).split())
+                self._lookup_layer._add_counts(
+                    {k.decode("utf-8", "surrogatepass"): v for k, v in counts.items()})
+                return
         toks = self._preprocess(data)
         counter = collections.Counter()
         for t in toks:
