@@ -892,7 +892,8 @@ class Trainer:
                 data, val = self._structured_fit_data(
                     x, y, sample_weight, class_weight,
                     None if bs.is_stream(validation_data) else validation_data, validation_split)
-                batcher = data.batcher(int(batch_size), shuffle=shuffle, steps=steps_per_epoch)
+                batcher = data.batcher(int(batch_size), shuffle=shuffle, steps=steps_per_epoch,
+                                       distributed=data_parallel)
                 self._build_from_structured(data, int(batch_size))
                 pack = data.pack
             if validation_data is not None and bs.is_stream(validation_data):
@@ -902,6 +903,8 @@ class Trainer:
 
             def run(item):
                 data = item[1][0] if pack is None else pack(item[1])
+                if data_parallel and pack is not None:  # rows of this rank's step (0: dummy)
+                    _dist.set_step_samples(item[4])
                 return _step_logs(self, step_fn(data), "train_step")
 
             def validate(cbs):
