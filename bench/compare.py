@@ -3,6 +3,8 @@
 Usage::
 
     python bench/compare.py gemm [--threads 1 2] [--repeats 7]
+    python bench/compare.py gemm --dtype bfloat16          # bf16 GEMM vs PyTorch's bf16 matmul
+    python bench/compare.py models --policy mixed_bfloat16  # + pyfapi_fp32, torch autocast
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/compare.py gemm   # fair OpenBLAS
 
 Each subcommand lives in its own module ``bench/compare_<name>.py`` exposing
@@ -21,7 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 #: subcommand -> (module in bench/, one-line help)
 SUBCOMMANDS = {
     "gemm": ("compare_gemm", "SGEMM GFLOP/s: pyfapi vs numpy's OpenBLAS, squares and DL shapes"),
-    "models": ("compare_models", "end-to-end notebook models: pyfapi vs Keras (TF) vs PyTorch"),
+    "models": ("compare_models", "end-to-end notebook models: pyfapi vs Keras (TF, JAX) vs "
+                                 "PyTorch"),
+    "layers": ("compare_layers", "LayerNorm, Conv2DTranspose, transformer block: pyfapi vs Keras-JAX "
+               "vs PyTorch"),
     "preprocessing": ("compare_preprocessing",
                       "adapt (text, Normalization) and Resizing: pyfapi vs Keras-JAX vs torch"),
     "distributed": ("compare_distributed",

@@ -427,7 +427,9 @@ class EarlyStopping(Callback):
         """mode='auto' for a monitor that is neither a loss nor an accuracy-like name: a metric
         compiled into the model is minimised; anything else is a ValueError (Keras 3.15)."""
         name = self.monitor.removeprefix("val_")
-        known = getattr(self.model, "metrics_names", None) or []
+        names_of = getattr(self.model, "_metric_result_names", None)  # compiled metrics' names
+        known = names_of() if names_of is not None else \
+            (getattr(self.model, "metrics_names", None) or [])
         if name not in known:
             raise ValueError(
                 f"{type(self).__name__} callback received monitor={self.monitor}, but pyfapi "
@@ -765,3 +767,12 @@ class ProgbarLogger(Callback):
         if self._bar is not None:
             self._bar.update(self.params.get("steps") or self._bar.seen, None, finalize=True)
             self._bar = None
+
+
+# ---- callbacks in their own modules (they subclass Callback above) ------------------------------
+from pyfapi._callbacks.backup_and_restore import BackupAndRestore  # noqa: E402
+from pyfapi._callbacks.csv_logger import CSVLogger  # noqa: E402
+from pyfapi._callbacks.learning_rate_scheduler import LearningRateScheduler  # noqa: E402
+from pyfapi._callbacks.tensorboard import TensorBoard  # noqa: E402
+
+__all__ += ["CSVLogger", "LearningRateScheduler", "BackupAndRestore", "TensorBoard"]

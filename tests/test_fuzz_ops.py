@@ -1076,6 +1076,82 @@ NOT_WALKED = {
     "register_take_kernels": "installs the embedding kernels (pyfapi.kernels), not an op",
 }
 
+@st.composite
+def s_einsum(draw):
+    eq, shapes_ = draw(st.sampled_from([
+        ("ij,jk->ik", [("i", "j"), ("j", "k")]), ("bij,bjk->bik", [("b", "i", "j"), ("b", "j", "k")]),
+        ("abcd,aecd->acbe", [("a", "b", "c", "d"), ("a", "e", "c", "d")]),
+        ("...j,jk->...k", [("x", "y", "j"), ("j", "k")]), ("ij->j", [("i", "j")]),
+        ("i,i->", [("i",), ("i",)]), ("ij,kj", [("i", "j"), ("k", "j")]),
+        ("ab,b->a", [("a", "b"), ("b",)])]))
+    sizes = {c: draw(st.integers(0, 3)) for c in "abcdeijkxy"}
+    bad = draw(st.integers(0, 9)) == 0
+    arrs = []
+    for n, shp in enumerate(shapes_):
+        dims = [sizes[c] + (1 if bad and n == 1 and j == 0 else 0) for j, c in enumerate(shp)]
+        arrs.append(draw(arrays(_dtype(FLOAT_DTYPES), tuple(dims))))
+    return _case("einsum", lambda: ops.einsum(eq, *arrs),
+                 lambda: np.einsum(eq, *[_f64(a) for a in arrs]),
+                 names=("subscripts", "letter", "shape", "operand"),
+                 rtol=1e-2 if any(a.dtype == np.float16 for a in arrs) else 1e-4,
+                 eq=eq, shapes=[a.shape for a in arrs])
+
+
+@st.composite
+def s_sparsemax(draw):
+    x = draw(arrays(_dtype(NUMERIC), shapes(min_dims=1), -3, 3))
+    axis = draw(st.integers(-x.ndim - 1, x.ndim))
+
+    def ref():
+        ax = _np_axis(axis, x.ndim)
+        z = np.moveaxis(_f64(x), ax, -1)
+        if z.shape[-1] == 0:
+            return _f64(x)
+        zs = -np.sort(-z, -1)
+        k = np.arange(1, z.shape[-1] + 1)
+        cs = np.cumsum(zs, -1)
+        kk = np.sum(1 + k * zs > cs, -1, keepdims=True)
+        tau = (np.take_along_axis(cs, kk - 1, -1) - 1) / kk
+        return np.moveaxis(np.maximum(z - tau, 0), -1, ax)
+    return _case("sparsemax", lambda: ops.sparsemax(x, axis=axis), ref, names=("axis",),
+                 rtol=1e-2 if x.dtype == np.float16 else 1e-4, x=(x.shape, x.dtype.name),
+                 axis=axis)
+
+
+@st.composite
+def s_conv_transpose(draw):
+    from references.conv_transpose_ref import conv_transpose_ref
+    from pyfapi.kernels.conv_transpose import conv_transpose_geometry
+    nd = draw(st.integers(1, 2))
+    n, cin, f = draw(st.integers(0, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    spatial = tuple(draw(st.integers(1, 4)) for _ in range(nd))
+    ks = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    strides = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    dil = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    opad = draw(st.one_of(st.none(), st.just(tuple(draw(st.integers(0, 2)) for _ in range(nd)))))
+    x = draw(arrays(_dtype(FLOAT_DTYPES), (n, *spatial, cin)))
+    kin = cin if draw(st.integers(0, 9)) else cin + 1
+    k = draw(arrays(_dtype(FLOAT_DTYPES), (*ks, f, kin)))
+
+    def ref():
+        if kin != cin:
+            raise ValueError("in_channels")
+        if opad is not None and any(p >= s for p, s in zip(opad, strides)):
+            raise ValueError("output_padding")
+        g = conv_transpose_geometry(x.shape, k.shape, strides, padding, opad, dil)
+        if any(o < 1 for o in g.output_shape[1:-1]):
+            raise ValueError("output size")
+        pads = [g.args[4], g.args[5]] if nd == 2 else [g.args[5]]
+        return conv_transpose_ref(_f64(x), _f64(k), strides, g.output_shape[1:-1], pads, dil)
+    return _case("conv_transpose",
+                 lambda: ops.conv_transpose(x, k, strides, padding, output_padding=opad,
+                                            dilation_rate=dil), ref,
+                 names=("in_channels", "output_padding", "output size", "shape"),
+                 rtol=_kernel_rtol(x, k), x=x.shape, k=k.shape, strides=strides,
+                 padding=padding, opad=opad, dil=dil)
+
+
 SPECS = {
     **{n: unary(n) for n in UNARY},
     **{n: binary(n) for n in BINARY},
@@ -1096,7 +1172,8 @@ SPECS = {
     "gru": s_gru(), "simple_rnn": s_simple_rnn(),
     "batch_normalization": s_batch_normalization(), "batch_norm_train": s_batch_norm_train(),
     "allreduce_sum": s_allreduce_sum(),
-    "layer_normalization": s_layer_normalization(),
+    "layer_normalization": s_layer_normalization(), "einsum": s_einsum(),
+    "sparsemax": s_sparsemax(), "conv_transpose": s_conv_transpose(),
     # public composites of registered ops
     "moments": s_moments(), "dot": s_dot(), "moveaxis": s_moveaxis(), "swapaxes": s_swapaxes(),
     "flatten": s_flatten(), "slice": s_slice(),

@@ -72,31 +72,70 @@ void pack_kmajor(int64_t kc, int w, const float* src, int64_t ld, uint32_t* dst)
   }
 }
 
+// In-register transpose of a 16 x 16 matrix of 32-bit words: r[i] word j -> r[j] word i
+// (unpack 32 / 64-bit pairs inside each 128-bit lane, then two rounds of 128-bit lane shuffles).
+inline void transpose16(__m512i r[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4i + c], 128-bit lane L: column 4L + c of rows 4i .. 4i + 3
+  __m512i u[16];
+  for (int i = 0; i < 4; ++i) {
+    u[4 * i + 0] = _mm512_unpacklo_epi64(t[4 * i + 0], t[4 * i + 2]);
+    u[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i + 0], t[4 * i + 2]);
+    u[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+    u[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+  }
+  for (int c = 0; c < 4; ++c) {
+    const __m512i s0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x44);
+    const __m512i s1 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xEE);
+    const __m512i s2 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x44);
+    const __m512i s3 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xEE);
+    r[0 + c] = _mm512_shuffle_i32x4(s0, s2, 0x88);
+    r[4 + c] = _mm512_shuffle_i32x4(s0, s2, 0xDD);
+    r[8 + c] = _mm512_shuffle_i32x4(s1, s3, 0x88);
+    r[12 + c] = _mm512_shuffle_i32x4(s1, s3, 0xDD);
+  }
+}
+
 // Source element (k, j) at src[j * ld + k] (each j a contiguous run of k): dst word (q, j) at
-// dst[q * W + j], j < w from the source, w <= j < W zero.
+// dst[q * W + j], j < w from the source, w <= j < W zero. Groups of 16 j: each row's 32 k
+// become 16 words (one zmm), the 16 x 16 word block is transposed in registers and stored as
+// 16 rows of dst (no scalar stores).
 template <int W>
 void pack_jmajor(int64_t kc, int w, const float* src, int64_t ld, uint32_t* dst) {
   const int64_t kp = (kc + 1) / 2;
-  alignas(64) uint32_t tmp[16];
-  for (int j = 0; j < w; ++j) {
-    const float* s = src + j * ld;
+  for (int j0 = 0; j0 < W; j0 += 16) {
+    const int jn = W - j0 < 16 ? W - j0 : 16;  // lanes of dst this group writes
+    const __mmask16 store = jn == 16 ? static_cast<__mmask16>(0xFFFF)
+                                     : static_cast<__mmask16>((1u << jn) - 1u);
     for (int64_t k0 = 0; k0 < kc; k0 += 32) {
       const int64_t left = kc - k0;
       const __mmask16 m0 = left >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1u);
       const __mmask16 m1 = left >= 32 ? 0xFFFF
                            : left <= 16 ? 0 : static_cast<__mmask16>((1u << (left - 16)) - 1u);
-      const __m512 x0 = _mm512_maskz_loadu_ps(m0, s + k0);
-      const __m512 x1 = _mm512_maskz_loadu_ps(m1, s + k0 + 16);
-      // bf16 in k order: words = consecutive k-pairs
-      const __m512bh v = _mm512_cvtne2ps_pbh(x1, x0);
-      _mm512_store_si512(tmp, reinterpret_cast<const __m512i&>(v));
+      __m512i r[16];
+      for (int jj = 0; jj < 16; ++jj) {
+        const int j = j0 + jj;
+        if (j < w) {
+          const float* s = src + j * ld + k0;
+          const __m512 x0 = _mm512_maskz_loadu_ps(m0, s);
+          const __m512 x1 = _mm512_maskz_loadu_ps(m1, s + 16);
+          const __m512bh v = _mm512_cvtne2ps_pbh(x1, x0);  // bf16 in k order: words = k-pairs
+          r[jj] = reinterpret_cast<const __m512i&>(v);
+        } else {
+          r[jj] = _mm512_setzero_si512();
+        }
+      }
+      transpose16(r);  // r[q]: words of rows j0 .. j0 + 15 at k-pair k0 / 2 + q
       const int64_t q0 = k0 / 2;
       const int64_t nq = kp - q0 < 16 ? kp - q0 : 16;
-      for (int64_t t = 0; t < nq; ++t) dst[(q0 + t) * W + j] = tmp[t];
+      for (int64_t q = 0; q < nq; ++q)
+        _mm512_mask_storeu_epi32(dst + (q0 + q) * W + j0, store, r[q]);
     }
   }
-  for (int j = w; j < W; ++j)
-    for (int64_t q = 0; q < kp; ++q) dst[q * W + j] = 0u;
 }
 
 void pack_a_bf16(bool trans, int64_t mc, int64_t kc, const float* a, int64_t lda, float* dst) {

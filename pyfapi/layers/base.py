@@ -135,6 +135,17 @@ def _variable_cls():
     return _VARIABLE_CLS
 
 
+_METRIC_CLS = None
+
+
+def _metric_cls():
+    global _METRIC_CLS
+    if _METRIC_CLS is None:
+        from pyfapi.metrics import Metric
+        _METRIC_CLS = Metric
+    return _METRIC_CLS
+
+
 def _shape_of(x):
     s = getattr(x, "shape", None)
     if s is not None:
@@ -187,7 +198,7 @@ def _symbolic_mask(mask):
     return KerasTensor((None,) + tuple(shape[1:]), dtype="bool")
 
 
-_TRACK_SKIP = frozenset({"_inbound_nodes", "_outbound_nodes", "_trainable_variables",
+_TRACK_SKIP = frozenset({"_inbound_nodes", "_outbound_nodes", "_trainable_variables", "_metrics",
                          "_non_trainable_variables", "_layers", "_losses", "input_spec",
                          "_build_input_shape", "_weight_regularizers", "_weight_constraints",
                          "_functional", "_operations", "_inputs", "_outputs", "_nodes_by_depth",
@@ -237,6 +248,14 @@ class Layer:
     _call_arg_names = ()
     _call_named_masks = ()  # call parameters "<arg>_mask" (filled from <arg>'s mask)
     _mask_warned = False
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        if not cls.__module__.startswith("pyfapi."):
+            # a user class: remember its constructor arguments when they are plain values, so
+            # the default get_config can return them (Keras 3 ``Operation.__new__``)
+            instance.__dict__["_auto_config"] = _auto_config(cls, args, kwargs)
+        return instance
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -323,6 +342,12 @@ class Layer:
         object.__setattr__(self, name, value)
 
     def _maybe_track(self, value):
+        metric_cls = _metric_cls()
+        if metric_cls is not None and isinstance(value, metric_cls):
+            metrics = self.__dict__.setdefault("_metrics", [])
+            if all(value is not m for m in metrics):
+                metrics.append(value)  # Keras 3: Metric attributes are listed in `metrics`
+            return
         if isinstance(value, Layer):
             if value is not self and all(value is not l for l in self._layers):
                 self._track_layer(value)
@@ -561,6 +586,15 @@ class Layer:
                 f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
                 "built. You can build it manually via: `layer.build(input_shape)`.")
         return int(sum(math.prod(tuple(w.shape)) for w in self.weights))
+
+    @property
+    def metrics(self) -> list:
+        """The :class:`~pyfapi.metrics.Metric` objects assigned as attributes of this layer and
+        of its sub-layers (Keras 3 ``Layer.metrics``)."""
+        out = list(self.__dict__.get("_metrics", ()))
+        for layer in self._layers:
+            out.extend(layer.metrics)
+        return out
 
     # ---- losses ----------------------------------------------------------------------------
     def add_loss(self, loss):
@@ -979,6 +1013,8 @@ class Layer:
         if self.activity_regularizer is not None:
             from pyfapi.layers.layer_utils import serialize_object
             config["activity_regularizer"] = serialize_object(self.activity_regularizer)
+        if "_auto_config" in self.__dict__ and type(self).get_config is Layer.get_config:
+            config = _with_auto_config(self, config)
         return config
 
     @classmethod
@@ -1023,6 +1059,54 @@ class Layer:
 
     def __str__(self):
         return self.__repr__()
+
+
+def _auto_config(cls, args, kwargs):
+    """``{argument: value}`` of a constructor call when every value is a str / int / float /
+    bool / None (possibly in lists, tuples, dicts), else None (Keras 3's auto config)."""
+    try:
+        params = [p for p in inspect.signature(cls.__init__).parameters.values()][1:]
+    except (TypeError, ValueError):
+        return None
+    config = dict(kwargs)
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
+                                                        p.POSITIONAL_OR_KEYWORD)]
+    if len(args) > len(positional):
+        return None
+    config.update(zip(positional, args))
+    for value in tree.flatten(config):
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            return None
+    return config
+
+
+def _with_auto_config(layer, base):
+    """The default ``get_config`` of a user class: the base keys plus the recorded constructor
+    arguments (keys the constructor does not take are dropped unless it has ``**kwargs``).
+
+    Raises:
+        NotImplementedError: the constructor received values that are not plain (Keras 3's
+            message, naming the class).
+    """
+    auto = layer.__dict__.get("_auto_config")
+    cls = type(layer)
+    if auto is None:
+        raise NotImplementedError(
+            f"Object {cls.__name__} (layer '{layer.name}') was created by passing "
+            "non-serializable argument values in `__init__()`, and therefore the object must "
+            "override `get_config()` in order to be serializable. Please implement "
+            "`get_config()`, e.g.\n\n"
+            f"    def get_config(self):\n        config = super().get_config()\n"
+            f"        config.update({{\"arg1\": self.arg1, \"arg2\": self.arg2}})\n"
+            f"        return config")
+    params = inspect.signature(cls.__init__).parameters
+    config = dict(base)
+    config.update(auto)
+    if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        for key in list(config):
+            if key not in params:
+                config.pop(key)
+    return config
 
 
 _CONTEXT_PREFIX = "Exception encountered when calling "

@@ -38,6 +38,10 @@ class Sequential(Model):
     def _default_name_prefix(cls):
         return cls.__name__
 
+    def _graph_io(self) -> bool:
+        """Always True: a Sequential has one named input and output once built."""
+        return True
+
     # ---- building --------------------------------------------------------------------------
     def add(self, layer, rebuild=True):
         """Append a layer (or an ``Input(...)`` tensor / InputLayer as the first element)."""

@@ -92,6 +92,14 @@ class Embedding(Layer):
                 self._raise_out_of_range(ids, hi if hi >= self.input_dim else lo)
         return ops.take(self.embeddings, ids, axis=0)
 
+    def _raise_out_of_range(self, ids, bad):
+        where = tuple(int(i) for i in np.argwhere(ids == bad)[0])
+        value = int(bad) if float(bad).is_integer() else float(bad)
+        raise IndexError(
+            f"Layer '{self.name}' (Embedding): index {value} at position {where} of the input is "
+            f"out of range for input_dim={self.input_dim}; valid ids are in "
+            f"[0, {self.input_dim}).")
+
     def compute_mask(self, inputs, mask=None):
         """``inputs != 0`` (bool, the ids' shape) when mask_zero, else None (Keras 3)."""
         if not self.mask_zero:
@@ -100,13 +108,6 @@ class Embedding(Layer):
         if isinstance(inputs, KerasTensor):
             return KerasTensor(inputs.shape, dtype="bool")
         return ops.not_equal(inputs, 0)
-    def _raise_out_of_range(self, ids, bad):
-        where = tuple(int(i) for i in np.argwhere(ids == bad)[0])
-        value = int(bad) if float(bad).is_integer() else float(bad)
-        raise IndexError(
-            f"Layer '{self.name}' (Embedding): index {value} at position {where} of the input is "
-            f"out of range for input_dim={self.input_dim}; valid ids are in "
-            f"[0, {self.input_dim}).")
 
     def compute_output_shape(self, input_shape):
         """``(batch, ...)`` -> ``(batch, ..., output_dim)``."""
