@@ -7,7 +7,7 @@ Usage::
 
 Each subcommand lives in its own module ``bench/compare_<name>.py`` exposing
 ``add_arguments(parser)`` and ``run(args) -> int``; register it in :data:`SUBCOMMANDS`
-(``gemm``, ``models``).
+(``gemm``, ``models``, ``rnn``).
 """
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 SUBCOMMANDS = {
     "gemm": ("compare_gemm", "SGEMM GFLOP/s: pyfapi vs numpy's OpenBLAS, squares and DL shapes"),
     "models": ("compare_models", "end-to-end notebook models: pyfapi vs Keras (TF) vs PyTorch"),
+    "rnn": ("compare_rnn", "GRU / Bidirectional(LSTM) training steps: pyfapi vs Keras (JAX) vs "
+                           "PyTorch"),
 }
 
 

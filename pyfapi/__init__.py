@@ -52,7 +52,7 @@ _LAZY = {
 _SUBMODULES = (
     "kernels", "autodiff", "ops", "graph", "layers", "models", "training", "optimizers", "losses",
     "metrics", "callbacks", "initializers", "activations", "regularizers", "constraints",
-    "applications", "datasets", "utils",
+    "applications", "datasets", "utils", "preprocessing",
     "saving", "testing",
 )
 

@@ -9,9 +9,14 @@ import os
 import subprocess
 import sys
 
+# Real Keras (the interop tests) runs on JAX: TensorFlow is not a test dependency. Set before
+# anything imports keras; a backend the user chose is kept.
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
 import pytest
 
 import pyfapi
+from interop_plugin import pytest_runtest_makereport  # noqa: F401 - a hook: CI fails interop skips
 
 #: The folder that holds the ``pyfapi`` package being tested (site-packages, or a dev build tree).
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(pyfapi.__file__)))

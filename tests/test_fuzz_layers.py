@@ -438,6 +438,36 @@ def s_batchnorm(draw):
                  info={"x": x.shape, "axis": axis, "center": center, "scale": scale})
 
 
+@st.composite
+def s_layernorm(draw):
+    rank = draw(st.integers(1, 4))
+    shape = (draw(st.integers(0, 3)), *[draw(st.integers(1, 4)) for _ in range(rank - 1)])
+    axis = draw(st.sampled_from([-1, rank - 1] + ([[-2, -1]] if rank > 2 else [])
+                                + ([rank] if draw(st.integers(0, 9)) == 0 else [])))
+    center, scale = draw(st.booleans()), draw(st.booleans())
+    eps = draw(st.sampled_from([1e-3, 0.1]))
+    x = draw(arrays(_dtype(), shape))
+
+    def r(layer):
+        axes = [axis] if isinstance(axis, int) else axis
+        if any(not -rank <= a < rank for a in axes):
+            raise ValueError("axis")
+        axes = tuple(sorted(a % rank for a in axes))
+        w = _weights(layer)
+        xx = _f64(x)
+        m = xx.mean(axes, keepdims=True) if x.size else xx
+        y = (xx - m) / np.sqrt(((xx - m) ** 2).mean(axes, keepdims=True) + eps) if x.size else xx
+        shp = [x.shape[i] if i in axes else 1 for i in range(rank)]
+        if scale:
+            y = y * w["gamma"].reshape(shp)
+        if center:
+            y = y + w["beta"].reshape(shp)
+        return y
+    return LCase(lambda: layers.LayerNormalization(axis=axis, epsilon=eps, center=center,
+                                                   scale=scale), x, r,
+                 info={"x": x.shape, "axis": axis, "center": center, "scale": scale})
+
+
 def _keras_merge_inputs(xs):
     """Keras _Merge: inputs of lower rank get size-1 axes inserted at axis 1, then broadcast."""
     r = max(x.ndim for x in xs)
@@ -513,7 +543,7 @@ LAYER_SPECS = {
     "GlobalMaxPooling2D": global_pool_spec("GlobalMaxPooling2D", 2, "max"),
     "GlobalAveragePooling1D": global_pool_spec("GlobalAveragePooling1D", 1, "avg"),
     "GlobalAveragePooling2D": global_pool_spec("GlobalAveragePooling2D", 2, "avg"),
-    "LSTM": s_lstm(), "BatchNormalization": s_batchnorm(),
+    "LSTM": s_lstm(), "BatchNormalization": s_batchnorm(), "LayerNormalization": s_layernorm(),
     "GRU": _rnn_spec("GRU"), "SimpleRNN": _rnn_spec("SimpleRNN"), "Masking": s_masking(),
     "RepeatVector": s_repeat_vector(), "TimeDistributed": s_time_distributed(),
     "Bidirectional": s_bidirectional(),

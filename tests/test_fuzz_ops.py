@@ -924,6 +924,37 @@ def s_batch_norm_train(draw):
                  x=(x.shape, x.dtype.name))
 
 
+@st.composite
+def s_layer_normalization(draw):
+    x = draw(arrays(_dtype(FLOAT_DTYPES), shapes(min_dims=1, max_dims=4)))
+    axis = draw(st.integers(-x.ndim - 1, x.ndim))
+    c = x.shape[axis] if -x.ndim <= axis < x.ndim else 1
+    cc = c if draw(st.integers(0, 9)) else c + 1
+    gamma = draw(st.one_of(st.none(), arrays(np.float32, (cc,))))
+    beta = draw(st.one_of(st.none(), arrays(np.float32, (cc,))))
+    eps = draw(st.sampled_from([1e-3, 0.1]))
+
+    def ref():
+        ax = _np_axis(axis, x.ndim) % x.ndim
+        if cc != x.shape[ax] and (gamma is not None or beta is not None):
+            raise ValueError("gamma")
+        if x.size == 0:
+            return _f64(x)  # (an empty normalized axis may also raise: may_raise)
+        xx = _f64(x)
+        m = xx.mean(ax, keepdims=True)
+        y = (xx - m) / np.sqrt(((xx - m) ** 2).mean(ax, keepdims=True) + eps)
+        shp = [1] * x.ndim
+        shp[ax] = -1
+        if gamma is not None:
+            y = y * _f64(gamma).reshape(shp)
+        return y + _f64(beta).reshape(shp) if beta is not None else y
+    return _case("layer_normalization",
+                 lambda: ops.layer_normalization(x, gamma, beta, axis, eps), ref,
+                 names=("axis", "gamma", "beta", "shape", "normalized"), rtol=_kernel_rtol(x),
+                 scale=max(1.0, 1 / math.sqrt(eps) * 3 * 3), may_raise=x.size == 0,
+                 x=(x.shape, x.dtype.name), axis=axis, c=cc)
+
+
 SPECS = {
     **{n: unary(n) for n in UNARY},
     **{n: binary(n) for n in BINARY},
@@ -943,6 +974,7 @@ SPECS = {
     "lstm": s_lstm(), "embedding_lookup": s_embedding_lookup(),
     "gru": s_gru(), "simple_rnn": s_simple_rnn(),
     "batch_normalization": s_batch_normalization(), "batch_norm_train": s_batch_norm_train(),
+    "layer_normalization": s_layer_normalization(),
 }
 
 

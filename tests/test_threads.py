@@ -121,6 +121,9 @@ def _big_cases():
         "batch_normalization": (lambda x, m, v: ops.batch_normalization(x, m, v, -1),
                                 [x4, r.standard_normal(16).astype(np.float32),
                                  r.uniform(0.5, 2, 16).astype(np.float32)]),
+        "layer_normalization": (lambda x, g, b: ops.layer_normalization(x, g, b),
+                                [x4, r.standard_normal(16).astype(np.float32),
+                                 r.standard_normal(16).astype(np.float32)]),
     }
 
 

@@ -5,7 +5,9 @@ Leaves are everything that is not a list, tuple or dict. Dicts are walked in ins
 """
 from __future__ import annotations
 
-__all__ = ["flatten", "pack_sequence_as", "map_structure", "is_nested"]
+import warnings
+
+__all__ = ["flatten", "pack_sequence_as", "map_structure", "is_nested", "drop_unused_keys"]
 
 
 def is_nested(x) -> bool:
@@ -57,3 +59,19 @@ def map_structure(fn, structure):
     if isinstance(structure, dict):
         return {k: map_structure(fn, v) for k, v in structure.items()}
     return fn(structure)
+
+
+def drop_unused_keys(data: dict, names, owner: str) -> dict:
+    """``data`` restricted to the keys in ``names`` (Keras 3 uses a model's named inputs and
+    ignores other keys of an input dict); a ``UserWarning`` names the ignored keys.
+
+    Missing names are left for the caller to report.
+    """
+    names = set(names)
+    unused = [k for k in data if k not in names]
+    if not unused:
+        return data
+    warnings.warn(f"{owner}: the input dict has keys {unused} that are not among the model's "
+                  f"input names {sorted(names, key=str)}; they are ignored.", UserWarning,
+                  stacklevel=4)
+    return {k: v for k, v in data.items() if k in names}

@@ -14,7 +14,7 @@ from pyfapi.layers.core import Dense, Embedding, Input, InputLayer, Lambda, Mask
 from pyfapi.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                    Subtract, add, average, concatenate, maximum, minimum,
                                    multiply, subtract)
-from pyfapi.layers.normalization import BatchNormalization
+from pyfapi.layers.normalization import BatchNormalization, LayerNormalization
 from pyfapi.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D,
                                    GlobalAveragePooling2D, GlobalMaxPooling1D,
                                    GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
@@ -36,7 +36,7 @@ __all__ = [
     "Conv1D", "Conv2D", "SeparableConv2D", "DepthwiseConv2D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",
-    "GlobalAveragePooling2D", "LSTM", "BatchNormalization",
+    "GlobalAveragePooling2D", "LSTM", "BatchNormalization", "LayerNormalization",
     "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
     "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum",
     "Convolution1D", "Convolution2D", "SeparableConvolution2D", "MaxPool1D", "MaxPool2D",

@@ -685,10 +685,31 @@ class Layer:
         if not args and not kwargs:
             raise TypeError(f"Layer '{self.name}' was called without inputs.")
         first = args[0] if args else next(iter(kwargs.values()))
+        if args and not (len(args) == 1 and isinstance(first, (np.ndarray, KerasTensor))):
+            self._check_positional_args(args)
         if _has_keras_tensor(first) or (len(args) > 1 or kwargs) and any(
                 isinstance(x, KerasTensor) for x in tree.flatten((args[1:], kwargs))):
             return self._symbolic_call(first, args, kwargs)
         return self._eager_call(first, args, kwargs)
+
+    def _check_positional_args(self, args):
+        """Keras 3: only tensors (and array-like data) may be passed positionally. A layer called
+        on ``...`` (a notebook cell's placeholder) or ``None`` says what it received.
+
+        Raises:
+            ValueError: naming the layer, the value and its type.
+        """
+        if args[0] is None:
+            raise ValueError(f"Inputs to a layer should be tensors. Got 'None' (of type "
+                             f"{type(None)}) as input for layer '{self.name}'.")
+        for i, arg in enumerate(args):
+            for leaf in tree.flatten(arg):
+                if not _is_array_like(leaf):
+                    raise ValueError(
+                        f"Layer '{self.name}' ({type(self).__name__}): only input tensors may be "
+                        f"passed as positional arguments. Positional argument {i} holds "
+                        f"{leaf!r} (of type {type(leaf)}); pass tensors or arrays, and other "
+                        f"values as keyword arguments.")
 
     def _check_input(self, first):
         """Input compatibility: the layer's input_spec, else the built last axis (for layers
@@ -1021,6 +1042,16 @@ def _is_tensor_arg(x) -> bool:
     if isinstance(x, (list, tuple)):
         return any(_is_tensor_arg(v) for v in x)
     return hasattr(x, "shape") and hasattr(x, "dtype")
+
+
+_SCALARS = (bool, int, float, complex, str, bytes, np.generic, np.ndarray)
+
+
+def _is_array_like(x) -> bool:
+    """A value a layer can take as input data: None (an optional input), a number or string, an
+    array, a Tensor / KerasTensor or anything with a shape or ``__array__``."""
+    return (x is None or isinstance(x, _SCALARS) or hasattr(x, "shape")
+            or hasattr(x, "__array__"))
 
 
 def _has_keras_tensor(x) -> bool:

@@ -203,22 +203,13 @@ class Model(Trainer, Layer):
         input order, each checked against its Input's shape and converted to its dtype.
 
         Raises:
-            ValueError: wrong number of inputs, unknown / missing names, incompatible shapes.
+            ValueError: wrong number of inputs, missing names, incompatible shapes. Keys of an
+                input dict that are not input names are ignored with a warning (Keras 3).
         """
         names = self._input_names
         n = len(names)
         if isinstance(inputs, dict):
-            unknown = [k for k in inputs if k not in self._input_index]
-            if unknown:
-                raise ValueError(f"Model '{self.name}' received inputs with unknown names "
-                                 f"{unknown}; expected names: {names}")
-            flat = [None] * n
-            for k, v in inputs.items():
-                flat[self._input_index[k]] = v
-            missing = [names[i] for i in range(n) if flat[i] is None]
-            if missing:
-                raise ValueError(f"Model '{self.name}' is missing inputs {missing}; expected "
-                                 f"names: {names}, received: {list(inputs)}")
+            flat = self._dict_to_flat(inputs)
         elif isinstance(inputs, (list, tuple)) and not (n == 1 and _looks_like_data(inputs)):
             flat = list(inputs)
             if len(flat) != n:
@@ -241,6 +232,21 @@ class Model(Trainer, Layer):
             if shape is None:
                 continue
             self._check_shape(i, tuple(shape), spec)
+        return flat
+
+    def _dict_to_flat(self, inputs):
+        """A dict keyed by input name as a list in input order. Missing names are a ValueError;
+        other keys are ignored with a UserWarning (Keras 3 uses the named inputs)."""
+        names = self._input_names
+        flat = [None] * len(names)
+        for k, v in inputs.items():
+            if k in self._input_index:
+                flat[self._input_index[k]] = v
+        missing = [names[i] for i, v in enumerate(flat) if v is None]
+        if missing:
+            raise ValueError(f"Model '{self.name}' is missing inputs {missing}; expected "
+                             f"names: {names}, received: {list(inputs)}")
+        tree.drop_unused_keys(inputs, self._input_index, f"Model '{self.name}'")
         return flat
 
     def _check_shape(self, i, shape, spec):
@@ -288,14 +294,7 @@ class Model(Trainer, Layer):
     def _standardize_symbolic(self, inputs):
         names = self._input_names
         if isinstance(inputs, dict):
-            missing = [k for k in names if k not in inputs]
-            unknown = [k for k in inputs if k not in self._input_index]
-            if missing or unknown:
-                raise ValueError(f"Model '{self.name}' expects inputs {names}; missing "
-                                 f"{missing}, unknown {unknown}")
-            flat = [None] * len(names)
-            for k, v in inputs.items():
-                flat[self._input_index[k]] = v
+            flat = self._dict_to_flat(inputs)
         elif isinstance(inputs, (list, tuple)):
             flat = list(inputs)
         else:

@@ -117,6 +117,13 @@ def write_weights_group(h5file, model):
         grp = h5file.require_group(path)
         grp.attrs["name"] = layer.name
         g = grp.create_group("vars")
+        groups = _weight_groups(layer)
+        if groups is not None:  # wrappers: one group per wrapped layer, as Keras
+            for rel, weights in groups:
+                sg = grp.require_group(rel).require_group("vars")
+                for i, w in enumerate(weights):
+                    sg.create_dataset(str(i), data=np.asarray(getattr(w, "value", w)))
+            continue
         sub = _weights_subgroup(layer)
         if sub is not None:  # Keras keeps a recurrent layer's weights in its cell
             g = grp.create_group(sub).create_group("vars")
@@ -127,6 +134,20 @@ def write_weights_group(h5file, model):
 #: layers whose Keras 3 implementation owns its weights through a sub-object: the weights are
 #: written to ``<key>/<sub>/vars`` (``lstm/cell/vars/0..2``) and an empty ``<key>/vars``.
 _SUBGROUP_BY_CLASS = {"LSTM": "cell", "GRU": "cell", "SimpleRNN": "cell"}
+
+
+def _weight_groups(layer):
+    """``[(relative group, weights)]`` for wrapper layers whose Keras 3 files keep each wrapped
+    layer's weights in its own group (``bidirectional/forward_layer/cell/vars``,
+    ``time_distributed/layer/vars``), from the layer's ``_h5_weight_groups()``; else None."""
+    fn = getattr(layer, "_h5_weight_groups", None)
+    if fn is None:
+        return None
+    out = []
+    for rel, sub in fn():
+        inner = _weights_subgroup(sub)
+        out.append((f"{rel}/{inner}" if inner else rel, sub.weights))
+    return out
 
 
 def _weights_subgroup(layer):
@@ -162,7 +183,9 @@ def read_weights_group(h5file, model, source, skip_mismatch=False):
                 f"Layer {layer.name!r} (with {len(weights)} weights, stored as {path!r}) is not "
                 f"in {source}; the file has layers {have}. The file was saved from a different "
                 f"architecture.")
-        vars_ = _layer_datasets(grp)
+        vars_ = _grouped_datasets(grp, layer)
+        if vars_ is None:
+            vars_ = _layer_datasets(grp)
         if len(vars_) != len(weights):
             if skip_mismatch:
                 continue
@@ -201,6 +224,20 @@ def read_weights_group(h5file, model, source, skip_mismatch=False):
         raise ValueError(f"{source} holds weights for layers {extra} that the model does not have. "
                          f"The file was saved from a different architecture.")
     return plan
+
+
+def _grouped_datasets(grp, layer):
+    """A wrapper layer's arrays read group by group in weight order (None: not a wrapper, or a
+    file written with all its weights in one group)."""
+    groups = _weight_groups(layer)
+    if groups is None or not all(rel in grp for rel, _ in groups):
+        return None
+    out = []
+    for rel, _ in groups:
+        v = grp[rel].get("vars")
+        if v is not None:
+            out.extend(v.get(str(i)) for i in range(len(v)))
+    return out
 
 
 def _layer_datasets(grp):

@@ -34,8 +34,10 @@ _CE = ("crossentropy", "ce")
 
 
 def _describe(x):
-    if isinstance(x, str):
-        return repr(x)
+    """How an entry of a user's list appears in an error: strings, numbers and None by value,
+    functions and classes by name, other objects by type."""
+    if x is None or isinstance(x, (str, bool, int, float, np.number)):
+        return repr(x.item() if isinstance(x, np.number) else x)
     return getattr(x, "__name__", None) or type(x).__name__
 
 
@@ -327,13 +329,17 @@ class CompileMetrics:
         for _, m, _ in self.entries:
             m.reset_state()
 
-    def update(self, y_true, y_pred_values, sample_weight=None):
-        """Update every metric with numpy targets and output values (lists per output)."""
+    def update(self, y_true, y_pred_values, sample_weight=None, masks=None):
+        """Update every metric with numpy targets and output values (lists per output).
+        ``masks``: optional list (per output) of output masks (``y_pred._keras_mask``), folded
+        into the sample weights as Keras 3 (masked entries are not counted)."""
         for i, m, weighted in self.entries:
             yt = y_true[i]
             if yt is None:
                 continue
             sw = sample_weight[i] if (weighted and sample_weight is not None) else None
+            if masks is not None and masks[i] is not None:
+                sw = losses_module.apply_mask(sw, masks[i], reduction="sum")
             m.update_state(yt, y_pred_values[i], sample_weight=sw)
 
     def results(self):

@@ -1,8 +1,9 @@
 """Turning ``x`` / ``y`` / ``sample_weight`` as users give them into ordered arrays and batches.
 
 * ``x`` may be one array, a list/tuple in the model's input order, or a dict keyed by input NAME
-  (routed by name, never by sorted position). ``y`` and ``sample_weight`` likewise by output name.
-  Unknown or missing names, wrong list lengths and different sample counts are ``ValueError``\\ s
+  (routed by name, never by sorted position; keys that are not input names are ignored with a
+  warning, as Keras 3). ``y`` and ``sample_weight`` likewise by output name.
+  Unknown output names, missing names, wrong list lengths and different sample counts are ``ValueError``\\ s
   that name the arrays involved.
 * Every array is converted once (inputs to their ``Input`` dtype, float targets to float32), not
   per batch.
@@ -18,6 +19,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from pyfapi.graph import tree as _tree
 
 __all__ = ["standardize_inputs", "standardize_targets", "standardize_sample_weights",
            "check_sample_counts", "train_validation_split", "class_weight_to_sample_weights",
@@ -69,6 +72,9 @@ def _by_names(data, names, kind, arg):
     if isinstance(data, dict):
         unknown = [k for k in data if k not in names]
         missing = [k for k in names if k not in data]
+        if unknown and not missing and kind == "input":
+            # Keras 3 uses the named inputs and ignores the other keys of an input dict
+            data, unknown = _tree.drop_unused_keys(data, names, arg), []
         if unknown or missing:
             raise ValueError(
                 f"{arg}: the model's {kind}s are named {list(names)}; received a dict with keys "
@@ -97,8 +103,8 @@ def standardize_inputs(x, input_names, input_dtypes, arg="x"):
     """``x`` as a list of arrays in input order, each cast to its input's dtype.
 
     Raises:
-        ValueError: unknown/missing dict keys, a list of the wrong length, non-integer floats for an
-            integer input. TypeError: non-numeric data.
+        ValueError: missing dict keys, a list of the wrong length, non-integer floats for an
+            integer input (extra dict keys are ignored with a UserWarning). TypeError: non-numeric data.
     """
     if x is None:
         raise ValueError(f"{arg} is required, received None")

@@ -27,6 +27,7 @@ import numpy as np
 
 from pyfapi import callbacks as callbacks_module
 from pyfapi import optimizers as optimizers_module
+from pyfapi.training import batch_stream as bs
 from pyfapi.training import data_adapter as da
 from pyfapi.training.compile_utils import CompileLoss, CompileMetrics
 
@@ -75,6 +76,18 @@ def _gradient_tape():
 
 def _values(tensors):
     return [getattr(t, "value", t) for t in tensors]
+
+
+def _check_stream_args(method, **given):
+    """Keras's rule: with a generator / PyDataset as ``x``, targets and weights come from its
+    batches; ``y``, ``sample_weight`` and ``validation_split`` are refused."""
+    for name, value in given.items():
+        if value is not None and value is not False and not (name == "validation_split"
+                                                              and not value):
+            raise ValueError(
+                f"{method}: `{name}` is not supported when `x` is a generator, iterable or "
+                f"PyDataset (its batches carry the targets and sample weights); received "
+                f"{name}={type(value).__name__}")
 
 
 class _State:
@@ -275,6 +288,39 @@ class Trainer:
             raise ValueError(f"{arg_prefix}x holds 0 samples: nothing to train or evaluate on")
         return xs, (ys if any(a is not None for a in ys) else None), sws, n
 
+    def _stream(self, data, method, steps, shuffle=False, class_weight=None, need_y=True,
+                arg="x"):
+        """A :class:`~pyfapi.training.batch_stream.StreamBatcher` over a generator / iterable /
+        PyDataset: each batch is unpacked, built on (first batch), converted and checked as
+        arrays are (``_prepare``), with ``class_weight`` turned into sample weights."""
+        first = [True]
+
+        def standardize(x, y, sw):
+            if class_weight is not None and sw is not None:
+                raise ValueError(f"{method}: `class_weight` and batches with sample weights "
+                                 f"cannot be combined")
+            if first[0]:
+                self._build_from_data(x)
+            if not need_y:
+                xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes(),
+                                           arg=arg)
+                n = da.check_sample_counts([(f"{arg}[{k!r}]", a)
+                                            for k, a in zip(self._t_input_names(), xs)])
+                return xs, None, None, n
+            xs, ys, sws, n = self._prepare(x, y, sw, arg_prefix="" if arg == "x" else arg + " ")
+            if ys is None:
+                raise ValueError(f"{method}: the batches of {arg} must be (x, y) or (x, y, "
+                                 f"sample_weight) to compute the loss; received batches without "
+                                 f"targets")
+            if class_weight is not None:
+                sws = self._class_weights(ys, class_weight)
+            if first[0]:
+                self._ensure_built(xs, ys)
+                first[0] = False
+            return xs, ys, sws, n
+
+        return bs.StreamBatcher(data, standardize, steps=steps, shuffle=shuffle, arg=arg)
+
     def _single_io(self):
         """The input dtype when the model has one input and one output with a loss, else False
         (cached per compile for :meth:`_prepare`'s fast path)."""
@@ -400,7 +446,8 @@ class Trainer:
         for k, p in enumerate(per):
             ps[k] += float(p.value) * size
         if st.compile_metrics.entries:
-            st.compile_metrics.update(yb, _values(outs), swb)
+            st.compile_metrics.update(yb, _values(outs), swb,
+                                      [getattr(t, "_keras_mask", None) for t in outs])
 
     # ---- fit ----------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -446,28 +493,53 @@ class Trainer:
         validation_steps = _check_int(validation_steps, "fit", "validation_steps")
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, received {epochs!r}")
-        if y is None and not isinstance(x, (list, tuple, dict)) and x is not None:
+        streamed = bs.is_stream(x)
+        if streamed:
+            _check_stream_args("fit", y=y, sample_weight=sample_weight,
+                               validation_split=validation_split)
+        elif y is None and not isinstance(x, (list, tuple, dict)) and x is not None:
             raise ValueError("fit: y is required (targets for the losses), received None")
         if validation_data is not None and validation_split:
             validation_split = 0.0  # Keras: validation_data overrides validation_split
-        self._build_from_data(x)
-        xs, ys, sws, _ = self._prepare(x, y, sample_weight, class_weight)
-        if ys is None:
-            raise ValueError("fit: y is required (targets for the losses), received None")
-        val = None
+        val = val_stream = None
+        if streamed:
+            batcher = self._stream(x, "fit", steps_per_epoch, shuffle=shuffle,
+                                   class_weight=class_weight)
+        else:
+            self._build_from_data(x)
+            xs, ys, sws, _ = self._prepare(x, y, sample_weight, class_weight)
+            if ys is None:
+                raise ValueError("fit: y is required (targets for the losses), received None")
+            if validation_split:
+                (xs, ys, sws), (vxs, vys, vsws) = da.train_validation_split(
+                    [xs, ys, sws], float(validation_split))
+                val = (vxs, vys, vsws)
+            if class_weight is not None:  # after the split: validation is not class-weighted
+                sws = self._class_weights(ys, class_weight)
+            self._ensure_built(xs, ys)
+            batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size), shuffle=shuffle,
+                                      steps=steps_per_epoch)
         if validation_data is not None:
-            vx, vy, vsw = da.unpack_validation_data(validation_data)
-            vxs, vys, vsws, vn = self._prepare(vx, vy, vsw, arg_prefix="validation_data ")
-            val = (vxs, vys, vsws)
-        elif validation_split:
-            (xs, ys, sws), (vxs, vys, vsws) = da.train_validation_split([xs, ys, sws],
-                                                                      float(validation_split))
-            val = (vxs, vys, vsws)
-        if class_weight is not None:  # after the split: validation is not class-weighted
-            sws = self._class_weights(ys, class_weight)
-        self._ensure_built(xs, ys)
-        batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size), shuffle=shuffle,
-                                  steps=steps_per_epoch)
+            if bs.is_stream(validation_data):
+                val_stream = self._stream(validation_data, "fit", validation_steps,
+                                          arg="validation_data")
+            else:
+                vx, vy, vsw = da.unpack_validation_data(validation_data)
+                vxs, vys, vsws, vn = self._prepare(vx, vy, vsw, arg_prefix="validation_data ")
+                val = (vxs, vys, vsws)
+        try:
+            return self._fit_loop(batcher, val, val_stream, epochs, initial_epoch, verbose,
+                                  callbacks, batch_size, validation_batch_size, validation_steps,
+                                  validation_freq)
+        finally:
+            batcher_close = getattr(batcher, "close", None)
+            if batcher_close is not None:
+                batcher_close()
+            if val_stream is not None:
+                val_stream.close()
+
+    def _fit_loop(self, batcher, val, val_stream, epochs, initial_epoch, verbose, callbacks,
+                  batch_size, validation_batch_size, validation_steps, validation_freq):
         steps = batcher.steps
         cbs = callbacks_module.CallbackList(callbacks, add_history=True,
                                             add_progbar=verbose != 0, model=self)
@@ -479,9 +551,14 @@ class Trainer:
         train_step = self._train_step
         accumulate = self._accumulate
         for epoch in range(int(initial_epoch), int(epochs)):
-            self._reset_trackers()
+            if self._tstate().compile_loss is not None and self._tstate().built_for:
+                self._reset_trackers()
             cbs.on_epoch_begin(epoch)
+            seen = 0
             for step, xb, yb, swb, size in batcher.epoch():
+                if not seen:
+                    self._reset_trackers()  # (streamed data: the model is built by now)
+                seen += 1
                 if need_batch:
                     cbs.on_train_batch_begin(step)
                 total, per, outs = train_step(xb, yb, swb)
@@ -490,11 +567,16 @@ class Trainer:
                     cbs.on_train_batch_end(step, self._logs())
                 if self.stop_training:
                     break
+            if not seen:  # a generator with nothing left: Keras's warning was given; stop
+                break
+            if batcher.steps != cbs.params.get("steps"):  # learnt from a finished stream
+                cbs.set_params({**cbs.params, "steps": batcher.steps})
             epoch_logs = self._logs()
-            if val is not None and (epoch + 1) % max(1, int(validation_freq)) == 0:
+            if (val is not None or val_stream is not None) and \
+                    (epoch + 1) % max(1, int(validation_freq)) == 0:
                 val_logs = self._evaluate_arrays(
-                    *val, batch_size=validation_batch_size or batch_size, callbacks=cbs,
-                    steps=validation_steps, in_fit=True)
+                    *(val or (None, None, None)), batch_size=validation_batch_size or batch_size,
+                    callbacks=cbs, steps=validation_steps, in_fit=True, batcher=val_stream)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -504,13 +586,16 @@ class Trainer:
         return self.history
 
     # ---- evaluate -----------------------------------------------------------------------------
-    def _evaluate_arrays(self, xs, ys, sws, batch_size, callbacks, steps=None, in_fit=False):
-        self._ensure_built(xs, ys)
-        # a new batcher per call: every validation starts at the first batch (Keras 3 does too)
-        batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size or 32), shuffle=False,
-                                  steps=steps)
+    def _evaluate_arrays(self, xs, ys, sws, batch_size, callbacks, steps=None, in_fit=False,
+                         batcher=None):
+        if batcher is None:
+            self._ensure_built(xs, ys)
+            # a new batcher per call: every validation starts at the first batch (as Keras 3)
+            batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size or 32),
+                                      shuffle=False, steps=steps)
         # in fit, the epoch's training logs were taken before validation resets the trackers
-        self._reset_trackers()
+        if self._tstate().built_for:
+            self._reset_trackers()
         if in_fit:
             params = dict(callbacks.params)
             params["_in_fit"] = True
@@ -521,7 +606,11 @@ class Trainer:
             callbacks.set_params({**callbacks.params, "steps": batcher.steps})
         need_batch = callbacks.needs_test_batch
         callbacks.on_test_begin()
+        seen = False
         for step, xb, yb, swb, size in batcher.epoch():
+            if not seen:
+                self._reset_trackers()
+                seen = True
             if need_batch:
                 callbacks.on_test_batch_begin(step)
             total, per, outs = self._forward_loss(xb, yb, swb, False)
@@ -555,12 +644,23 @@ class Trainer:
         batch_size = _check_int(batch_size, "evaluate", "batch_size")
         steps = _check_int(steps, "evaluate", "steps")
         verbose = _resolve_verbose(verbose)
+        cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self)
+        cbs.set_params({"verbose": verbose, "epochs": 1, "steps": None})
+        if bs.is_stream(x):
+            _check_stream_args("evaluate", y=y, sample_weight=sample_weight)
+            stream = self._stream(x, "evaluate", steps)
+            try:
+                cbs.set_params({**cbs.params, "steps": stream.steps})
+                logs = self._evaluate_arrays(None, None, None, None, cbs, batcher=stream)
+            finally:
+                stream.close()
+            if not self._tstate().built_for:
+                raise ValueError("evaluate: the data gave no batch")
+            return logs if return_dict else self._flat_logs(logs)
         self._build_from_data(x)
         xs, ys, sws, n = self._prepare(x, y, sample_weight)
         if ys is None:
             raise ValueError("evaluate: y is required to compute the loss, received None")
-        cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self)
-        cbs.set_params({"verbose": verbose, "epochs": 1, "steps": None})
         logs = self._evaluate_arrays(xs, ys, sws, batch_size or 32, cbs, steps=steps)
         if return_dict:
             return logs
@@ -583,10 +683,19 @@ class Trainer:
         batch_size = _check_int(batch_size, "predict", "batch_size") or 32
         steps = _check_int(steps, "predict", "steps")
         verbose = _resolve_verbose(verbose)
+        if bs.is_stream(x):
+            batcher = self._stream(x, "predict", steps, need_y=False)
+            try:
+                return self._predict_loop(batcher, verbose, callbacks, None)
+            finally:
+                batcher.close()
         self._build_from_data(x)
         xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes())
         da.check_sample_counts([(f"x[{n!r}]", a) for n, a in zip(self._t_input_names(), xs)])
         batcher = da.ArrayBatcher(xs, batch_size=batch_size, shuffle=False, steps=steps)
+        return self._predict_loop(batcher, verbose, callbacks, xs)
+
+    def _predict_loop(self, batcher, verbose, callbacks, xs):
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self)
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": batcher.steps})
         need_batch = cbs.needs_predict_batch
@@ -609,6 +718,8 @@ class Trainer:
             if need_batch:
                 cbs.on_predict_batch_end(step, {"outputs": vals})
         cbs.on_predict_end()
+        if chunks is None and xs is None:
+            raise ValueError("predict: the data gave no batch")
         if chunks is None:  # 0 samples: empty arrays shaped like the outputs (dtype float32)
             out = self(self._model_input([np.zeros((1,) + a.shape[1:], a.dtype) for a in xs]),
                        training=False)

@@ -1,10 +1,18 @@
-"""Utilities: random seeding (:mod:`pyfapi.utils.random`) and layer naming (``naming``).
+"""Utilities with ``keras.utils``'s names.
 
-``pyfapi.utils.set_random_seed(seed)`` makes weight initialisation, dropout and shuffling
-reproducible, as ``keras.utils.set_random_seed``; ``pyfapi.utils.to_categorical`` one-hot
-encodes labels as ``keras.utils.to_categorical``.
+``set_random_seed(seed)`` makes weight initialisation, dropout and shuffling reproducible;
+``to_categorical`` / ``normalize`` (arrays); ``PyDataset`` / ``Sequence`` (batches computed by
+Python, with workers); ``pad_sequences``; ``timeseries_dataset_from_array``; ``split_dataset``;
+``get_file`` (cached downloads).
 """
-from pyfapi.utils.numerical_utils import to_categorical
+from pyfapi.utils.dataset_utils import split_dataset
+from pyfapi.utils.file_utils import get_file
+from pyfapi.utils.numerical_utils import normalize, to_categorical
+from pyfapi.utils.py_dataset import PyDataset, Sequence
 from pyfapi.utils.random import global_rng, set_random_seed
+from pyfapi.utils.sequence_utils import pad_sequences
+from pyfapi.utils.timeseries_dataset import timeseries_dataset_from_array
 
-__all__ = ["set_random_seed", "global_rng", "to_categorical"]
+__all__ = ["set_random_seed", "global_rng", "to_categorical", "normalize", "PyDataset",
+           "Sequence", "pad_sequences", "timeseries_dataset_from_array", "split_dataset",
+           "get_file"]

@@ -1,9 +1,9 @@
-"""Array helpers of ``keras.utils``: :func:`to_categorical`."""
+"""Array helpers of ``keras.utils``: :func:`to_categorical`, :func:`normalize`."""
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["to_categorical"]
+__all__ = ["to_categorical", "normalize"]
 
 
 def to_categorical(x, num_classes=None):
@@ -51,3 +51,28 @@ def to_categorical(x, num_classes=None):
     out = np.zeros((flat.size, num_classes))
     out[np.arange(flat.size), flat] = 1.0
     return out.reshape(input_shape + (num_classes,))
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its ``order``-norm along ``axis`` (Keras 3 ``keras.utils.normalize``).
+
+    Args:
+        x: array-like (float; integers are converted to float32 as Keras's backend does).
+        axis: axis along which to normalize.
+        order: norm order (``2`` for L2, ``1`` for L1, any value ``numpy.linalg.norm`` accepts).
+
+    Returns:
+        numpy array of ``x``'s shape; a zero-norm slice stays zero (the norm is replaced by 1).
+
+    Raises:
+        ValueError: ``axis`` out of range for ``x``.
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "f":
+        arr = arr.astype(np.float32)
+    if arr.ndim == 0 or not -arr.ndim <= axis < arr.ndim:
+        raise ValueError(f"normalize: axis {axis} is out of range for an array of shape "
+                         f"{arr.shape}")
+    norm = np.linalg.norm(arr, ord=order, axis=axis, keepdims=True)
+    norm = np.where(norm == 0, np.ones_like(norm), norm)
+    return (arr / norm).astype(arr.dtype, copy=False)

@@ -169,6 +169,10 @@ class Bidirectional(Layer):
             return (list(out) if isinstance(out, list) else [out]) + [None] * n
         return out
 
+    def _h5_weight_groups(self):
+        """Keras 3's .weights.h5 groups: ``forward_layer`` then ``backward_layer``."""
+        return [("forward_layer", self.forward_layer), ("backward_layer", self.backward_layer)]
+
     def reset_states(self):
         """Resets both directions' states (stateful layers only; ValueError otherwise)."""
         self.forward_layer.reset_states()

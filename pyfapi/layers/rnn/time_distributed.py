@@ -91,6 +91,10 @@ class TimeDistributed(Layer):
         y = self.layer.call(x, **kwargs)
         return ops.reshape(y, (n, t) + tuple(y.shape[1:]))
 
+    def _h5_weight_groups(self):
+        """Keras 3's .weights.h5 group of the wrapped layer: ``layer``."""
+        return [("layer", self.layer)]
+
     def compute_mask(self, inputs, mask=None):
         """The input mask, unchanged."""
         return mask
