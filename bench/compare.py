@@ -3,11 +3,13 @@
 Usage::
 
     python bench/compare.py gemm [--threads 1 2] [--repeats 7]
+    python bench/compare.py gemm --dtype bfloat16          # bf16 GEMM vs PyTorch's bf16 matmul
+    python bench/compare.py models --policy mixed_bfloat16  # + pyfapi_fp32, torch autocast
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/compare.py gemm   # fair OpenBLAS
 
 Each subcommand lives in its own module ``bench/compare_<name>.py`` exposing
 ``add_arguments(parser)`` and ``run(args) -> int``; register it in :data:`SUBCOMMANDS`
-(``gemm``, ``models``, ``rnn``).
+(``gemm``, ``models``, ``distributed``, ``rnn``).
 """
 from __future__ import annotations
 
@@ -21,7 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 #: subcommand -> (module in bench/, one-line help)
 SUBCOMMANDS = {
     "gemm": ("compare_gemm", "SGEMM GFLOP/s: pyfapi vs numpy's OpenBLAS, squares and DL shapes"),
-    "models": ("compare_models", "end-to-end notebook models: pyfapi vs Keras (TF) vs PyTorch"),
+    "models": ("compare_models", "end-to-end notebook models: pyfapi vs Keras (TF, JAX) vs "
+                                 "PyTorch"),
+    "distributed": ("compare_distributed",
+                    "1 process x 2 threads vs 2 MPI ranks x 1 thread; Allreduce cost model"),
     "rnn": ("compare_rnn", "GRU / Bidirectional(LSTM) training steps: pyfapi vs Keras (JAX) vs "
                            "PyTorch"),
 }

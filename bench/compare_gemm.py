@@ -28,11 +28,17 @@ def add_arguments(p):
     p.add_argument("--repeats", type=int, default=7, help="alternating timing rounds per case")
     p.add_argument("--min-time", type=float, default=0.03, help="seconds per timing round")
     p.add_argument("--only", default=None, help="run only cases whose label contains this text")
+    p.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32",
+                   help="bfloat16: pyfapi's bf16 GEMM (float32 arrays in/out, operands rounded to "
+                        "bf16 while packing, float32 accumulation) vs PyTorch's bf16 matmul on "
+                        "bf16 tensors (torch.matmul(out=)); float32: vs numpy's OpenBLAS")
     p.add_argument("--gap", type=float, default=0.15,
                    help="idle seconds between the two libraries' rounds (see module docstring)")
 
 
 def run(args) -> int:
+    if getattr(args, "dtype", "float32") == "bfloat16":
+        return run_bf16(args)
     ensure_pyfapi_importable()
     import numpy as np
     from threadpoolctl import threadpool_limits
@@ -102,4 +108,73 @@ def run(args) -> int:
               f"{'ok' if worst[2] >= 1.0 else 'MISSED'}")
     if warning:
         print(warning)
+    return 0
+
+
+def run_bf16(args) -> int:
+    """``--dtype bfloat16``: pyfapi's bfloat16 GEMM vs PyTorch's bfloat16 matmul, same threads."""
+    ensure_pyfapi_importable()
+    import numpy as np
+    import torch
+
+    import pyfapi
+    from pyfapi.kernels import gemm
+    from pyfapi.kernels.precision import compute_precision
+
+    print(f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}")
+    print(f"cpu: {cpu_name()}")
+    path = pyfapi.config()["simd_active"]
+    print(f"pyfapi {pyfapi.__version__}: path={path} ({pyfapi.config()['bf16_gemm']})")
+    print(f"torch {torch.__version__}: bf16 matmul on bf16 tensors (oneDNN/mkldnn: "
+          f"{torch.backends.mkldnn.is_available()})")
+    cases = [c for c in ALL_CASES if args.only is None or args.only in c[0]]
+    header = (f"{'case':34s} {'M':>5s} {'N':>5s} {'K':>5s} {'thr':>3s} {'torch GF/s':>10s} "
+              f"{'pyfapi GF/s':>11s} {'ratio':>6s}   {'best: torch':>11s} {'pyfapi':>7s} {'ratio':>6s}")
+    results = {}
+    before, tbefore = pyfapi.get_num_threads(), torch.get_num_threads()
+    try:
+        for nt in args.threads:
+            print()
+            print(header)
+            print("-" * len(header))
+            pyfapi.set_num_threads(nt)
+            torch.set_num_threads(nt)
+            for label, m, n, k, ta, tb in cases:
+                a, b, out = operands(m, n, k, ta, tb)
+                ta_t = torch.from_numpy(a).to(torch.bfloat16)
+                tb_t = torch.from_numpy(b).to(torch.bfloat16)
+                a_op, b_op = (ta_t.T if ta else ta_t), (tb_t.T if tb else tb_t)
+                tout = torch.empty((m, n), dtype=torch.bfloat16)
+
+                def run_torch():
+                    torch.matmul(a_op, b_op, out=tout)
+
+                def run_pyfapi():
+                    gemm(a, b, trans_a=ta, trans_b=tb, out=out)
+
+                with compute_precision("bfloat16"):
+                    run_torch(), run_pyfapi()
+                    t_pt, t_pf = [], []
+                    for _ in range(args.repeats):
+                        time.sleep(args.gap)
+                        t_pt.append(time_per_call(run_torch, args.min_time))
+                        time.sleep(args.gap)
+                        t_pf.append(time_per_call(run_pyfapi, args.min_time))
+                flops = 2.0 * m * n * k
+                g_pt = flops / statistics.median(t_pt) / 1e9
+                g_pf = flops / statistics.median(t_pf) / 1e9
+                b_pt, b_pf = flops / min(t_pt) / 1e9, flops / min(t_pf) / 1e9
+                results[(label, nt)] = g_pf / g_pt
+                print(f"{label:34s} {m:5d} {n:5d} {k:5d} {nt:3d} {g_pt:10.1f} {g_pf:11.1f} "
+                      f"{g_pf / g_pt:6.2f}   {b_pt:11.1f} {b_pf:7.1f} {b_pf / b_pt:6.2f}",
+                      flush=True)
+    finally:
+        pyfapi.set_num_threads(before)
+        torch.set_num_threads(tbefore)
+    print()
+    for nt in args.threads:
+        if ("square 1024", nt) in results:
+            print(f"square 1024, {nt} thread(s): pyfapi/torch = {results[('square 1024', nt)]:.2f}x "
+                  f"(path {path})")
+    del np
     return 0

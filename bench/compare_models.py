@@ -66,8 +66,9 @@ for _p in (str(HERE), str(ROOT)):  # bench modules, and pyfapi from this source 
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-FRAMEWORKS = ("pyfapi", "keras", "torch")
-FW_MODULES = {"pyfapi": "models_pyfapi", "keras": "models_keras", "torch": "models_torch"}
+FRAMEWORKS = ("pyfapi", "pyfapi_fp32", "keras", "keras_jax", "torch")
+FW_MODULES = {"pyfapi": "models_pyfapi", "pyfapi_fp32": "models_pyfapi_fp32",
+              "keras": "models_keras", "keras_jax": "models_keras_jax", "torch": "models_torch"}
 
 #: model -> full-size configuration (issue 9); ``train`` False = inference only
 MODELS = {
@@ -455,12 +456,13 @@ def _spawn(args, threads, frameworks, models, repeats, warmup):
     for kv in getattr(args, "env", None) or ():
         k, _, v = kv.partition("=")
         env[k] = v
+    env["PYFAPI_BENCH_POLICY"] = args.policy
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(HERE)] +
                                         ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     cmd = [sys.executable, str(HERE / "compare_models.py"), "--_worker", path,
            "--threads", str(threads), "--frameworks", *frameworks, "--models", *models,
            "--repeats", str(repeats), "--warmup", str(warmup), "--budget", str(args.budget),
-           "--min-sample", str(args.min_sample)]
+           "--min-sample", str(args.min_sample), "--policy", args.policy]
     if args.quick:
         cmd.append("--quick")
     if args.verbose:
@@ -508,7 +510,9 @@ def format_report(report):
             lines.append(f"## threads = {th}: {run['error']}")
             continue
         fws = list(run["frameworks"])
-        lines.append(f"## threads = {th}" + ("  (--quick sizes)" if run.get("quick") else "") +
+        pol = report.get("args", {}).get("policy", "float32")
+        lines.append(f"## threads = {th}, policy {pol}" +
+                     ("  (--quick sizes)" if run.get("quick") else "") +
                      f"  [load avg (1/5/15 min) at start {run.get('loadavg_start')}, "
                      f"at end {run.get('loadavg_end')}]")
         for fw, info in run["frameworks"].items():
@@ -624,7 +628,13 @@ def add_arguments(p):
                    help="thread counts, one fresh subprocess each (default: 1 2)")
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS),
                    metavar="MODEL", help=f"subset of {', '.join(MODELS)}")
-    p.add_argument("--frameworks", nargs="+", default=list(FRAMEWORKS), choices=FRAMEWORKS)
+    p.add_argument("--frameworks", nargs="+", default=None, choices=FRAMEWORKS,
+                   help="default: pyfapi keras keras_jax torch (+ pyfapi_fp32 under --policy)")
+    p.add_argument("--policy", default="float32", choices=("float32", "mixed_bfloat16"),
+                   help="dtype policy of every framework: pyfapi and Keras build the models "
+                        "under mixed_precision.set_global_policy(POLICY), PyTorch runs its steps "
+                        "under torch.autocast('cpu', torch.bfloat16); pyfapi_fp32 (pyfapi in "
+                        "float32) is added as the reference of the speed-up")
     p.add_argument("--quick", action="store_true",
                    help="smaller sizes and fewer repeats (smoke test)")
     p.add_argument("--repeats", type=int, default=None,
@@ -662,6 +672,9 @@ def _defaults(args):
     if args.budget is None:
         args.budget = 3.0 if args.quick else 20.0
     args.warmup = max(1, args.warmup)
+    if args.frameworks is None:
+        args.frameworks = [f for f in FRAMEWORKS
+                           if f != "pyfapi_fp32" or getattr(args, "policy", "float32") != "float32"]
     # pyfapi first: its initial weights are copied into the peers
     args.frameworks = [f for f in FRAMEWORKS if f in args.frameworks]
 
@@ -675,7 +688,7 @@ def run(args):
     report = {"machine": machine_info(), "git": git_revision(), "runs": [],
               "args": {k: v for k, v in vars(args).items() if not k.startswith("_")}}
     print(f"[models] {report['machine']['cpu']}, {report['machine']['usable_cores']} cores; "
-          f"threads {args.threads}; models {args.models}", flush=True)
+          f"threads {args.threads}; models {args.models}; policy {args.policy}", flush=True)
     for th in args.threads:
         print(f"[models] threads = {th}: fresh subprocess with {', '.join(args.frameworks)}",
               flush=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from models_pyfapi import KerasAPIRunner
+from models_pyfapi import KerasAPIRunner, bench_policy
 
 NAME = "keras"
 
@@ -46,7 +46,11 @@ def available(name):
 
 def make_runner(name, cfg, xs, ys, weights=None):
     import keras
-    return KerasAPIRunner(keras, name, cfg, xs, ys, weights)
+    keras.mixed_precision.set_global_policy(bench_policy())
+    try:
+        return KerasAPIRunner(keras, name, cfg, xs, ys, weights)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
 
 
 def cleanup():

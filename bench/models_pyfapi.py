@@ -30,7 +30,14 @@ Runner protocol (shared with :mod:`models_keras` and :mod:`models_torch`)::
 """
 from __future__ import annotations
 
+import os
+
 NAME = "pyfapi"
+
+
+def bench_policy() -> str:
+    """The dtype policy of this benchmark run (``--policy``; env ``PYFAPI_BENCH_POLICY``)."""
+    return os.environ.get("PYFAPI_BENCH_POLICY", "float32")
 
 #: per model: (loss, loss_weights) for compile; None = inference only
 LOSSES = {
@@ -180,7 +187,7 @@ def version():
             k, v = line.split(":", 1)
             cfg[k.strip()] = v.strip()
     return f"pyfapi {pyfapi.__version__} (simd {cfg.get('simd_active', '?')}, " \
-           f"threads {pyfapi.get_num_threads()})"
+           f"threads {pyfapi.get_num_threads()}, policy {bench_policy()})"
 
 
 def available(name):
@@ -193,6 +200,11 @@ def available(name):
     return True, ""
 
 
-def make_runner(name, cfg, xs, ys, weights=None):
+def make_runner(name, cfg, xs, ys, weights=None, policy=None):
+    """The runner of model ``name``, built under ``policy`` (default :func:`bench_policy`)."""
     import pyfapi
-    return KerasAPIRunner(pyfapi, name, cfg, xs, ys, weights)
+    pyfapi.mixed_precision.set_global_policy(policy or bench_policy())
+    try:
+        return KerasAPIRunner(pyfapi, name, cfg, xs, ys, weights)
+    finally:
+        pyfapi.mixed_precision.set_global_policy("float32")

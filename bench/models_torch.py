@@ -37,8 +37,11 @@ def setup(threads):
 
 def version():
     import torch
+
+    from models_pyfapi import bench_policy
+    amp = " autocast bfloat16" if bench_policy() == "mixed_bfloat16" else ""
     return f"torch {torch.__version__} (threads {torch.get_num_threads()}, " \
-           f"interop {torch.get_num_interop_threads()})"
+           f"interop {torch.get_num_interop_threads()}){amp}"
 
 
 def available(name):
@@ -268,17 +271,27 @@ class TorchRunner:
             self.opt = torch.optim.RMSprop(self.model.parameters(), lr=1e-3, alpha=0.9,
                                            eps=1e-7)
 
+    def _autocast(self):
+        """``torch.autocast("cpu", torch.bfloat16)`` under ``--policy mixed_bfloat16``."""
+        import contextlib
+
+        from models_pyfapi import bench_policy
+        if bench_policy() == "mixed_bfloat16":
+            return self.torch.autocast("cpu", dtype=self.torch.bfloat16)
+        return contextlib.nullcontext()
+
     def train_step(self):
         self.model.train()
         self.opt.zero_grad(set_to_none=True)
-        loss = self.model.loss(self.model(*self.x), self.y)
+        with self._autocast():
+            loss = self.model.loss(self.model(*self.x), self.y)
         loss.backward()
         self.opt.step()
         return loss.item()
 
     def infer(self):
         self.model.eval()
-        with self.torch.inference_mode():
+        with self.torch.inference_mode(), self._autocast():
             return self.model.final(self.model(*self.x))
 
     def num_params(self):

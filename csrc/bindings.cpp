@@ -767,14 +767,24 @@ PYBIND11_MODULE(_C, m) {
   m.def("_set_force_threads", &set_force_threads, py::arg("on"),
         "Tests only: open parallel regions even for tiny work (get_num_threads() threads).");
   m.def("_force_threads", &force_threads);
-  m.def("detected_isa", [] { return std::string(isa_name(detect_isa())); });
-  m.def("active_isa", [] { return std::string(isa_name(active_isa())); });
+  m.def("detected_isa", [] { return std::string(detected_path_name()); });
+  m.def("active_isa", [] { return std::string(active_path_name()); });
   m.def("set_isa", [](const std::string& name) {
-    Isa isa = name == "avx512" ? Isa::Avx512 : name == "avx2" ? Isa::Avx2 : Isa::Generic;
-    if (name != "avx512" && name != "avx2" && name != "generic")
-      throw py::value_error("set_isa: expected 'generic', 'avx2' or 'avx512', got '" + name + "'");
-    return set_isa(isa);
+    const bool bf16 = name == "avx512_bf16";
+    Isa isa = name == "avx512" || bf16 ? Isa::Avx512 : name == "avx2" ? Isa::Avx2 : Isa::Generic;
+    if (name != "avx512" && name != "avx2" && name != "generic" && !bf16)
+      throw py::value_error("set_isa: expected 'generic', 'avx2', 'avx512' or 'avx512_bf16', got '" +
+                            name + "'");
+    return set_isa(isa, bf16);
   });
+  m.def("set_gemm_precision", [](int p) {
+    if (p != 0 && p != 1) throw py::value_error("set_gemm_precision: expected 0 (float32) or 1 (bfloat16)");
+    const int old = static_cast<int>(gemm_precision());
+    set_gemm_precision(static_cast<Precision>(p));
+    return old;
+  }, py::arg("precision"),
+  "Sets the calling thread's GEMM precision (0 float32, 1 bfloat16); returns the old one.");
+  m.def("gemm_precision", [] { return static_cast<int>(gemm_precision()); });
 
   m.add_object("gemm_fast", py::reinterpret_steal<py::object>(
                                 PyCFunction_NewEx(&fastcall::gemm_fast_def, nullptr, nullptr)));

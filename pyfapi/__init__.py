@@ -48,12 +48,14 @@ _LAZY = {
     "GradientTape": ("pyfapi.autodiff", "GradientTape"),
     "Tensor": ("pyfapi.autodiff", "Tensor"),
     "KerasTensor": ("pyfapi.graph", "KerasTensor"),
+    "DTypePolicy": ("pyfapi.mixed_precision", "DTypePolicy"),
+    "Layer": ("pyfapi.layers", "Layer"),
 }
 _SUBMODULES = (
     "kernels", "autodiff", "ops", "graph", "layers", "models", "training", "optimizers", "losses",
     "metrics", "callbacks", "initializers", "activations", "regularizers", "constraints",
     "applications", "datasets", "utils", "preprocessing",
-    "saving", "testing",
+    "saving", "testing", "distributed", "mixed_precision", "random", "backend",
 )
 
 __all__ = ["__version__", "set_num_threads", "get_num_threads", "show_config", "config",

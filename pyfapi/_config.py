@@ -3,10 +3,39 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 
 from pyfapi import _C
 
 __all__ = ["set_num_threads", "get_num_threads", "show_config", "config", "MAX_THREADS"]
+
+
+# ---- GEMM precision of the calling thread (see pyfapi/kernels/precision.py) ------------------
+class _PrecisionState(threading.local):
+    code = 0  # mirrors the C++ thread_local gemm precision of this thread: 0 float32, 1 bfloat16
+
+
+#: This thread's GEMM precision code; changed only through :func:`_enter_precision` /
+#: :func:`_exit_precision` (the autodiff engine records it on each op and restores it for the
+#: op's backward, so gradients are computed in the precision of their forward).
+PRECISION = _PrecisionState()
+_set_gemm_precision = _C.set_gemm_precision
+
+
+def _enter_precision(code: int) -> int:
+    """Sets this thread's GEMM precision code (0 float32, 1 bfloat16); returns the old one."""
+    old = PRECISION.code
+    if code != old:
+        _set_gemm_precision(code)
+        PRECISION.code = code
+    return old
+
+
+def _exit_precision(old: int) -> None:
+    """Restores a code returned by :func:`_enter_precision`."""
+    if PRECISION.code != old:
+        _set_gemm_precision(old)
+        PRECISION.code = old
 
 #: The largest thread count :func:`set_num_threads` accepts.
 MAX_THREADS = max(1024, 4 * (os.cpu_count() or 1))
@@ -47,6 +76,9 @@ def config() -> dict:
         "machine": platform.machine(),
         "simd_detected": _C.detected_isa(),
         "simd_active": _C.active_isa(),
+        "bf16_gemm": ("avx512_bf16 (vdpbf16ps, float32 accumulation)"
+                      if _C.active_isa() == "avx512_bf16" else
+                      "float32 fallback (no AVX512-BF16 on the active path)"),
         "openmp": bool(_C.openmp_enabled()),
         "num_threads": get_num_threads(),
         "pinned_workers": ("none (forked child: one thread)" if _C.forked_single_threaded()

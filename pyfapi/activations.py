@@ -14,7 +14,12 @@ softplus(x) = log(1 + exp(x)) (computed as max(x, 0) + log(1 + exp(-|x|)));
 softsign(x) = x / (1 + |x|); gelu(x, approximate=False) = x/2 (1 + erf(x / sqrt 2)),
 approximate: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); swish = silu(x) = x sigmoid(x);
 exponential(x) = exp(x); hard_sigmoid(x) = relu6(x + 3) / 6; leaky_relu(x, 0.2);
-relu6 = min(max(x, 0), 6); log_softmax(x, axis=-1); mish(x) = x tanh(softplus(x)).
+relu6 = min(max(x, 0), 6); log_softmax(x, axis=-1); mish(x) = x tanh(softplus(x));
+hard_silu = hard_swish = x hard_sigmoid(x); hard_tanh = clip(x, -1, 1); log_sigmoid;
+celu(x, alpha=1) = max(x, 0) + min(0, alpha (exp(x / alpha) - 1)); glu(x, axis=-1) = a sigmoid(b);
+hard_shrink / soft_shrink (threshold 0.5); tanh_shrink = x - tanh x; sparse_plus; sparse_sigmoid;
+squareplus(x, b=4) = (x + sqrt(x^2 + b)) / 2; sparsemax(x, axis=-1); threshold(x, t, default).
+Every name of Keras 3.15's ``keras.activations`` resolves through :func:`get`.
 """
 from __future__ import annotations
 
@@ -25,7 +30,9 @@ from pyfapi import ops
 __all__ = [
     "linear", "relu", "relu6", "leaky_relu", "sigmoid", "hard_sigmoid", "tanh", "softmax",
     "log_softmax", "elu", "selu", "softplus", "softsign", "gelu", "swish", "silu", "exponential",
-    "mish", "get", "serialize", "deserialize",
+    "mish", "hard_silu", "hard_swish", "hard_tanh", "log_sigmoid", "celu", "glu", "hard_shrink",
+    "soft_shrink", "tanh_shrink", "sparse_plus", "sparse_sigmoid", "squareplus", "sparsemax",
+    "threshold", "get", "serialize", "deserialize",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -43,20 +50,28 @@ def linear(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """max(x, 0); with Keras 3's options: slope below ``threshold``, cap at ``max_value``."""
+    """max(x, 0); with Keras 3's options (keras.src.activations.ReLU.static_call)::
+
+        pos = x * (x > threshold) if threshold else relu(x);  pos = clip(pos, 0, max_value)
+        y = pos - negative_slope * relu(threshold - x)
+    """
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return ops.relu(x)
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return ops.leaky_relu(x, negative_slope=negative_slope)
     if threshold != 0.0:
-        y = ops.where(ops.greater(x, threshold), x,
-                      ops.multiply(negative_slope, ops.subtract(x, threshold)))
-    elif negative_slope != 0.0:
-        y = ops.maximum(x, ops.multiply(negative_slope, x)) if negative_slope < 1 else \
-            ops.where(ops.greater(x, 0.0), x, ops.multiply(negative_slope, x))
+        pos = ops.where(ops.greater(x, threshold), x, 0.0)
+    elif max_value is not None and float(max_value) == 6.0:
+        pos = ops.relu6(x)
+        max_value = None
     else:
-        y = ops.relu(x)
+        pos = ops.relu(x)
     if max_value is not None:
-        y = ops.minimum(y, float(max_value))
-    return y
+        pos = ops.clip(pos, 0.0, float(max_value))
+    if negative_slope != 0.0:
+        neg = ops.relu(ops.subtract(threshold, x)) if threshold != 0.0 else ops.relu(ops.negative(x))
+        pos = ops.subtract(pos, ops.multiply(negative_slope, neg))
+    return pos
 
 
 def relu6(x):
@@ -194,15 +209,101 @@ def mish(x):
     return ops.multiply(x, ops.tanh(softplus(x)))
 
 
+def hard_silu(x):
+    """x * hard_sigmoid(x) = x * relu6(x + 3) / 6 (a.k.a. hard_swish)."""
+    return ops.hard_silu(x)
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    """clip(x, -1, 1)."""
+    return ops.clip(x, -1.0, 1.0)
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x)."""
+    return ops.log_sigmoid(x)
+
+
+def celu(x, alpha=1.0):
+    """max(x, 0) + min(0, alpha (exp(x / alpha) - 1)) (Barron 2017)."""
+    neg = ops.multiply(alpha, ops.expm1(ops.divide(ops.minimum(x, 0.0), alpha)))
+    return ops.add(ops.relu(x), neg)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: a * sigmoid(b) with (a, b) the two halves of x along ``axis``.
+
+    Raises:
+        ValueError: the size of ``axis`` is odd.
+    """
+    n = x.shape[axis]
+    if n % 2:
+        raise ValueError(f"glu: axis {axis} must have an even size, received shape "
+                         f"{tuple(x.shape)}")
+    a, b = ops.split(x, 2, axis=axis)
+    return ops.multiply(a, ops.sigmoid(b))
+
+
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0."""
+    return ops.where(ops.greater(ops.abs(x), threshold), x, 0.0)
+
+
+def soft_shrink(x, threshold=0.5):
+    """x - threshold if x > threshold, x + threshold if x < -threshold, else 0."""
+    return ops.where(ops.greater(x, threshold), ops.subtract(x, threshold),
+                     ops.where(ops.less(x, -threshold), ops.add(x, threshold), 0.0))
+
+
+def tanh_shrink(x):
+    """x - tanh(x)."""
+    return ops.subtract(x, ops.tanh(x))
+
+
+def sparse_plus(x):
+    """0 for x <= -1, x for x >= 1, (x + 1)^2 / 4 between."""
+    mid = ops.multiply(0.25, ops.square(ops.add(x, 1.0)))
+    return ops.where(ops.less_equal(x, -1.0), 0.0, ops.where(ops.greater_equal(x, 1.0), x, mid))
+
+
+def sparse_sigmoid(x):
+    """0 for x <= -1, 1 for x >= 1, (x + 1) / 2 between."""
+    return ops.clip(ops.multiply(0.5, ops.add(x, 1.0)), 0.0, 1.0)
+
+
+def squareplus(x, b=4):
+    """(x + sqrt(x^2 + b)) / 2 (So 2021)."""
+    return ops.multiply(0.5, ops.add(x, ops.sqrt(ops.add(ops.square(x), float(b)))))
+
+
+def sparsemax(x, axis=-1):
+    """Euclidean projection of x onto the probability simplex along ``axis`` (Martins &
+    Astudillo 2016)."""
+    return ops.sparsemax(x, axis=axis)
+
+
+def threshold(x, threshold, default_value):
+    """x where x > threshold, else default_value."""
+    return ops.where(ops.greater(x, threshold), x, default_value)
+
+
 _BY_NAME = {
     "linear": linear, "relu": relu, "relu6": relu6, "leaky_relu": leaky_relu,
     "sigmoid": sigmoid, "hard_sigmoid": hard_sigmoid, "tanh": tanh, "softmax": softmax,
     "log_softmax": log_softmax, "elu": elu, "selu": selu, "softplus": softplus,
     "softsign": softsign, "gelu": gelu, "swish": swish, "silu": silu,
-    "exponential": exponential, "mish": mish,
+    "exponential": exponential, "mish": mish, "hard_silu": hard_silu, "hard_swish": hard_swish,
+    "hard_tanh": hard_tanh, "log_sigmoid": log_sigmoid, "celu": celu, "glu": glu,
+    "hard_shrink": hard_shrink, "soft_shrink": soft_shrink, "tanh_shrink": tanh_shrink,
+    "sparse_plus": sparse_plus, "sparse_sigmoid": sparse_sigmoid, "squareplus": squareplus,
+    "sparsemax": sparsemax, "threshold": threshold,
 }
-_NAME_OF = {id(fn): name for name, fn in _BY_NAME.items() if name != "silu"}
+_NAME_OF = {id(fn): name for name, fn in _BY_NAME.items() if name not in ("silu", "hard_silu")}
 _NAME_OF[id(silu)] = "silu"
+_NAME_OF[id(hard_silu)] = "hard_silu"
 
 
 def get(identifier):

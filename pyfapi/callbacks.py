@@ -9,6 +9,11 @@ logs)`` (whose defaults call ``on_batch_begin`` / ``on_batch_end``), validation 
 
 Classes: Callback, CallbackList, History, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau,
 TerminateOnNaN, LambdaCallback, ProgbarLogger.
+
+Data-parallel runs (:mod:`pyfapi.distributed` with several ranks): a callback whose class (or
+instance) sets ``rank0_only = True`` -- ProgbarLogger, ModelCheckpoint, and file writers such as
+CSVLogger / TensorBoard should -- is kept by :class:`CallbackList` on rank 0 only, so that one
+rank writes files and prints progress.
 """
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ import os
 
 import numpy as np
 
+from pyfapi.utils import distributed_context as _dist
+
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
            "ReduceLROnPlateau", "TerminateOnNaN", "LambdaCallback", "ProgbarLogger"]
 
@@ -24,11 +31,16 @@ __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpo
 class Callback:
     """Base class: every hook is a no-op; ``self.model`` and ``self.params`` are set by fit.
 
+    ``rank0_only`` (class attribute, False): True makes :class:`CallbackList` drop the callback on
+    every rank but 0 of a distributed run (file writers, progress bars).
+
     Hooks: on_train_begin/end(logs), on_epoch_begin/end(epoch, logs),
     on_train_batch_begin/end(batch, logs) (default: on_batch_begin/end), on_test_begin/end(logs),
     on_test_batch_begin/end(batch, logs), on_predict_begin/end(logs),
     on_predict_batch_begin/end(batch, logs).
     """
+
+    rank0_only = False
 
     def __init__(self):
         self.model = None
@@ -137,6 +149,9 @@ class CallbackList(Callback):
         model: the model given to every callback.
         **params: the ``params`` dict given to every callback (``epochs``, ``steps``, ``verbose``).
 
+    On ranks other than 0 of a distributed run, callbacks with ``rank0_only`` (and the progress
+    bar) are left out.
+
     Raises:
         TypeError: an element is not a Callback.
     """
@@ -153,6 +168,9 @@ class CallbackList(Callback):
             if not isinstance(c, Callback):
                 raise TypeError(f"callbacks must be pyfapi.callbacks.Callback instances, received "
                                 f"{c!r} (type {type(c).__name__})")
+        if _dist.active() and _dist.rank() != 0:
+            cbs = [c for c in cbs if not getattr(c, "rank0_only", False)]
+            add_progbar = False
         self.callbacks = cbs
         self._history = next((c for c in cbs if isinstance(c, History)), None)
         if add_history and self._history is None:
@@ -409,7 +427,9 @@ class EarlyStopping(Callback):
         """mode='auto' for a monitor that is neither a loss nor an accuracy-like name: a metric
         compiled into the model is minimised; anything else is a ValueError (Keras 3.15)."""
         name = self.monitor.removeprefix("val_")
-        known = getattr(self.model, "metrics_names", None) or []
+        names_of = getattr(self.model, "_metric_result_names", None)  # compiled metrics' names
+        known = names_of() if names_of is not None else \
+            (getattr(self.model, "metrics_names", None) or [])
         if name not in known:
             raise ValueError(
                 f"{type(self).__name__} callback received monitor={self.monitor}, but pyfapi "
@@ -491,6 +511,8 @@ class ModelCheckpoint(Callback):
             ``save_freq`` is not ``"epoch"``; a ``KeyError``-like ValueError when the filepath
             names a log key that is missing.
     """
+
+    rank0_only = True  # one rank writes the checkpoint (distributed runs)
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
@@ -671,6 +693,8 @@ class ProgbarLogger(Callback):
     ``params['verbose']``: 0 silent; 1 a live bar on a terminal (one line per epoch otherwise);
     2 one line per epoch.
     """
+
+    rank0_only = True  # one rank prints progress (distributed runs)
 
     def __init__(self):
         super().__init__()

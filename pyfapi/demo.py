@@ -32,12 +32,17 @@ Scenarios (test metrics on the 360 held-out digits, stratified split, seed 0):
 
 Options: ``--quick`` (smoke run, seconds), ``--scenario N`` (repeatable), ``--plot curves.png``
 (training curves; needs matplotlib: ``pip install pyfapi[plot]``), ``--verbose {0,1,2}`` (fit
-progress), ``--seed`` (weights and data order; the train/test split is fixed).
+progress), ``--seed`` (weights and data order; the train/test split is fixed),
+``--distributed`` (data-parallel: ``mpiexec -n 2 python -m pyfapi.demo --distributed``; every
+optimizer wrapped in :func:`pyfapi.distributed.DistributedOptimizer`, the batch sizes above are
+per rank, weights broadcast from rank 0 and epoch logs averaged; rank 0 prints everything and
+times the Xception forward pass alone).
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import time
 import traceback
@@ -74,6 +79,22 @@ class Config:
     quick: bool = False
     verbose: int = 1
     seed: int = 0
+    distributed: bool = False
+
+    def optimizer(self, opt):
+        """``opt`` (name or instance), wrapped in DistributedOptimizer with --distributed."""
+        if not self.distributed:
+            return opt
+        from pyfapi import distributed
+        return distributed.DistributedOptimizer(opt)
+
+    def callbacks(self):
+        """fit callbacks: with --distributed, rank 0's weights everywhere and averaged logs."""
+        if not self.distributed:
+            return []
+        from pyfapi import distributed
+        return [distributed.MetricAverageCallback(),
+                distributed.BroadcastGlobalVariablesCallback(0)]
 
     def epochs(self, full: int) -> int:
         """Number of epochs to train: 1 with --quick, else ``full``."""
@@ -123,7 +144,7 @@ def timed_fit(model, x, y, cfg: Config, epochs: int, batch_size: int, initial_ep
     """``model.fit`` with wall time; returns (history dict, seconds per epoch)."""
     t0 = time.perf_counter()
     hist = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=cfg.verbose,
-                     initial_epoch=initial_epoch, **kwargs)
+                     initial_epoch=initial_epoch, callbacks=cfg.callbacks(), **kwargs)
     seconds = time.perf_counter() - t0
     n = max(1, epochs - initial_epoch)
     return dict(getattr(hist, "history", {}) or {}), seconds / n
@@ -159,7 +180,7 @@ def scenario_mlp(data: Data, cfg: Config) -> Result:
     seq_model.summary()
     model.summary()
 
-    seq_model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
+    seq_model.compile(optimizer=cfg.optimizer("rmsprop"), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
     n = cfg.subset(len(data.flat_train))
     # standardised pixels (mean / std of the training images), as one would feed an MLP
@@ -204,7 +225,7 @@ def scenario_multi_input(data: Data, cfg: Config) -> Result:
     answer = layers.Dense(10, activation="softmax", name="answer")(hidden)
     model = Model([text_input, question_input], answer, name="question_answering")
     model.summary()
-    model.compile(optimizer=pyfapi.optimizers.Adam(learning_rate=3e-3),
+    model.compile(optimizer=cfg.optimizer(pyfapi.optimizers.Adam(learning_rate=3e-3)),
                   loss="categorical_crossentropy", metrics=["acc"])
 
     rng = np.random.default_rng(cfg.seed + 2)
@@ -264,7 +285,7 @@ def scenario_multi_output(data: Data, cfg: Config) -> Result:
     model = Model(posts_input, [digit_prediction, parity_prediction, ink_prediction],
                   name="posts_like")
     model.summary()
-    model.compile(optimizer="rmsprop",
+    model.compile(optimizer=cfg.optimizer("rmsprop"),
                   loss={"digit": "categorical_crossentropy", "parity": "binary_crossentropy",
                         "ink": "mse"},
                   loss_weights={"digit": 1.0, "parity": 0.5, "ink": 0.25})
@@ -325,7 +346,7 @@ def scenario_graph(data: Data, cfg: Config) -> Result:
     outputs = layers.Dense(10, activation="softmax")(x)
     model = Model(inputs, outputs, name="inception_residual")
     model.summary()
-    model.compile(optimizer=pyfapi.optimizers.Adam(learning_rate=2e-3),
+    model.compile(optimizer=cfg.optimizer(pyfapi.optimizers.Adam(learning_rate=2e-3)),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     n = cfg.subset(len(data.img_train))
     # augmentation: every image once more, shifted by one pixel (a 2x larger training set)
@@ -383,7 +404,7 @@ def scenario_shared_lstm(data: Data, cfg: Config) -> Result:
     predictions = layers.Dense(1, activation="sigmoid")(hidden)
     model = Model([left_input, right_input], predictions, name="shared_lstm")
     model.summary()
-    model.compile(optimizer=pyfapi.optimizers.Adam(learning_rate=3e-3),
+    model.compile(optimizer=cfg.optimizer(pyfapi.optimizers.Adam(learning_rate=3e-3)),
                   loss="binary_crossentropy", metrics=["accuracy"])
     rng = np.random.default_rng(cfg.seed + 5)
     rows_train = data.img_train.reshape(-1, 8, 8)   # 8 time steps of 8 pixels
@@ -444,7 +465,8 @@ def scenario_models_as_layers(data: Data, cfg: Config) -> Result:
     outputs = layers.Dense(10, activation="softmax")(merged_features)
     model = Model([left_input, right_input], outputs, name="two_cameras")
     model.summary()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=cfg.optimizer("adam"), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
     rng = np.random.default_rng(cfg.seed + 6)
     n = cfg.subset(len(data.img_train))
     right_train = second_view(data.img_train[:n], rng)
@@ -596,6 +618,9 @@ def parse_args(argv):
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2,
                    help="fit progress: 0 silent, 1 progress bar, 2 one line per epoch (default)")
     p.add_argument("--seed", type=int, default=0, help="seed of weights and data order")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel over MPI: mpiexec -n 2 python -m pyfapi.demo --distributed "
+                        "(needs pip install 'pyfapi[mpi]'); rank 0 prints")
     return p.parse_args(argv)
 
 
@@ -614,11 +639,25 @@ def main(argv=None) -> int:
             print("--plot needs matplotlib: pip install 'pyfapi[plot]' (or pip install matplotlib)",
                   file=sys.stderr)
             return 2
-    cfg = Config(quick=args.quick, verbose=args.verbose, seed=args.seed)
+    cfg = Config(quick=args.quick, verbose=args.verbose, seed=args.seed,
+                 distributed=args.distributed)
     selected = sorted(set(args.scenario)) if args.scenario else sorted(SCENARIOS)
+    rank = 0
+    if cfg.distributed:
+        from pyfapi import distributed
+        distributed.init()
+        rank = distributed.rank()
+        if rank != 0:  # rank 0 prints; the others train silently
+            sys.stdout = open(os.devnull, "w")
+            selected = [n for n in selected if n != 7]  # no training: rank 0 times it alone
     print(f"pyfapi {pyfapi.__version__} demo: scenarios {selected}"
           f"{' (--quick smoke run)' if cfg.quick else ''}; data: UCI hand-written digits "
           "(bundled, CC BY 4.0), 1,437 train / 360 test images")
+    if cfg.distributed:
+        from pyfapi import distributed
+        print(f"data-parallel over MPI: {distributed.size()} ranks x "
+              f"{pyfapi.get_num_threads()} thread(s); batch sizes are per rank (global batch = "
+              f"batch size x {distributed.size()})")
     data = Data()
     results = []
     t_start = time.perf_counter()
@@ -627,6 +666,9 @@ def main(argv=None) -> int:
         try:
             results.append(SCENARIOS[n](data, cfg))
         except Exception as e:  # noqa: BLE001 - report it in the table, run the other scenarios
+            if cfg.distributed:  # the other ranks may wait for this one: end the job
+                from pyfapi import distributed
+                distributed.abort_on_error(e)
             traceback.print_exc()
             results.append(Result(n, f"{SCENARIO_TITLES.get(n, '?')}: FAILED", 0, None, None,
                                   f"error: {type(e).__name__}", THRESHOLDS.get(n, "-"), False))

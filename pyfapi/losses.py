@@ -43,11 +43,17 @@ __all__ = [
     "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "mean_squared_error",
     "mean_absolute_error", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "mse", "mae", "MSE", "MAE", "get", "serialize",
-    "deserialize", "EPSILON",
+    "deserialize", "EPSILON", "Huber", "LogCosh", "KLDivergence", "Poisson", "Hinge",
+    "SquaredHinge", "CategoricalHinge", "CosineSimilarity", "MeanSquaredLogarithmicError",
+    "MeanAbsolutePercentageError", "CategoricalFocalCrossentropy", "BinaryFocalCrossentropy",
+    "huber", "log_cosh", "logcosh", "kl_divergence", "kld", "KLD", "kullback_leibler_divergence",
+    "poisson", "hinge", "squared_hinge", "categorical_hinge", "cosine_similarity",
+    "mean_squared_logarithmic_error", "msle", "MSLE", "mean_absolute_percentage_error", "mape",
+    "MAPE", "categorical_focal_crossentropy", "binary_focal_crossentropy",
 ]
 
 EPSILON = 1e-7  # keras.config.epsilon()
-_REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean")
+_REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
 
 
 # ---- helpers on data (numpy, never differentiated) -----------------------------------------------
@@ -231,8 +237,182 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     return ops.multiply(per, keep.astype(np.float32))
 
 
+def _pair(name, y_true, y_pred):
+    """``y_true`` as float32 numpy of ``y_pred``'s shape, and ``y_pred`` as a Tensor."""
+    y_pred = ops.convert_to_tensor(y_pred) if not hasattr(y_pred, "shape") or \
+        isinstance(y_pred, np.ndarray) else y_pred
+    if getattr(y_pred, "dtype", None) is not None and str(getattr(y_pred, "dtype")) not in (
+            "float32", "float16", "bfloat16", "float64"):
+        y_pred = ops.cast(y_pred, "float32")
+    y = _float_target(y_true, y_pred.shape)
+    _check_same_shape(name, y, y_pred.shape)
+    return y, y_pred
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """Per-sample Huber loss (Keras 3): mean over the last axis of ``0.5 e^2`` where
+    ``|e| <= delta`` else ``delta |e| - 0.5 delta^2``, ``e = y_pred - y_true``.
+
+    Raises:
+        ValueError: shapes differ; ``delta`` not positive.
+    """
+    if not float(delta) > 0:
+        raise ValueError(f"huber: delta must be positive, received {delta}")
+    y, y_pred = _pair("huber", y_true, y_pred)
+    err = ops.subtract(y_pred, y)
+    ab = ops.abs(err)
+    quad = ops.multiply(ops.square(err), 0.5)
+    lin = ops.subtract(ops.multiply(ab, float(delta)), 0.5 * float(delta) ** 2)
+    return ops.mean(ops.where(_value(ab) <= delta, quad, lin), axis=-1)
+
+
+def log_cosh(y_true, y_pred):
+    """Per-sample ``mean(log(cosh(y_pred - y_true)), axis=-1)`` computed stably as
+    ``x + softplus(-2x) - log 2`` (Keras 3)."""
+    y, y_pred = _pair("log_cosh", y_true, y_pred)
+    x = ops.subtract(y_pred, y)
+    return ops.mean(ops.subtract(ops.add(x, ops.softplus(ops.multiply(x, -2.0))),
+                                 float(np.log(2.0))), axis=-1)
+
+
+def kl_divergence(y_true, y_pred):
+    """Per-sample ``sum(t * log(t / p), axis=-1)``, ``t`` and ``p`` clipped to ``[1e-7, 1]``
+    (Keras 3)."""
+    y, y_pred = _pair("kl_divergence", y_true, y_pred)
+    t = np.clip(y, EPSILON, 1.0)
+    p = ops.clip(y_pred, EPSILON, 1.0)
+    return ops.sum(ops.multiply(t, ops.subtract(np.log(t), ops.log(p))), axis=-1)
+
+
+def poisson(y_true, y_pred):
+    """Per-sample ``mean(p - t * log(p + 1e-7), axis=-1)`` (Keras 3)."""
+    y, y_pred = _pair("poisson", y_true, y_pred)
+    return ops.mean(ops.subtract(y_pred, ops.multiply(y, ops.log(ops.add(y_pred, EPSILON)))),
+                    axis=-1)
+
+
+def _hinge_labels(y):
+    """Keras 3 ``convert_binary_labels_to_hinge``: 0/1 labels become -1/1."""
+    if np.all((y == 0) | (y == 1)):
+        return 2.0 * y - 1.0
+    return y
+
+
+def hinge(y_true, y_pred):
+    """Per-sample ``mean(max(1 - t * p, 0), axis=-1)``; 0/1 targets are mapped to -1/1 (Keras 3).
+    """
+    y, y_pred = _pair("hinge", y_true, y_pred)
+    y = _hinge_labels(y).astype(np.float32)
+    return ops.mean(ops.relu(ops.subtract(1.0, ops.multiply(y, y_pred))), axis=-1)
+
+
+def squared_hinge(y_true, y_pred):
+    """Per-sample ``mean(max(1 - t * p, 0)^2, axis=-1)``; 0/1 targets mapped to -1/1 (Keras 3)."""
+    y, y_pred = _pair("squared_hinge", y_true, y_pred)
+    y = _hinge_labels(y).astype(np.float32)
+    return ops.mean(ops.square(ops.relu(ops.subtract(1.0, ops.multiply(y, y_pred)))), axis=-1)
+
+
+def categorical_hinge(y_true, y_pred):
+    """Per-sample ``max(max((1 - t) * p) - sum(t * p) + 1, 0)`` over the last axis (Keras 3)."""
+    y, y_pred = _pair("categorical_hinge", y_true, y_pred)
+    pos = ops.sum(ops.multiply(y, y_pred), axis=-1)
+    neg = ops.max(ops.multiply(1.0 - y, y_pred), axis=-1)
+    return ops.relu(ops.add(ops.subtract(neg, pos), 1.0))
+
+
+def _l2_normalize(x, axis):
+    """Keras 3 ``ops.normalize(order=2)``: ``x * min(rsqrt(sum(x^2)), 1/1e-7)``."""
+    if isinstance(x, np.ndarray):
+        sq = np.sum(np.square(x), axis=axis, keepdims=True)
+        with np.errstate(divide="ignore"):
+            return x * np.minimum(1.0 / np.sqrt(sq), 1.0 / EPSILON).astype(x.dtype)
+    sq = ops.sum(ops.square(x), axis=axis, keepdims=True)
+    # 1/sqrt(max(sq, 1e-14)) == min(rsqrt(sq), 1e7)
+    return ops.divide(x, ops.sqrt(ops.maximum(sq, EPSILON ** 2)))
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """Per-sample NEGATIVE cosine similarity ``-sum(l2n(t) * l2n(p), axis)`` (Keras 3 loss: -1
+    for aligned vectors, 0 when either is zero)."""
+    y, y_pred = _pair("cosine_similarity", y_true, y_pred)
+    return ops.negative(ops.sum(ops.multiply(_l2_normalize(y, axis),
+                                             _l2_normalize(y_pred, axis)), axis=axis))
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """Per-sample ``mean((log(max(p, 1e-7) + 1) - log(max(t, 1e-7) + 1))^2, axis=-1)`` (Keras 3).
+    """
+    y, y_pred = _pair("mean_squared_logarithmic_error", y_true, y_pred)
+    first = ops.log(ops.add(ops.maximum(y_pred, EPSILON), 1.0))
+    second = np.log(np.maximum(y, EPSILON) + 1.0).astype(np.float32)
+    return ops.mean(ops.square(ops.subtract(first, second)), axis=-1)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """Per-sample ``100 * mean(|t - p| / max(|t|, 1e-7), axis=-1)`` (Keras 3)."""
+    y, y_pred = _pair("mean_absolute_percentage_error", y_true, y_pred)
+    scale = (1.0 / np.maximum(np.abs(y), EPSILON)).astype(np.float32)
+    return ops.multiply(ops.mean(ops.multiply(ops.abs(ops.subtract(y_pred, y)), scale),
+                                 axis=-1), 100.0)
+
+
+def _check_smoothing(name, label_smoothing):
+    if not 0.0 <= float(label_smoothing) <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], received {label_smoothing}")
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """Per-sample focal crossentropy (Keras 3): ``p`` = softmax (logits) or ``y_pred``
+    renormalised along ``axis``, clipped to ``[1e-7, 1 - 1e-7]``; loss
+    ``sum(alpha * (1 - p)^gamma * (-t log p), axis)``; ``t = t (1 - s) + s / classes``.
+
+    Raises:
+        ValueError: shapes differ, ``label_smoothing`` outside [0, 1].
+    """
+    y, y_pred = _pair("categorical_focal_crossentropy", y_true, y_pred)
+    _check_smoothing("categorical_focal_crossentropy", label_smoothing)
+    if label_smoothing:
+        y = (y * (1.0 - label_smoothing) + label_smoothing / y.shape[-1]).astype(np.float32)
+    if from_logits:
+        y_pred = ops.softmax(y_pred, axis=axis)
+    out = ops.divide(y_pred, ops.sum(y_pred, axis=axis, keepdims=True))
+    out = ops.clip(out, EPSILON, 1.0 - EPSILON)
+    cce = ops.multiply(ops.log(out), -y)
+    factor = ops.multiply(ops.power(ops.subtract(1.0, out), float(gamma)), float(alpha))
+    return ops.sum(ops.multiply(factor, cce), axis=axis)
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                              from_logits=False, label_smoothing=0.0, axis=-1):
+    """Per-sample binary focal crossentropy (Keras 3): ``bce * (1 - p_t)^gamma`` with
+    ``p_t = t p + (1 - t)(1 - p)`` (``p`` = sigmoid of logits when ``from_logits``), times
+    ``alpha t + (1 - alpha)(1 - t)`` with ``apply_class_balancing``; mean over ``axis``.
+
+    Raises:
+        ValueError: shapes differ, ``label_smoothing`` outside [0, 1].
+    """
+    y, y_pred = _pair("binary_focal_crossentropy", y_true, y_pred)
+    _check_smoothing("binary_focal_crossentropy", label_smoothing)
+    if label_smoothing:
+        y = (y * (1.0 - label_smoothing) + 0.5 * label_smoothing).astype(np.float32)
+    if from_logits:
+        y_pred = ops.sigmoid(y_pred)
+    bce = ops.binary_crossentropy(y, y_pred, from_logits=False)
+    p_t = ops.add(ops.multiply(y_pred, y), ops.multiply(ops.subtract(1.0, y_pred), 1.0 - y))
+    focal = ops.multiply(ops.power(ops.subtract(1.0, p_t), float(gamma)), bce)
+    if apply_class_balancing:
+        focal = ops.multiply(focal, (y * alpha + (1.0 - y) * (1.0 - alpha)).astype(np.float32))
+    return ops.mean(focal, axis=axis)
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+msle = MSLE = mean_squared_logarithmic_error
+mape = MAPE = mean_absolute_percentage_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
 
 
 # ---- reduction -----------------------------------------------------------------------------------
@@ -288,6 +468,9 @@ def _reduce(values, sample_weight, reduction, name):
     total = ops.sum(values)
     if reduction == "sum":
         return total
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        wsum = float(np.sum(sw, dtype=np.float64))  # Keras: divide_no_nan by sum(weights)
+        return ops.divide(total, wsum) if wsum else ops.multiply(total, 0.0)
     n = int(np.prod(values.shape)) if len(values.shape) else 1
     return ops.divide(total, float(max(n, 1))) if n != 1 else total
 
@@ -394,6 +577,57 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         self.from_logits = from_logits
 
 
+def _wrapper(fn, class_name, default_name, doc, **defaults):
+    """A :class:`LossFunctionWrapper` subclass with Keras's constructor (keyword defaults)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name=default_name, dtype=None, **kw):
+        unknown = [k for k in kw if k not in defaults]
+        if unknown:
+            raise TypeError(f"{class_name}: unexpected arguments {unknown}; accepted: "
+                            f"{sorted(defaults)}, reduction, name, dtype")
+        args = {**defaults, **kw}
+        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, dtype=dtype,
+                                     **args)
+        for k, v in args.items():
+            setattr(self, k, v)
+
+    cls = type(class_name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc,
+                                                    "__module__": __name__})
+    return cls
+
+
+Huber = _wrapper(huber, "Huber", "huber_loss", "Huber loss (:func:`huber`), ``delta=1.0``.",
+                 delta=1.0)
+LogCosh = _wrapper(log_cosh, "LogCosh", "log_cosh", "Log-cosh loss (:func:`log_cosh`).")
+KLDivergence = _wrapper(kl_divergence, "KLDivergence", "kl_divergence",
+                        "Kullback-Leibler divergence (:func:`kl_divergence`).")
+Poisson = _wrapper(poisson, "Poisson", "poisson", "Poisson loss (:func:`poisson`).")
+Hinge = _wrapper(hinge, "Hinge", "hinge", "Hinge loss (:func:`hinge`).")
+SquaredHinge = _wrapper(squared_hinge, "SquaredHinge", "squared_hinge",
+                        "Squared hinge loss (:func:`squared_hinge`).")
+CategoricalHinge = _wrapper(categorical_hinge, "CategoricalHinge", "categorical_hinge",
+                            "Categorical hinge loss (:func:`categorical_hinge`).")
+CosineSimilarity = _wrapper(cosine_similarity, "CosineSimilarity", "cosine_similarity",
+                            "Negative cosine similarity (:func:`cosine_similarity`), ``axis=-1``.",
+                            axis=-1)
+MeanSquaredLogarithmicError = _wrapper(
+    mean_squared_logarithmic_error, "MeanSquaredLogarithmicError",
+    "mean_squared_logarithmic_error", "MSLE (:func:`mean_squared_logarithmic_error`).")
+MeanAbsolutePercentageError = _wrapper(
+    mean_absolute_percentage_error, "MeanAbsolutePercentageError",
+    "mean_absolute_percentage_error", "MAPE (:func:`mean_absolute_percentage_error`).")
+CategoricalFocalCrossentropy = _wrapper(
+    categorical_focal_crossentropy, "CategoricalFocalCrossentropy",
+    "categorical_focal_crossentropy",
+    "Focal crossentropy (:func:`categorical_focal_crossentropy`), Keras 3 defaults.",
+    alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1)
+BinaryFocalCrossentropy = _wrapper(
+    binary_focal_crossentropy, "BinaryFocalCrossentropy", "binary_focal_crossentropy",
+    "Binary focal crossentropy (:func:`binary_focal_crossentropy`), Keras 3 defaults.",
+    apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+    axis=-1)
+
+
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """Sparse categorical crossentropy (see :func:`sparse_categorical_crossentropy`)."""
 
@@ -411,14 +645,25 @@ _FUNCTIONS = {
     "binary_crossentropy": binary_crossentropy,
     "categorical_crossentropy": categorical_crossentropy,
     "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+    "huber": huber, "log_cosh": log_cosh, "logcosh": log_cosh, "kl_divergence": kl_divergence,
+    "kld": kl_divergence, "kullback_leibler_divergence": kl_divergence, "poisson": poisson,
+    "hinge": hinge, "squared_hinge": squared_hinge, "categorical_hinge": categorical_hinge,
+    "cosine_similarity": cosine_similarity,
+    "mean_squared_logarithmic_error": mean_squared_logarithmic_error,
+    "msle": mean_squared_logarithmic_error,
+    "mean_absolute_percentage_error": mean_absolute_percentage_error,
+    "mape": mean_absolute_percentage_error,
+    "categorical_focal_crossentropy": categorical_focal_crossentropy,
+    "binary_focal_crossentropy": binary_focal_crossentropy,
 }
-_CLASSES = {
-    "MeanSquaredError": MeanSquaredError, "MeanAbsoluteError": MeanAbsoluteError,
-    "BinaryCrossentropy": BinaryCrossentropy, "CategoricalCrossentropy": CategoricalCrossentropy,
-    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
-}
+_CLASSES = {c.__name__: c for c in (
+    MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
+    SparseCategoricalCrossentropy, Huber, LogCosh, KLDivergence, Poisson, Hinge, SquaredHinge,
+    CategoricalHinge, CosineSimilarity, MeanSquaredLogarithmicError, MeanAbsolutePercentageError,
+    CategoricalFocalCrossentropy, BinaryFocalCrossentropy)}
+_ALIASES = ("mse", "mae", "logcosh", "kld", "kullback_leibler_divergence", "msle", "mape")
 # canonical string for each function (used to serialise compile configs)
-_CANONICAL = {id(f): n for n, f in _FUNCTIONS.items() if n not in ("mse", "mae")}
+_CANONICAL = {id(f): n for n, f in _FUNCTIONS.items() if n not in _ALIASES}
 
 
 def get(identifier):
@@ -439,10 +684,10 @@ def get(identifier):
         key = identifier
         if key in _FUNCTIONS:
             return _FUNCTIONS[key]
-        if key.lower() in _FUNCTIONS:
-            return _FUNCTIONS[key.lower()]
         if key in _CLASSES:
             return _CLASSES[key]()
+        if key.lower() in _FUNCTIONS:
+            return _FUNCTIONS[key.lower()]
         raise ValueError(f"Unknown loss {identifier!r}. Expected one of "
                          f"{sorted(set(_FUNCTIONS) | set(_CLASSES))} or a callable")
     if isinstance(identifier, dict):

@@ -32,7 +32,12 @@ __all__ = [
     "Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
     "CategoricalAccuracy", "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError",
     "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
-    "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "MeanAbsolutePercentageError",
+    "KLDivergence", "CosineSimilarity", "TruePositives", "TrueNegatives", "FalsePositives",
+    "FalseNegatives", "Precision", "Recall", "AUC", "F1Score", "FBetaScore", "R2Score",
+    "RootMeanSquaredError", "MeanIoU", "top_k_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy", "mean_absolute_percentage_error", "kl_divergence",
+    "cosine_similarity", "mape", "kld", "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
     "mean_squared_error", "mean_absolute_error", "binary_crossentropy",
     "categorical_crossentropy", "sparse_categorical_crossentropy", "mse", "mae", "get",
     "resolve_accuracy",
@@ -134,8 +139,72 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     return categorical_crossentropy(onehot, y_pred, from_logits=from_logits)
 
 
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1.0 where the one-hot target's class ranks within the ``k`` highest scores (Keras 3:
+    rank = 1 + number of strictly higher scores, so ties count in; a NaN score never does)."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    return sparse_top_k_categorical_accuracy(np.argmax(y_true, axis=-1), y_pred, k=k)
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """1.0 where the integer label ranks within the ``k`` highest scores (Keras 3 ``in_top_k``).
+
+    With ``from_sorted_ids=True``, ``y_pred`` holds class ids sorted by score and the label must
+    be among its first ``k``.
+    """
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true.reshape(y_true.shape[:-1])
+    labels = y_true.astype(np.int64)
+    if from_sorted_ids:
+        return np.any(y_pred[..., :k] == labels[..., None], axis=-1).astype(np.float32)
+    flat = y_pred.reshape(-1, y_pred.shape[-1])
+    lab = labels.reshape(-1)
+    if lab.size and (lab.min() < 0 or lab.max() >= flat.shape[-1]):
+        raise ValueError(f"top-k accuracy: labels must be in [0, {flat.shape[-1]}), received "
+                         f"{int(lab.min())}..{int(lab.max())}")
+    at = flat[np.arange(flat.shape[0]), lab]
+    at = np.where(np.isnan(at), -np.inf, at)
+    rank = 1 + np.sum(flat > at[:, None], axis=-1)
+    return (rank <= k).astype(np.float32).reshape(labels.shape)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """Per-sample ``100 * mean(|y_true - y_pred| / max(|y_true|, 1e-7), axis=-1)`` (Keras 3)."""
+    y_true, y_pred = _np(y_true), _np(y_pred).astype(np.float64)
+    y_true = _same_rank(y_true, y_pred).astype(np.float64)
+    diff = np.abs((y_true - y_pred) / np.maximum(np.abs(y_true), _EPS))
+    return 100.0 * np.mean(diff, axis=-1)
+
+
+def kl_divergence(y_true, y_pred):
+    """Per-sample ``sum(t * log(t / p), axis=-1)`` with both clipped to ``[1e-7, 1]`` (Keras 3).
+    """
+    y_true, y_pred = _np(y_true), _np(y_pred).astype(np.float64)
+    y_true = np.clip(_same_rank(y_true, y_pred).astype(np.float64), _EPS, 1.0)
+    y_pred = np.clip(y_pred, _EPS, 1.0)
+    return np.sum(y_true * np.log(y_true / y_pred), axis=-1)
+
+
+def _l2_normalize(x, axis):
+    sq = np.sum(np.square(x), axis=axis, keepdims=True)
+    with np.errstate(divide="ignore"):
+        inv = np.minimum(1.0 / np.sqrt(sq), 1.0 / _EPS)
+    return x * inv
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """Per-sample cosine of the angle between ``y_true`` and ``y_pred`` along ``axis`` (Keras 3
+    metric: both L2-normalised with the norm floored at 1e-7; a zero vector gives 0)."""
+    y_true, y_pred = _np(y_true), _np(y_pred).astype(np.float64)
+    y_true = _same_rank(y_true, y_pred).astype(np.float64)
+    return np.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
+
+
 mse = mean_squared_error
 mae = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
 
 
 # ---- stateful classes ----------------------------------------------------------------------------
@@ -327,6 +396,47 @@ SparseCategoricalCrossentropy.__name__ = SparseCategoricalCrossentropy.__qualnam
     "SparseCategoricalCrossentropy"
 
 
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """Fraction of samples whose one-hot class is within the ``k`` (default 5) highest scores
+    (Keras 3 ``TopKCategoricalAccuracy``)."""
+
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+        self.k = k
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """Fraction of samples whose integer label is within the ``k`` highest scores (Keras 3
+    ``SparseTopKCategoricalAccuracy``, ``from_sorted_ids`` included)."""
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
+                 from_sorted_ids=False):
+        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k,
+                         from_sorted_ids=from_sorted_ids)
+        self.k = k
+
+
+class MeanAbsolutePercentageError(MeanMetricWrapper):
+    """Mean over samples of :func:`mean_absolute_percentage_error` (Keras 3)."""
+
+    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(mean_absolute_percentage_error, name=name, dtype=dtype)
+
+
+class KLDivergence(MeanMetricWrapper):
+    """Mean over samples of :func:`kl_divergence` (Keras 3 ``KLDivergence``)."""
+
+    def __init__(self, name="kl_divergence", dtype=None):
+        super().__init__(kl_divergence, name=name, dtype=dtype)
+
+
+class CosineSimilarity(MeanMetricWrapper):
+    """Mean over samples of :func:`cosine_similarity` along ``axis`` (Keras 3)."""
+
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
+
+
 class BinaryAccuracy(MeanMetricWrapper):
     """Fraction of ``(y_pred > threshold) == y_true`` (Keras 3 ``BinaryAccuracy``, threshold 0.5).
     """
@@ -337,6 +447,11 @@ class BinaryAccuracy(MeanMetricWrapper):
 
 
 
+from pyfapi._metrics.confusion import (  # noqa: E402  (they subclass Metric above)
+    AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives)
+from pyfapi._metrics.scores import (  # noqa: E402
+    F1Score, FBetaScore, MeanIoU, R2Score, RootMeanSquaredError)
+
 _BY_NAME = {
     "accuracy": Accuracy, "acc": Accuracy,
     "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
@@ -345,11 +460,21 @@ _BY_NAME = {
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
     "binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "mape": MeanAbsolutePercentageError, "kld": KLDivergence,
+    "kullback_leibler_divergence": KLDivergence, "rmse": RootMeanSquaredError,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
 }
 _CLASSES = {c.__name__: c for c in (
     Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
-    SparseCategoricalCrossentropy)}
+    SparseCategoricalCrossentropy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+    MeanAbsolutePercentageError, KLDivergence, CosineSimilarity, TruePositives, TrueNegatives,
+    FalsePositives, FalseNegatives, Precision, Recall, AUC, F1Score, FBetaScore, R2Score,
+    RootMeanSquaredError, MeanIoU)}
+# Keras 3 also resolves every class by its snake_case name ("precision", "auc", "f1_score")
+for _name, _cls in list(_CLASSES.items()):
+    _BY_NAME.setdefault(to_snake_case(_name), _cls)
 
 
 def get(identifier):

@@ -742,6 +742,9 @@ def deserialize(config):
     Raises:
         ValueError: an unknown class name.
     """
+    if config.get("class_name") == "LossScaleOptimizer":
+        from pyfapi.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
+        return LossScaleOptimizer.from_config(dict(config.get("config", {})))
     cls = _CLASSES.get(config.get("class_name")) or _BY_NAME.get(
         str(config.get("class_name")).lower())
     if cls is None:

@@ -6,6 +6,7 @@ published Keras figures (/work/shared/reference/keras_reference.md).
 """
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -213,10 +214,30 @@ def test_too_small_image_at_call_time_is_a_value_error(models, arch, min_size, m
 
 
 @pytest.mark.parametrize("arch", ["xception", "inception_v3"])
-@pytest.mark.parametrize("shape", [(150, 150, 1), (150, 150, 4), (None, None, 1)])
-def test_other_channel_count_is_a_value_error(arch, shape):
-    with pytest.raises(ValueError, match="must have 3 channels"):
-        BUILDERS[arch](weights=None, include_top=False, input_shape=shape)
+def test_one_channel_images_with_random_weights(arch):
+    # Keras requires 3 channels only with weights="imagenet" (issue 21)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 1 channel is usual: no warning
+        base = BUILDERS[arch](weights=None, include_top=False, input_shape=(None, None, 1),
+                              pooling="avg")
+    assert base.input_shape == (None, None, None, 1)
+    first_conv = next(l for l in base.layers if isinstance(l, layers.Conv2D))
+    assert first_conv.get_weights()[0].shape[:3] == (3, 3, 1)
+    out = base.predict(np.zeros((1, 80, 80, 1), np.float32), verbose=0)
+    assert out.shape == (1, 2048)
+
+
+@pytest.mark.parametrize("arch", ["xception", "inception_v3"])
+def test_channel_counts_other_than_1_or_3_warn_and_unknown_is_an_error(arch):
+    with pytest.warns(UserWarning, match="1 or 3 input channels.*4 channels"):
+        m = BUILDERS[arch](weights=None, include_top=False, input_shape=(150, 150, 4))
+    assert m.input_shape == (None, 150, 150, 4)
+    with pytest.raises(ValueError, match="channel count.*positive int"):
+        BUILDERS[arch](weights=None, include_top=False, input_shape=(150, 150, None))
+    with pytest.raises(ValueError, match="3 channels with imagenet weights.*1 channels"):
+        imagenet_utils.obtain_input_shape((150, 150, 1), default_size=299, min_size=75,
+                                          require_flatten=False, model_name=arch,
+                                          weights="imagenet")
 
 
 def test_bad_shapes_and_arguments():

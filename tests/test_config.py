@@ -49,8 +49,8 @@ def test_show_config_reports_simd_path_and_threads(capsys):
     pyfapi.show_config()
     text = capsys.readouterr().out
     cfg = pyfapi.config()
-    assert cfg["simd_active"] in ("avx512", "avx2", "generic")
-    assert cfg["simd_detected"] in ("avx512", "avx2", "generic")
+    assert cfg["simd_active"] in ("avx512_bf16", "avx512", "avx2", "generic")
+    assert cfg["simd_detected"] in ("avx512_bf16", "avx512", "avx2", "generic")
     for key in ("version", "compiler", "simd_active", "openmp", "num_threads"):
         assert key in text
     assert f"simd_active: {cfg['simd_active']}" in text
@@ -58,7 +58,7 @@ def test_show_config_reports_simd_path_and_threads(capsys):
 
 
 def test_isa_override_cannot_exceed_the_cpu():
-    order = ["generic", "avx2", "avx512"]
+    order = ["generic", "avx2", "avx512", "avx512_bf16"]
     best = _C.detected_isa()
     try:
         for name in order:
@@ -101,7 +101,7 @@ def test_running_in_a_source_checkout_uses_the_installed_package(tmp_path):
                          cwd=checkout, env=env, capture_output=True, text=True, check=True)
     path, isa = out.stdout.split()
     assert os.path.dirname(os.path.dirname(path)) == PACKAGE_PARENT
-    assert isa in ("generic", "avx2", "avx512")
+    assert isa in ("generic", "avx2", "avx512", "avx512_bf16")
 
 
 def test_source_checkout_without_any_build_explains_what_to_do(tmp_path):

@@ -40,6 +40,14 @@ def test_pad_sequences_matches_keras(kw):
     np.testing.assert_array_equal(got, want)
 
 
+def test_pad_sequences_by_hand():
+    seqs = [[1, 2, 3], [4], [], [5, 6, 7, 8, 9]]
+    assert pad_sequences(seqs, maxlen=3).tolist() == [[1, 2, 3], [0, 0, 4], [0, 0, 0], [7, 8, 9]]
+    assert pad_sequences(seqs, maxlen=2, padding="post", truncating="post",
+                         value=-1).tolist() == [[1, 2], [4, -1], [-1, -1], [5, 6]]
+    assert pad_sequences(seqs).shape == (4, 5) and pad_sequences(seqs).dtype == np.int32
+
+
 def test_pad_sequences_vector_elements_and_errors():
     seqs = [np.ones((2, 3)), np.zeros((1, 3))]
     out = pad_sequences(seqs, dtype="float32")

@@ -65,6 +65,46 @@ def test_missing_dict_keys_keep_their_error():
 
 
 
+
+# ---- 3. trainable=False set before the weights exist holds for them ---------------------------
+def _fit_a_little(model, x, y):
+    model.compile("sgd", "mse")
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+
+
+def test_frozen_before_build_stays_frozen_in_every_model():
+    x = RNG.normal(size=(8, 4)).astype(np.float32)
+    y = RNG.normal(size=(8, 1)).astype(np.float32)
+    frozen = layers.Dense(3, name="frozen")
+    frozen.trainable = False  # no weights yet
+    assert frozen.trainable_weights == [] and frozen.weights == []
+    i = Input((4,))
+    functional = Model(i, layers.Dense(1, name="head")(frozen(i)))
+    assert [w.path for w in frozen.non_trainable_weights] == ["frozen/kernel", "frozen/bias"]
+    assert [w.path for w in functional.trainable_weights] == ["head/kernel", "head/bias"]
+    assert [w.path for w in functional.non_trainable_weights] == ["frozen/kernel", "frozen/bias"]
+    before = frozen.get_weights()
+    _fit_a_little(functional, x, y)
+    for a, b in zip(frozen.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    # an outer model holding the functional one, and a Sequential built at fit time
+    j = Input((4,))
+    outer = Model(j, layers.Dense(1, name="outer_head")(functional(j)))
+    assert not any(w.path.startswith("frozen/") for w in outer.trainable_weights)
+    late = layers.Dense(3, name="late")
+    late.trainable = False
+    seq = pyfapi.Sequential([late, layers.Dense(1, name="seq_head")])
+    _fit_a_little(seq, x, y)  # built by fit: the weights are created after the flag
+    assert [w.path for w in seq.trainable_weights] == ["seq_head/kernel", "seq_head/bias"]
+    late_before = [w.copy() for w in late.get_weights()]
+    _fit_a_little(seq, x, y)
+    for a, b in zip(late.get_weights(), late_before):
+        np.testing.assert_array_equal(a, b)
+    # unfreezing later makes them trainable again (Keras keeps them in the trainable list)
+    late.trainable = True
+    assert [w.path for w in late.trainable_weights] == ["late/kernel", "late/bias"]
+
+
 # ---- 4. compile(loss_weights=[...]) of the wrong length shows the values -----------------------
 def test_loss_weights_count_mismatch_shows_the_values():
     i = Input((4,))
@@ -94,6 +134,51 @@ def test_layer_called_on_non_tensors_in_a_list_or_none():
     out = layers.Dense(2, kernel_initializer="ones")(np.array([[1.0, 2.0]], np.float32))
     np.testing.assert_allclose(np.asarray(out), [[3.0, 3.0]])
     assert layers.Add()([Input((3,)), Input((3,))]).shape == (None, 3)
+
+
+
+# ---- 6. token ids beyond int32 are range-checked on the values passed --------------------------
+@pytest.mark.parametrize("bad", [2147483653, 2**32 + 1, 2**40])
+def test_ids_beyond_int32_are_reported_as_passed(bad):
+    i = Input((3,), dtype="int32")
+    model = Model(i, layers.Embedding(10, 2, name="emb")(i))
+    ids = np.array([[1, 2, 3], [4, bad, 5]], np.int64)
+    msg = rf"'emb' \(Embedding\): index {bad} at position \(1, 1\)"
+    with pytest.raises(IndexError, match=msg):
+        model.predict(ids, verbose=0)
+    with pytest.raises(IndexError, match=msg):
+        model(ids)
+    with pytest.raises(IndexError, match=msg):
+        model.predict(ids.astype(np.float64), verbose=0)  # integral floats for an int Input
+    with pytest.raises(IndexError, match=msg):
+        layers.Embedding(10, 2, name="emb")(ids)  # eager, int64 ids
+    model.compile("sgd", "mse")
+    with pytest.raises(IndexError, match=msg):
+        model.fit(ids, np.zeros((2, 3, 2), np.float32), shuffle=False, verbose=0)
+    # ids that fit int32 still become int32 and look up the right rows
+    ok = np.array([[1, 2, 3]], np.int64)
+    np.testing.assert_array_equal(model.predict(ok, verbose=0)[0],
+                                  model.layers[-1].get_weights()[0][[1, 2, 3]])
+
+
+def test_float_ids_are_range_checked_before_the_int_cast():
+    emb = layers.Embedding(10, 2, name="emb_f")
+    with pytest.raises(IndexError, match=r"index 8589934592 at position \(0, 1\)"):
+        emb(np.array([[1.0, 2.0**33]], np.float32))  # int32 cast would give -2147483648
+    with pytest.raises(IndexError, match=r"index -3 at position \(0, 0\)"):
+        emb(np.array([[-3.0, 1.0]], np.float32))
+
+
+def test_astype_no_wrap():
+    from pyfapi.utils.dtype_cast import astype_no_wrap
+
+    a = np.array([1, 2**32 + 1], np.int64)
+    assert astype_no_wrap(a, np.int32).tolist() == [1, 2**32 + 1]
+    assert astype_no_wrap(a[:1], np.int32).dtype == np.int32
+    u = np.array([2**64 - 1], np.uint64)
+    assert astype_no_wrap(u, np.int32).dtype == np.uint64
+    with pytest.raises(ValueError, match="do not fit any integer dtype"):
+        astype_no_wrap(np.array([1e30]), np.int32)
 
 
 # ---- real Keras in CI: an interop test that skips is a failure under CI=true -------------------

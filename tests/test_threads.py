@@ -121,6 +121,8 @@ def _big_cases():
         "batch_normalization": (lambda x, m, v: ops.batch_normalization(x, m, v, -1),
                                 [x4, r.standard_normal(16).astype(np.float32),
                                  r.uniform(0.5, 2, 16).astype(np.float32)]),
+        "conv_transpose": (lambda x, k: ops.conv_transpose(x, k, 2, "same"),
+                           [x4, r.standard_normal((3, 3, 8, 16)).astype(np.float32)]),
         "layer_normalization": (lambda x, g, b: ops.layer_normalization(x, g, b),
                                 [x4, r.standard_normal(16).astype(np.float32),
                                  r.standard_normal(16).astype(np.float32)]),

@@ -125,8 +125,10 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* k, const flo
   const int nt =
       static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO, kMinMacsPerThread / 2), nb));
   Scratch buf(static_cast<size_t>(nt) * br * K);
+  const Precision prec = gemm_precision();  // the workers' sgemm calls use the caller's
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t b = 0; b < nb; ++b) {
+    GemmPrecisionScope prec_scope(prec);
     const int64_t r0 = b * br, r1 = std::min(M, r0 + br);
     float* col = buf.data() + static_cast<size_t>(thread_id()) * br * K;
     im2col_rows(g, x, r0, r1, col);
@@ -167,8 +169,10 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* k, f
   const int nt =
       static_cast<int>(std::min<int64_t>(threads_for(M * K * g.CO, kMinMacsPerThread / 2), g.N));
   Scratch buf(static_cast<size_t>(nt) * br * K);
+  const Precision prec = gemm_precision();  // the workers' sgemm calls use the caller's
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t n = 0; n < g.N; ++n) {
+    GemmPrecisionScope prec_scope(prec);
     float* dcol = buf.data() + static_cast<size_t>(thread_id()) * br * K;
     for (int64_t r0 = n * P; r0 < (n + 1) * P; r0 += br) {
       const int64_t r1 = std::min((n + 1) * P, r0 + br);
@@ -201,8 +205,10 @@ void conv2d_backward_kernel(const ConvGeom& g, const float* x, const float* dy, 
       static_cast<int>(std::min<int64_t>(threads_for(M * KC, kMinMacsPerThread / 2), nchunks));
   Scratch part(static_cast<size_t>(nchunks - 1) * KC);
   Scratch buf(pw ? 0 : static_cast<size_t>(nt) * br * K);
+  const Precision prec = gemm_precision();  // the workers' sgemm calls use the caller's
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t c = 0; c < nchunks; ++c) {
+    GemmPrecisionScope prec_scope(prec);
     float* out = c == 0 ? dk : part.data() + (c - 1) * KC;
     float* col = pw ? nullptr : buf.data() + static_cast<size_t>(thread_id()) * br * K;
     const int64_t b0 = c * nb / nchunks, b1 = (c + 1) * nb / nchunks;

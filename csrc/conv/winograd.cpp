@@ -114,7 +114,7 @@ void transform_out(const float* __restrict m, int64_t ms, const float* __restric
 }
 
 void relu_inplace(float* __restrict y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
+  for (int64_t i = 0; i < n; ++i) y[i] = relu_epilogue(y[i]);
 }
 
 // V[xi][t - t0][c] = (B^T d B)[xi] for the tiles t0..t1 (V matrices at stride tb * C); d is a
@@ -163,8 +163,10 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* k, const f
   Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);  // padding pixels; the absent bias
   const float* bz = bias ? bias : zeros.data();
+  const Precision prec = gemm_precision();  // the workers' sgemm calls use the caller's
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t b = 0; b < nb; ++b) {
+    GemmPrecisionScope prec_scope(prec);
     float* V = buf.data() + per_thread * thread_id();
     float* Mb = V + static_cast<size_t>(16) * tb * C;
     float* d = Mb + static_cast<size_t>(16) * tb * CO;  // 4x4xC: B^T d of the current tile
@@ -259,8 +261,10 @@ void winograd_backward_kernel(const ConvGeom& g, const float* x, const float* dy
   const size_t per_thread = static_cast<size_t>(16) * tb * (C + CO) + static_cast<size_t>(16) * C;
   Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);
+  const Precision prec = gemm_precision();  // the workers' sgemm calls use the caller's
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope prec_scope(prec);
     float* V = buf.data() + per_thread * thread_id();
     float* W = V + static_cast<size_t>(16) * tb * C;
     float* d = W + static_cast<size_t>(16) * tb * CO;

@@ -124,8 +124,10 @@ void winograd1d_forward(const ConvGeom& g, const float* x, const float* k, const
   Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);
   const float* bz = bias ? bias : zeros.data();
+  const Precision prec = gemm_precision();  // the workers' sgemm calls use the caller's
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t b = 0; b < nb; ++b) {
+    GemmPrecisionScope prec_scope(prec);
     float* V = buf.data() + per_thread * thread_id();
     float* M = V + static_cast<size_t>(n) * tb * C;
     float* sink = M + static_cast<size_t>(n) * tb * CO;
@@ -144,7 +146,7 @@ void winograd1d_forward(const ConvGeom& g, const float* x, const float* k, const
         combine(w.AT[i], m, n, out, CO);
         for (int64_t o = 0; o < CO; ++o) out[o] += bz[o];
         if (act == Act::Relu)
-          for (int64_t o = 0; o < CO; ++o) out[o] = out[o] > 0.f ? out[o] : 0.f;
+          for (int64_t o = 0; o < CO; ++o) out[o] = relu_epilogue(out[o]);
       }
     }
   }
@@ -166,8 +168,10 @@ void winograd1d_backward_kernel(const ConvGeom& g, const float* x, const float* 
   const size_t per_thread = static_cast<size_t>(n) * tb * (C + CO);
   Scratch buf(per_thread * nt);
   const std::vector<float> zeros(std::max(C, CO), 0.f);
+  const Precision prec = gemm_precision();  // the workers' sgemm calls use the caller's
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope prec_scope(prec);
     float* V = buf.data() + per_thread * thread_id();
     float* W = V + static_cast<size_t>(n) * tb * C;
     float* acc = part.data() + static_cast<size_t>(ch) * n * CC;

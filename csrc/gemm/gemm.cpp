@@ -46,8 +46,11 @@ namespace pyfapi {
 namespace gemm_detail {
 namespace {
 
+thread_local Precision t_precision = Precision::Float32;
+
 const KernelSet& select_kernels() {
 #ifdef PYFAPI_X86
+  if (t_precision == Precision::BFloat16 && bf16_active()) return kernels_avx512_bf16();
   switch (active_isa()) {
     case Isa::Avx512: return kernels_avx512();
     case Isa::Avx2: return kernels_avx2();
@@ -100,7 +103,7 @@ void scale_only(int64_t M, int64_t N, float beta, float* C, int64_t ldc, const f
     for (int64_t j = 0; j < N; ++j) {
       float v = beta != 0.f ? beta * c[j] : 0.f;
       if (bias) v += bias[j];
-      if (act == Act::Relu) v = v > 0.f ? v : 0.f;
+      if (act == Act::Relu) v = relu_epilogue(v);
       c[j] = v;
     }
   }
@@ -252,6 +255,7 @@ void run(const KernelSet& ks, const Problem& P) {
   bool pack_a = M > MR && N > 2 * NR && (P.lda % 512 == 0 || (N >= 768 && K >= 512));
   if (!ks.strided_fast) pack_a = M * N * K > (int64_t(1) << 12);
   if (tn.pack_a >= 0) pack_a = tn.pack_a != 0;
+  if (!ks.strided) pack_a = true;  // a kernel set that only reads packed A (bfloat16)
 
   // Multiply-adds plus the operand/result traffic (16 per element: small-K or skinny products
   // run far below peak), so that each thread gets >= ~10 us (see kMinGemmMacsPerThread).
@@ -290,6 +294,10 @@ void run(const KernelSet& ks, const Problem& P) {
 
 }  // namespace
 }  // namespace gemm_detail
+
+Precision gemm_precision() { return gemm_detail::t_precision; }
+void set_gemm_precision(Precision p) { gemm_detail::t_precision = p; }
+bool bf16_gemm_active() { return bf16_active(); }
 
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,

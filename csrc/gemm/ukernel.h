@@ -61,6 +61,11 @@ const KernelSet& kernels_generic();
 #ifdef PYFAPI_X86
 const KernelSet& kernels_avx2();
 const KernelSet& kernels_avx512();
+// bfloat16 products (ukernel_avx512_bf16.cpp, -mavx512bf16): packs op(A) / op(B) into bfloat16
+// pairs (see that file); the float* buffers and offsets of the driver are reused as they are
+// (a bf16 micro-panel takes at most the bytes of the float32 one). strided == nullptr: A is
+// always packed.
+const KernelSet& kernels_avx512_bf16();
 #endif
 
 }  // namespace gemm_detail

@@ -84,7 +84,7 @@ void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float
       __m256 r = _mm256_mul_ps(acc[i][v], valpha);
       if (use_beta) r = _mm256_fmadd_ps(vbeta, _mm256_maskload_ps(cr + 8 * v, mask[v]), r);
       if (ep.bias) r = _mm256_add_ps(r, vbias[v]);
-      if (relu) r = _mm256_max_ps(r, zero);
+      if (relu) r = _mm256_max_ps(zero, r);  // NaN stays NaN (relu_epilogue)
       _mm256_maskstore_ps(cr + 8 * v, mask[v], r);
     }
   }

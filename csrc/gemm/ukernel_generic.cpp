@@ -36,7 +36,7 @@ void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float
       float r = acc[i][j] * ep.alpha;
       if (use_beta) r += ep.beta * cr[j];
       if (ep.bias) r += ep.bias[j];
-      if (relu) r = r > 0.f ? r : 0.f;
+      if (relu) r = relu_epilogue(r);
       cr[j] = r;
     }
   }

@@ -52,6 +52,9 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
                   const float* R, const float* b, const float* h0, const float* c0, float* gates,
                   float* hs, float* cs, const uint8_t* mask, bool zero_output, float* ys) {
   if (N <= 0 || T <= 0 || U <= 0) return;
+  // The recurrence runs in float32 under every GEMM precision (its small-matrix path does not
+  // go through sgemm, and the error of bfloat16 products would compound over the time steps).
+  GemmPrecisionScope f32(Precision::Float32);
   const int64_t G = 4 * U;
   const Cells cells = pick_cells();
   const bool small = U <= kSmallUnits;
@@ -108,6 +111,7 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
                    const float* dc_T, float* dx, float* dW, float* dR, float* db, float* dh0,
                    float* dc0, float* dz, float* hprev, const uint8_t* mask, bool zero_output,
                    const float* dy_last) {
+  GemmPrecisionScope f32(Precision::Float32);  // float32, as lstm_forward
   const int64_t G = 4 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
     std::fill(dW, dW + D * G, 0.0f);

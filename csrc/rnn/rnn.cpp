@@ -126,6 +126,8 @@ int team(int64_t nchunks, int64_t work) {
 void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, const float* R,
                  const float* brec, const float* h0, const uint8_t* mask, const float* rmask,
                  bool zero_output_for_mask, float* aux, float* hs, float* ys) {
+  // float32 products under every GEMM precision (bfloat16 errors would compound over steps)
+  GemmPrecisionScope f32(Precision::Float32);
   if (N <= 0 || T <= 0 || U <= 0) return;
   const int64_t G = 3 * U;
   const Kernels k = pick_kernels();
@@ -134,6 +136,7 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, co
   const int nt = team(nchunks, N * T * U * (2 * U * 3 + 60));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     std::vector<float> zeros(static_cast<size_t>(rows * U), 0.0f);
@@ -188,6 +191,8 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
                   const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                   const float* dy_seq, const float* dy_last, const float* dh_T, float* dxp,
                   float* dR, float* dbrec, float* dh0, float* drec, float* hprev, float* abuf) {
+  // float32 products under every GEMM precision (bfloat16 errors would compound over steps)
+  GemmPrecisionScope f32(Precision::Float32);
   const int64_t G = 3 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
     std::fill(dR, dR + U * G, 0.0f);
@@ -201,6 +206,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
   const int nt = team(nchunks, N * T * U * (2 * U * 3 + 400));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     const size_t ru = static_cast<size_t>(rows * U);
@@ -306,6 +312,8 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
 void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R, const float* h0,
                         const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                         float* hs, float* ys) {
+  // float32 products under every GEMM precision (bfloat16 errors would compound over steps)
+  GemmPrecisionScope f32(Precision::Float32);
   if (N <= 0 || T <= 0 || U <= 0) return;
   const Kernels k = pick_kernels();
   const Mm mm{k.matmul, U <= kSmallUnits};
@@ -313,6 +321,7 @@ void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R
   const int nt = team(nchunks, N * T * U * (2 * U + 20));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     std::vector<float> ab(rmask ? static_cast<size_t>(rows * U) : 0);
@@ -355,6 +364,8 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
                          bool zero_output_for_mask, const float* dy_seq, const float* dy_last,
                          const float* dh_T, float* dxp, float* dR, float* dh0, float* hprev,
                          float* abuf) {
+  // float32 products under every GEMM precision (bfloat16 errors would compound over steps)
+  GemmPrecisionScope f32(Precision::Float32);
   if (N <= 0 || T <= 0 || U <= 0) {
     std::fill(dR, dR + U * U, 0.0f);
     return;
@@ -366,6 +377,7 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
   const int nt = team(nchunks, N * T * U * (2 * U + 100));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     const size_t ru = static_cast<size_t>(rows * U);

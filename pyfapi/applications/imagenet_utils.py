@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import warnings
 
 import numpy as np
 
@@ -70,17 +71,17 @@ def check_classes(classes, include_top: bool, model_name: str):
 
 
 def obtain_input_shape(input_shape, *, default_size: int, min_size: int, require_flatten: bool,
-                       model_name: str) -> tuple:
-    """The ``(height, width, 3)`` input shape of an application model (channels_last).
+                       model_name: str, weights=None) -> tuple:
+    """The ``(height, width, channels)`` input shape of an application model (channels_last).
 
-    As Keras's ``obtain_input_shape`` with ``weights=None``: ``None`` gives
-    ``(None, None, 3)`` without the top and ``(default_size, default_size, 3)`` with it. Unlike
-    Keras (which only warns), a channel count other than 3 is an error: these architectures are
-    defined on RGB images.
+    As Keras's ``obtain_input_shape``: ``None`` gives ``(None, None, 3)`` without the top and
+    ``(default_size, default_size, 3)`` with it. Any channel count is accepted (e.g. 1 for
+    grayscale) unless ``weights == "imagenet"``, which needs 3; a count other than 1 or 3 warns.
 
     Raises:
-        ValueError: not a sequence of 3 entries; a channel count other than 3; a height or width
-            below ``min_size``; a ``None`` height/width when ``require_flatten`` (include_top).
+        ValueError: not a sequence of 3 entries; an unknown or non-positive channel count (or
+            other than 3 with ``imagenet`` weights); a height or width below ``min_size``; a
+            ``None`` height/width when ``require_flatten`` (include_top).
     """
     if input_shape is None:
         shape = (default_size, default_size, 3) if require_flatten else (None, None, 3)
@@ -98,21 +99,30 @@ def obtain_input_shape(input_shape, *, default_size: int, min_size: int, require
                 raise ValueError(f"{model_name}: input_shape entries must be ints or None; "
                                  f"received input_shape={input_shape!r}")
         shape = tuple(None if d is None else int(d) for d in shape)
-    check_image_shape(shape, min_size=min_size, model_name=model_name)
+    check_image_shape(shape, min_size=min_size, model_name=model_name, weights=weights)
     if require_flatten and None in shape:
         raise ValueError(f"{model_name}: if include_top is True, you should specify a static "
                          f"input_shape; received input_shape={shape}")
     return shape
 
 
-def check_image_shape(shape, *, min_size: int, model_name: str) -> None:
-    """Check an ``(height, width, channels)`` shape: 3 channels, sizes ``>= min_size`` or None."""
+def check_image_shape(shape, *, min_size: int, model_name: str, weights=None) -> None:
+    """Check an ``(height, width, channels)`` shape: a known positive channel count (3 with
+    ``weights="imagenet"``, as Keras; other than 1 or 3 warns), sizes ``>= min_size`` or None."""
     if len(shape) != 3:
-        raise ValueError(f"{model_name}: expects images of shape (height, width, 3); received "
-                         f"shape {tuple(shape)}")
-    if shape[-1] != 3:
-        raise ValueError(f"{model_name}: the input must have 3 channels (RGB, channels_last); "
-                         f"received shape {tuple(shape)} with {shape[-1]} channels")
+        raise ValueError(f"{model_name}: expects images of shape (height, width, channels); "
+                         f"received shape {tuple(shape)}")
+    channels = shape[-1]
+    if channels is None or channels < 1:
+        raise ValueError(f"{model_name}: the input's channel count (last axis, channels_last) "
+                         f"must be a positive int; received shape {tuple(shape)}")
+    if weights == "imagenet" and channels != 3:
+        raise ValueError(f"{model_name}: the input must have 3 channels with imagenet weights; "
+                         f"received shape {tuple(shape)} with {channels} channels")
+    if channels not in (1, 3):
+        warnings.warn(f"{model_name}: this model usually expects 1 or 3 input channels; it was "
+                      f"given an input shape {tuple(shape)} with {channels} channels.",
+                      UserWarning, stacklevel=4)
     h, w = shape[0], shape[1]
     if (h is not None and h < min_size) or (w is not None and w < min_size):
         raise ValueError(f"{model_name}: input size must be at least {min_size}x{min_size}; "
@@ -137,14 +147,14 @@ def get_source_inputs(tensor) -> list:
     return out
 
 
-def resolve_input(input_tensor, input_shape, *, min_size: int, model_name: str):
+def resolve_input(input_tensor, input_shape, *, min_size: int, model_name: str, weights=None):
     """``(img_input, model_inputs)``: a new ``Input(shape=input_shape)`` or the given KerasTensor.
 
     Raises:
         TypeError: ``input_tensor`` is not a symbolic KerasTensor (an ``Input(...)`` or a layer
             output); pyfapi does not wrap eager arrays as inputs.
-        ValueError: ``input_tensor``'s shape is not ``(batch, height, width, 3)`` with sizes at
-            least ``min_size``.
+        ValueError: ``input_tensor``'s shape is not ``(batch, height, width, channels)`` with sizes
+            at least ``min_size`` (see :func:`check_image_shape`).
     """
     from pyfapi.graph.keras_tensor import KerasTensor
     from pyfapi.layers import Input
@@ -157,9 +167,10 @@ def resolve_input(input_tensor, input_shape, *, min_size: int, model_name: str):
                         "pyfapi.Input(...) or of a layer); received "
                         f"{type(input_tensor).__name__}")
     if len(input_tensor.shape) != 4:
-        raise ValueError(f"{model_name}: input_tensor must have shape (batch, height, width, 3); "
-                         f"received {input_tensor.shape}")
-    check_image_shape(input_tensor.shape[1:], min_size=min_size, model_name=model_name)
+        raise ValueError(f"{model_name}: input_tensor must have shape (batch, height, width, "
+                         f"channels); received {input_tensor.shape}")
+    check_image_shape(input_tensor.shape[1:], min_size=min_size, model_name=model_name,
+                      weights=weights)
     sources = get_source_inputs(input_tensor)
     return input_tensor, sources[0] if len(sources) == 1 else sources
 
@@ -183,9 +194,9 @@ def prepare_application_inputs(*, weights, include_top, input_tensor, input_shap
     if input_tensor is None:
         input_shape = obtain_input_shape(
             input_shape, default_size=default_size, min_size=min_size,
-            require_flatten=include_top, model_name=model_name)
+            require_flatten=include_top, model_name=model_name, weights=weights)
     img_input, inputs = resolve_input(input_tensor, input_shape, min_size=min_size,
-                                      model_name=model_name)
+                                      model_name=model_name, weights=weights)
     return weights, classes, img_input, inputs
 
 

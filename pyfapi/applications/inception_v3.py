@@ -41,9 +41,10 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=N
             an InceptionV3 with the same ``include_top``/``classes`` (loaded with
             ``model.load_weights(path)``). ``"imagenet"`` is refused: pyfapi downloads nothing.
             (Keras's default is ``"imagenet"``; pyfapi's is ``None``.)
-        input_tensor: optional KerasTensor to use as the image input, shape ``(batch, h, w, 3)``
-            with ``h, w >= 75``.
-        input_shape: ``(height, width, 3)`` with height and width ``>= 75`` or ``None``. Default:
+        input_tensor: optional KerasTensor to use as the image input, shape
+            ``(batch, h, w, channels)`` with ``h, w >= 75``.
+        input_shape: ``(height, width, channels)`` with height and width ``>= 75`` or
+            ``None``; any channel count (e.g. 1) with ``weights=None``, as Keras. Default:
             ``(None, None, 3)`` without the top, ``(299, 299, 3)`` with it (as Keras).
         pooling: without the top: ``None`` -> 4-D output ``(batch, h', w', 2048)``; ``"avg"`` /
             ``"max"`` -> output ``(batch, 2048)``.
@@ -57,9 +58,9 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=N
 
     Raises:
         ValueError: ``weights="imagenet"`` or a weights path that is not a file; an input shape
-            that is not ``(h, w, 3)``, has another channel count, or a size below 75; a ``None``
-            size with ``include_top=True``; ``pooling`` not in ``(None, "avg", "max")``;
-            ``classes`` not a positive int (with the top).
+            that is not ``(h, w, channels)``, has an unknown channel count, or a size below
+            75; a ``None`` size with ``include_top=True``; ``pooling`` not in
+            ``(None, "avg", "max")``; ``classes`` not a positive int (with the top).
         TypeError: ``input_tensor`` not a symbolic tensor.
     """
     from pyfapi import layers

@@ -27,8 +27,9 @@ def Xception(include_top=True, weights=None, input_tensor=None, input_shape=None
             ``model.load_weights(path)``). ``"imagenet"`` is refused: pyfapi downloads nothing.
             (Keras's default is ``"imagenet"``; pyfapi's is ``None``.)
         input_tensor: optional KerasTensor (``Input(...)`` or a layer output) to use as the image
-            input; its shape must be ``(batch, h, w, 3)`` with ``h, w >= 71``.
-        input_shape: ``(height, width, 3)`` with height and width ``>= 71`` or ``None``. Default:
+            input; its shape must be ``(batch, h, w, channels)`` with ``h, w >= 71``.
+        input_shape: ``(height, width, channels)`` with height and width ``>= 71`` or
+            ``None``; any channel count (e.g. 1) with ``weights=None``, as Keras. Default:
             ``(None, None, 3)`` without the top (any size ``>= 71`` at call time), ``(299, 299, 3)``
             with it (as Keras). Ignored when ``input_tensor`` is given.
         pooling: without the top: ``None`` -> 4-D output ``(batch, h', w', 2048)``; ``"avg"`` /
@@ -43,9 +44,9 @@ def Xception(include_top=True, weights=None, input_tensor=None, input_shape=None
 
     Raises:
         ValueError: ``weights="imagenet"`` or a weights path that is not a file; an input shape
-            that is not ``(h, w, 3)``, has another channel count, or a size below 71; a ``None``
-            size with ``include_top=True``; ``pooling`` not in ``(None, "avg", "max")``;
-            ``classes`` not a positive int (with the top).
+            that is not ``(h, w, channels)``, has an unknown channel count, or a size below
+            71; a ``None`` size with ``include_top=True``; ``pooling`` not in
+            ``(None, "avg", "max")``; ``classes`` not a positive int (with the top).
         TypeError: ``input_tensor`` not a symbolic tensor.
     """
     from pyfapi import layers

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pyfapi._config import PRECISION as _PRECISION
 from pyfapi.autodiff.tensor import FLOAT32, Tensor, _wrap
 
 __all__ = ["Op", "Context", "register", "apply", "unbroadcast", "REGISTRY", "differentiable_ops",
@@ -179,6 +180,8 @@ def apply(op, *inputs, **attrs):
     else:
         res = _wrap(_asarray(out))
     if _ACTIVE_TAPES and op.differentiable:
+        if _PRECISION.code:  # backward runs its GEMMs in the forward's precision (tape.py)
+            ctx._precision = _PRECISION.code
         for tape in _ACTIVE_TAPES:
             tape._record(op, ctx, inputs, res)
     return res

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pyfapi._config import PRECISION as _PRECISION, _enter_precision, _exit_precision
 from pyfapi.autodiff.registry import _ACTIVE_TAPES
 from pyfapi.autodiff.tensor import Tensor, _wrap, as_array
 
@@ -209,48 +210,11 @@ class GradientTape:
             self._tracked = {}
             self._used = True
         get = grads.get
-        for op, ctx, inputs, outputs, versions in reversed(records):
-            if type(outputs) is tuple:
-                out_grads = [get(id(o)) for o in outputs]
-                if all(g is None for g in out_grads):
-                    continue
-                if versions is not None:
-                    _check_versions(op, versions)
-                for o in outputs:
-                    if id(o) not in keep:
-                        grads.pop(id(o), None)
-                out_grads = [np.zeros_like(o.value) if g is None else g for g, o in zip(out_grads, outputs)]
-                in_grads = op.backward(ctx, *out_grads)
-            else:
-                k = id(outputs)
-                g = get(k)
-                if g is None:
-                    continue
-                if k not in keep:
-                    del grads[k]
-                if versions is not None:
-                    _check_versions(op, versions)
-                in_grads = op.backward(ctx, g)
-            if type(in_grads) is not tuple:
-                in_grads = tuple(in_grads) if type(in_grads) is list else (in_grads,)
-            needs = ctx.needs_input_grad
-            if len(in_grads) != len(needs):
-                raise RuntimeError(f"backward of op {op.name!r} returned {len(in_grads)} gradient(s) "
-                                   f"for {len(needs)} input(s)")
-            for x, need, g in zip(inputs, needs, in_grads):
-                if not need or g is None:
-                    continue
-                xv = x.value
-                if type(g) is not _ndarray:
-                    g = np.asarray(g)
-                if g.shape != xv.shape:
-                    raise RuntimeError(f"backward of op {op.name!r} returned a gradient of shape {g.shape} "
-                                       f"for an input of shape {xv.shape}")
-                if g.dtype is not xv.dtype and g.dtype != xv.dtype:
-                    g = g.astype(xv.dtype)
-                k = id(x)
-                prev = get(k)
-                grads[k] = g if prev is None else prev + g
+        prec0 = _PRECISION.code
+        try:
+            _backward(records, grads, keep)
+        finally:
+            _exit_precision(prec0)  # ops recorded under bfloat16 switched it for their backward
 
         seen = set()
         flat_out = []
@@ -272,6 +236,55 @@ class GradientTape:
         if type(sources) is list and len(flat_out) == len(sources):
             return flat_out
         return _pack(sources, iter(flat_out))
+
+
+def _backward(records, grads, keep):
+    """Runs the backward rules of ``records`` in reverse order, accumulating into ``grads``
+    (id -> array); each rule runs in the GEMM precision its forward ran in."""
+    get = grads.get
+    for op, ctx, inputs, outputs, versions in reversed(records):
+        _enter_precision(ctx.__dict__.get("_precision", 0))
+        if type(outputs) is tuple:
+            out_grads = [get(id(o)) for o in outputs]
+            if all(g is None for g in out_grads):
+                continue
+            if versions is not None:
+                _check_versions(op, versions)
+            for o in outputs:
+                if id(o) not in keep:
+                    grads.pop(id(o), None)
+            out_grads = [np.zeros_like(o.value) if g is None else g for g, o in zip(out_grads, outputs)]
+            in_grads = op.backward(ctx, *out_grads)
+        else:
+            k = id(outputs)
+            g = get(k)
+            if g is None:
+                continue
+            if k not in keep:
+                del grads[k]
+            if versions is not None:
+                _check_versions(op, versions)
+            in_grads = op.backward(ctx, g)
+        if type(in_grads) is not tuple:
+            in_grads = tuple(in_grads) if type(in_grads) is list else (in_grads,)
+        needs = ctx.needs_input_grad
+        if len(in_grads) != len(needs):
+            raise RuntimeError(f"backward of op {op.name!r} returned {len(in_grads)} gradient(s) "
+                               f"for {len(needs)} input(s)")
+        for x, need, g in zip(inputs, needs, in_grads):
+            if not need or g is None:
+                continue
+            xv = x.value
+            if type(g) is not _ndarray:
+                g = np.asarray(g)
+            if g.shape != xv.shape:
+                raise RuntimeError(f"backward of op {op.name!r} returned a gradient of shape {g.shape} "
+                                   f"for an input of shape {xv.shape}")
+            if g.dtype is not xv.dtype and g.dtype != xv.dtype:
+                g = g.astype(xv.dtype)
+            k = id(x)
+            prev = get(k)
+            grads[k] = g if prev is None else prev + g
 
 
 def _refuse_higher_order(tape, flat_sources) -> None:

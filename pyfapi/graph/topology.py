@@ -190,9 +190,20 @@ class ExecutionPlan:
                     outs.append(n)
                     n += 1
                 raw.append((node.operation, node, ins, tuple(outs)))
-        self.n_inputs = len(inputs)
-        self.n_slots = n
-        self.output_slots = tuple(slots[id(x)] for x in outputs)
+        self._finish(len(inputs), n, tuple(slots[id(x)] for x in outputs), raw)
+
+    @classmethod
+    def from_steps(cls, n_inputs, n_slots, output_slots, raw):
+        """A plan over given steps ``(layer, node, input_slots, output_slots)`` (used by the fused
+        inference plan, pyfapi/models/fused_inference.py); the free lists are recomputed."""
+        plan = cls.__new__(cls)
+        plan._finish(n_inputs, n_slots, tuple(output_slots), raw)
+        return plan
+
+    def _finish(self, n_inputs, n_slots, output_slots, raw):
+        self.n_inputs = n_inputs
+        self.n_slots = n_slots
+        self.output_slots = output_slots
         keep = set(self.output_slots)
         last_use = {}
         for step, (_, _, ins, _) in enumerate(raw):

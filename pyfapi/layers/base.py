@@ -35,6 +35,8 @@ from pyfapi.graph import tree
 from pyfapi.graph.input_spec import InputSpec, assert_input_compatibility
 from pyfapi.graph.keras_tensor import KerasTensor, standardize_dtype, standardize_shape
 from pyfapi.graph.node import Node
+from pyfapi._config import _enter_precision, _exit_precision
+from pyfapi.mixed_precision import policy as _policies
 from pyfapi.utils import naming
 
 __all__ = ["Layer", "InputSpec", "LAYER_REGISTRY", "register_layer", "get_layer_class",
@@ -84,9 +86,10 @@ def _import_builtin_layers():
             pass
 
 
-def serialize_dtype(dtype: str) -> dict:
-    """Keras 3's serialized DTypePolicy for a dtype string."""
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+def serialize_dtype(dtype) -> dict:
+    """Keras 3's serialized DTypePolicy for a dtype / policy name or a DTypePolicy."""
+    name = dtype.name if isinstance(dtype, _policies.DTypePolicy) else dtype
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name},
             "registered_name": None}
 
 
@@ -130,6 +133,17 @@ def _variable_cls():
             return None
         _VARIABLE_CLS = Variable
     return _VARIABLE_CLS
+
+
+_METRIC_CLS = None
+
+
+def _metric_cls():
+    global _METRIC_CLS
+    if _METRIC_CLS is None:
+        from pyfapi.metrics import Metric
+        _METRIC_CLS = Metric
+    return _METRIC_CLS
 
 
 def _shape_of(x):
@@ -184,7 +198,7 @@ def _symbolic_mask(mask):
     return KerasTensor((None,) + tuple(shape[1:]), dtype="bool")
 
 
-_TRACK_SKIP = frozenset({"_inbound_nodes", "_outbound_nodes", "_trainable_variables",
+_TRACK_SKIP = frozenset({"_inbound_nodes", "_outbound_nodes", "_trainable_variables", "_metrics",
                          "_non_trainable_variables", "_layers", "_losses", "input_spec",
                          "_build_input_shape", "_weight_regularizers", "_weight_constraints",
                          "_functional", "_operations", "_inputs", "_outputs", "_nodes_by_depth",
@@ -198,7 +212,15 @@ class Layer:
         name: unique name; default snake_case of the class, numbered per class from the second
             instance on (``dense``, ``dense_1``, ...).
         trainable: whether the weights are updated by training (bool).
-        dtype: variable/compute dtype (default "float32"; a Keras DTypePolicy dict is accepted).
+        dtype: the layer's dtype policy: a policy or dtype name (``"mixed_bfloat16"``,
+            ``"float32"``, ...), a :class:`pyfapi.mixed_precision.DTypePolicy` or a serialized
+            policy dict; default the global policy (``pyfapi.mixed_precision.dtype_policy()``,
+            read at construction). Weights are created in ``variable_dtype``; a layer whose
+            ``compute_dtype`` is ``"bfloat16"`` runs every GEMM-based kernel of its call (and of
+            the backward of that call) with bfloat16 operands and float32 accumulation. Layers
+            nested in it follow their OWN policy (a ``dtype="float32"`` output layer computes in
+            float32). Inputs of other float dtypes are cast to the variable dtype (float32 arrays
+            also carry the bfloat16 policies' activations: see pyfapi/mixed_precision/policy.py).
         autocast: accepted for Keras compatibility.
         activity_regularizer: optional regularizer of the outputs (a name such as ``'l2'``, a
             config dict, an instance or a callable; resolved with ``pyfapi.regularizers.get``).
@@ -226,6 +248,14 @@ class Layer:
     _call_arg_names = ()
     _call_named_masks = ()  # call parameters "<arg>_mask" (filled from <arg>'s mask)
     _mask_warned = False
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        if not cls.__module__.startswith("pyfapi."):
+            # a user class: remember its constructor arguments when they are plain values, so
+            # the default get_config can return them (Keras 3 ``Operation.__new__``)
+            instance.__dict__["_auto_config"] = _auto_config(cls, args, kwargs)
+        return instance
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -271,7 +301,7 @@ class Layer:
         d["_losses"] = []
         self.name = name
         self._trainable = trainable
-        self._dtype = standardize_dtype(dtype)
+        self.dtype_policy = dtype
         self.autocast = autocast
         self.activity_regularizer = activity_regularizer
         self.built = False
@@ -312,18 +342,29 @@ class Layer:
         object.__setattr__(self, name, value)
 
     def _maybe_track(self, value):
+        metric_cls = _metric_cls()
+        if metric_cls is not None and isinstance(value, metric_cls):
+            metrics = self.__dict__.setdefault("_metrics", [])
+            if all(value is not m for m in metrics):
+                metrics.append(value)  # Keras 3: Metric attributes are listed in `metrics`
+            return
         if isinstance(value, Layer):
             if value is not self and all(value is not l for l in self._layers):
-                self._layers.append(value)
+                self._track_layer(value)
             return
         if isinstance(value, (list, tuple)) and value and isinstance(value[0], Layer):
             for v in value:
                 if isinstance(v, Layer) and v is not self and all(v is not l for l in self._layers):
-                    self._layers.append(v)
+                    self._track_layer(v)
             return
         var_cls = _variable_cls()
         if var_cls is not None and isinstance(value, var_cls):
             self._track_variable(value)
+
+    def _track_layer(self, layer):
+        self._layers.append(layer)
+        if not self.__dict__.get("_trainable", True):
+            layer.trainable = False  # a frozen layer freezes sub-layers it creates later too
 
     def _track_variable(self, variable):
         for lst in (self._trainable_variables, self._non_trainable_variables):
@@ -331,24 +372,45 @@ class Layer:
                 return
         if getattr(variable, "trainable", True):
             self._trainable_variables.append(variable)
+            if not self.__dict__.get("_trainable", True):
+                # Keras 3: a layer frozen before its weights exist freezes them when they are
+                # created, so every model containing it leaves them out of trainable_weights
+                # (kept in the trainable list: setting trainable=True later unfreezes them)
+                variable.trainable = False
         else:
             self._non_trainable_variables.append(variable)
 
     # ---- dtype -----------------------------------------------------------------------------
     @property
+    def dtype_policy(self):
+        """The layer's :class:`pyfapi.mixed_precision.DTypePolicy` (settable with a policy, a
+        name or a serialized dict, as the ``dtype`` argument)."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        policy = _policies.get(value)
+        d = self.__dict__
+        d["_dtype_policy"] = policy
+        # storage dtype of the inputs / outputs (bfloat16 values are held in float32 arrays)
+        d["_dtype"] = _policies.storage_dtype(policy.variable_dtype)
+        # GEMM precision code of this layer's calls (pyfapi.kernels.precision)
+        d["_precision_code"] = 1 if policy.compute_dtype == "bfloat16" else 0
+
+    @property
     def dtype(self) -> str:
-        """Variable dtype string ("float32")."""
-        return self._dtype
+        """Variable dtype string (Keras 3: ``layer.dtype`` is the policy's variable dtype)."""
+        return self._dtype_policy.variable_dtype
 
     @property
     def compute_dtype(self) -> str:
-        """Dtype string of the computations (same as the variable dtype, e.g. "float32")."""
-        return self._dtype
+        """Dtype of the computations (``"bfloat16"`` under ``"mixed_bfloat16"``)."""
+        return self._dtype_policy.compute_dtype
 
     @property
     def variable_dtype(self) -> str:
-        """Dtype string of the layer's weights (e.g. "float32")."""
-        return self._dtype
+        """Dtype string of the layer's weights (``"float32"`` under ``"mixed_bfloat16"``)."""
+        return self._dtype_policy.variable_dtype
 
     @property
     def path(self) -> str:
@@ -392,7 +454,7 @@ class Layer:
         if any(d is None for d in shape):
             raise ValueError(f"Layer '{self.name}': add_weight(name={name!r}) needs a fully "
                              f"defined shape; received {shape}")
-        dtype = standardize_dtype(dtype, default=self.variable_dtype)
+        dtype = _policies.storage_dtype(standardize_dtype(dtype, default=self.variable_dtype))
         if initializer is None:
             initializer = "glorot_uniform" if dtype.startswith(("float", "bfloat")) else "zeros"
         init = _get_initializer(initializer)
@@ -525,6 +587,15 @@ class Layer:
                 "built. You can build it manually via: `layer.build(input_shape)`.")
         return int(sum(math.prod(tuple(w.shape)) for w in self.weights))
 
+    @property
+    def metrics(self) -> list:
+        """The :class:`~pyfapi.metrics.Metric` objects assigned as attributes of this layer and
+        of its sub-layers (Keras 3 ``Layer.metrics``)."""
+        out = list(self.__dict__.get("_metrics", ()))
+        for layer in self._layers:
+            out.extend(layer.metrics)
+        return out
+
     # ---- losses ----------------------------------------------------------------------------
     def add_loss(self, loss):
         """Add a scalar loss tensor (collected by ``losses`` until the next call)."""
@@ -585,7 +656,7 @@ class Layer:
             out_shape = self.compute_output_shape(input_shape)
         except NotImplementedError:
             out_shape = self._infer_output_shape_by_running(args, kwargs)
-        dtype = self.compute_dtype
+        dtype = _policies.storage_dtype(self.compute_dtype)
         return map_shape_structure(lambda s: KerasTensor(s, dtype=dtype), out_shape)
 
     def compute_mask(self, inputs, previous_mask):
@@ -807,9 +878,11 @@ class Layer:
         if depth == 0 and (self._losses or self._layers):
             self._clear_losses()  # Keras 3: the entry layer's call starts with fresh losses
         _CTX.depth = depth + 1
+        prec = _enter_precision(self._precision_code)
         try:
             outputs = self._run_call(args, kwargs, training)
         finally:
+            _exit_precision(prec)
             _CTX.depth = depth
         self._set_output_masks(first, outputs, prev_mask)
         if self.activity_regularizer is not None:
@@ -870,7 +943,11 @@ class Layer:
             training = _CTX.training
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
-        outputs = self._run_call(args, kwargs, training)
+        prec = _enter_precision(self._precision_code)
+        try:
+            outputs = self._run_call(args, kwargs, training)
+        finally:
+            _exit_precision(prec)
         self._set_output_masks(first, outputs, prev_mask)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
@@ -932,10 +1009,12 @@ class Layer:
         """``{"name", "trainable", "dtype"}`` (Keras 3 keys; dtype as Keras's DTypePolicy dict);
         subclasses add their constructor arguments."""
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": serialize_dtype(self.dtype)}
+                  "dtype": _policies.serialize(self._dtype_policy)}
         if self.activity_regularizer is not None:
             from pyfapi.layers.layer_utils import serialize_object
             config["activity_regularizer"] = serialize_object(self.activity_regularizer)
+        if "_auto_config" in self.__dict__ and type(self).get_config is Layer.get_config:
+            config = _with_auto_config(self, config)
         return config
 
     @classmethod
@@ -980,6 +1059,54 @@ class Layer:
 
     def __str__(self):
         return self.__repr__()
+
+
+def _auto_config(cls, args, kwargs):
+    """``{argument: value}`` of a constructor call when every value is a str / int / float /
+    bool / None (possibly in lists, tuples, dicts), else None (Keras 3's auto config)."""
+    try:
+        params = [p for p in inspect.signature(cls.__init__).parameters.values()][1:]
+    except (TypeError, ValueError):
+        return None
+    config = dict(kwargs)
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
+                                                        p.POSITIONAL_OR_KEYWORD)]
+    if len(args) > len(positional):
+        return None
+    config.update(zip(positional, args))
+    for value in tree.flatten(config):
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            return None
+    return config
+
+
+def _with_auto_config(layer, base):
+    """The default ``get_config`` of a user class: the base keys plus the recorded constructor
+    arguments (keys the constructor does not take are dropped unless it has ``**kwargs``).
+
+    Raises:
+        NotImplementedError: the constructor received values that are not plain (Keras 3's
+            message, naming the class).
+    """
+    auto = layer.__dict__.get("_auto_config")
+    cls = type(layer)
+    if auto is None:
+        raise NotImplementedError(
+            f"Object {cls.__name__} (layer '{layer.name}') was created by passing "
+            "non-serializable argument values in `__init__()`, and therefore the object must "
+            "override `get_config()` in order to be serializable. Please implement "
+            "`get_config()`, e.g.\n\n"
+            f"    def get_config(self):\n        config = super().get_config()\n"
+            f"        config.update({{\"arg1\": self.arg1, \"arg2\": self.arg2}})\n"
+            f"        return config")
+    params = inspect.signature(cls.__init__).parameters
+    config = dict(base)
+    config.update(auto)
+    if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        for key in list(config):
+            if key not in params:
+                config.pop(key)
+    return config
 
 
 _CONTEXT_PREFIX = "Exception encountered when calling "

@@ -17,8 +17,11 @@ import numpy as np
 from pyfapi.graph import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.graph.topology import ExecutionPlan, map_graph
-from pyfapi.layers.base import Layer, register_layer
+from pyfapi.layers.base import (Layer, _freeze_shape, _input_shape_structure, _with_auto_config,
+                                map_shape_structure, register_layer)
 from pyfapi.layers.core.input_layer import InputLayer
+from pyfapi.models.fused_inference import FusedPlan, fusion_allowed
+from pyfapi.utils.dtype_cast import astype_no_wrap
 
 __all__ = ["Model", "Trainer"]
 
@@ -27,6 +30,11 @@ try:  # the training mixin (compile/fit/...); absent while pyfapi.training is be
 except ImportError:  # pragma: no cover - depends on the state of the tree
     class Trainer:  # noqa: D101 - placeholder until pyfapi.training.Trainer exists
         pass
+
+
+def _call_context():
+    from pyfapi.layers.base import _CTX
+    return _CTX
 
 
 class Model(Trainer, Layer):
@@ -49,6 +57,13 @@ class Model(Trainer, Layer):
             missing tensor / input and the layer), two layers with one name, a cycle.
     """
 
+    #: Inference calls (training falsy, no GradientTape recording) of a functional model run
+    #: the fused plan (pyfapi/models/fused_inference.py: BatchNormalization folded into the Dense
+    #: / convolution before it, bias and relu in the kernel epilogue). Set False on a model (or
+    #: the class) to run every layer as written.
+    fused_inference = True
+    _keras_class_name = "Functional"  # Keras 3's class name of functional models (saving keys)
+
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if "__init__" in vars(Trainer):
             Trainer.__init__(self)
@@ -68,6 +83,14 @@ class Model(Trainer, Layer):
     @classmethod
     def _default_name_prefix(cls):
         return "functional" if cls is Model else cls.__name__
+
+    def _call_defined(self) -> bool:
+        """False for a subclassed model that does not define ``call``."""
+        return bool(getattr(self, "_is_graph_network", False)) or type(self).call is not Model.call
+
+    def _graph_io(self) -> bool:
+        """True for a functional model (named inputs/outputs); False for a subclassed one."""
+        return bool(getattr(self, "_is_graph_network", False))
 
     # ---- graph -----------------------------------------------------------------------------
     def _init_graph(self, inputs, outputs):
@@ -223,11 +246,20 @@ class Model(Trainer, Layer):
             flat = [inputs]
         np_dtypes = self._input_np_dtypes
         for i, (x, spec) in enumerate(zip(flat, self._inputs)):
+            if isinstance(x, (list, float, int)):
+                x = np.asarray(x)
+                if x.dtype.kind not in "fiub" or np_dtypes[i] is None:
+                    x = x.astype(spec.dtype)
+                flat[i] = x
             if isinstance(x, np.ndarray):
+                if (np_dtypes[i] is None) != (x.dtype.kind in "USO"):  # string vs numeric input
+                    raise ValueError(
+                        f'Input {i} ("{self._input_names[i]}") of model "{self.name}" has dtype '
+                        f"{spec.dtype!r} but received an array of dtype {x.dtype} (strings need "
+                        f"an Input(dtype='string'); a string Input takes str/bytes/object arrays)")
                 if x.dtype != np_dtypes[i] and x.dtype.kind in "fiub" and np_dtypes[i] is not None:
-                    flat[i] = x = x.astype(np_dtypes[i])
-            elif isinstance(x, (list, float, int)):
-                flat[i] = x = np.asarray(x, dtype=spec.dtype)
+                    # ids beyond an int32 Input's range keep int64 (no wrap-around)
+                    flat[i] = x = astype_no_wrap(x, np_dtypes[i])
             shape = getattr(x, "shape", None)
             if shape is None:
                 continue
@@ -270,13 +302,24 @@ class Model(Trainer, Layer):
             Tensor, or list / dict of Tensors, structured like the model's outputs.
         """
         if not getattr(self, "_is_graph_network", False):
-            raise NotImplementedError(f"Model '{self.name}' is not a functional model: subclasses "
-                                      "without inputs/outputs must implement call().")
+            raise NotImplementedError(
+                f"Model {type(self).__name__} ('{self.name}') does not implement call(): a "
+                "subclassed Model (built without inputs/outputs) must define "
+                "`def call(self, inputs, training=None)`; it was called on "
+                f"{_describe_inputs(inputs)}.")
         flat = self._standardize_inputs(inputs)
 
         def run(layer, node, args, kwargs, _t=training):
             return layer._call_from_graph(args, kwargs, _t)
-        outs = self._plan.run(flat, run)
+        t = training if training is not None else _call_context().training
+        if not t and self.fused_inference and fusion_allowed():
+            fused = self.__dict__.get("_fused_plan")
+            if fused is None or fused[0] is not self._plan:
+                fused = (self._plan, FusedPlan(self._plan))
+                self.__dict__["_fused_plan"] = fused
+            outs = fused[1].run(flat, run)
+        else:
+            outs = self._plan.run(flat, run)
         return self._pack_outputs(outs)
 
     def _pack_outputs(self, outs):
@@ -286,7 +329,11 @@ class Model(Trainer, Layer):
         return tree.pack_sequence_as(struct, outs)
 
     def compute_output_spec(self, inputs, training=None, mask=None, **kwargs):
-        """Output KerasTensors for symbolic inputs (runs each layer's compute_output_spec)."""
+        """Output KerasTensors for symbolic inputs (runs each layer's compute_output_spec); a
+        subclassed model infers them as a layer does (``compute_output_shape``, else running
+        ``call`` on zeros)."""
+        if not getattr(self, "_is_graph_network", False):
+            return Layer.compute_output_spec(self, inputs, **kwargs)
         flat = self._standardize_symbolic(inputs)
         outs = self._plan.run(flat, _spec_layer)
         return self._pack_outputs(outs)
@@ -309,7 +356,11 @@ class Model(Trainer, Layer):
     def compute_output_shape(self, input_shape):
         """Output shape(s) for ``input_shape`` (a shape, a list of shapes or a dict), computed by
         running the graph symbolically on KerasTensors via ``compute_output_spec``.
+        Subclassed models: NotImplementedError unless they override it (then their output
+        shape is inferred by running ``call``).
         """
+        if not getattr(self, "_is_graph_network", False):
+            return Layer.compute_output_shape(self, input_shape)
         def to_kt(s):
             return KerasTensor(s)
         if isinstance(input_shape, dict):
@@ -322,12 +373,42 @@ class Model(Trainer, Layer):
         return tree.map_structure(lambda x: x.shape, out)
 
     def build(self, input_shape=None):
-        """Marks a functional (graph) model built; otherwise defers to ``Layer.build(input_shape)``.
+        """Marks a functional (graph) model built. A subclassed model is built by running its
+        ``call`` once on zeros of ``input_shape`` (None dimensions as 1, ``training=False``),
+        which creates the weights of its layers (what ``model.build((None, 8))`` and loading a
+        ``.keras`` archive need); without ``input_shape`` it is only marked built.
+
+        Raises:
+            ValueError: ``call`` failed on the zeros (names the model, the shape and the error).
         """
         if getattr(self, "_is_graph_network", False):
             self.built = True
             return
-        return Layer.build(self, input_shape)
+        if input_shape is None or not self._call_defined() or self.built:
+            return Layer.build(self, input_shape)
+        shape = _freeze_shape(input_shape)
+        zeros = map_shape_structure(
+            lambda s: np.zeros(tuple(1 if d is None else d for d in s), np.float32), shape)
+        self.built = True  # the call below must not build again
+        try:
+            if self._call_has_training_arg:
+                self(zeros, training=False)
+            else:
+                self(zeros)
+        except Exception as e:
+            self.built = False
+            raise ValueError(f"Model {type(self).__name__} ('{self.name}') could not be built for "
+                             f"input_shape={shape}: running call() on zeros of that shape "
+                             f"failed: {type(e).__name__}: {e}") from e
+        self._build_input_shape = shape
+
+    def _maybe_build(self, first):
+        # a subclassed model called on data is built by that call itself (no extra zeros run)
+        if getattr(self, "_is_graph_network", False) or type(self).build is not Model.build:
+            return Layer._maybe_build(self, first)
+        self.built = True
+        if self._build_input_shape is None:
+            self._build_input_shape = _input_shape_structure(first)
 
     # ---- summary / config ------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
@@ -342,8 +423,14 @@ class Model(Trainer, Layer):
     def get_config(self) -> dict:
         """Keras 3 functional config: name, trainable, layers (with inbound_nodes),
         input_layers, output_layers."""
-        if not getattr(self, "_is_graph_network", False):
-            return Layer.get_config(self)
+        if not getattr(self, "_is_graph_network", False) or \
+                not _functional_like_constructor(type(self)):
+            # a subclassed model (or a functional one with its own __init__): Keras 3's
+            # {"name", "trainable"} plus the constructor arguments recorded at creation
+            base = {"name": self.name, "trainable": self.trainable}
+            if type(self).get_config is Model.get_config and "_auto_config" in self.__dict__:
+                return _with_auto_config(self, base)
+            return base
         from pyfapi.models.serialization import serialize_layer, serialize_node_args
 
         own = self._nodes
@@ -433,6 +520,26 @@ class Model(Trainer, Layer):
 
 
 register_layer(Model, name="Functional")  # Keras 3's class_name of functional models
+
+
+def _functional_like_constructor(cls):
+    """Whether ``cls.__init__`` takes exactly Model's arguments (Keras 3: its config is then the
+    functional graph config)."""
+    import inspect
+    return (inspect.getfullargspec(cls.__init__).args[1:] ==
+            inspect.getfullargspec(Model.__init__).args[1:])
+
+
+def _describe_inputs(x):
+    """``shape=(...)`` / a structure of them, for error messages."""
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return f"{type(x).__name__} shape={tuple(shape)}"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe_inputs(v)}" for k, v in x.items()) + "}"
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_describe_inputs(v) for v in x) + "]"
+    return type(x).__name__
 
 
 def _looks_like_data(x):

@@ -38,6 +38,10 @@ class Sequential(Model):
     def _default_name_prefix(cls):
         return cls.__name__
 
+    def _graph_io(self) -> bool:
+        """Always True: a Sequential has one named input and output once built."""
+        return True
+
     # ---- building --------------------------------------------------------------------------
     def add(self, layer, rebuild=True):
         """Append a layer (or an ``Input(...)`` tensor / InputLayer as the first element)."""
@@ -214,7 +218,7 @@ class Sequential(Model):
         from pyfapi.models.serialization import serialize_layer
 
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": serialize_dtype(self.dtype),
+                  "dtype": serialize_dtype(self.dtype_policy),
                   "layers": [serialize_layer(l) for l in self._layers]}
         if self._build_input_shape is not None:
             config["build_input_shape"] = list(self._build_input_shape)

@@ -27,7 +27,8 @@ __all__ = [*_core_all, *_math_all, *_nn_all, *_shape_all]
 #: names (its ``__all__``) are re-exported here. A function named like its module (``conv`` in
 #: conv.py, ``lstm`` in lstm.py) replaces the submodule attribute, so ``pyfapi.ops.conv`` is the op;
 #: import the module itself as ``importlib.import_module("pyfapi.ops.conv")`` when needed.
-KERNEL_OP_MODULES = ("conv", "pooling", "lstm", "batchnorm", "embedding", "layernorm", "rnn")
+KERNEL_OP_MODULES = ("conv", "pooling", "lstm", "batchnorm", "embedding", "layernorm", "rnn",
+                     "einsum", "nn_extra", "conv_transpose")
 
 for _name in KERNEL_OP_MODULES:
     try:

@@ -42,7 +42,8 @@ def _axis1(axis, ndim, op):
 
 @register
 class Relu(Op):
-    """``y = max(x, 0)``; VJP ``g * (y > 0)`` (0 at x = 0)."""
+    """``y = max(x, 0)`` (NaN in, NaN out, as keras.ops.relu and PyTorch, and as the fused GEMM /
+    conv epilogues); VJP ``where(y > 0, g, 0)`` (0 at x = 0 and at NaN, as JAX)."""
     name = "relu"
 
     @staticmethod
@@ -54,8 +55,8 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g):
-        """Returns ``g * (y > 0)``."""
-        return g * (ctx.saved > 0)
+        """Returns ``where(y > 0, g, 0)`` (the fused kernels' mask: a NaN g where y <= 0 gives 0)."""
+        return np.where(ctx.saved > 0, g, np.zeros((), g.dtype))
 
 
 @register
@@ -672,7 +673,7 @@ class Linear(Op):
             g, gb = _ew.bias_act_backward(g, y, bias_grad=has_bias and needs[2], op="linear")
         else:
             if y is not None:
-                g = g * (y > 0)
+                g = np.where(y > 0, g, np.zeros((), g.dtype))  # as the C++ mask
             if has_bias and needs[2]:
                 gb = _sum(g, axis=0)
         fast = (_m.USE_GEMM_KERNEL and g.dtype is FLOAT32 and x2.dtype is FLOAT32 and kernel.dtype is FLOAT32

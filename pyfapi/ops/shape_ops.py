@@ -596,8 +596,24 @@ def get_item(x, key):
 
 
 def slice(inputs, start_indices, shape):  # noqa: A001 - keras.ops name
-    """``keras.ops.slice``: the block starting at ``start_indices`` with size ``shape``."""
-    key = tuple(builtins.slice(int(s), int(s) + int(n)) for s, n in zip(start_indices, shape))
+    """``keras.ops.slice``: the block starting at ``start_indices`` with size ``shape``.
+
+    Raises:
+        ValueError: ``start_indices`` / ``shape`` not one entry per axis, a negative start or size,
+            or a block that does not fit in the input (never a silently smaller result).
+    """
+    starts = [int(s) for s in start_indices]
+    sizes = [int(n) for n in shape]
+    in_shape = tuple(getattr(inputs, "shape", None) or np.shape(inputs))
+    if len(starts) != len(in_shape) or len(sizes) != len(in_shape):
+        raise ValueError(f"slice: start_indices and shape need one entry per axis of the input "
+                         f"(shape {in_shape}); received start_indices={tuple(starts)}, "
+                         f"shape={tuple(sizes)}")
+    for s, n, d in zip(starts, sizes, in_shape):
+        if s < 0 or n < 0 or (d is not None and s + n > d):
+            raise ValueError(f"slice: the block start_indices={tuple(starts)}, "
+                             f"shape={tuple(sizes)} does not fit in an input of shape {in_shape}")
+    key = tuple(builtins.slice(s, s + n) for s, n in zip(starts, sizes))
     return apply(GetItem, inputs, key=key)
 
 

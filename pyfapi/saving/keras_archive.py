@@ -55,15 +55,21 @@ def save_model(model, filepath, overwrite=True):
     if not filepath.endswith(".keras"):
         raise ValueError(f"Invalid filepath extension for saving. Please add the `.keras` "
                          f"extension. Received: filepath={filepath}")
+    cls = type(model)
+    user_class = not cls.__module__.startswith("pyfapi.")
     config = {
         # Keras 3's module names, so keras.saving.load_model can read pyfapi archives
-        "module": "keras.src.models.functional" if _class_name(model) == "Functional"
-        else "keras",
+        "module": cls.__module__ if user_class else
+        "keras.src.models.functional" if _class_name(model) == "Functional" else "keras",
         "class_name": _class_name(model),
-        "config": model.get_config(),
+        "config": _model_config(model),
+        "registered_name": cls.__name__ if user_class else None,
         "compile_config": model.get_compile_config() if getattr(model, "compiled", False)
         else None,
     }
+    build_config = model.get_build_config() if hasattr(model, "get_build_config") else None
+    if build_config is not None:
+        config["build_config"] = build_config
     config_json = json.dumps(config, default=_json_default)
     metadata = json.dumps({"format": "pyfapi.keras/1", "pyfapi_version": __version__,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
@@ -78,12 +84,66 @@ def save_model(model, filepath, overwrite=True):
                 g.create_dataset(str(i), data=np.asarray(v.value))
     weights_bytes = buf.getvalue()
 
+    assets = _collect_assets(model)
+
     def write(tmp):
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
             z.writestr(_METADATA, metadata)
             z.writestr(_CONFIG, config_json)
             z.writestr(_WEIGHTS, weights_bytes)
+            for name, data in assets:
+                z.writestr(name, data)
     atomic_write(filepath, write, overwrite=overwrite)
+
+
+def _collect_assets(model):
+    """``[(zip name, bytes)]`` of the layers' ``save_assets(dir)`` files, under
+    ``assets/<layer key path>/`` as Keras 3 writes them (e.g. a vocabulary.txt)."""
+    import tempfile
+
+    from pyfapi.saving.weights_h5 import collect_layers
+    out = []
+    for path, layer, _ in collect_layers(model):
+        save = getattr(layer, "save_assets", None)
+        if save is None:
+            continue
+        with tempfile.TemporaryDirectory() as d:
+            save(d)
+            for fname in sorted(os.listdir(d)):
+                with open(os.path.join(d, fname), "rb") as f:
+                    out.append((f"assets/{path}/{fname}", f.read()))
+    return out
+
+
+def _load_assets(model, filepath):
+    """Call ``load_assets(dir)`` of each layer that has one with its ``assets/<path>/`` files."""
+    import tempfile
+
+    from pyfapi.saving.weights_h5 import collect_layers
+    targets = [(p, l) for p, l, _ in collect_layers(model) if hasattr(l, "load_assets")]
+    if not targets:
+        return
+    with zipfile.ZipFile(filepath, "r") as z:
+        names = z.namelist()
+        for path, layer in targets:
+            prefix = f"assets/{path}/"
+            files = [n for n in names if n.startswith(prefix) and "/" not in n[len(prefix):]]
+            if not files:
+                continue
+            with tempfile.TemporaryDirectory() as d:
+                for n in files:
+                    with open(os.path.join(d, n[len(prefix):]), "wb") as f:
+                        f.write(z.read(n))
+                layer.load_assets(d)
+def _model_config(model):
+    """``model.get_config()``; a user class that cannot be configured fails here, at save time,
+    naming the class (instead of writing an archive that cannot be loaded)."""
+    try:
+        return model.get_config()
+    except NotImplementedError as e:
+        raise NotImplementedError(
+            f"Cannot save model {model.name!r} of class {type(model).__name__} to a .keras "
+            f"archive: {e}") from e
 
 
 def _json_default(o):
@@ -154,10 +214,22 @@ def _model_from_config(config, custom_objects):
             raise ValueError(f"Unknown model class {cls_name!r} in the archive; pass it in "
                              f"custom_objects")
     try:
-        return cls.from_config(cfg, custom_objects=custom_objects) if custom_objects else \
-            cls.from_config(cfg)
-    except TypeError:
-        return cls.from_config(cfg)
+        try:
+            model = cls.from_config(cfg, custom_objects=custom_objects) if custom_objects else \
+                cls.from_config(cfg)
+        except TypeError as first:
+            if "custom_objects" not in str(first):
+                raise
+            model = cls.from_config(cfg)
+    except TypeError as e:
+        raise TypeError(
+            f"Unable to revive model from config: {cls.__name__}.from_config(config) failed with "
+            f"{e}. When overriding `get_config()`, return every argument of `__init__` (or define "
+            f"a `from_config(cls, config)` classmethod). Received config={cfg!r}") from e
+    build_config = config.get("build_config")
+    if build_config and not getattr(model, "built", True):
+        model.build_from_config(build_config)
+    return model
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -201,6 +273,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                      f"{tuple(v.value.shape)} but the file holds {a.shape}")
                 opt_plan.append((v, a))
     assign_plan(plan)
+    _load_assets(model, filepath)
     for v, a in opt_plan:
         v.assign(a.astype(v.value.dtype, copy=False))
     return model

@@ -6,6 +6,8 @@ Layout (as Keras 3's ``saving_lib``)::
     /layers/lstm/cell/vars/0, 1, 2            an LSTM's weights (Keras keeps them in its cell;
                                               /layers/lstm/vars is then empty). Read: both.
     /layers/<key>/layers/<key>/vars/i         a nested model's layers
+    /layers/multi_head_attention/query_dense/vars/0, 1   a layer made of sub-layers
+                                              (``_keras_weight_subgroups()``), one group each
     /optimizer/vars/0, 1, ...                 optimizer variables (``.keras`` archives only)
 
 ``<key>`` is, as in Keras 3, the snake_case CLASS name numbered per class in ``model.layers``
@@ -40,41 +42,116 @@ def _h5py():
     return h5py
 
 
-def _is_model(layer):
-    from pyfapi.training.trainer import Trainer
-    return isinstance(layer, Trainer) and hasattr(layer, "layers")
+def _is_graph_model(layer):
+    """A functional / Sequential model: its layers are saved under ``<path>/layers``."""
+    graph_io = getattr(layer, "_graph_io", None)
+    return callable(graph_io) and hasattr(layer, "layers") and bool(graph_io())
 
 
-def _snake_class(layer):
+def _walks_attributes(layer):
+    """A subclassed model, or a user-defined layer holding sub-layers: saved as Keras 3 walks
+    it, its own variables in ``<path>/vars`` and each sub-layer under its attribute name."""
+    graph_io = getattr(layer, "_graph_io", None)
+    if callable(graph_io):
+        return not graph_io()
+    return not type(layer).__module__.startswith("pyfapi.") and bool(layer._layers)
+
+
+def _snake(name):
     import re
-    if _is_model(layer):
-        from pyfapi.models import Sequential
-        name = "Sequential" if isinstance(layer, Sequential) else (
-            "Functional" if type(layer).__name__ == "Model" else type(layer).__name__)
-    else:
-        name = type(layer).__name__
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def collect_layers(model, prefix="layers"):
-    """``[(h5 path, layer)]`` for every layer, recursing into nested models (Keras 3 keys)."""
+def _snake_class(layer):
+    """Keras 3's key of a layer in a container: the snake_case class name (``Functional`` for
+    the functional Model class itself)."""
+    return _snake(type(layer).__dict__.get("_keras_class_name") or type(layer).__name__)
+
+
+def _own_variables(layer):
+    seen = set()
     out = []
+    for w in list(layer._trainable_variables) + list(layer._non_trainable_variables):
+        if id(w) not in seen:
+            seen.add(id(w))
+            out.append(w)
+    return out
+
+
+#: instance attributes holding a model's bookkeeping (never saved as paths of their own)
+_SKIP_ATTRS = frozenset({"_layers", "_operations", "_layers_by_depth", "_functional",
+                         "_inbound_nodes", "_outbound_nodes", "_nodes", "_nodes_by_depth",
+                         "_inputs", "_outputs", "_inputs_struct", "_outputs_struct", "_plan"})
+
+
+def _layer_like(x):
+    return hasattr(x, "_trainable_variables") and hasattr(x, "_layers")
+
+
+def collect_layers(model, prefix=None):
+    """``[(h5 path, layer, weights)]`` for everything holding weights, with Keras 3's paths:
+
+    * a functional / Sequential model: ``layers/<class key>`` per layer (recursing into nested
+      models: ``layers/functional/layers/dense``);
+    * a subclassed model (and a user-defined layer holding sub-layers): its own variables at
+      ``<path>/vars`` (the file's top ``vars`` for the model itself) and each sub-layer under its
+      attribute name (``d1/vars``), lists/dicts of layers as ``<attr>/<class key>``, attributes
+      in Keras's order (snake_case name); each object saved once, at its first path.
+    """
+    out = []
+    _collect(model, "" if prefix is None else prefix, out, set(), top=prefix is None)
+    return out
+
+
+def _join(*parts):
+    return "/".join(p for p in parts if p)
+
+
+def _container_items(items):
     used = {}
-    for layer in model.layers:
-        key = _snake_class(layer)
+    for item in items:
+        if not _layer_like(item):
+            continue
+        key = _snake_class(item)
         if key in used:
             used[key] += 1
             key = f"{key}_{used[key]}"
         else:
             used[key] = 0
-        path = f"{prefix}/{key}"
-        if _is_model(layer):
-            out.extend(collect_layers(layer, f"{path}/layers"))
-        else:
-            out.append((path, layer))
-    return out
+        yield key, item
+
+
+def _collect(obj, path, out, visited, top=False):
+    if id(obj) in visited:
+        return
+    visited.add(id(obj))
+    if _is_graph_model(obj):
+        if not top:
+            own = _own_variables(obj)
+            if own:
+                out.append((path, obj, own))
+        for key, layer in _container_items(obj.layers):
+            _collect(layer, _join(path, "layers", key), out, visited)
+        return
+    if not _walks_attributes(obj):
+        out.append((path, obj, list(obj.weights)))
+        return
+    out.append((path, obj, _own_variables(obj)))
+    attrs = {k: v for k, v in vars(obj).items() if k not in _SKIP_ATTRS}
+    if hasattr(obj, "layers"):
+        attrs.setdefault("layers", list(obj._layers))
+    for name in sorted(attrs, key=_snake):
+        value = attrs[name]
+        if _layer_like(value):
+            _collect(value, _join(path, name), out, visited)
+        elif isinstance(value, (list, tuple, dict)):
+            items = list(value.values()) if isinstance(value, dict) else list(value)
+            for key, item in _container_items(items):
+                _collect(item, _join(path, name, key), out, visited)
+    for key, layer in _container_items(obj._layers):  # sub-layers reachable otherwise only
+        _collect(layer, _join(path, "layers", key), out, visited)
 
 
 def atomic_write(filepath, write_fn, overwrite=True):
@@ -110,44 +187,46 @@ def write_weights_group(h5file, model):
         raise ValueError(f"model {model.name!r} is not built yet: call it on data (or give it an "
                          f"input shape) before saving its weights")
     h5file.attrs["format"] = FORMAT
-    h5file.create_group("layers")
-    if "vars" not in h5file:
-        h5file.create_group("vars")  # the model's own (empty) vars group, as Keras writes it
-    for path, layer in collect_layers(model):
-        grp = h5file.require_group(path)
-        grp.attrs["name"] = layer.name
-        g = grp.create_group("vars")
-        groups = _weight_groups(layer)
-        if groups is not None:  # wrappers: one group per wrapped layer, as Keras
-            for rel, weights in groups:
-                sg = grp.require_group(rel).require_group("vars")
-                for i, w in enumerate(weights):
+    if _is_graph_model(model):
+        h5file.create_group("layers")
+    for path, layer, weights in collect_layers(model):
+        grp = h5file.require_group(path) if path else h5file
+        if path:
+            grp.attrs["name"] = layer.name
+        g = grp.require_group("vars")
+        groups = _keras_subgroups(layer)
+        if groups is not None:  # e.g. MultiHeadAttention: one group per projection, as Keras
+            for name, sublayer in groups:
+                sg = grp.create_group(name).create_group("vars")
+                for i, w in enumerate(sublayer.weights):
                     sg.create_dataset(str(i), data=np.asarray(getattr(w, "value", w)))
             continue
         sub = _weights_subgroup(layer)
         if sub is not None:  # Keras keeps a recurrent layer's weights in its cell
             g = grp.create_group(sub).create_group("vars")
-        for i, w in enumerate(layer.weights):
+        for i, w in enumerate(weights):
             g.create_dataset(str(i), data=np.asarray(getattr(w, "value", w)))
+        own = _own_variables_hook(layer, "save_own_variables")
+        if own is not None:  # Keras's save_own_variables(store): named arrays (idf_weights)
+            store = {}
+            own(store)
+            for key, arr in store.items():
+                g.create_dataset(str(key), data=np.asarray(arr))
+    if "vars" not in h5file:
+        h5file.create_group("vars")  # the model's own (empty) vars group, as Keras writes it
+
+
+def _keras_subgroups(layer):
+    """``[(group name, sub-layer)]`` for layers whose Keras 3 files keep the weights of several
+    sub-layers in named groups, in ``layer.weights`` order (a ``_keras_weight_subgroups()``
+    method of the layer); None for every other layer."""
+    fn = getattr(layer, "_keras_weight_subgroups", None)
+    return fn() if fn is not None else None
 
 
 #: layers whose Keras 3 implementation owns its weights through a sub-object: the weights are
 #: written to ``<key>/<sub>/vars`` (``lstm/cell/vars/0..2``) and an empty ``<key>/vars``.
 _SUBGROUP_BY_CLASS = {"LSTM": "cell", "GRU": "cell", "SimpleRNN": "cell"}
-
-
-def _weight_groups(layer):
-    """``[(relative group, weights)]`` for wrapper layers whose Keras 3 files keep each wrapped
-    layer's weights in its own group (``bidirectional/forward_layer/cell/vars``,
-    ``time_distributed/layer/vars``), from the layer's ``_h5_weight_groups()``; else None."""
-    fn = getattr(layer, "_h5_weight_groups", None)
-    if fn is None:
-        return None
-    out = []
-    for rel, sub in fn():
-        inner = _weights_subgroup(sub)
-        out.append((f"{rel}/{inner}" if inner else rel, sub.weights))
-    return out
 
 
 def _weights_subgroup(layer):
@@ -166,26 +245,41 @@ def read_weights_group(h5file, model, source, skip_mismatch=False):
         ValueError: a layer of the model missing from the file, a different number of weights,
             a shape mismatch, extra layers with weights in the file, unreadable data.
     """
-    if "layers" not in h5file:
+    if _is_graph_model(model) and "layers" not in h5file:
         raise ValueError(f"{source} is not a pyfapi/Keras weights file: it has no 'layers' group "
                          f"(top-level keys: {sorted(h5file.keys())})")
     plan = []
     seen = set()
-    for path, layer in collect_layers(model):
-        weights = layer.weights
-        grp = h5file.get(path)
+    for path, layer, weights in collect_layers(model):
+        grp = h5file.get(path) if path else h5file
         seen.add(path)
-        if grp is None or not _layer_datasets(grp):
+        own = _own_variables_hook(layer, "load_own_variables")
+        if own is not None:  # a layer keeping named arrays (Keras's load_own_variables)
+            vars_grp = grp.get("vars") if grp is not None else None
+            store = {k: np.asarray(vars_grp[k][()]) for k in vars_grp.keys()} \
+                if vars_grp is not None else {}
+            plan.append((_LoadHook(own), store))
+            continue
+        groups = _keras_subgroups(layer) if grp is not None else None
+        if groups is not None:  # weights kept in one named group per sub-layer (Keras's MHA)
+            vars_ = []
+            for name, _ in groups:
+                sub = grp.get(name)
+                vars_.extend(_layer_datasets(sub) if sub is not None else [])
+        elif grp is not None and (not path or _walks_attributes(layer) or
+                                  _is_graph_model(layer)):
+            # only the object's own vars: its sub-layers have groups (and entries) of their own
+            vars_ = _own_datasets(grp) if "vars" in grp else []
+        else:
+            vars_ = _layer_datasets(grp) if grp is not None else []
+        if grp is None or not vars_:
             if not weights:
                 continue
-            have = sorted(h5file["layers"].keys())
+            have = sorted(h5file["layers"].keys()) if "layers" in h5file else sorted(h5file.keys())
             raise ValueError(
                 f"Layer {layer.name!r} (with {len(weights)} weights, stored as {path!r}) is not "
                 f"in {source}; the file has layers {have}. The file was saved from a different "
                 f"architecture.")
-        vars_ = _grouped_datasets(grp, layer)
-        if vars_ is None:
-            vars_ = _layer_datasets(grp)
         if len(vars_) != len(weights):
             if skip_mismatch:
                 continue
@@ -213,31 +307,26 @@ def read_weights_group(h5file, model, source, skip_mismatch=False):
 
     def visit(prefix, grp):
         for name in grp.keys():
+            if name == "vars" or (not prefix and name == "optimizer"):
+                continue
             sub = grp[name]
-            p = f"{prefix}/{name}"
-            if "layers" in sub and "vars" not in sub:
-                visit(f"{p}/layers", sub["layers"])
-            elif p not in seen and _layer_datasets(sub):
+            if not hasattr(sub, "keys"):
+                continue
+            p = _join(prefix, name)
+            if p in seen:
+                continue
+            own = sub.get("vars")
+            if own is not None and len(own):
                 extra.append(name)
-    visit("layers", h5file["layers"])
+            elif any(s.startswith(p + "/") for s in seen):
+                visit(p, sub)
+            elif _layer_datasets(sub):
+                extra.append(name)
+    visit("", h5file)
     if extra and not skip_mismatch:
         raise ValueError(f"{source} holds weights for layers {extra} that the model does not have. "
                          f"The file was saved from a different architecture.")
     return plan
-
-
-def _grouped_datasets(grp, layer):
-    """A wrapper layer's arrays read group by group in weight order (None: not a wrapper, or a
-    file written with all its weights in one group)."""
-    groups = _weight_groups(layer)
-    if groups is None or not all(rel in grp for rel, _ in groups):
-        return None
-    out = []
-    for rel, _ in groups:
-        v = grp[rel].get("vars")
-        if v is not None:
-            out.extend(v.get(str(i)) for i in range(len(v)))
-    return out
 
 
 def _layer_datasets(grp):
@@ -254,11 +343,35 @@ def _layer_datasets(grp):
     return out
 
 
+def _own_datasets(grp):
+    own = grp["vars"]
+    return [own.get(str(i)) for i in range(len(own))]
+
+
 def assign_plan(plan):
-    """Assigns each ``(weight, array)`` pair of ``plan``, casting the array to the weight's dtype.
-    """
+    """Assigns each ``(weight, array)`` pair of ``plan``, casting the array to the weight's dtype
+    (``(_LoadHook, store)`` pairs call a layer's ``load_own_variables(store)``)."""
     for w, arr in plan:
+        if isinstance(w, _LoadHook):
+            w.fn(arr)
+            continue
         w.assign(arr.astype(w.value.dtype, copy=False))
+
+
+class _LoadHook:
+    """A layer's ``load_own_variables`` as a plan entry."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def _own_variables_hook(layer, name):
+    """``layer.<name>`` when the layer has no weights of its own and defines Keras's
+    ``save_own_variables`` / ``load_own_variables`` (preprocessing layers with named state such
+    as ``idf_weights``), else None."""
+    if layer.weights or not getattr(type(layer), "_keras_own_variables", False):
+        return None
+    return getattr(layer, name, None)
 
 
 def save_weights(model, filepath, overwrite=True):

@@ -27,7 +27,7 @@ import numpy as np
 from pyfapi import losses as losses_module
 from pyfapi import metrics as metrics_module
 
-__all__ = ["CompileLoss", "CompileMetrics", "is_sparse_loss"]
+__all__ = ["CompileLoss", "CompileMetrics", "LossTracker", "is_sparse_loss", "as_output_list"]
 
 _ACC = ("acc", "accuracy")
 _CE = ("crossentropy", "ce")
@@ -77,6 +77,56 @@ def _shape_kind(y_true_shape, y_pred_shape):
     is_binary = p_last == 1
     is_sparse = len(y_true_shape) < len(y_pred_shape) or (t_last == 1 and p_last != 1)
     return is_binary, is_sparse
+
+
+def as_output_list(value, output_names):
+    """A model output / target structure as a list in output order: a dict is read by output name
+    (missing names give None), a list/tuple is taken as is, anything else is the one output."""
+    if isinstance(value, dict):
+        return [value.get(n) for n in output_names]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+class LossTracker(metrics_module.Metric):
+    """The running mean of a loss over samples (Keras 3's ``Mean(name="loss")`` loss tracker).
+
+    ``update_state(values, sample_weight=None)``: adds ``mean(values) * w`` with ``w`` the
+    ``sample_weight`` (a scalar: Keras passes the batch size) or 1. ``result()`` is a float.
+    """
+
+    def __init__(self, name="loss"):
+        super().__init__(name=name)
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        """Adds the batch's mean loss weighted by ``sample_weight`` (default 1)."""
+        v = getattr(values, "value", values)
+        w = 1.0 if sample_weight is None else float(np.sum(getattr(sample_weight, "value",
+                                                                    sample_weight)))
+        self.total += float(np.mean(v)) * w
+        self.count += w
+
+    def _add(self, weighted_value, weight):
+        # the fused training loop's update (a float and a batch size: no numpy call)
+        self.total += weighted_value
+        self.count += weight
+
+    def result(self):
+        """``total / count`` (0.0 before any update)."""
+        return self.total / self.count if self.count else 0.0
+
+    def reset_state(self):
+        """Sets total and count to 0."""
+        self.total = 0.0
+        self.count = 0.0
+
+    @property
+    def variables(self):
+        """Keras 3 keeps the state in variables; here it is two floats (``[]``)."""
+        return []
 
 
 class _Entry:
@@ -142,6 +192,9 @@ class CompileLoss:
                              f"{self.output_names}; received loss={loss!r}")
         # report per-output losses only when more than one output has a loss (Keras 3)
         self.report_per_output = len(self.entries) > 1
+        #: per-output loss trackers (``<output>_loss``), reported with several losses (Keras 3)
+        self.metrics = ([LossTracker(name=f"{e.name}_loss") for e in self.entries]
+                        if self.report_per_output else [])
         self.built = all(e.fn is not None for e in self.entries)
 
     def _resolve(self, spec, output_name):
@@ -214,8 +267,13 @@ class CompileLoss:
         return {"loss": _map_specs(self._user_loss, ser), "loss_weights": self._user_weights}
 
 
-class CompileMetrics:
+class CompileMetrics(metrics_module.Metric):
     """Per-output metrics, resolved when the first data is seen (``build``).
+
+    It is the ``compile_metrics`` entry of ``model.metrics`` (as Keras 3): ``update_state(y,
+    y_pred, sample_weight=None)`` takes the model's target / output structures (one array, a
+    list in output order or a dict by output name), ``result()`` returns ``{metric name:
+    float}``, ``reset_state()`` resets every metric.
 
     Args:
         metrics, weighted_metrics: see the module docstring.
@@ -227,6 +285,7 @@ class CompileMetrics:
     """
 
     def __init__(self, metrics, weighted_metrics, output_names):
+        super().__init__(name="compile_metrics")
         self.output_names = list(output_names)
         self._user_metrics = metrics
         self._user_weighted = weighted_metrics
@@ -345,6 +404,56 @@ class CompileMetrics:
     def results(self):
         """``{metric name: float result}``."""
         return {m.name: float(m.result()) for _, m, _ in self.entries}
+
+    # ---- the Metric interface (Keras 3 ``CompileMetrics``) ------------------------------------
+    @property
+    def metrics(self):
+        """The resolved metric objects, in entry order (empty before the first data)."""
+        return [m for _, m, _ in self.entries]
+
+    @property
+    def variables(self):
+        """The state variables of the metrics that have them (``[]`` for float-state ones)."""
+        out = []
+        for m in self.metrics:
+            out.extend(getattr(m, "variables", None) or [])
+        return out
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Update every metric from the model's targets / outputs (structures as the model's
+        outputs: one array or Tensor, a list in output order, or a dict by output name);
+        resolves the metrics from the shapes on the first call.
+
+        Raises:
+            ValueError: a structure with the wrong number of outputs.
+        """
+        names = self.output_names
+        ys = as_output_list(y_true, names)
+        yp = as_output_list(y_pred, names)
+        if len(ys) != len(names) or len(yp) != len(names):
+            raise ValueError(f"compile_metrics: expected {len(names)} output(s) {names}, received "
+                             f"{len(ys)} target(s) and {len(yp)} prediction(s)")
+        ys = [None if a is None else np.asarray(getattr(a, "value", a)) for a in ys]
+        yp = [np.asarray(getattr(a, "value", a)) for a in yp]
+        if sample_weight is not None and not isinstance(sample_weight, (list, tuple, dict)):
+            sws = [np.asarray(getattr(sample_weight, "value", sample_weight))] * len(names)
+        elif sample_weight is not None:
+            sws = [None if a is None else np.asarray(getattr(a, "value", a))
+                   for a in as_output_list(sample_weight, names)]
+        else:
+            sws = None
+        if not self.built:
+            self.build([None if a is None else a.shape for a in ys], [a.shape for a in yp],
+                       [None] * len(names))
+        self.update(ys, yp, sws)
+
+    def result(self):
+        """``{metric name: float}`` for every metric."""
+        return self.results()
+
+    def reset_state(self):
+        """Resets every metric."""
+        self.reset()
 
     def get_config(self):
         """``{"metrics", "weighted_metrics"}`` serialized; custom metrics stored as ``{"custom":

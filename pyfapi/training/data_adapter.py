@@ -21,10 +21,12 @@ import math
 import numpy as np
 
 from pyfapi.graph import tree as _tree
+from pyfapi.utils.dtype_cast import astype_no_wrap
 
 __all__ = ["standardize_inputs", "standardize_targets", "standardize_sample_weights",
            "check_sample_counts", "train_validation_split", "class_weight_to_sample_weights",
-           "unpack_validation_data", "check_positive_int", "ArrayBatcher"]
+           "unpack_validation_data", "check_positive_int", "ArrayBatcher", "DistributedBatcher",
+           "LockstepBatcher"]
 
 
 def _to_array(x, what):
@@ -62,8 +64,13 @@ def _cast_input(arr, dtype, what):
             raise ValueError(f"{what}: the input expects integers ({dtype}), received "
                              f"non-integer floats")
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{what}: expected a numeric array, received dtype {arr.dtype}")
-    return arr.astype(dtype)
+        raise TypeError(f"{what}: expected a numeric array, received dtype {arr.dtype}" + (
+            " (a string array needs an Input(dtype='string'))" if arr.dtype.kind in "USO"
+            else ""))
+    try:  # ids beyond an int32 Input's range keep int64: range checks report them unwrapped
+        return astype_no_wrap(arr, dtype)
+    except ValueError as e:
+        raise ValueError(f"{what}: {e}") from None
 
 
 def _by_names(data, names, kind, arg):
@@ -111,9 +118,29 @@ def standardize_inputs(x, input_names, input_dtypes, arg="x"):
     arrays = _by_names(x, list(input_names), "input", arg)
     out = []
     for name, a, dt in zip(input_names, arrays, input_dtypes):
+        if getattr(dt, "name", dt) == "string":  # Input(dtype="string"): numpy str/bytes/object
+            out.append(_string_input(a, f"{arg}[{name!r}]"))
+            continue
         a = _to_array(a, f"{arg}[{name!r}]")
         out.append(_cast_input(a, _np_dtype(dt), f"{arg}[{name!r}]"))
     return out
+
+
+def _string_input(x, what):
+    """Data of an ``Input(dtype="string")``: a numpy object array of str / bytes (never floats).
+
+    Raises:
+        ValueError: numeric data, or a scalar.
+    """
+    arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+    if arr.ndim == 0:
+        raise ValueError(f"{what}: expected an array with a batch axis, received a scalar")
+    if arr.dtype.kind in "US":
+        return arr.astype(object)
+    if arr.dtype == object:
+        return arr
+    raise ValueError(f"{what}: the input has dtype 'string'; received a numeric array of dtype "
+                     f"{arr.dtype}")
 
 
 def standardize_targets(y, output_names, sparse_outputs=(), arg="y", required=None):
@@ -407,3 +434,177 @@ class ArrayBatcher:
             yield step, xb, yb, swb, hi - lo
         if self._seen >= nb:
             self._pass = None
+
+
+def _fingerprint(groups):
+    """crc32 of every array's bytes (dtype and shape included), to tell whether the ranks were
+    given the same data."""
+    import zlib
+    crc = 0
+    for lst in groups:
+        for a in lst or ():
+            if a is None:
+                crc = zlib.crc32(b"None", crc)
+                continue
+            crc = zlib.crc32(f"{a.dtype.str}{a.shape}".encode(), crc)
+            crc = zlib.crc32(memoryview(np.ascontiguousarray(a)).cast("B"), crc)
+    return crc
+
+
+class DistributedBatcher:
+    """The batches of one rank in data-parallel ``fit`` (see :mod:`pyfapi.distributed`).
+
+    Same interface and ``steps`` semantics as :class:`ArrayBatcher` (continuing passes, never
+    cycling, the "ran out of data" warning), with ``batch_size`` rows PER RANK:
+
+    * every rank holds the same arrays (checked with a crc32 of the data, gathered once per
+      fit): "sharded" mode. Step ``k`` takes the global batch ``k`` -- rows
+      ``[k*G, (k+1)*G)`` of the epoch's order, ``G = batch_size * size`` -- and rank r its slice
+      ``[r*m//size, (r+1)*m//size)`` of its ``m`` rows (``m = G`` except at the end). The
+      order is shuffled (``shuffle=True``: rows; ``"batch"``: global batches) with a seed
+      broadcast from rank 0 (drawn from rank 0's :func:`pyfapi.utils.random.global_rng`), so the
+      ranks agree. A step is thus one step of a single process with batch ``G``;
+    * the ranks hold different arrays (their own shards): each rank batches its own rows
+      (shuffled locally), and all ranks run ``max_r ceil(n_r / batch_size)`` steps.
+
+    A rank without rows in a step yields ``size == 0`` with a 1-row dummy batch (row 0): the
+    Trainer runs it with weight 0 so that the collectives of the step still match.
+    """
+
+    def __init__(self, xs, ys=None, sws=None, batch_size=32, shuffle=False, steps=None):
+        from pyfapi.utils import distributed_context as dc
+        self.xs, self.ys, self.sws = xs, ys, sws
+        self.n = int(xs[0].shape[0])
+        self.batch_size = check_positive_int(batch_size, "batch_size", allow_none=False)
+        self.shuffle = shuffle
+        self.rank, self.size = dc.rank(), dc.size()
+        counts = dc.allgather(self.n)
+        same = len(set(counts)) == 1
+        if same:
+            same = len(set(dc.allgather(_fingerprint([xs, ys, sws])))) == 1
+        self.sharded = same
+        if same:
+            self.global_batch = self.batch_size * self.size
+            self.num_batches = math.ceil(self.n / self.global_batch) if self.n else 0
+            seed = None
+            if shuffle and dc.rank() == 0:
+                from pyfapi.utils.random import global_rng
+                seed = int(global_rng().integers(0, 2 ** 63 - 1))
+            self._rng = np.random.default_rng(dc.bcast_object(seed)) if shuffle else None
+        else:
+            self.num_batches = max(math.ceil(c / self.batch_size) for c in counts)
+            self._rng = None
+        self.steps_given = check_positive_int(steps, "steps")
+        self.steps = self.num_batches if steps is None else self.steps_given
+        self._order = None
+        self._seen = 0
+        self._new_pass = True
+
+    def _permutation(self):
+        if not self.shuffle:
+            return None
+        if self.sharded:
+            rng, n, bs = self._rng, self.n, self.global_batch
+        else:
+            from pyfapi.utils.random import global_rng
+            rng, n, bs = global_rng(), self.n, self.batch_size
+        if n <= 1:
+            return None
+        if self.shuffle == "batch":
+            nb = math.ceil(n / bs)
+            return np.concatenate([np.arange(b * bs, min(n, (b + 1) * bs))
+                                   for b in rng.permutation(nb)])
+        return rng.permutation(n)
+
+    def _rows(self, k):
+        if self.sharded:
+            lo = k * self.global_batch
+            m = min(self.n, lo + self.global_batch) - lo
+            return lo + self.rank * m // self.size, lo + (self.rank + 1) * m // self.size
+        lo = min(self.n, k * self.batch_size)
+        return lo, min(self.n, lo + self.batch_size)
+
+    def epoch(self):
+        """Yields ``(step, x_batch, y_batch, sw_batch, rows)``; ``rows == 0`` marks a dummy
+        (weight-0) step. Every rank yields the same number of steps."""
+        if self._new_pass or self.steps_given is None:
+            self._order = self._permutation()
+            self._seen = 0
+            self._new_pass = False
+        order = self._order
+        nb = self.num_batches
+        for step in range(self.steps):
+            if self._seen >= nb:
+                if self.steps_given is not None:
+                    import warnings
+                    warnings.warn(_RAN_OUT, UserWarning, stacklevel=3)
+                break
+            lo, hi = self._rows(self._seen)
+            self._seen += 1
+            rows = hi - lo
+            if rows == 0:
+                sel = slice(0, 1)
+            elif order is None:
+                sel = slice(lo, hi)
+            else:
+                sel = order[lo:hi]
+            xb = [a[sel] for a in self.xs]
+            yb = None if self.ys is None else [None if a is None else a[sel] for a in self.ys]
+            swb = None if self.sws is None else [None if a is None else a[sel] for a in self.sws]
+            yield step, xb, yb, swb, rows
+        if self._seen >= nb:
+            self._new_pass = True
+
+
+class LockstepBatcher:
+    """Data-parallel ``fit`` on a stream (generator, iterable, PyDataset): wraps a
+    :class:`~pyfapi.training.batch_stream.StreamBatcher` already sharded by rank (each rank keeps
+    batches ``rank, rank + size, ...``) so that every rank runs the same number of steps: before
+    each step the ranks tell each other (one small Allreduce) whether they still have a batch;
+    while any has, those without run a weight-0 dummy step on one row of their last batch
+    (yielded with ``size == 0``), and the epoch ends when none has.
+
+    Raises:
+        RuntimeError: a rank must run a dummy step before it ever received a batch.
+    """
+
+    def __init__(self, inner):
+        from pyfapi.utils import distributed_context as dc
+        self.inner = inner
+        self._dc = dc
+        steps = inner.steps
+        every = dc.allgather(steps)
+        self.steps = None if any(s is None for s in every) else max(every)
+        self._template = None
+
+    def epoch(self):
+        """Yields ``(step, xs, ys, sws, size)``; ``size == 0`` marks a dummy step."""
+        dc = self._dc
+        it = self.inner.epoch()
+        step = 0
+        while True:
+            item = next(it, None)
+            if not dc.allreduce_max(0 if item is None else 1):
+                break
+            if item is not None:
+                _, xs, ys, sws, size = item
+                self._template = (xs, ys, sws)
+                yield step, xs, ys, sws, size
+            else:
+                if self._template is None:
+                    raise RuntimeError(
+                        f"data-parallel fit: rank {dc.rank()} has no batch in a step where "
+                        f"another rank has one, and no earlier batch to run a weight-0 step "
+                        f"with; give every rank at least one batch")
+                xs, ys, sws = self._template
+
+                def one(lst):
+                    return None if lst is None else [None if a is None else a[:1] for a in lst]
+                yield step, one(xs), one(ys), one(sws), 0
+            step += 1
+        if self.steps is None:
+            self.steps = step
+
+    def close(self):
+        """Closes the wrapped stream."""
+        self.inner.close()

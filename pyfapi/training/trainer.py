@@ -27,9 +27,13 @@ import numpy as np
 
 from pyfapi import callbacks as callbacks_module
 from pyfapi import optimizers as optimizers_module
+from pyfapi.graph import tree
 from pyfapi.training import batch_stream as bs
 from pyfapi.training import data_adapter as da
-from pyfapi.training.compile_utils import CompileLoss, CompileMetrics
+from pyfapi.training.compile_utils import CompileLoss, CompileMetrics, LossTracker, as_output_list
+from pyfapi.training.structured_arrays import StructuredArrays
+from pyfapi.utils import distributed_context as _dist
+from pyfapi.utils.step_data import unpack_x_y_sample_weight
 
 __all__ = ["Trainer"]
 
@@ -94,21 +98,61 @@ class _State:
     """Plain holder of compile-time state (kept off the Layer attribute tracking)."""
 
     def __init__(self):
-        self.compile_loss = None
-        self.compile_metrics = None
+        self.compiled = False
+        self.compile_loss = None     # CompileLoss, None without a `loss`
+        self.compile_metrics = None  # CompileMetrics (always, maybe without entries)
+        self.has_metrics = False     # `metrics` or `weighted_metrics` given to compile
+        self.loss_tracker = None     # LossTracker "loss" (Keras 3's Mean loss tracker)
         self.train_vars = None
         self.check_losses = False
         self.built_for = None
         self.compile_config = None
         self.pending = None
-        self.loss_sum = 0.0
-        self.count = 0.0
-        self.per_sum = []
+        self.output_names = None     # a subclassed model's output names, from its first output
+        self.dict_outputs = False    # ... and whether they were a dict
         self.single_io = None   # (input dtype) for _prepare's fast path, or False; per compile
+        self.log_metrics = None      # self.metrics, listed once per epoch for the fused loop
+
+
+_DEFAULT_STEPS: dict = {}  # (class, kind) -> True when the class overrides none of the steps
+_STEP_METHODS = {"train": ("train_step", "compute_loss", "compute_metrics"),
+                 "test": ("test_step", "compute_loss", "compute_metrics"),
+                 "predict": ("predict_step",)}
+
+
+def _pythonify_logs(logs):
+    """Step logs as ``{name: float}`` (nested dicts flattened, 0-d values as floats; Keras 3
+    ``pythonify_logs``)."""
+    out = {}
+    for key, value in logs.items():
+        if type(value) is float:
+            out[key] = value
+            continue
+        if isinstance(value, dict):
+            out.update(_pythonify_logs(value))
+            continue
+        v = getattr(value, "value", value)
+        try:
+            arr = np.asarray(v)
+        except (TypeError, ValueError):
+            out[key] = value
+            continue
+        out[key] = float(arr) if arr.ndim == 0 and arr.dtype.kind in "biuf" else value
+    return out
 
 
 class Trainer:
-    """Mixin giving a model Keras 3's training API (see the module docstring)."""
+    """Mixin giving a model Keras 3's training API (see the module docstring).
+
+    Extension points, as Keras 3 (``keras/src/trainers/trainer.py``): ``fit`` / ``evaluate`` /
+    ``predict`` call :meth:`train_step` / :meth:`test_step` / :meth:`predict_step` once per
+    batch; the default steps call :meth:`compute_loss` and :meth:`compute_metrics`. A subclass
+    may override any of them (see the Keras guide "Customizing what happens in fit()"); ``fit``
+    then calls the override as written, with ``data`` packed as
+    :func:`pyfapi.training.step_data.pack_x_y_sample_weight` describes. A functional or
+    Sequential model that overrides none of them trains through a fused loop with the same
+    results (no per-step re-packing of the data).
+    """
 
     # ---- state ------------------------------------------------------------------------------
     def _tstate(self) -> _State:
@@ -120,18 +164,23 @@ class Trainer:
 
     @property
     def compiled(self) -> bool:
-        """True once ``compile()`` has been called (loss set or compilation pending)."""
-        st = self._tstate()
-        return st.compile_loss is not None or getattr(st, "pending", None) is not None
+        """True once ``compile()`` has been called."""
+        return self._tstate().compiled
+
+    def _graph_io(self) -> bool:
+        """True when the model has named inputs/outputs (functional, Sequential): the fused
+        loop's data preparation applies. Models override this."""
+        return False
 
     def _t_output_names(self):
-        try:
-            names = self.output_names
-        except (AttributeError, ValueError):
-            return None
-        if names is None:
-            return None
-        return list(names)
+        st = self._tstate()
+        if self._graph_io():
+            try:
+                names = self.output_names
+            except (AttributeError, ValueError):
+                return None
+            return None if names is None else list(names)
+        return None if st.output_names is None else list(st.output_names)
 
     def _t_input_names(self):
         return list(self.input_names)
@@ -142,6 +191,25 @@ class Trainer:
             out.append(getattr(t, "dtype", "float32") or "float32")
         return out
 
+    def _uses_fused(self, kind) -> bool:
+        """Whether ``kind`` ("train" / "test" / "predict") can run the fused loop: a model with
+        graph inputs/outputs, a compiled loss, and none of the step methods overridden."""
+        if not self._graph_io():
+            return False
+        key = (type(self), kind)
+        default = _DEFAULT_STEPS.get(key)
+        if default is None:
+            default = _DEFAULT_STEPS[key] = all(
+                getattr(type(self), name) is getattr(Trainer, name)
+                for name in _STEP_METHODS[kind])
+        if not default:
+            return False
+        if kind != "predict":
+            st = self._tstate()
+            if st.compile_loss is None and (st.pending is None or st.pending[0] is None):
+                return False
+        return True
+
     # ---- compile ----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
@@ -151,13 +219,19 @@ class Trainer:
         Args:
             optimizer: name (``'sgd'``, ``'rmsprop'``, ``'adam'``, ``'adamw'``, ``'adagrad'``) or
                 a :mod:`pyfapi.optimizers` instance.
-            loss: string / callable / Loss, a list (one per output) or a dict by output name.
+            loss: string / callable / Loss, a list (one per output) or a dict by output name;
+                None is allowed for models whose ``train_step`` / ``compute_loss`` computes the
+                loss (or that only ``add_loss``).
             loss_weights: float, list or dict by output name (total loss is the weighted sum).
             metrics: list, list of lists (one per output) or dict by output name; ``'acc'`` /
                 ``'accuracy'`` resolve per output.
             weighted_metrics: as ``metrics``, computed with the sample weights.
             run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted for Keras
                 compatibility (pyfapi always runs eagerly).
+
+        A subclassed model's outputs are known once it has been called: its losses and metrics
+        are mapped onto them at the first batch (output names ``output_1``, ... for a list, the
+        keys for a dict).
 
         Raises:
             ValueError: a wrong loss/metric dict key, list length or unknown name (the message
@@ -166,45 +240,70 @@ class Trainer:
         st = self._tstate()
         opt = optimizers_module.get(optimizer)
         names = self._t_output_names()
-        if names is None and getattr(self, "built", True):
-            raise ValueError(f"compile: model {getattr(self, 'name', '')!r} has no outputs")
+        built = None
         if names is not None:
             # everything is validated before the model's state changes
-            built = (CompileLoss(loss, loss_weights, names, dict_outputs=isinstance(
-                         self.__dict__.get("_outputs_struct"), dict)),
-                     CompileMetrics(metrics, weighted_metrics, names))
-        elif not isinstance(loss, (list, tuple, dict)):
+            built = self._compile_objects(loss, loss_weights, metrics, weighted_metrics, names)
+        elif loss is not None and not isinstance(loss, (list, tuple, dict)):
             CompileLoss(loss, loss_weights, ["output"])  # unknown names fail at compile time
         self.optimizer = opt
         self.loss = loss
         self.stop_training = False
+        st.compiled = True
+        st.loss_tracker = LossTracker(name="loss")
+        st.has_metrics = metrics is not None or weighted_metrics is not None
         st.built_for = None
         st.compile_loss = None
+        st.compile_metrics = None
         st.pending = None
         st.single_io = None
+        st.log_metrics = None
         if names is None:
-            # a Sequential without an input shape: finished when the first data builds it
+            # a Sequential without an input shape or a subclassed model: finished when the first
+            # data has been through the model
             st.pending = (loss, loss_weights, metrics, weighted_metrics)
             st.train_vars = None
             return
         self._finish_compile(loss, loss_weights, metrics, weighted_metrics, built)
 
+    def _compile_objects(self, loss, loss_weights, metrics, weighted_metrics, names):
+        cl = None
+        if loss is not None:
+            cl = CompileLoss(loss, loss_weights, names, dict_outputs=isinstance(
+                self.__dict__.get("_outputs_struct"), dict) or self._tstate().dict_outputs)
+        return cl, CompileMetrics(metrics, weighted_metrics, names)
+
     def _finish_compile(self, loss, loss_weights, metrics, weighted_metrics, built=None):
         st = self._tstate()
         if built is None:
-            names = self._t_output_names()
-            built = (CompileLoss(loss, loss_weights, names),
-                     CompileMetrics(metrics, weighted_metrics, names))
+            built = self._compile_objects(loss, loss_weights, metrics, weighted_metrics,
+                                          self._t_output_names())
         cl, cm = built
         st.compile_loss = cl
         st.compile_metrics = cm
         st.pending = None
         # the trainable set is frozen here: `trainable` changes take effect at the next compile
-        st.train_vars = list(self.trainable_weights)
+        st.train_vars = list(self.trainable_weights) if getattr(self, "built", True) else None
         st.single_io = None
-        st.compile_config = {"loss": cl.get_config()["loss"], "loss_weights": loss_weights,
-                             **cm.get_config()}
+        st.log_metrics = None
+        st.compile_config = {"loss": cl.get_config()["loss"] if cl is not None else None,
+                             "loss_weights": loss_weights, **cm.get_config()}
         self._scan_layers()
+
+    def _finish_from_outputs(self, y_pred):
+        """Complete a pending compile of a subclassed model from its first outputs."""
+        st = self._tstate()
+        if st.pending is None:
+            return
+        if self._t_output_names() is None:
+            if isinstance(y_pred, dict):
+                st.output_names = list(y_pred)
+                st.dict_outputs = True
+            elif isinstance(y_pred, (list, tuple)):
+                st.output_names = [f"output_{i + 1}" for i in range(len(y_pred))]
+            else:
+                st.output_names = ["output"]
+        self._finish_compile(*st.pending)
 
     def _build_from_data(self, x):
         """Build a model without input shape (lazy Sequential) by calling it on one sample."""
@@ -222,6 +321,41 @@ class Trainer:
         if st.pending is not None:
             self._finish_compile(*st.pending)
 
+    def _build_from_structured(self, data, batch_size=2):
+        """Build a model for the structured (step method) path: call it once on the first
+        samples when it is not built or its compile waits for its outputs (Keras 3
+        ``_symbolic_build``); freeze the trainable variables if compile could not. A model
+        without ``call`` (a GAN-style container whose ``train_step`` calls its sub-models) is
+        not called."""
+        st = self._tstate()
+        pending = st.pending
+        needs_outputs = pending is not None and (pending[0] is not None or st.has_metrics)
+        y_pred = None
+        if needs_outputs or not getattr(self, "built", True):
+            if needs_outputs or self._call_defined():
+                xs = data.flats[0]
+                if xs is None:
+                    raise ValueError(f"Model {getattr(self, 'name', '')!r}: no input data (x is "
+                                     "None) to build the model with")
+                # the first batch: layers record Keras's shapes (summary shows the batch size)
+                x = tree.pack_sequence_as(data.structs[0], [a[:batch_size] for a in xs])
+                y_pred = self._call_model(x, False)
+            else:
+                object.__setattr__(self, "built", True)
+        if st.pending is not None:
+            if y_pred is None:
+                st.output_names = st.output_names or ["output"]
+                self._finish_compile(*st.pending)
+            else:
+                self._finish_from_outputs(y_pred)
+        if st.train_vars is None:
+            st.train_vars = list(self.trainable_weights)
+            self._scan_layers()
+
+    def _call_defined(self) -> bool:
+        """Whether the model computes something when called (Models override this)."""
+        return True
+
     def _scan_layers(self):
         st = self._tstate()
         layers = self._flatten_layers() if hasattr(self, "_flatten_layers") else []
@@ -238,16 +372,199 @@ class Trainer:
             raise ValueError(f"You must call `compile()` before using the model. "
                              f"({method} was called on {getattr(self, 'name', 'the model')!r})")
 
+    # ---- metrics (Keras 3) ------------------------------------------------------------------
+    @property
+    def metrics(self):
+        """The model's metrics, as Keras 3 orders them: the loss tracker (``loss``), the
+        compiled metrics (one ``compile_metrics`` object, when ``metrics`` were given), the
+        per-output loss trackers, then the :class:`~pyfapi.metrics.Metric` objects assigned
+        as attributes of the model and of its layers (nested models excluded)."""
+        st = self._tstate()
+        out = []
+        if st.compiled:
+            out.append(st.loss_tracker)
+            if st.has_metrics and st.compile_metrics is not None:
+                out.append(st.compile_metrics)
+            if st.compile_loss is not None:
+                out.extend(st.compile_loss.metrics)
+        out.extend(self.__dict__.get("_metrics", ()))
+        if hasattr(self, "_flatten_layers"):
+            for layer in self._flatten_layers(include_self=False):
+                if isinstance(layer, Trainer):
+                    continue
+                out.extend(layer.__dict__.get("_metrics", ()))
+        return out
+
     @property
     def metrics_names(self):
-        """``['loss', <output>_loss..., <metric names sorted>]`` once the model has seen data."""
-        st = self._tstate()
-        if st.compile_loss is None:
-            return []
-        names = ["loss"] + st.compile_loss.loss_names
-        if st.compile_metrics.built:
-            names += sorted(st.compile_metrics.names)
+        """``[m.name for m in self.metrics]`` (Keras 3: ``['loss', 'compile_metrics', ...]``)."""
+        return [m.name for m in self.metrics]
+
+    @property
+    def metrics_variables(self):
+        """The state variables of every metric in :attr:`metrics`."""
+        out = []
+        for m in self.metrics:
+            out.extend(getattr(m, "variables", None) or [])
+        return out
+
+    def _metric_result_names(self, metrics=None):
+        """The keys ``get_metrics_result`` reports (compiled metrics by their own names)."""
+        names = []
+        for m in self.metrics if metrics is None else metrics:
+            if isinstance(m, CompileMetrics):
+                # Keras 3 lists the compiled metrics by their own (unprefixed) names, so with
+                # several outputs their prefixed results come last, sorted, in evaluate's list
+                names += m.names if m.built and len(m.output_names) == 1 else []
+            else:
+                names.append(m.name)
         return names
+
+    def reset_metrics(self):
+        """``reset_state()`` on every metric of :attr:`metrics`."""
+        for m in self.metrics:
+            m.reset_state()
+
+    def get_metrics_result(self):
+        """``{name: float}`` of every metric in :attr:`metrics` (the compiled metrics' dict
+        merged in), as Keras 3."""
+        out = {}
+        for m in self.metrics:
+            r = m.result()
+            if isinstance(r, dict):
+                out.update(r)
+            else:
+                out[m.name] = r
+        return _pythonify_logs(out)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss of one batch (Keras 3 ``Model.compute_loss``): the compiled losses
+        (weighted sum over outputs) plus every loss of ``self.losses`` (``add_loss`` and
+        regularization penalties of the last call). Updates the per-output loss trackers.
+
+        Args:
+            x: the inputs (unused by the default; overrides may use them).
+            y: targets, structured as the outputs (array, list in output order, dict by name).
+            y_pred: the model's outputs for ``x``.
+            sample_weight: None, one array for all outputs, a list or a dict by output name.
+            training: whether the loss is for a training step.
+
+        Returns:
+            A scalar Tensor (differentiable on an active GradientTape).
+
+        Raises:
+            ValueError: no compiled loss and no added losses ("No loss to compute"), or
+                targets / weights that do not match the outputs (names them).
+        """
+        del x, training
+        st = self._tstate()
+        if st.pending is not None and y_pred is not None:
+            self._finish_from_outputs(y_pred)
+        losses = []
+        cl = st.compile_loss
+        if cl is not None:
+            names = cl.output_names
+            if y is None:
+                raise ValueError(f"compute_loss: model {getattr(self, 'name', '')!r} was compiled "
+                                 f"with a loss for outputs {cl.required_outputs}, but y is None")
+            preds = as_output_list(y_pred, names)
+            if len(preds) != len(names):
+                raise ValueError(f"compute_loss: model {getattr(self, 'name', '')!r} has "
+                                 f"{len(names)} output(s) {names}; y_pred has {len(preds)}")
+            ys = da.standardize_targets(y, names, sparse_outputs=cl.sparse_outputs,
+                                        required=cl.required_outputs)
+            sws = da.standardize_sample_weights(sample_weight, names)
+            if not cl.built:
+                cl.build([tuple(a.shape) if a is not None else tuple(p.shape)
+                          for a, p in zip(ys, preds)], [tuple(p.shape) for p in preds])
+            total, per = cl(ys, preds, sws)
+            if cl.metrics:
+                size = float(preds[0].shape[0]) if getattr(preds[0], "ndim", 0) else 1.0
+                for tracker, p in zip(cl.metrics, per):
+                    tracker._add(float(np.asarray(getattr(p, "value", p))) * size, size)
+            losses.append(total)
+        for extra in self.losses:
+            losses.append(_sum_loss(extra))
+        if not losses:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        total = losses[0]
+        for extra in losses[1:]:
+            total = total + extra
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with one batch and return :meth:`get_metrics_result`
+        (Keras 3 ``Model.compute_metrics``).
+
+        Args:
+            x: the inputs (unused by the default).
+            y, y_pred, sample_weight: as :meth:`compute_loss`.
+
+        Returns:
+            ``{name: float}`` of every metric of :attr:`metrics`.
+        """
+        del x
+        st = self._tstate()
+        if st.pending is not None and y_pred is not None:
+            self._finish_from_outputs(y_pred)
+        cm = st.compile_metrics
+        if st.has_metrics and cm is not None and y is not None:
+            cm.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _call_model(self, x, training):
+        if getattr(type(self), "_call_has_training_arg", True):
+            return self(x, training=training)
+        return self(x)
+
+    def train_step(self, data):
+        """One training step on one batch (Keras 3 ``Model.train_step``): forward pass on a
+        :class:`pyfapi.GradientTape`, :meth:`compute_loss`, gradients of the trainable
+        variables, ``self.optimizer.apply``, :meth:`compute_metrics`.
+
+        Args:
+            data: ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` for one batch.
+
+        Returns:
+            ``{metric name: value}`` (passed to callbacks as the batch logs).
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        st = self._tstate()
+        train_vars = st.train_vars if st.train_vars is not None else self.trainable_weights
+        with _gradient_tape()() as tape:
+            if train_vars:
+                tape.watch(train_vars)
+            y_pred = self._call_model(x, True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                     training=True)
+        st.loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        if train_vars:
+            grads = tape.gradient(loss, train_vars)
+            self.optimizer.apply(grads, train_vars)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_step(self, data):
+        """One evaluation step (Keras 3 ``Model.test_step``): forward pass with
+        ``training=False``, :meth:`compute_loss`, :meth:`compute_metrics`.
+
+        Returns:
+            ``{metric name: value}``.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self._call_model(x, False)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                 training=False)
+        self._tstate().loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def predict_step(self, data):
+        """One inference step (Keras 3 ``Model.predict_step``): ``self(x, training=False)``.
+
+        Returns:
+            The model's outputs for the batch (Tensor, list or dict).
+        """
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self._call_model(x, False)
 
     # ---- data preparation ---------------------------------------------------------------------
     def _prepare(self, x, y, sample_weight, class_weight=None, arg_prefix=""):
@@ -377,33 +694,39 @@ class Trainer:
         st.compile_metrics.build(yt_shapes, yp_shapes, losses)
         st.built_for = True
 
-    # ---- trackers -----------------------------------------------------------------------------
+    # ---- trackers (fused loop) ----------------------------------------------------------------
     def _reset_trackers(self):
         st = self._tstate()
-        st.loss_sum = 0.0
-        st.count = 0.0
-        st.per_sum = [0.0] * len(st.compile_loss.entries)
-        st.compile_metrics.reset()
-
-    def reset_metrics(self):
-        """Reset the loss trackers and every metric."""
-        if self.compiled:
-            self._reset_trackers()
+        if type(self).reset_metrics is Trainer.reset_metrics:
+            ms = self.metrics
+            for m in ms:
+                m.reset_state()
+        else:
+            self.reset_metrics()
+            ms = self.metrics
+        if not st.has_metrics:
+            st.compile_metrics.reset()
+        st.log_metrics = ms
 
     def _logs(self):
+        """The fused loop's logs: :meth:`get_metrics_result` over the metrics listed at the
+        epoch's start, sorted by name."""
         st = self._tstate()
-        c = st.count or 1.0
-        logs = {"loss": st.loss_sum / c}
-        if st.compile_loss.report_per_output:
-            for name, s in zip(st.compile_loss.loss_names, st.per_sum):
-                logs[name] = s / c
-        logs.update(st.compile_metrics.results())
-        return dict(sorted(logs.items()))
+        ms = st.log_metrics if st.log_metrics is not None else self.metrics
+        out = {}
+        for m in ms:
+            r = m.result()
+            if isinstance(r, dict):
+                out.update(r)
+            else:
+                out[m.name] = r
+        return dict(sorted(_pythonify_logs(out).items()))
 
     def _flat_logs(self, logs):
-        """evaluate's list order: loss, per-output losses (output order), metrics by name."""
+        """evaluate's list order (Keras 3 ``_flatten_metrics_in_order``): the metrics in
+        :attr:`metrics` order (compiled metrics by their own names), then other keys sorted."""
         st = self._tstate()
-        order = ["loss"] + st.compile_loss.loss_names
+        order = self._metric_result_names(st.log_metrics)
         out = [logs[k] for k in order if k in logs]
         out += [logs[k] for k in sorted(logs) if k not in order]
         return out[0] if len(out) == 1 else out
@@ -433,18 +756,20 @@ class Trainer:
                 # `trainable` changes take effect at the next compile, in both directions)
                 tape.watch(train_vars)
             total, per, outs = self._forward_loss(xb, yb, swb, True)
+            scale_loss = getattr(self.optimizer, "scale_loss", None)  # LossScaleOptimizer
+            target = total if scale_loss is None else scale_loss(total)
         if train_vars:
-            grads = tape.gradient(total, train_vars)
+            grads = tape.gradient(target, train_vars)
             self.optimizer.apply(grads, train_vars)  # also applies Variable.constraint
         return total, per, outs
 
     def _accumulate(self, total, per, outs, yb, swb, size):
         st = self._tstate()
-        st.loss_sum += float(total.value) * size
-        st.count += size
-        ps = st.per_sum
-        for k, p in enumerate(per):
-            ps[k] += float(p.value) * size
+        st.loss_tracker._add(float(total.value) * size, size)
+        trackers = st.compile_loss.metrics
+        if trackers:
+            for tracker, p in zip(trackers, per):
+                tracker._add(float(p.value) * size, size)
         if st.compile_metrics.entries:
             st.compile_metrics.update(yb, _values(outs), swb,
                                       [getattr(t, "_keras_mask", None) for t in outs])
@@ -497,40 +822,99 @@ class Trainer:
         if streamed:
             _check_stream_args("fit", y=y, sample_weight=sample_weight,
                                validation_split=validation_split)
-        elif y is None and not isinstance(x, (list, tuple, dict)) and x is not None:
-            raise ValueError("fit: y is required (targets for the losses), received None")
         if validation_data is not None and validation_split:
             validation_split = 0.0  # Keras: validation_data overrides validation_split
+        fused = self._uses_fused("train")
+        vbs = validation_batch_size or batch_size
         val = val_stream = None
-        if streamed:
-            batcher = self._stream(x, "fit", steps_per_epoch, shuffle=shuffle,
-                                   class_weight=class_weight)
-        else:
-            self._build_from_data(x)
-            xs, ys, sws, _ = self._prepare(x, y, sample_weight, class_weight)
-            if ys is None:
+        data_parallel = self._data_parallel()
+        if fused:
+            if not streamed and y is None and not isinstance(x, (list, tuple, dict)) and \
+                    x is not None:
                 raise ValueError("fit: y is required (targets for the losses), received None")
-            if validation_split:
-                (xs, ys, sws), (vxs, vys, vsws) = da.train_validation_split(
-                    [xs, ys, sws], float(validation_split))
-                val = (vxs, vys, vsws)
-            if class_weight is not None:  # after the split: validation is not class-weighted
-                sws = self._class_weights(ys, class_weight)
-            self._ensure_built(xs, ys)
-            batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size), shuffle=shuffle,
-                                      steps=steps_per_epoch)
-        if validation_data is not None:
-            if bs.is_stream(validation_data):
-                val_stream = self._stream(validation_data, "fit", validation_steps,
-                                          arg="validation_data")
+            if streamed:
+                batcher = self._stream(x, "fit", steps_per_epoch, shuffle=shuffle,
+                                       class_weight=class_weight)
+                if data_parallel:
+                    # every rank reads the same stream and keeps every size-th batch; a shuffled
+                    # PyDataset's order comes from rank 0's random state so that they agree
+                    if shuffle:
+                        from pyfapi.utils.random import global_rng
+                        state = _dist.bcast_object(global_rng().bit_generator.state)
+                        global_rng().bit_generator.state = state
+                    batcher = da.LockstepBatcher(batcher.shard(_dist.rank(), _dist.size()))
             else:
-                vx, vy, vsw = da.unpack_validation_data(validation_data)
-                vxs, vys, vsws, vn = self._prepare(vx, vy, vsw, arg_prefix="validation_data ")
-                val = (vxs, vys, vsws)
+                self._build_from_data(x)
+                xs, ys, sws, _ = self._prepare(x, y, sample_weight, class_weight)
+                if ys is None:
+                    raise ValueError("fit: y is required (targets for the losses), received None")
+                if validation_split:
+                    (xs, ys, sws), (vxs, vys, vsws) = da.train_validation_split(
+                        [xs, ys, sws], float(validation_split))
+                    val = (vxs, vys, vsws)
+                if class_weight is not None:  # after the split: validation is not class-weighted
+                    sws = self._class_weights(ys, class_weight)
+                self._ensure_built(xs, ys)
+                # data-parallel (pyfapi.distributed): several ranks and an optimizer that
+                # averages gradients; batch_size is per rank, see da.DistributedBatcher
+                batcher_cls = da.DistributedBatcher if data_parallel else da.ArrayBatcher
+                batcher = batcher_cls(xs, ys, sws, batch_size=int(batch_size), shuffle=shuffle,
+                                      steps=steps_per_epoch)
+            if validation_data is not None:
+                if bs.is_stream(validation_data):
+                    val_stream = self._stream(validation_data, "fit", validation_steps,
+                                              arg="validation_data")
+                else:
+                    vx, vy, vsw = da.unpack_validation_data(validation_data)
+                    vxs, vys, vsws, vn = self._prepare(vx, vy, vsw,
+                                                       arg_prefix="validation_data ")
+                    val = (vxs, vys, vsws)
+            train_step = self._train_step
+            accumulate = self._accumulate
+
+            def run(item):
+                _, xb, yb, swb, size = item
+                if data_parallel:  # the step's gradients are weighted by its rows (0: a dummy)
+                    _dist.set_step_samples(size)
+                total, per, outs = train_step(xb, yb, swb)
+                if size:
+                    accumulate(total, per, outs, yb, swb, size)
+
+            def validate(cbs):
+                return self._evaluate_arrays(*(val or (None, None, None)), batch_size=vbs,
+                                             callbacks=cbs, steps=validation_steps, in_fit=True,
+                                             batcher=val_stream)
+        else:
+            if streamed:
+                batcher = self._structured_stream(x, "fit", steps_per_epoch, shuffle=shuffle,
+                                                  class_weight=class_weight)
+                pack = None
+            else:
+                data, val = self._structured_fit_data(
+                    x, y, sample_weight, class_weight,
+                    None if bs.is_stream(validation_data) else validation_data, validation_split)
+                batcher = data.batcher(int(batch_size), shuffle=shuffle, steps=steps_per_epoch)
+                self._build_from_structured(data, int(batch_size))
+                pack = data.pack
+            if validation_data is not None and bs.is_stream(validation_data):
+                val_stream = self._structured_stream(validation_data, "fit", validation_steps,
+                                                     arg="validation_data")
+            step_fn = self.train_step
+
+            def run(item):
+                data = item[1][0] if pack is None else pack(item[1])
+                return _step_logs(self, step_fn(data), "train_step")
+
+            def validate(cbs):
+                if val_stream is not None:
+                    return self._test_loop(val_stream, self._structured_test_run(None), cbs,
+                                           True)
+                return self._evaluate_structured(val, vbs, cbs, steps=validation_steps,
+                                                 in_fit=True)
+        has_val = val is not None or val_stream is not None
         try:
-            return self._fit_loop(batcher, val, val_stream, epochs, initial_epoch, verbose,
-                                  callbacks, batch_size, validation_batch_size, validation_steps,
-                                  validation_freq)
+            return self._fit_loop(batcher, run, validate if has_val else None, fused, epochs,
+                                  initial_epoch, verbose, callbacks, validation_freq)
         finally:
             batcher_close = getattr(batcher, "close", None)
             if batcher_close is not None:
@@ -538,52 +922,151 @@ class Trainer:
             if val_stream is not None:
                 val_stream.close()
 
-    def _fit_loop(self, batcher, val, val_stream, epochs, initial_epoch, verbose, callbacks,
-                  batch_size, validation_batch_size, validation_steps, validation_freq):
+    def _data_parallel(self):
+        """True when fit trains data-parallel: pyfapi.distributed runs several ranks and the
+        optimizer averages gradients over them (DistributedOptimizer)."""
+        return _dist.active() and getattr(self.optimizer, "averages_gradients", False)
+
+    def _fit_loop(self, batcher, run, validate, fused, epochs, initial_epoch, verbose, callbacks,
+                  validation_freq):
+        """fit's epoch loop: ``run(item)`` runs one batch and returns its logs (None: the fused
+        loop's trackers hold them); ``validate(callbacks)`` returns the validation logs."""
         steps = batcher.steps
         cbs = callbacks_module.CallbackList(callbacks, add_history=True,
                                             add_progbar=verbose != 0, model=self)
         cbs.set_params({"verbose": verbose, "epochs": int(epochs), "steps": steps})
-        need_batch = cbs.needs_train_batch
         self.stop_training = False
         cbs.on_train_begin()
+        distributed = self._data_parallel()
+        if not distributed:
+            epoch_logs = self._fit_epochs(cbs, batcher, run, validate, fused, epochs,
+                                          initial_epoch, validation_freq, False)
+        else:
+            self._check_same_weights()
+            try:
+                epoch_logs = self._fit_epochs(cbs, batcher, run, validate, fused, epochs,
+                                              initial_epoch, validation_freq, True)
+            except BaseException as e:  # a peer may wait in a collective for this rank: abort
+                _dist.abort_on_error(e)
+                raise
+            finally:
+                _dist.set_step_samples(None)
+        cbs.on_train_end(epoch_logs)
+        self.history = cbs._history
+        return self.history
+
+    def _fit_epochs(self, cbs, batcher, run, validate, fused, epochs, initial_epoch,
+                    validation_freq, distributed):
+        """The epoch loop of :meth:`fit`; returns the last epoch's logs. Distributed: each step
+        is weighted by its rows (a 0-row step is a dummy whose gradients count 0) and
+        ``stop_training`` set on any rank stops every rank at the same step."""
+        need_batch = cbs.needs_train_batch
         epoch_logs = {}
-        train_step = self._train_step
-        accumulate = self._accumulate
         for epoch in range(int(initial_epoch), int(epochs)):
-            if self._tstate().compile_loss is not None and self._tstate().built_for:
-                self._reset_trackers()
+            self._reset_trackers()
             cbs.on_epoch_begin(epoch)
+            logs = None
             seen = 0
-            for step, xb, yb, swb, size in batcher.epoch():
-                if not seen:
+            for item in batcher.epoch():
+                if not seen and self._tstate().log_metrics is None:
                     self._reset_trackers()  # (streamed data: the model is built by now)
                 seen += 1
                 if need_batch:
-                    cbs.on_train_batch_begin(step)
-                total, per, outs = train_step(xb, yb, swb)
-                accumulate(total, per, outs, yb, swb, size)
+                    cbs.on_train_batch_begin(item[0])
+                logs = run(item)
                 if need_batch:
-                    cbs.on_train_batch_end(step, self._logs())
+                    cbs.on_train_batch_end(item[0], logs if logs is not None else self._logs())
+                if distributed and need_batch:
+                    self.stop_training = bool(_dist.allreduce_max(int(bool(self.stop_training))))
                 if self.stop_training:
                     break
+            if distributed:
+                _dist.set_step_samples(None)
             if not seen:  # a generator with nothing left: Keras's warning was given; stop
                 break
             if batcher.steps != cbs.params.get("steps"):  # learnt from a finished stream
                 cbs.set_params({**cbs.params, "steps": batcher.steps})
-            epoch_logs = self._logs()
-            if (val is not None or val_stream is not None) and \
-                    (epoch + 1) % max(1, int(validation_freq)) == 0:
-                val_logs = self._evaluate_arrays(
-                    *(val or (None, None, None)), batch_size=validation_batch_size or batch_size,
-                    callbacks=cbs, steps=validation_steps, in_fit=True, batcher=val_stream)
+            epoch_logs = self._logs() if fused or logs is None else dict(logs)
+            if validate is not None and (epoch + 1) % max(1, int(validation_freq)) == 0:
+                val_logs = validate(cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
+            if distributed:
+                self.stop_training = bool(_dist.allreduce_max(int(bool(self.stop_training))))
             if self.stop_training:
                 break
-        cbs.on_train_end(epoch_logs)
-        self.history = cbs._history
-        return self.history
+        return epoch_logs
+
+    def _check_same_weights(self):
+        """Distributed fit: every rank must start from the same trainable weights (else the
+        averaged steps would move different models). ValueError on every rank naming the first
+        variable that differs, pointing at BroadcastGlobalVariablesCallback."""
+        import zlib
+        items = []
+        for v in self._tstate().train_vars or []:
+            arr = np.ascontiguousarray(v.value)
+            items.append((getattr(v, "path", v.name), tuple(arr.shape),
+                          zlib.crc32(memoryview(arr).cast("B"))))
+        bad = _dist.first_mismatch(items)
+        if bad is not None:
+            i, a, r, b = bad
+            what = (f"{a[0]!r} has other values on rank {r} than on rank 0"
+                    if a is not None and b is not None and a[:2] == b[:2]
+                    else f"variable #{i} is {a and a[:2]} on rank 0 but {b and b[:2]} on rank {r}")
+            raise ValueError(
+                f"fit: the ranks start from different weights ({what}). Add "
+                f"pyfapi.distributed.BroadcastGlobalVariablesCallback(0) to the callbacks (or "
+                f"seed every rank alike with pyfapi.utils.set_random_seed before building the "
+                f"model)")
+
+    def _structured_stream(self, data, method, steps, shuffle=False, class_weight=None,
+                           arg="x"):
+        """A :class:`~pyfapi.training.batch_stream.StreamBatcher` for the step-method path:
+        each batch of a generator / PyDataset is handed to the step as it came (floats as
+        float32, ``class_weight`` turned into sample weights); the model is built on the first
+        batch."""
+        first = [True]
+
+        def standardize(x, y, sw):
+            if class_weight is not None:
+                if sw is not None:
+                    raise ValueError(f"{method}: `class_weight` and batches with sample "
+                                     f"weights cannot be combined")
+                if y is None or isinstance(y, (list, tuple, dict)):
+                    raise ValueError(f"{method}: `class_weight` needs batches with one target "
+                                     "array")
+                sw = da.class_weight_to_sample_weights(np.asarray(y), class_weight)
+            batch = StructuredArrays(x, y, sw, arg_prefix="" if arg == "x" else arg + " ")
+            if first[0]:
+                self._build_from_structured(batch, batch.n)
+                first[0] = False
+            return [batch.pack_whole()], None, None, batch.n
+
+        return bs.StreamBatcher(data, standardize, steps=steps, shuffle=shuffle, arg=arg)
+
+    def _structured_fit_data(self, x, y, sample_weight, class_weight, validation_data,
+                             validation_split):
+        """Training and validation data for the step-method path (any nesting)."""
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("Arguments `sample_weight` and `class_weight` cannot be given at "
+                                 "the same time")
+            if y is None or isinstance(y, (list, tuple, dict)):
+                raise ValueError("`class_weight` is only supported for models with a single "
+                                 f"output given one target array; received y of type "
+                                 f"{type(y).__name__}")
+        data = StructuredArrays(x, y, sample_weight)
+        val = None
+        if validation_data is not None:
+            vx, vy, vsw = da.unpack_validation_data(validation_data)
+            val = StructuredArrays(vx, vy, vsw, arg_prefix="validation_data ")
+        elif validation_split:
+            data, val = data.split(validation_split)
+        if class_weight is not None:
+            sw = da.class_weight_to_sample_weights(data.flats[1][0], class_weight)
+            data.structs = (data.structs[0], data.structs[1], sw)
+            data.flats[2] = [sw]
+        return data, val
 
     # ---- evaluate -----------------------------------------------------------------------------
     def _evaluate_arrays(self, xs, ys, sws, batch_size, callbacks, steps=None, in_fit=False,
@@ -593,9 +1076,33 @@ class Trainer:
             # a new batcher per call: every validation starts at the first batch (as Keras 3)
             batcher = da.ArrayBatcher(xs, ys, sws, batch_size=int(batch_size or 32),
                                       shuffle=False, steps=steps)
+        forward_loss = self._forward_loss
+        accumulate = self._accumulate
+
+        def run(item):
+            _, xb, yb, swb, size = item
+            total, per, outs = forward_loss(xb, yb, swb, False)
+            accumulate(total, per, outs, yb, swb, size)
+        return self._test_loop(batcher, run, callbacks, in_fit)
+
+    def _structured_test_run(self, pack):
+        step_fn = self.test_step
+
+        def run(item):
+            data = item[1][0] if pack is None else pack(item[1])
+            return _step_logs(self, step_fn(data), "test_step")
+        return run
+
+    def _evaluate_structured(self, data, batch_size, callbacks, steps=None, in_fit=False):
+        batcher = data.batcher(int(batch_size or 32), shuffle=False, steps=steps)
+        self._build_from_structured(data, int(batch_size or 32))
+        return self._test_loop(batcher, self._structured_test_run(data.pack), callbacks, in_fit)
+
+    def _test_loop(self, batcher, run, callbacks, in_fit):
+        """evaluate's batch loop: ``run(item)`` returns the step's logs (None: read the fused
+        trackers)."""
         # in fit, the epoch's training logs were taken before validation resets the trackers
-        if self._tstate().built_for:
-            self._reset_trackers()
+        self._reset_trackers()
         if in_fit:
             params = dict(callbacks.params)
             params["_in_fit"] = True
@@ -606,18 +1113,18 @@ class Trainer:
             callbacks.set_params({**callbacks.params, "steps": batcher.steps})
         need_batch = callbacks.needs_test_batch
         callbacks.on_test_begin()
+        logs = None
         seen = False
-        for step, xb, yb, swb, size in batcher.epoch():
+        for item in batcher.epoch():
             if not seen:
-                self._reset_trackers()
+                self._reset_trackers()  # (streamed data: the model is built by now)
                 seen = True
             if need_batch:
-                callbacks.on_test_batch_begin(step)
-            total, per, outs = self._forward_loss(xb, yb, swb, False)
-            self._accumulate(total, per, outs, yb, swb, size)
+                callbacks.on_test_batch_begin(item[0])
+            logs = run(item)
             if need_batch:
-                callbacks.on_test_batch_end(step, self._logs())
-        logs = self._logs()
+                callbacks.on_test_batch_end(item[0], logs if logs is not None else self._logs())
+        logs = self._logs() if logs is None else dict(logs)
         callbacks.on_test_end(logs)
         if in_fit:
             params = {k: v for k, v in callbacks.params.items() if k != "_in_fit"}
@@ -631,10 +1138,11 @@ class Trainer:
         """Loss and metrics over the data (Keras 3 ``Model.evaluate``), in batches.
 
         Returns:
-            A float (loss only), a list ``[loss, <output>_loss..., metrics by name]``, or a dict
-            with ``return_dict=True``. Values are means over samples, independent of
-            ``batch_size``. ``steps`` limits the batches; more steps than batches stop at the
-            end of the data with Keras's "ran out of data" ``UserWarning`` (never cycling).
+            A float (loss only), a list ``[loss, <metrics>..., <output>_loss...]`` (Keras 3's
+            order), or a dict with ``return_dict=True``. Values are means over samples,
+            independent of ``batch_size``. ``steps`` limits the batches; more steps than batches
+            stop at the end of the data with Keras's "ran out of data" ``UserWarning`` (never
+            cycling).
 
         Raises:
             ValueError: compile was not called; inconsistent data; ``batch_size`` / ``steps``
@@ -646,29 +1154,39 @@ class Trainer:
         verbose = _resolve_verbose(verbose)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self)
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": None})
+        fused = self._uses_fused("test")
         if bs.is_stream(x):
             _check_stream_args("evaluate", y=y, sample_weight=sample_weight)
-            stream = self._stream(x, "evaluate", steps)
+            stream = (self._stream(x, "evaluate", steps) if fused else
+                      self._structured_stream(x, "evaluate", steps))
             try:
                 cbs.set_params({**cbs.params, "steps": stream.steps})
-                logs = self._evaluate_arrays(None, None, None, None, cbs, batcher=stream)
+                if fused:
+                    logs = self._evaluate_arrays(None, None, None, None, cbs, batcher=stream)
+                else:
+                    logs = self._test_loop(stream, self._structured_test_run(None), cbs, False)
             finally:
                 stream.close()
-            if not self._tstate().built_for:
+            if fused and not self._tstate().built_for:
                 raise ValueError("evaluate: the data gave no batch")
             return logs if return_dict else self._flat_logs(logs)
-        self._build_from_data(x)
-        xs, ys, sws, n = self._prepare(x, y, sample_weight)
-        if ys is None:
-            raise ValueError("evaluate: y is required to compute the loss, received None")
-        logs = self._evaluate_arrays(xs, ys, sws, batch_size or 32, cbs, steps=steps)
+        if fused:
+            self._build_from_data(x)
+            xs, ys, sws, n = self._prepare(x, y, sample_weight)
+            if ys is None:
+                raise ValueError("evaluate: y is required to compute the loss, received None")
+            logs = self._evaluate_arrays(xs, ys, sws, batch_size or 32, cbs, steps=steps)
+        else:
+            logs = self._evaluate_structured(StructuredArrays(x, y, sample_weight),
+                                             batch_size or 32, cbs, steps=steps)
         if return_dict:
             return logs
         return self._flat_logs(logs)
 
     # ---- predict ------------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Outputs for ``x`` computed in batches with ``training=False``.
+        """Outputs for ``x`` computed in batches with ``training=False`` (through
+        :meth:`predict_step` when a subclass overrides it).
 
         Returns:
             One numpy array for a single-output model, else a list in output order (a dict by
@@ -683,34 +1201,61 @@ class Trainer:
         batch_size = _check_int(batch_size, "predict", "batch_size") or 32
         steps = _check_int(steps, "predict", "steps")
         verbose = _resolve_verbose(verbose)
+        fused = self._uses_fused("predict")
         if bs.is_stream(x):
-            batcher = self._stream(x, "predict", steps, need_y=False)
+            if fused:
+                batcher = self._stream(x, "predict", steps, need_y=False)
+
+                def run(xb):
+                    return self(self._model_input(xb), training=False)
+            else:
+                batcher = self._structured_stream(x, "predict", steps)
+                step_fn = self.predict_step
+
+                def run(xb):
+                    return step_fn(xb[0])
             try:
-                return self._predict_loop(batcher, verbose, callbacks, None)
+                return self._predict_loop(batcher, run, None, verbose, callbacks)
             finally:
                 batcher.close()
-        self._build_from_data(x)
-        xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes())
-        da.check_sample_counts([(f"x[{n!r}]", a) for n, a in zip(self._t_input_names(), xs)])
-        batcher = da.ArrayBatcher(xs, batch_size=batch_size, shuffle=False, steps=steps)
-        return self._predict_loop(batcher, verbose, callbacks, xs)
+        if fused:
+            self._build_from_data(x)
+            xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes())
+            da.check_sample_counts([(f"x[{n!r}]", a) for n, a in zip(self._t_input_names(), xs)])
+            batcher = da.ArrayBatcher(xs, batch_size=batch_size, shuffle=False, steps=steps)
 
-    def _predict_loop(self, batcher, verbose, callbacks, xs):
+            def run(xb):
+                return self(self._model_input(xb), training=False)
+
+            def empty():
+                return self(self._model_input([np.zeros((1,) + a.shape[1:], a.dtype)
+                                               for a in xs]), training=False)
+        else:
+            data = StructuredArrays(x)
+            batcher = data.batcher(batch_size, shuffle=False, steps=steps)
+            step_fn = self.predict_step
+
+            def run(xb):
+                return step_fn(data.pack(xb))
+
+            def empty():
+                return step_fn(data.pack([np.zeros((1,) + a.shape[1:], a.dtype)
+                                          for a in data.flats[0]]))
+        return self._predict_loop(batcher, run, empty, verbose, callbacks)
+
+    def _predict_loop(self, batcher, run, empty, verbose, callbacks):
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self)
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": batcher.steps})
         need_batch = cbs.needs_predict_batch
         cbs.on_predict_begin()
         chunks = None
-        single = True
-        keys = None
+        struct = None
         for step, xb, _, _, _ in batcher.epoch():
             if need_batch:
                 cbs.on_predict_batch_begin(step)
-            out = self(self._model_input(xb), training=False)
-            single = not isinstance(out, (list, tuple, dict))
-            if isinstance(out, dict):
-                keys = list(out)
-            vals = [np.asarray(v) for v in _values(_as_list(out))]
+            out = run(xb)
+            struct = out
+            vals = [np.asarray(getattr(v, "value", v)) for v in tree.flatten(out)]
             if chunks is None:
                 chunks = [[] for _ in vals]
             for c, v in zip(chunks, vals):
@@ -718,25 +1263,29 @@ class Trainer:
             if need_batch:
                 cbs.on_predict_batch_end(step, {"outputs": vals})
         cbs.on_predict_end()
-        if chunks is None and xs is None:
+        if chunks is None and empty is None:
             raise ValueError("predict: the data gave no batch")
         if chunks is None:  # 0 samples: empty arrays shaped like the outputs (dtype float32)
-            out = self(self._model_input([np.zeros((1,) + a.shape[1:], a.dtype) for a in xs]),
-                       training=False)
-            single = not isinstance(out, (list, tuple, dict))
-            keys = list(out) if isinstance(out, dict) else None
-            chunks = [[np.asarray(v)[:0]] for v in _values(_as_list(out))]
+            struct = empty()
+            chunks = [[np.asarray(getattr(v, "value", v))[:0]] for v in tree.flatten(struct)]
         results = [np.concatenate(c, axis=0) if len(c) > 1 else np.array(c[0], copy=True)
                    for c in chunks]
-        if keys is not None:
-            return dict(zip(keys, results))
-        return results[0] if single else results
+        if isinstance(struct, tuple):
+            struct = list(struct)
+        return tree.pack_sequence_as(struct, results)
 
     # ---- on-batch variants --------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
         """One gradient step on one batch; returns its loss (and metrics) as evaluate does."""
         self._assert_compiled("train_on_batch")
+        if not self._uses_fused("train"):
+            data, _ = self._structured_fit_data(x, y, sample_weight, class_weight, None, 0.0)
+            self._build_from_structured(data)
+            self.reset_metrics()
+            batch = data.batcher(max(1, data.n)).epoch()
+            logs = _step_logs(self, self.train_step(data.pack(next(batch)[1])), "train_step")
+            return logs if return_dict else self._flat_logs(logs)
         self._build_from_data(x)
         xs, ys, sws, n = self._prepare(x, y, sample_weight, class_weight)
         if ys is None:
@@ -753,6 +1302,13 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on one batch without updating weights."""
         self._assert_compiled("test_on_batch")
+        if not self._uses_fused("test"):
+            data = StructuredArrays(x, y, sample_weight)
+            self._build_from_structured(data)
+            self.reset_metrics()
+            batch = data.batcher(max(1, data.n)).epoch()
+            logs = _step_logs(self, self.test_step(data.pack(next(batch)[1])), "test_step")
+            return logs if return_dict else self._flat_logs(logs)
         self._build_from_data(x)
         xs, ys, sws, n = self._prepare(x, y, sample_weight)
         if ys is None:
@@ -766,8 +1322,11 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """Outputs for one batch (numpy), as predict returns them."""
-        xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes())
-        out = self(self._model_input(xs), training=False)
+        if self._uses_fused("predict"):
+            xs = da.standardize_inputs(x, self._t_input_names(), self._t_input_dtypes())
+            out = self(self._model_input(xs), training=False)
+        else:
+            out = self.predict_step(StructuredArrays(x).pack_whole())
         if isinstance(out, dict):
             return {k: np.array(getattr(v, "value", v), copy=True) for k, v in out.items()}
         if isinstance(out, (list, tuple)):
@@ -812,6 +1371,43 @@ class Trainer:
                      loss_weights=cfg.get("loss_weights"),
                      metrics=_deser(cfg.get("metrics"), metrics.get, co),
                      weighted_metrics=_deser(cfg.get("weighted_metrics"), metrics.get, co))
+
+
+def _step_logs(model, logs, method):
+    """A step's return value checked (a dict, Keras 3) and made plain floats.
+
+    Raises:
+        TypeError: the step returned something other than a dict (names the model, the method
+            and what it returned).
+    """
+    if not isinstance(logs, dict):
+        raise TypeError(
+            f"{type(model).__name__}.{method} (model {getattr(model, 'name', '')!r}) must return "
+            f"a dict mapping metric names to values, e.g. `return self.compute_metrics(x, y, "
+            f"y_pred, sample_weight)` or `return {{m.name: m.result() for m in self.metrics}}`; "
+            f"it returned {type(logs).__name__}: {logs!r:.200}")
+    return _pythonify_logs(logs)
+
+
+def _batch_size(x):
+    """Number of samples in a batch: the first axis of the first array of ``x``."""
+    for leaf in tree.flatten(x):
+        shape = getattr(leaf, "shape", None)
+        if shape is not None and len(shape):
+            return shape[0]
+    return None
+
+
+def _sum_loss(loss):
+    """One ``add_loss`` / regularization term as a scalar (summed when it is not one;
+    non-float terms cast to float32), as Keras 3's ``_aggregate_additional_loss``."""
+    from pyfapi import ops
+    if getattr(loss, "ndim", 0):
+        loss = ops.sum(loss)
+    dtype = getattr(loss, "dtype", None)
+    if dtype is not None and np.dtype(dtype).kind not in "f":
+        loss = ops.cast(loss, "float32")
+    return loss
 
 
 def _deser(spec, fn, custom_objects):

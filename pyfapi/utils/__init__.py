@@ -11,8 +11,9 @@ from pyfapi.utils.numerical_utils import normalize, to_categorical
 from pyfapi.utils.py_dataset import PyDataset, Sequence
 from pyfapi.utils.random import global_rng, set_random_seed
 from pyfapi.utils.sequence_utils import pad_sequences
+from pyfapi.utils.step_data import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from pyfapi.utils.timeseries_dataset import timeseries_dataset_from_array
 
 __all__ = ["set_random_seed", "global_rng", "to_categorical", "normalize", "PyDataset",
            "Sequence", "pad_sequences", "timeseries_dataset_from_array", "split_dataset",
-           "get_file"]
+           "get_file", "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]

@@ -39,6 +39,33 @@ LAYERS = [
      (None, 7, 3)),
     (lambda: layers.BatchNormalization(momentum=0.9), (None, 7, 3)),
     (lambda: layers.LayerNormalization(axis=[1, 2], epsilon=1e-2), (None, 7, 3)),
+    (lambda: layers.EinsumDense("abc,cde->abde", (None, 2, 3), bias_axes="de"), (None, 7, 3)),
+    (lambda: layers.Attention(use_scale=True, score_mode="concat"), [(None, 4, 3), (None, 5, 3)]),
+    (lambda: layers.AdditiveAttention(), [(None, 4, 3), (None, 5, 3)]),
+    (lambda: layers.ReLU(max_value=6.0, negative_slope=0.1), (None, 4)),
+    (lambda: layers.LeakyReLU(0.1), (None, 4)),
+    (lambda: layers.PReLU(shared_axes=[1]), (None, 4, 3)),
+    (lambda: layers.ELU(0.5), (None, 4)),
+    (lambda: layers.Softmax(axis=(1, 2)), (None, 4, 3)),
+    (lambda: layers.Conv2DTranspose(3, 3, strides=2, padding="same", output_padding=1),
+     (None, 5, 4, 2)),
+    (lambda: layers.Conv1DTranspose(3, 2, strides=3), (None, 5, 2)),
+    (lambda: layers.UpSampling1D(2), (None, 5, 2)),
+    (lambda: layers.UpSampling2D((2, 3), interpolation="bilinear"), (None, 5, 4, 2)),
+    (lambda: layers.ZeroPadding1D((1, 2)), (None, 5, 2)),
+    (lambda: layers.ZeroPadding2D(((1, 0), (2, 3))), (None, 5, 4, 2)),
+    (lambda: layers.Cropping1D((1, 2)), (None, 5, 2)),
+    (lambda: layers.Cropping2D(((1, 0), (1, 2))), (None, 5, 4, 2)),
+    (lambda: layers.Permute((2, 1)), (None, 5, 2)),
+    (lambda: layers.Identity(), (None, 5, 2)),
+    (lambda: layers.GroupNormalization(groups=2), (None, 5, 4)),
+    (lambda: layers.UnitNormalization(axis=[1, 2]), (None, 5, 4)),
+    (lambda: layers.GaussianNoise(0.1, seed=1), (None, 5)),
+    (lambda: layers.GaussianDropout(0.2), (None, 5)),
+    (lambda: layers.AlphaDropout(0.2, seed=3), (None, 5)),
+    (lambda: layers.SpatialDropout1D(0.2), (None, 5, 2)),
+    (lambda: layers.SpatialDropout2D(0.2), (None, 5, 4, 2)),
+    (lambda: layers.ActivityRegularization(l1=0.01), (None, 5)),
     (lambda: layers.Concatenate(axis=1), [(None, 2, 3), (None, 4, 3)]),
     (lambda: layers.Add(), [(None, 3), (None, 3)]),
     (lambda: layers.Subtract(), [(None, 3), (None, 3)]),
@@ -49,6 +76,8 @@ LAYERS = [
     (lambda: layers.Lambda(pyfapi.ops.relu), (None, 4)),
     (lambda: layers.Lambda(pyfapi.ops.flatten, output_shape=(12,)), (None, 4, 3)),
 ]
+from preprocessing_registry import PREPROCESSING_LAYERS  # noqa: E402  (issue 17)
+LAYERS += PREPROCESSING_LAYERS
 
 
 @pytest.mark.parametrize("make,shape", LAYERS)
@@ -77,7 +106,8 @@ def test_every_exported_layer_class_is_covered():
                 if isinstance(getattr(layers, name), type)
                 and issubclass(getattr(layers, name), layers.Layer)
                 and getattr(layers, name).__name__ == name}
-    assert exported - covered == {"Layer", "InputLayer"}
+    # MultiHeadAttention builds from (query, value, key) shapes: tests/layers/test_attention.py
+    assert exported - covered == {"Layer", "InputLayer", "MultiHeadAttention"}
 
 
 def test_merge_helpers_symbolic():
@@ -109,7 +139,7 @@ def test_set_random_seed_makes_initialisation_reproducible():
     a = build_all()
     set_random_seed(2024)
     b = build_all()
-    assert len(a) == len(b) >= 19
+    assert len(a) == len(b) >= 19 + 3  # grows as layers are added to LAYERS
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)
     set_random_seed(2025)

@@ -4,3 +4,5 @@ from pyfapi.layers.core.embedding import Embedding
 from pyfapi.layers.core.input_layer import Input, InputLayer
 from pyfapi.layers.core.lambda_layer import Lambda
 from pyfapi.layers.core.masking import Masking
+from pyfapi.layers.core.einsum_dense import EinsumDense
+from pyfapi.layers.core.identity import Identity

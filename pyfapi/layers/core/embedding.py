@@ -81,17 +81,24 @@ class Embedding(Layer):
         if ids.dtype.kind not in "iu":
             if ids.dtype.kind == "f" and ids.size and not np.all(np.isfinite(ids)):
                 raise IndexError(f"Layer '{self.name}': received non-finite ids")
+            if ids.size and ids.dtype.kind == "f":
+                lo, hi = ids.min(), ids.max()  # range-checked before the cast, which could wrap
+                if lo < 0 or hi >= self.input_dim:
+                    self._raise_out_of_range(ids, hi if hi >= self.input_dim else lo)
             ids = ids.astype(np.int32)
         if ids.size:
             lo, hi = ids.min(), ids.max()
             if lo < 0 or hi >= self.input_dim:
-                bad = hi if hi >= self.input_dim else lo
-                where = tuple(int(i) for i in np.argwhere(ids == bad)[0])
-                raise IndexError(
-                    f"Layer '{self.name}' (Embedding): index {int(bad)} at position {where} of "
-                    f"the input is out of range for input_dim={self.input_dim}; valid ids are "
-                    f"in [0, {self.input_dim}).")
+                self._raise_out_of_range(ids, hi if hi >= self.input_dim else lo)
         return ops.take(self.embeddings, ids, axis=0)
+
+    def _raise_out_of_range(self, ids, bad):
+        where = tuple(int(i) for i in np.argwhere(ids == bad)[0])
+        value = int(bad) if float(bad).is_integer() else float(bad)
+        raise IndexError(
+            f"Layer '{self.name}' (Embedding): index {value} at position {where} of the input is "
+            f"out of range for input_dim={self.input_dim}; valid ids are in "
+            f"[0, {self.input_dim}).")
 
     def compute_mask(self, inputs, mask=None):
         """``inputs != 0`` (bool, the ids' shape) when mask_zero, else None (Keras 3)."""

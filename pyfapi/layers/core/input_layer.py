@@ -54,7 +54,7 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + shape
         batch_shape = standardize_shape(batch_shape)
         self._batch_shape = batch_shape
-        self._dtype = standardize_dtype(dtype)
+        self.dtype_policy = standardize_dtype(dtype)  # its own dtype, never the global policy
         self.sparse = False
         self.ragged = False
         self.optional = bool(optional)

@@ -12,6 +12,14 @@ batch_normalization.py; Ioffe & Szegedy 2015).
 
 * otherwise (inference, or ``trainable=False`` which forces inference as in Keras 3): the
   moving statistics are used and nothing is updated.
+* ``synchronized=True`` (Keras 3's argument; :class:`SyncBatchNormalization` is the same layer
+  with it on by default, Horovod's name): when :mod:`pyfapi.distributed` runs several ranks, the
+  training statistics are those of the GLOBAL batch, ``mean = sum_r sum(x_r) / N`` and
+  ``variance = sum_r sum((x_r - mean)**2) / N`` (``N`` the rows of all ranks), through
+  :func:`pyfapi.ops.collective.allreduce_sum` whose gradient is an Allreduce too, so forward,
+  backward and the moving statistics equal one process's on the global batch (and are identical
+  on every rank). Three Allreduces of ``features`` floats in the forward, two in the backward.
+  On one rank it is plain batch normalization.
 """
 from __future__ import annotations
 
@@ -23,8 +31,9 @@ from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import as_shape
 from pyfapi.layers.layer_utils import (reject_unsupported, serialize_initializer, serialize_object,
                                        to_numpy)
+from pyfapi.utils import distributed_context as _dist
 
-__all__ = ["BatchNormalization"]
+__all__ = ["BatchNormalization", "SyncBatchNormalization"]
 
 
 class BatchNormalization(Layer):
@@ -41,7 +50,8 @@ class BatchNormalization(Layer):
         axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
         beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
         moving_variance_initializer="ones", beta/gamma regularizers and constraints (callables),
-        synchronized=False (accepted; single device), renorm: only False.
+        synchronized=False (True: statistics over all ranks of pyfapi.distributed, see the
+        module docstring), renorm: only False.
 
     Raises:
         ValueError: axis not an int / out of range for the input rank, undefined axis size,
@@ -142,10 +152,13 @@ class BatchNormalization(Layer):
         """
         x = inputs
         axis = self._axis_for(tuple(x.shape))
-        if not (training and self.trainable) or x.size == 0:
+        sync = self.synchronized and training and self.trainable and _dist.active()
+        if not sync and (not (training and self.trainable) or x.size == 0):
             return self._normalize(x, self.moving_mean, self.moving_variance, axis)
         fused = getattr(ops, "batch_norm_train", None)
-        if fused is not None and axis == x.ndim - 1:
+        if sync:
+            y, mean, variance = self._global_statistics(x, axis)
+        elif fused is not None and axis == x.ndim - 1:
             y, mean, variance = fused(x, self.gamma, self.beta, epsilon=self.epsilon)
         else:
             red = tuple(i for i in range(x.ndim) if i != axis)
@@ -160,6 +173,30 @@ class BatchNormalization(Layer):
         self.moving_mean.assign(mm * np.float32(m) + mean_np * np.float32(1.0 - m))
         self.moving_variance.assign(mv * np.float32(m) + var_np * np.float32(1.0 - m))
         return y
+
+    def _global_statistics(self, x, axis):
+        """``(y, mean, variance)`` with the statistics of the batch of ALL ranks (see the module
+        docstring). A rank in a weight-0 step (no rows of its own, see
+        :func:`pyfapi.utils.distributed_context.step_samples`) contributes nothing."""
+        from pyfapi.ops.collective import allreduce_sum
+        red = tuple(i for i in range(x.ndim) if i != axis)
+        bshape = self._param_shape(x.ndim, axis)
+        keep = 0.0 if _dist.step_samples() == 0 else 1.0
+        rows = np.array([keep * (x.size // max(1, x.shape[axis]))], np.float64)
+        _dist.allreduce_(rows)
+        n = float(rows[0])
+        if n <= 0:
+            raise ValueError(f"Layer '{self.name}': synchronized batch normalization over an "
+                             f"empty global batch")
+        s1 = ops.sum(x, axis=red)
+        if keep == 0.0:
+            s1 = ops.multiply(s1, 0.0)
+        mean = ops.divide(allreduce_sum(s1), n)
+        s2 = ops.sum(ops.square(ops.subtract(x, ops.reshape(mean, bshape))), axis=red)
+        if keep == 0.0:
+            s2 = ops.multiply(s2, 0.0)
+        variance = ops.divide(allreduce_sum(s2), n)
+        return self._normalize(x, mean, variance, axis), mean, variance
 
     def compute_output_shape(self, input_shape):
         """Output shape = input shape; ValueError if ``axis`` is out of range for its rank."""
@@ -188,3 +225,13 @@ class BatchNormalization(Layer):
             "renorm_momentum": self.renorm_momentum,
         })
         return config
+
+
+class SyncBatchNormalization(BatchNormalization):
+    """``BatchNormalization`` with ``synchronized=True`` by default: batch statistics over all
+    ranks of :mod:`pyfapi.distributed` (Horovod's ``hvd.SyncBatchNormalization``). Same
+    arguments, weights and errors as :class:`BatchNormalization` (not a Keras class name: for
+    ``.keras`` files real Keras loads, use ``BatchNormalization(synchronized=True)``)."""
+
+    def __init__(self, *args, synchronized=True, **kwargs):
+        super().__init__(*args, synchronized=synchronized, **kwargs)

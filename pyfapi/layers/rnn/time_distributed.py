@@ -91,9 +91,11 @@ class TimeDistributed(Layer):
         y = self.layer.call(x, **kwargs)
         return ops.reshape(y, (n, t) + tuple(y.shape[1:]))
 
-    def _h5_weight_groups(self):
-        """Keras 3's .weights.h5 group of the wrapped layer: ``layer``."""
-        return [("layer", self.layer)]
+    def _keras_weight_subgroups(self):
+        """Keras 3's .weights.h5 group of the wrapped layer: ``layer`` (``layer/cell`` for an
+        RNN)."""
+        sub = getattr(self.layer, "_keras_weights_subgroup", None)
+        return [(f"layer/{sub}" if sub else "layer", self.layer)]
 
     def compute_mask(self, inputs, mask=None):
         """The input mask, unchanged."""
