@@ -414,7 +414,11 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Computes per-sample ``fn(y_true, y_pred, **kwargs)`` and adds it to the weighted mean."""
+        mask = getattr(y_pred, "_keras_mask", None)  # Keras 3: masked entries not counted
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            from pyfapi.losses import apply_mask
+            sample_weight = apply_mask(sample_weight, mask, reduction="sum")
         super().update_state(_np(values), sample_weight)
 
     def get_config(self):

@@ -771,7 +771,8 @@ class Trainer:
             for tracker, p in zip(trackers, per):
                 tracker._add(float(p.value) * size, size)
         if st.compile_metrics.entries:
-            st.compile_metrics.update(yb, _values(outs), swb)
+            st.compile_metrics.update(yb, _values(outs), swb,
+                                      [getattr(t, "_keras_mask", None) for t in outs])
 
     # ---- fit ----------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
