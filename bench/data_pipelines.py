@@ -10,7 +10,8 @@ Feeds (same model, same batches, shuffle off):
 Models: the bench MLP (64-32-32-10, batch 128, 16,384 samples) and, with ``--posts``, the
 posts model (Embedding 50000x256 + 5 Conv1D, batch 64, length 500) fed by a threaded PyDataset.
 Prints median seconds per epoch over 3 alternating rounds (each fit's first epoch, which
-builds, is dropped) and the ratio to arrays. Timings are wall-clock on a possibly shared machine: quote medians with ``uptime``.
+builds, is dropped) and the ratio to arrays. Timings are wall-clock on a possibly shared machine:
+quote medians with ``uptime``.
 """
 from __future__ import annotations
 
