@@ -355,9 +355,6 @@ class MultiHeadAttention(Layer):
                     pass
         mask = self._compute_attention_mask(query, value, query_mask, value_mask, key_mask,
                                             attention_mask, use_causal_mask)
-        for t in (query, value, key):  # consumed here, as Keras 3 (which clears them too): the
-            if getattr(t, "_keras_mask", None) is not None:  # projections do not take masks
-                t._keras_mask = None
         q = self._query_dense(query)
         k = self._key_dense(key)
         v = self._value_dense(value)

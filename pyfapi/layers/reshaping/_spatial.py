@@ -11,7 +11,7 @@ from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import normalize_data_format
 
-__all__ = ["int_pairs", "check_rank", "SpatialArgLayer", "CroppingBase"]
+__all__ = ["int_pairs", "check_rank", "_SpatialArgLayer", "_CroppingBase"]
 
 
 def int_pairs(value, n, name, layer_cls):
@@ -60,7 +60,7 @@ def check_rank(layer, shape, rank):
                          f"{tuple(shape)}")
 
 
-class SpatialArgLayer(Layer):
+class _SpatialArgLayer(Layer):
     """Base of ZeroPadding / Cropping: stores the (before, after) pairs of its argument."""
     nd = 1
     arg = "padding"
@@ -83,7 +83,7 @@ class SpatialArgLayer(Layer):
         return config
 
 
-class CroppingBase(SpatialArgLayer):
+class _CroppingBase(_SpatialArgLayer):
     """Base of Cropping1D / Cropping2D."""
     arg = "cropping"
 

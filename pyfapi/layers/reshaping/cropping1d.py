@@ -1,12 +1,12 @@
 """Cropping1D (Keras 3: keras/src/layers/reshaping/cropping1d.py)."""
 from __future__ import annotations
 
-from pyfapi.layers.reshaping._spatial import CroppingBase
+from pyfapi.layers.reshaping._spatial import _CroppingBase
 
 __all__ = ["Cropping1D"]
 
 
-class Cropping1D(CroppingBase):
+class Cropping1D(_CroppingBase):
     """Crops the steps axis: ``cropping`` int or (start, end). (batch, steps, features) ->
     (batch, steps - start - end, features). ValueError when nothing would remain."""
     nd = 1

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from pyfapi import ops
-from pyfapi.layers.reshaping._spatial import SpatialArgLayer, check_rank
+from pyfapi.layers.reshaping._spatial import _SpatialArgLayer, check_rank
 
 __all__ = ["ZeroPadding1D"]
 
 
-class ZeroPadding1D(SpatialArgLayer):
+class ZeroPadding1D(_SpatialArgLayer):
     """Zeros before / after the steps axis: (batch, steps, features) -> (batch, steps + left +
     right, features). ``padding``: int or (left, right). No weights."""
     nd, arg = 1, "padding"

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from pyfapi import ops
-from pyfapi.layers.reshaping._spatial import SpatialArgLayer, check_rank
+from pyfapi.layers.reshaping._spatial import _SpatialArgLayer, check_rank
 
 __all__ = ["ZeroPadding2D"]
 
 
-class ZeroPadding2D(SpatialArgLayer):
+class ZeroPadding2D(_SpatialArgLayer):
     """Zeros around rows and columns: ``padding`` int, (sym_rows, sym_cols) or ((top, bottom),
     (left, right)). (batch, rows, cols, channels) -> padded. No weights."""
     nd, arg = 2, "padding"
