@@ -51,7 +51,7 @@ class CategoryEncoding(PreprocessingLayer):
         x = to_numpy(inputs)
         if x.dtype.kind == "f":
             if x.size and not np.all(np.floor(x) == x):
-                raise self._err(f"expected integer ids, received non-integer floats")
+                raise self._err("expected integer ids, received non-integer floats")
             x = x.astype(np.int64)
         elif x.dtype.kind not in "iu":
             raise self._err(f"expected integer ids, received dtype {x.dtype}")

@@ -6,8 +6,11 @@ import math
 import numpy as np
 
 from pyfapi import ops
-from pyfapi.layers.preprocessing.base_preprocessing import (PreprocessingLayer,
-                                                            iter_adapt_batches, to_numpy)
+from pyfapi.layers.preprocessing.base_preprocessing import (
+    PreprocessingLayer,
+    iter_adapt_batches,
+    to_numpy,
+)
 
 __all__ = ["Normalization"]
 
