@@ -9,7 +9,7 @@ Usage::
 
 Each subcommand lives in its own module ``bench/compare_<name>.py`` exposing
 ``add_arguments(parser)`` and ``run(args) -> int``; register it in :data:`SUBCOMMANDS`
-(``gemm``, ``models``, ``distributed``).
+(``gemm``, ``models``, ``distributed``, ``rnn``).
 """
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ SUBCOMMANDS = {
                       "adapt (text, Normalization) and Resizing: pyfapi vs Keras-JAX vs torch"),
     "distributed": ("compare_distributed",
                     "1 process x 2 threads vs 2 MPI ranks x 1 thread; Allreduce cost model"),
+    "rnn": ("compare_rnn", "GRU / Bidirectional(LSTM) training steps: pyfapi vs Keras (JAX) vs "
+                           "PyTorch"),
 }
 
 

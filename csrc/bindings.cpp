@@ -409,7 +409,19 @@ float* rnn_scratch(size_t n, std::unique_ptr<float[]>& big) {
   return buf.data();
 }
 
-py::tuple lstm_forward_py(farr x, farr W, farr R, py::object b, py::object h0, py::object c0) {
+// An optional (N, T) uint8 time mask: None -> nullptr, else checked.
+const uint8_t* rnn_mask_ptr(const py::object& o, int64_t N, int64_t T, const char* op,
+                            py::array_t<uint8_t, 0>& keep) {
+  if (o.is_none()) return nullptr;
+  if (!py::isinstance<py::array_t<uint8_t, 0>>(o))
+    throw py::type_error(std::string(op) + ": mask must be a uint8 numpy array or None");
+  keep = py::reinterpret_borrow<py::array_t<uint8_t, 0>>(o);
+  rnn_check(keep, {N, T}, op, "mask");
+  return keep.data();
+}
+
+py::tuple lstm_forward_py(farr x, farr W, farr R, py::object b, py::object h0, py::object c0,
+                          py::object mask, bool zero_output) {
   if (x.ndim() != 3 || W.ndim() != 2) throw py::value_error("lstm_forward: x must be 3-D, W 2-D");
   const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), G = W.shape(1), U = G / 4;
   if (T < 1 || U < 1 || G != 4 * U) throw py::value_error("lstm_forward: need T >= 1, 4u columns");
@@ -419,20 +431,30 @@ py::tuple lstm_forward_py(farr x, farr W, farr R, py::object b, py::object h0, p
   farr bb = rnn_opt(b, {G}, "lstm_forward", "b");
   farr hh = rnn_opt(h0, {N, U}, "lstm_forward", "h0");
   farr cc = rnn_opt(c0, {N, U}, "lstm_forward", "c0");
+  py::array_t<uint8_t, 0> mkeep;
+  const uint8_t* pm = rnn_mask_ptr(mask, N, T, "lstm_forward", mkeep);
   farr gates({N, T, G}), hs({N, T, U}), cs({N, T, U});
+  py::object ys_obj = py::none();
+  float* pys = nullptr;
+  if (pm) {
+    farr ys({N, T, U});
+    pys = ys.mutable_data();
+    ys_obj = ys;
+  }
   const float *px = x.data(), *pW = W.data(), *pR = R.data(), *pb = rnn_ptr(bb),
               *ph = rnn_ptr(hh), *pc = rnn_ptr(cc);
   float *pg = gates.mutable_data(), *phs = hs.mutable_data(), *pcs = cs.mutable_data();
   {
     py::gil_scoped_release nogil;
-    lstm_forward(N, T, D, U, px, pW, pR, pb, ph, pc, pg, phs, pcs);
+    lstm_forward(N, T, D, U, px, pW, pR, pb, ph, pc, pg, phs, pcs, pm, zero_output, pys);
   }
-  return py::make_tuple(gates, hs, cs);
+  return py::make_tuple(gates, hs, cs, ys_obj);
 }
 
 py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0, farr gates,
                            farr hs, farr cs, py::object dy_seq, py::object dh_T,
-                           py::object dc_T, bool need_dx) {
+                           py::object dc_T, bool need_dx, py::object mask, bool zero_output,
+                           py::object dy_last) {
   if (x.ndim() != 3 || W.ndim() != 2) throw py::value_error("lstm_backward: x must be 3-D, W 2-D");
   const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), G = W.shape(1), U = G / 4;
   if (T < 1 || U < 1 || G != 4 * U) throw py::value_error("lstm_backward: need T >= 1, 4u columns");
@@ -448,6 +470,10 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
   farr dys = rnn_opt(dy_seq, {N, T, U}, op, "dy_seq");
   farr dh = rnn_opt(dh_T, {N, U}, op, "dh_T");
   farr dc = rnn_opt(dc_T, {N, U}, op, "dc_T");
+  farr dyl = rnn_opt(dy_last, {N, U}, op, "dy_last");
+  py::array_t<uint8_t, 0> mkeep;
+  const uint8_t* pm = rnn_mask_ptr(mask, N, T, op, mkeep);
+  const float* pdyl = rnn_ptr(dyl);
   farr dW({D, G}), dR({U, G}), db({G}), dh0({N, U}), dc0({N, U});
   py::object dx_obj = py::none();
   float* pdx = nullptr;
@@ -469,7 +495,7 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
   {
     py::gil_scoped_release nogil;
     lstm_backward(N, T, D, U, px, pW, pR, ph0, pc0, pg, phs, pcs, pdy, pdh, pdc, pdx, pdW, pdR,
-                  pdb, pdh0, pdc0, scratch, scratch + n_dz);
+                  pdb, pdh0, pdc0, scratch, scratch + n_dz, pm, zero_output, pdyl);
   }
   return py::make_tuple(dx_obj, dW, dR, db, dh0, dc0);
 }
@@ -813,11 +839,14 @@ PYBIND11_MODULE(_C, m) {
 
   // ---- lstm / embedding / batchnorm bindings ----
   m.def("lstm_forward", &lstm_forward_py, py::arg("x").noconvert(), py::arg("W").noconvert(),
-        py::arg("R").noconvert(), py::arg("b"), py::arg("h0"), py::arg("c0"));
+        py::arg("R").noconvert(), py::arg("b"), py::arg("h0"), py::arg("c0"),
+        py::arg("mask") = py::none(), py::arg("zero_output") = false);
   m.def("lstm_backward", &lstm_backward_py, py::arg("x").noconvert(), py::arg("W").noconvert(),
         py::arg("R").noconvert(), py::arg("h0"), py::arg("c0"), py::arg("gates").noconvert(),
         py::arg("hs").noconvert(), py::arg("cs").noconvert(), py::arg("dy_seq"),
-        py::arg("dh_T"), py::arg("dc_T"), py::arg("need_dx") = true);
+        py::arg("dh_T"), py::arg("dc_T"), py::arg("need_dx") = true,
+        py::arg("mask") = py::none(), py::arg("zero_output") = false,
+        py::arg("dy_last") = py::none());
   m.def("embedding_first_bad_index", &embedding_check_py<int32_t>, py::arg("indices").noconvert(),
         py::arg("input_dim"));
   m.def("embedding_first_bad_index", &embedding_check_py<int64_t>, py::arg("indices").noconvert(),

@@ -688,7 +688,7 @@ class LambdaCallback(Callback):
 
 
 class ProgbarLogger(Callback):
-    """Prints Keras-style progress for fit / evaluate / predict (:mod:`pyfapi.training.progbar`).
+    """Prints Keras-style progress for fit / evaluate / predict (:mod:`pyfapi.utils.progbar`).
 
     ``params['verbose']``: 0 silent; 1 a live bar on a terminal (one line per epoch otherwise);
     2 one line per epoch.
@@ -708,14 +708,14 @@ class ProgbarLogger(Callback):
         terminal.
         """
         super().set_params(params)
-        from pyfapi.training.progbar import is_dynamic
+        from pyfapi.utils.progbar import is_dynamic
         self.verbose = params.get("verbose", 1)
         self.epochs = params.get("epochs", 1)
         # per-batch updates (and per-batch logs) only for a live bar on a terminal
         self.dynamic = self.verbose == 1 and is_dynamic()
 
     def _new_bar(self, steps):
-        from pyfapi.training.progbar import Progbar
+        from pyfapi.utils.progbar import Progbar
         self._bar = Progbar(steps, verbose=self.verbose)
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -618,6 +618,9 @@ def parse_args(argv):
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2,
                    help="fit progress: 0 silent, 1 progress bar, 2 one line per epoch (default)")
     p.add_argument("--seed", type=int, default=0, help="seed of weights and data order")
+    p.add_argument("--policy", default="float32", choices=("float32", "mixed_bfloat16"),
+                   help="dtype policy of every model (pyfapi.mixed_precision.set_global_policy); "
+                        "mixed_bfloat16: float32 weights, bfloat16 GEMMs / convolutions")
     p.add_argument("--distributed", action="store_true",
                    help="data-parallel over MPI: mpiexec -n 2 python -m pyfapi.demo --distributed "
                         "(needs pip install 'pyfapi[mpi]'); rank 0 prints")
@@ -642,6 +645,7 @@ def main(argv=None) -> int:
     cfg = Config(quick=args.quick, verbose=args.verbose, seed=args.seed,
                  distributed=args.distributed)
     selected = sorted(set(args.scenario)) if args.scenario else sorted(SCENARIOS)
+    pyfapi.mixed_precision.set_global_policy(args.policy)
     rank = 0
     if cfg.distributed:
         from pyfapi import distributed
@@ -651,7 +655,8 @@ def main(argv=None) -> int:
             sys.stdout = open(os.devnull, "w")
             selected = [n for n in selected if n != 7]  # no training: rank 0 times it alone
     print(f"pyfapi {pyfapi.__version__} demo: scenarios {selected}"
-          f"{' (--quick smoke run)' if cfg.quick else ''}; data: UCI hand-written digits "
+          f"{' (--quick smoke run)' if cfg.quick else ''}; policy {args.policy} "
+          f"({pyfapi.config()['simd_active']}); data: UCI hand-written digits "
           "(bundled, CC BY 4.0), 1,437 train / 360 test images")
     if cfg.distributed:
         from pyfapi import distributed

@@ -416,6 +416,33 @@ logcosh = log_cosh
 
 
 # ---- reduction -----------------------------------------------------------------------------------
+def apply_mask(sample_weight, mask, reduction="sum_over_batch_size"):
+    """Keras 3 ``keras.losses.loss.apply_mask``: fold an output mask (e.g. the time mask of an
+    RNN's sequence output) into the sample weights.
+
+    For mean reductions the mask is rescaled by ``total / valid`` so the masked entries are
+    excluded from the mean (``sum(loss * w) / valid``); an all-masked batch gives 0. Returns the
+    new weights (float32 array) or ``sample_weight`` unchanged when ``mask`` is None.
+    """
+    if mask is None:
+        return sample_weight
+    m = np.asarray(_value(mask), dtype=np.float32)
+    if reduction in ("mean", "sum_over_batch_size"):
+        m = m * np.float32(m.size / (m.sum() + 1e-7))
+    if sample_weight is None:
+        return m
+    sw = np.asarray(_value(sample_weight), dtype=np.float32)
+    if sw.ndim == m.ndim + 1 and sw.shape[-1] == 1:
+        sw = sw.reshape(sw.shape[:-1])
+    elif m.ndim == sw.ndim + 1 and m.shape[-1] == 1:
+        m = m.reshape(m.shape[:-1])
+    while sw.ndim < m.ndim:
+        sw = sw[..., None]
+    while m.ndim < sw.ndim:
+        m = m[..., None]
+    return sw * m
+
+
 def _reduce(values, sample_weight, reduction, name):
     """Keras 3 ``reduce_weighted_values``: weight, then sum or sum / number of values."""
     if sample_weight is not None:
@@ -471,7 +498,14 @@ class Loss:
         self.dtype = dtype
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return _reduce(self.call(y_true, y_pred), sample_weight, self.reduction, self.name)
+        mask = getattr(y_pred, "_keras_mask", None)  # Keras 3: the prediction's mask weights
+        values = self.call(y_true, y_pred)
+        out_mask = getattr(values, "_keras_mask", None)
+        if out_mask is not None:
+            mask = out_mask if mask is None else np.logical_and(_value(mask), _value(out_mask))
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask, self.reduction)
+        return _reduce(values, sample_weight, self.reduction, self.name)
 
     def call(self, y_true, y_pred):
         """Per-sample loss ``(batch, ...)`` from y_true, y_pred; abstract (raises

@@ -37,7 +37,8 @@ __all__ = [
     "FalseNegatives", "Precision", "Recall", "AUC", "F1Score", "FBetaScore", "R2Score",
     "RootMeanSquaredError", "MeanIoU", "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "mean_absolute_percentage_error", "kl_divergence",
-    "cosine_similarity", "mape", "kld", "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "cosine_similarity", "mape", "kld", "accuracy", "binary_accuracy", "categorical_accuracy",
+    "sparse_categorical_accuracy",
     "mean_squared_error", "mean_absolute_error", "binary_crossentropy",
     "categorical_crossentropy", "sparse_categorical_crossentropy", "mse", "mae", "get",
     "resolve_accuracy",
@@ -228,8 +229,85 @@ class Metric:
         raise NotImplementedError
 
     def reset_state(self):
-        """Clears the accumulated state; abstract (raises NotImplementedError)."""
-        raise NotImplementedError
+        """Sets every variable made by :meth:`add_weight` back to zeros (Keras 3's default);
+        metrics keeping other state override it."""
+        for v in self.variables:
+            v.assign(np.zeros(v.value.shape, dtype=v.value.dtype))
+
+    # ---- state variables (Keras 3 ``Metric.add_weight`` / ``variables`` / stateless API) ------
+    def add_weight(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """A non-trainable :class:`pyfapi.Variable` holding part of the metric's state.
+
+        Args:
+            shape: tuple of ints (default scalar).
+            initializer: initializer name / config / callable (default ``"zeros"``).
+            dtype: default the metric's dtype.
+            aggregation: how distributed training combines it (stored on the variable).
+            name: the variable's name (path ``"<metric name>/<name>"``).
+
+        Returns:
+            The Variable (also listed in :attr:`variables`); update it with ``assign`` /
+            ``assign_add`` / ``assign_sub``.
+        """
+        from pyfapi.autodiff import Variable
+        var = Variable(initializer, shape=tuple(shape), dtype=dtype or self.dtype,
+                       trainable=False, aggregation=aggregation, name=name)
+        var.path = f"{self.name}/{var.name}"
+        self.__dict__.setdefault("_variables", []).append(var)
+        return var
+
+    add_variable = add_weight
+
+    @property
+    def variables(self):
+        """The metric's state variables (its own, then those of metrics held as attributes)."""
+        out = list(self.__dict__.get("_variables", ()))
+        for value in self.__dict__.values():
+            if isinstance(value, Metric) and value is not self:
+                out.extend(value.variables)
+        return out
+
+    def _swap_values(self, values):
+        variables = self.variables
+        values = list(values)
+        if len(values) != len(variables):
+            raise ValueError(f"Metric {self.name!r} has {len(variables)} variables; received "
+                             f"{len(values)} values")
+        old = [v.value.copy() for v in variables]
+        for v, a in zip(variables, values):
+            v.assign(np.asarray(getattr(a, "value", a)))
+        return variables, old
+
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """``update_state`` on the given variable values without changing the metric; returns
+        the new values (Keras 3 stateless API)."""
+        variables, old = self._swap_values(metric_variables)
+        try:
+            self.update_state(*args, **kwargs)
+            return [v.value.copy() for v in variables]
+        finally:
+            for v, a in zip(variables, old):
+                v.assign(a)
+
+    def stateless_result(self, metric_variables):
+        """``result()`` computed from the given variable values (the metric is unchanged)."""
+        variables, old = self._swap_values(metric_variables)
+        try:
+            r = self.result()
+            return np.array(getattr(r, "value", r), copy=True)
+        finally:
+            for v, a in zip(variables, old):
+                v.assign(a)
+
+    def stateless_reset_state(self):
+        """The variable values after ``reset_state()`` (the metric is unchanged)."""
+        variables, old = self._swap_values([v.value for v in self.variables])
+        try:
+            self.reset_state()
+            return [v.value.copy() for v in variables]
+        finally:
+            for v, a in zip(variables, old):
+                v.assign(a)
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
@@ -336,7 +414,11 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Computes per-sample ``fn(y_true, y_pred, **kwargs)`` and adds it to the weighted mean."""
+        mask = getattr(y_pred, "_keras_mask", None)  # Keras 3: masked entries not counted
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            from pyfapi.losses import apply_mask
+            sample_weight = apply_mask(sample_weight, mask, reduction="sum")
         super().update_state(_np(values), sample_weight)
 
     def get_config(self):

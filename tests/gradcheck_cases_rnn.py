@@ -37,6 +37,8 @@ CASES = {
                              r(2, 3), r(2, 3)], _F32),
         (lambda x, w, u: ops.lstm(x, w, u, None, return_sequences=True),
          [r(1, 1, 2), r(2, 4), r(1, 4)], _F32),
+        (lambda x, w, u, b: ops.lstm(x, w, u, b, mask=np.array([[1, 0, 1], [0, 1, 1]])),
+         [r(2, 3, 2), r(2, 8, scale=0.5), r(2, 8, scale=0.5), r(8, scale=0.5)], _F32),
     ],
     "gru": [
         (lambda xp, r, b, h0: ops.gru(xp, r, b, initial_state=h0, return_sequences=True),

@@ -113,16 +113,43 @@ def test_generator_error_reaches_caller_with_its_frame():
     assert any(f.name == "bad" for f in traceback.extract_tb(info.value.__traceback__))
 
 
-def test_generator_runs_in_a_prefetch_thread():
+def test_slow_generator_runs_in_a_prefetch_thread_fast_one_inline():
+    import time
     names = []
 
-    def gen():
-        for k in range(3):
+    def gen(delay):
+        for k in range(12):
             names.append(threading.current_thread().name)
-            yield X[k * 20:(k + 1) * 20], Y[k * 20:(k + 1) * 20]
+            if delay:
+                time.sleep(delay)
+            yield X[k * 5:(k + 1) * 5], Y[k * 5:(k + 1) * 5]
 
-    _model().fit(gen(), epochs=1, verbose=0)
-    assert names and all(n == "pyfapi-prefetch" for n in names)
+    _model().fit(gen(0.002), epochs=1, verbose=0)
+    # the first PROBE batches are timed inline; slow ones move to the prefetch thread
+    assert names[:batch_stream.PROBE] == ["MainThread"] * batch_stream.PROBE
+    assert names[batch_stream.PROBE:] and \
+        all(n == "pyfapi-prefetch" for n in names[batch_stream.PROBE:])
+    names.clear()
+    _model().fit(gen(0), epochs=1, verbose=0)
+    assert set(names) == {"MainThread"}  # slicing arrays: threads would cost more
+
+
+def test_slow_pydataset_uses_its_worker_threads():
+    import time
+    seen = []
+
+    class Slow(sd.ArrayBatches):
+        def __getitem__(self, i):
+            seen.append(threading.current_thread().name)
+            time.sleep(0.002)
+            return super().__getitem__(i)
+
+    ref = _model()
+    h_ref = ref.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    m = _model()
+    h = m.fit(Slow(X, Y, 4, workers=3), epochs=1, shuffle=False, verbose=0)
+    assert h.history == h_ref.history
+    assert any(n.startswith("pyfapi-pydataset") for n in seen[batch_stream.PROBE:])
 
 
 def test_inconsistent_batch_structure_is_a_clear_error():

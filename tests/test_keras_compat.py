@@ -181,6 +181,44 @@ def test_astype_no_wrap():
         astype_no_wrap(np.array([1e30]), np.int32)
 
 
+
+# ---- 8. fit on a subclassed model / a generator: works, or says what is not supported yet ------
+def test_fit_on_a_subclassed_model_works_or_says_it_is_not_supported_yet():
+    class TwoDense(pyfapi.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1 = layers.Dense(4, activation="relu")
+            self.d2 = layers.Dense(1)
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+    model = TwoDense()
+    model.compile("sgd", "mse")
+    x = RNG.normal(size=(8, 3)).astype(np.float32)
+    y = RNG.normal(size=(8, 1)).astype(np.float32)
+    try:
+        hist = model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    except NotImplementedError as e:  # until the Trainer supports subclassed models
+        assert "subclassed Model" in str(e) and "not supported yet" in str(e)
+        assert "TwoDense" in str(e)
+    else:
+        assert len(hist.history["loss"]) == 1 and np.isfinite(hist.history["loss"][0])
+
+
+def test_fit_on_a_generator():
+    i = Input((3,))
+    model = Model(i, layers.Dense(1)(i))
+    model.compile("sgd", "mse")
+    x = RNG.normal(size=(4, 3)).astype(np.float32)
+
+    def batches():
+        while True:
+            yield x, np.ones((4, 1), np.float32)
+    hist = model.fit(batches(), steps_per_epoch=2, epochs=2, verbose=0)
+    assert len(hist.history["loss"]) == 2 and np.isfinite(hist.history["loss"]).all()
+
+
 # ---- real Keras in CI: an interop test that skips is a failure under CI=true -------------------
 _SKIPPING_TEST = '''
 import pytest

@@ -313,7 +313,7 @@ def test_c_entry_points_guard_themselves():
         _C.lstm_forward(x, w, r, b.astype(np.float64), None, None)
     with pytest.raises(ValueError):
         _C.lstm_forward(np.asfortranarray(x), w, r, b, None, None)
-    g, hs, cs = _C.lstm_forward(x, w, r, b, None, None)
+    g, hs, cs, _ = _C.lstm_forward(x, w, r, b, None, None)
     with pytest.raises(ValueError):
         _C.lstm_backward(x, w, r, None, None, g[:, :2], hs, cs, None, None, None)
 

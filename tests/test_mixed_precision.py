@@ -172,3 +172,14 @@ def test_mixed_bfloat16_training_end_to_end(mixed):
     hist = model.fit(x, y, epochs=8, batch_size=32, verbose=0)
     assert all(w.dtype == np.float32 for w in model.get_weights())
     assert hist.history["accuracy"][-1] > 0.9
+
+
+def test_bfloat16_policy_stores_float32_and_computes_in_bfloat16():
+    d = layers.Dense(4, dtype="bfloat16")
+    x = np.random.default_rng(5).standard_normal((3, 6)).astype(np.float32)
+    y = d(x)
+    assert (d.dtype, d.compute_dtype) == ("bfloat16", "bfloat16")
+    assert d.kernel.value.dtype == np.float32 and np.asarray(y.value).dtype == np.float32
+    assert all(w.dtype == np.float32 for w in d.get_weights())
+    # a plain float16 policy is still accepted (numpy float16 fallbacks)
+    assert layers.Dense(2, dtype="float16").compute_dtype == "float16"

@@ -1,7 +1,8 @@
 """One ReLU semantics everywhere: NaN in gives NaN out (issue 21), as ``keras.ops.relu``,
 ``np.maximum`` and PyTorch, in the unfused op and in every fused epilogue (the GEMM micro-kernels
 of each ISA and their edge tiles, the K = 0 epilogue, im2col / 1x1 / Winograd 2-D and 1-D
-convolutions), on every SIMD path. A silent 0 would hide a diverged model."""
+convolutions, the bf16 GEMM, SimpleRNN's relu), on every SIMD path. A silent 0 would hide a
+diverged model."""
 import numpy as np
 import pytest
 
@@ -28,7 +29,7 @@ def _with_nans(shape, frac=0.2):
     return x
 
 
-@pytest.fixture(params=["generic", "avx2", "avx512"])
+@pytest.fixture(params=["generic", "avx2", "avx512", "avx512_bf16"])
 def isa(request):
     previous = _C.active_isa()
     if not _C.set_isa(request.param):
@@ -51,6 +52,20 @@ def test_gemm_relu_epilogue_keeps_nan(isa, m, k, n):
     z2 = 2.0 * (a.astype(np.float64) @ b) + 0.5 * out + bias
     _assert_relu_matches(_gemm(a, b, alpha=2.0, beta=0.5, out=out, bias=bias, activation="relu"),
                          z2)
+
+
+def test_bf16_gemm_relu_epilogue_keeps_nan(isa):
+    from pyfapi.kernels.precision import compute_precision
+
+    a = _with_nans((13, 40), 0.05)
+    b = RNG.normal(size=(40, 37)).astype(np.float32)
+    bias = RNG.normal(size=37).astype(np.float32)
+    with compute_precision("bfloat16"):  # the bf16 micro-kernel on avx512_bf16, else float32
+        y = _gemm(a, b, bias=bias, activation="relu")
+    exp = _relu_ref(a.astype(np.float64) @ b + bias)
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(exp))
+    assert np.isnan(y).any()
+    np.testing.assert_allclose(y, exp, rtol=3e-2, atol=0.3)  # bf16 operands
 
 
 def test_gemm_relu_epilogue_without_products(isa):
@@ -89,6 +104,15 @@ def test_conv1d_winograd_relu_epilogue_keeps_nan(isa):
     _assert_relu_matches(fused, plain.astype(np.float64))
 
 
+def test_simple_rnn_relu_keeps_nan(isa):
+    x = RNG.normal(size=(2, 4, 3)).astype(np.float32)
+    x[0, 1, 2] = np.nan  # sample 0 turns NaN from step 1 on (through the recurrence)
+    rnn = layers.SimpleRNN(5, activation="relu", return_sequences=True)
+    y = np.asarray(rnn(x))
+    assert np.isnan(y[0, 1:]).all() and not np.isnan(y[0, 0]).any()
+    assert not np.isnan(y[1]).any()
+
+
 def test_dense_relu_fused_equals_unfused_on_nan():
     x = _with_nans((9, 5), 0.15)
     fused = layers.Dense(4, activation="relu")
@@ -103,6 +127,24 @@ def test_dense_relu_fused_equals_unfused_on_nan():
     np.testing.assert_allclose(a, b, rtol=1e-6)
     c = np.asarray(ops.relu(np.array([np.nan, -1.0, 0.0, 2.0], np.float32)))
     np.testing.assert_array_equal(c, [np.nan, 0.0, 0.0, 2.0])
+
+
+def test_model_predict_keeps_nan_through_relu():
+    # predict runs the fused inference plan (BatchNormalization folded, bias+relu in epilogues)
+    from pyfapi import Input, Model
+
+    i = Input((6, 6, 3))
+    x = layers.Conv2D(16, 3, padding="same")(i)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.Flatten()(x)
+    out = layers.Dense(4, activation="relu")(x)
+    model = Model(i, out)
+    data = RNG.normal(size=(3, 6, 6, 3)).astype(np.float32)
+    data[1, 2, 2, 0] = np.nan
+    y = model.predict(data, verbose=0)
+    assert np.isnan(y[1]).all() and not np.isnan(y[[0, 2]]).any()
+    np.testing.assert_allclose(y, np.asarray(model(data)), rtol=1e-4, atol=1e-5)
 
 
 def test_conv_layer_relu_fused_equals_unfused_on_nan():

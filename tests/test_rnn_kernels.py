@@ -5,7 +5,7 @@ right padding, all-masked rows, zero_output_for_mask), recurrent-dropout masks, 
 1-vs-2-thread bitwise equality, and shape errors."""
 import numpy as np
 import pytest
-from references.rnn_ref import gru_ref, simple_rnn_ref
+from references.rnn_ref import gru_ref, lstm_ref, simple_rnn_ref
 
 import pyfapi
 from pyfapi import ops
@@ -264,3 +264,62 @@ def test_lower_isa_paths_agree(isa):
                                    atol=ATOL)
     finally:
         _C.set_isa(old)
+
+
+@pytest.mark.parametrize("mask_kind,zero,return_sequences", [
+    ("left", False, True), ("right", True, True), ("random", False, False),
+    ("random", True, True)])
+def test_lstm_kernel_mask_forward_and_gradients(mask_kind, zero, return_sequences):
+    """The LSTM kernel's sequence mask (csrc/lstm) vs the float64 reference, values and
+    gradients (central differences of the reference)."""
+    rng = np.random.default_rng(17)
+    n, t, d, u = 3, 4, 3, 2
+    arrays = [rng.standard_normal(s) * sc for s, sc in
+              [((n, t, d), 1.0), ((d, 4 * u), 0.5), ((u, 4 * u), 0.5), ((4 * u,), 0.3),
+               ((n, u), 1.0), ((n, u), 1.0)]]
+    mask = _masks(n, t, mask_kind, rng)
+    gy = rng.standard_normal((n, t, u) if return_sequences else (n, u))
+    gh, gc = rng.standard_normal((n, u)), rng.standard_normal((n, u))
+
+    def loss64():
+        o, hh, cc = lstm_ref(*arrays, mask=mask, zero_output_for_mask=zero)
+        o = o if return_sequences else o[:, -1]
+        return float((o * gy).sum() + (hh * gh).sum() + (cc * gc).sum())
+
+    expected = _fd_grads(loss64, arrays)
+    tensors = [pyfapi.Variable(a.astype(np.float32)) for a in arrays]
+    with GradientTape() as tape:
+        o, hh, cc = ops.lstm(*tensors[:4], initial_state=tensors[4:], mask=mask,
+                             zero_output_for_mask=zero, return_sequences=return_sequences)
+        total = ops.add(ops.add(ops.sum(ops.multiply(o, gy.astype(np.float32))),
+                                ops.sum(ops.multiply(hh, gh.astype(np.float32)))),
+                        ops.sum(ops.multiply(cc, gc.astype(np.float32))))
+    got = tape.gradient(total, tensors)
+    ro, rh, rc = lstm_ref(*arrays, mask=mask, zero_output_for_mask=zero)
+    np.testing.assert_allclose(o.numpy(), ro if return_sequences else ro[:, -1], atol=ATOL)
+    np.testing.assert_allclose(hh.numpy(), rh, atol=ATOL)
+    np.testing.assert_allclose(cc.numpy(), rc, atol=ATOL)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(np.asarray(g), e, atol=2e-4, rtol=2e-3)
+
+
+def test_lstm_masked_one_and_two_threads_identical(force_parallel):
+    from pyfapi.kernels.lstm import lstm_backward, lstm_forward
+    rng = np.random.default_rng(2)
+    n, t, d, u = 37, 6, 4, 5
+    x = rng.standard_normal((n, t, d)).astype(np.float32)
+    w = rng.standard_normal((d, 4 * u)).astype(np.float32) * 0.5
+    r = rng.standard_normal((u, 4 * u)).astype(np.float32) * 0.5
+    mask = _masks(n, t, "random", rng)
+    dy = rng.standard_normal((n, u)).astype(np.float32)
+    old = pyfapi.get_num_threads()
+    results = []
+    try:
+        for nt in (1, 2):
+            pyfapi.set_num_threads(nt)
+            out, h, c, ws = lstm_forward(x, w, r, None, training=True, mask=mask)
+            results.append([out, h, c, *lstm_backward(ws, dy, h, c)])
+    finally:
+        pyfapi.set_num_threads(old)
+    for a, b_ in zip(*results):
+        np.testing.assert_array_equal(a, b_)

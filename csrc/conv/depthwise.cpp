@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "common/cpu_features.h"
+#include "common/isa_dispatch.h"
 #include "common/threads.h"
 #include "conv/conv.h"
 #include "conv/conv_util.h"
@@ -26,11 +26,7 @@ using DwRows = void (*)(const ConvGeom&, const float*, const float*, float*, int
                                            float*, int64_t, int64_t);                       \
   void depthwise_backward_kernel_rows_##isa(const ConvGeom&, const float*, const float*,    \
                                             float*, int64_t, int64_t);
-PYFAPI_DW_DECLARE(generic)
-#ifdef PYFAPI_X86
-PYFAPI_DW_DECLARE(avx2)
-PYFAPI_DW_DECLARE(avx512)
-#endif
+PYFAPI_ISA_EACH(PYFAPI_DW_DECLARE)
 
 namespace {
 
@@ -39,20 +35,14 @@ struct DwKernels {
 };
 
 DwKernels dw_kernels() {
-#ifdef PYFAPI_X86
-  switch (active_isa()) {
-    case Isa::Avx512:
-      return {depthwise_forward_rows_avx512, depthwise_backward_input_rows_avx512,
-              depthwise_backward_kernel_rows_avx512};
-    case Isa::Avx2:
-      return {depthwise_forward_rows_avx2, depthwise_backward_input_rows_avx2,
-              depthwise_backward_kernel_rows_avx2};
-    default:
-      break;
-  }
-#endif
-  return {depthwise_forward_rows_generic, depthwise_backward_input_rows_generic,
-          depthwise_backward_kernel_rows_generic};
+  return {PYFAPI_ISA_PICK(depthwise_forward_rows_generic, depthwise_forward_rows_avx2,
+                          depthwise_forward_rows_avx512),
+          PYFAPI_ISA_PICK(depthwise_backward_input_rows_generic,
+                          depthwise_backward_input_rows_avx2,
+                          depthwise_backward_input_rows_avx512),
+          PYFAPI_ISA_PICK(depthwise_backward_kernel_rows_generic,
+                          depthwise_backward_kernel_rows_avx2,
+                          depthwise_backward_kernel_rows_avx512)};
 }
 
 // Runs fn over rows [0, rows) in contiguous chunks, in parallel.

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "common/cpu_features.h"
+#include "common/isa_dispatch.h"
 #include "common/threads.h"
 
 namespace pyfapi {
@@ -18,17 +18,7 @@ void bias_act_rows_avx512(const float*, const float*, int64_t, int64_t, int64_t,
 
 namespace {
 BaRows ba_rows() {
-#ifdef PYFAPI_X86
-  switch (active_isa()) {
-    case Isa::Avx512:
-      return bias_act_rows_avx512;
-    case Isa::Avx2:
-      return bias_act_rows_avx2;
-    default:
-      break;
-  }
-#endif
-  return bias_act_rows_generic;
+  return PYFAPI_ISA_PICK(bias_act_rows_generic, bias_act_rows_avx2, bias_act_rows_avx512);
 }
 }  // namespace
 

@@ -1,5 +1,2 @@
-list(APPEND PYFAPI_SOURCES csrc/elementwise/bias_act_backward.cpp csrc/elementwise/bias_act_generic.cpp)
-if(PYFAPI_X86)
-  list(APPEND PYFAPI_AVX2_SOURCES csrc/elementwise/bias_act_avx2.cpp)
-  list(APPEND PYFAPI_AVX512_SOURCES csrc/elementwise/bias_act_avx512.cpp)
-endif()
+list(APPEND PYFAPI_SOURCES csrc/elementwise/bias_act_backward.cpp)
+pyfapi_isa_kernels(csrc/elementwise/bias_act_rows.inc)

@@ -38,7 +38,7 @@
 #include <cstring>
 #include <new>
 
-#include "common/cpu_features.h"
+#include "common/isa_dispatch.h"
 #include "common/threads.h"
 #include "gemm/ukernel.h"
 
@@ -51,13 +51,8 @@ thread_local Precision t_precision = Precision::Float32;
 const KernelSet& select_kernels() {
 #ifdef PYFAPI_X86
   if (t_precision == Precision::BFloat16 && bf16_active()) return kernels_avx512_bf16();
-  switch (active_isa()) {
-    case Isa::Avx512: return kernels_avx512();
-    case Isa::Avx2: return kernels_avx2();
-    default: break;
-  }
 #endif
-  return kernels_generic();
+  return PYFAPI_ISA_PICK(kernels_generic, kernels_avx2, kernels_avx512)();
 }
 
 // Grow-only, 64-byte aligned scratch owned by the calling thread (freed when it exits). Reused

@@ -209,7 +209,7 @@ void tile(int64_t kc, const uint32_t* a, const uint32_t* b, float* c, int64_t ld
       __m512 r = _mm512_mul_ps(acc[i][v], valpha);
       if (use_beta) r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v), r);
       if (ep.bias) r = _mm512_add_ps(r, vbias[v]);
-      if (relu) r = _mm512_max_ps(r, zero);
+      if (relu) r = _mm512_max_ps(zero, r);  // NaN stays NaN (relu_epilogue)
       _mm512_mask_storeu_ps(cr + 16 * v, mask[v], r);
     }
   }

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "common/cpu_features.h"
+#include "common/isa_dispatch.h"
 #include "common/threads.h"
 
 namespace pyfapi {
@@ -18,31 +18,15 @@ using LnBwd = void (*)(const float*, const float*, int64_t, int64_t, int64_t, co
                                 const float*, float, float*, float*, float*);                  \
   void layernorm_rows_bwd_##isa(const float*, const float*, int64_t, int64_t, int64_t,         \
                                 const float*, const float*, const float*, float*, float*, float*);
-PYFAPI_LN_DECLARE(generic)
-#ifdef PYFAPI_X86
-PYFAPI_LN_DECLARE(avx2)
-PYFAPI_LN_DECLARE(avx512)
-#endif
+PYFAPI_ISA_EACH(PYFAPI_LN_DECLARE)
 #undef PYFAPI_LN_DECLARE
 
 namespace {
 void ln_kernels(LnFwd* f, LnBwd* b) {
-#ifdef PYFAPI_X86
-  switch (active_isa()) {
-    case Isa::Avx512:
-      *f = layernorm_rows_fwd_avx512;
-      *b = layernorm_rows_bwd_avx512;
-      return;
-    case Isa::Avx2:
-      *f = layernorm_rows_fwd_avx2;
-      *b = layernorm_rows_bwd_avx2;
-      return;
-    default:
-      break;
-  }
-#endif
-  *f = layernorm_rows_fwd_generic;
-  *b = layernorm_rows_bwd_generic;
+  *f = PYFAPI_ISA_PICK(layernorm_rows_fwd_generic, layernorm_rows_fwd_avx2,
+                       layernorm_rows_fwd_avx512);
+  *b = PYFAPI_ISA_PICK(layernorm_rows_bwd_generic, layernorm_rows_bwd_avx2,
+                       layernorm_rows_bwd_avx512);
 }
 }  // namespace
 

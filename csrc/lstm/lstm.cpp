@@ -4,10 +4,11 @@
 #include <cstring>
 #include <vector>
 
-#include "common/cpu_features.h"
+#include "common/isa_dispatch.h"
 #include "common/threads.h"
 #include "gemm/gemm.h"
 #include "lstm/lstm_cell.h"
+#include "rnn/rnn_mask.h"
 
 namespace pyfapi {
 
@@ -31,25 +32,20 @@ struct Cells {
 
 // The cell functions for the active ISA (checked at run time before any ISA-specific call).
 Cells pick_cells() {
-  Cells c{lstm_cell::generic::forward_cell, lstm_cell::generic::backward_cell,
-          lstm_cell::generic::small_matmul};
-#ifdef PYFAPI_X86
-  const Isa isa = active_isa();
-  if (isa == Isa::Avx512)
-    c = {lstm_cell::avx512::forward_cell, lstm_cell::avx512::backward_cell,
-         lstm_cell::avx512::small_matmul};
-  else if (isa == Isa::Avx2)
-    c = {lstm_cell::avx2::forward_cell, lstm_cell::avx2::backward_cell,
-         lstm_cell::avx2::small_matmul};
-#endif
-  return c;
+  namespace lc = lstm_cell;
+  return {PYFAPI_ISA_PICK(lc::generic::forward_cell, lc::avx2::forward_cell,
+                          lc::avx512::forward_cell),
+          PYFAPI_ISA_PICK(lc::generic::backward_cell, lc::avx2::backward_cell,
+                          lc::avx512::backward_cell),
+          PYFAPI_ISA_PICK(lc::generic::small_matmul, lc::avx2::small_matmul,
+                          lc::avx512::small_matmul)};
 }
 
 }  // namespace
 
 void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
                   const float* R, const float* b, const float* h0, const float* c0, float* gates,
-                  float* hs, float* cs) {
+                  float* hs, float* cs, const uint8_t* mask, bool zero_output, float* ys) {
   if (N <= 0 || T <= 0 || U <= 0) return;
   // The recurrence runs in float32 under every GEMM precision (its small-matrix path does not
   // go through sgemm, and the error of bfloat16 products would compound over the time steps).
@@ -90,6 +86,16 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
       else if (hp) sgemm(false, false, rows, G, U, 1.0f, hp, ldhp, R, G, 1.0f, z, T * G);
       cells.forward(rows, U, z, T * G, cp, ldcp, cs + (n0 * T + t) * U, T * U,
                    hs + (n0 * T + t) * U, T * U);
+      if (mask) {  // masked steps keep h and c (h_{-1} = h0 or zeros)
+        for (int64_t r = 0; r < rows; ++r) {
+          if (mask[(n0 + r) * T + t]) continue;
+          float* hr = hs + ((n0 + r) * T + t) * U;
+          if (hp) std::memcpy(hr, hp + r * ldhp, sizeof(float) * U);
+          else std::fill(hr, hr + U, 0.0f);
+          std::memcpy(cs + ((n0 + r) * T + t) * U, cp + r * ldcp, sizeof(float) * U);
+        }
+        rnn_mask::masked_outputs(n0, rows, t, T, U, mask, zero_output, hs, ys);
+      }
     }
   }
 }
@@ -98,7 +104,8 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
                    const float* R, const float* h0, const float* c0, const float* gates,
                    const float* hs, const float* cs, const float* dy_seq, const float* dh_T,
                    const float* dc_T, float* dx, float* dW, float* dR, float* db, float* dh0,
-                   float* dc0, float* dz, float* hprev) {
+                   float* dc0, float* dz, float* hprev, const uint8_t* mask, bool zero_output,
+                   const float* dy_last) {
   GemmPrecisionScope f32(Precision::Float32);  // float32, as lstm_forward
   const int64_t G = 4 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
@@ -126,6 +133,9 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     std::vector<float> zeros(static_cast<size_t>(rows * U), 0.0f);
+    const size_t ru = static_cast<size_t>(rows * U);
+    std::vector<float> saved_h(mask ? ru : 0), saved_c(mask ? ru : 0);
+    std::vector<float> carry(mask && !zero_output ? ru : 0, 0.0f);
     double* dbp = dbpart.data() + ch * G;
     // dh / dc of this chunk live in dh0 / dc0 (they end up holding dL/dh_0 and dL/dc_0).
     float* dh = dh0 + n0 * U;
@@ -135,7 +145,12 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
     if (dc_T) std::memcpy(dc, dc_T + n0 * U, sizeof(float) * rows * U);
     else std::fill(dc, dc + rows * U, 0.0f);
     for (int64_t t = T - 1; t >= 0; --t) {
-      if (dy_seq) {
+      if (mask) {
+        rnn_mask::add_output_grad(n0, rows, t, T, U, mask, zero_output, dy_seq, dy_last, dh,
+                                  carry.empty() ? nullptr : carry.data());
+        std::memcpy(saved_h.data(), dh, sizeof(float) * ru);
+        std::memcpy(saved_c.data(), dc, sizeof(float) * ru);
+      } else if (dy_seq) {
         for (int64_t r = 0; r < rows; ++r) {
           const float* dyr = dy_seq + ((n0 + r) * T + t) * U;
           float* dhr = dh + r * U;
@@ -154,6 +169,9 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
       float* dzt = dz + (n0 * T + t) * G;
       cells.backward(rows, U, gates + (n0 * T + t) * G, T * G, cs + (n0 * T + t) * U, T * U, cp,
                     ldcp, dh, dc, dzt, T * G);
+      if (mask)  // a masked step has no gate gradient; dh and dc pass through (restored below)
+        for (int64_t r = 0; r < rows; ++r)
+          if (!mask[(n0 + r) * T + t]) std::fill(dzt + r * T * G, dzt + r * T * G + G, 0.0f);
       for (int64_t r = 0; r < rows; ++r) {
         const float* dzr = dzt + r * T * G;
         for (int64_t j = 0; j < G; ++j) dbp[j] += dzr[j];
@@ -161,6 +179,13 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
       // dL/dh_{t-1} = dz_t @ R^T
       if (small) cells.matmul(rows, G, U, dzt, T * G, RT.data(), U, dh, U, false);
       else sgemm(false, true, rows, U, G, 1.0f, dzt, T * G, R, G, 0.0f, dh, U);
+      if (mask) {
+        for (int64_t r = 0; r < rows; ++r) {
+          if (mask[(n0 + r) * T + t]) continue;
+          std::memcpy(dh + r * U, saved_h.data() + r * U, sizeof(float) * U);
+          std::memcpy(dc + r * U, saved_c.data() + r * U, sizeof(float) * U);
+        }
+      }
     }
     // h_{t-1} for every step (h0 or zeros at t = 0), for dR below.
     for (int64_t r = 0; r < rows; ++r) {

@@ -18,9 +18,13 @@ namespace pyfapi {
 // sequence instead of one per step. Per step and chunk, h_{t-1} @ R is a register-tiled small
 // product (lstm_cell, units <= 128) or a single-threaded sgemm (more units), followed by the
 // vectorised gate nonlinearity (lstm_cell_<isa>.cpp, picked from pyfapi::active_isa()).
+// mask (N, T) bytes or nullptr: a masked step keeps h and c; ys (N, T, U) then receives the
+// outputs (a masked step repeats the previous output, zeros before the first kept step, or zeros
+// with zero_output), keras.src.backend rnn() semantics. Without a mask ys is not touched.
 void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
                   const float* R, const float* b, const float* h0, const float* c0, float* gates,
-                  float* hs, float* cs);
+                  float* hs, float* cs, const uint8_t* mask = nullptr, bool zero_output = false,
+                  float* ys = nullptr);
 
 // Backward through time from the workspace of lstm_forward.
 //   dy_seq (N, T, U) (gradient of every step's output) or nullptr;
@@ -36,6 +40,9 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
                    const float* R, const float* h0, const float* c0, const float* gates,
                    const float* hs, const float* cs, const float* dy_seq, const float* dh_T,
                    const float* dc_T, float* dx, float* dW, float* dR, float* db, float* dh0,
-                   float* dc0, float* dz, float* hprev);
+                   float* dc0, float* dz, float* hprev, const uint8_t* mask = nullptr,
+                   bool zero_output = false, const float* dy_last = nullptr);
+// With a mask: dy_seq / dy_last are the gradients of the masked outputs ys (dy_last: of
+// ys[:, T-1], (N, U)); dh_T must then NOT include the last output's gradient.
 
 }  // namespace pyfapi

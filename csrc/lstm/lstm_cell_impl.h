@@ -1,12 +1,12 @@
-// Bodies of the per-step LSTM nonlinearities, compiled once per ISA (lstm_cell_<isa>.cpp defines
-// PYFAPI_LSTM_CELL_NS and includes this file). Plain loops the compiler vectorises; the files are
+// Bodies of the per-step LSTM nonlinearities, compiled once per ISA in namespace PYFAPI_ISA
+// (pyfapi_isa_kernels in csrc/lstm/sources.cmake; csrc/common/isa_dispatch.h). Plain loops the compiler vectorises; the files are
 // built with -fno-trapping-math (sources.cmake) so that GCC if-converts the clamps of lstm_math.h.
 #include "lstm/lstm_cell.h"
 #include "lstm/lstm_math.h"
 
 namespace pyfapi {
 namespace lstm_cell {
-namespace PYFAPI_LSTM_CELL_NS {
+namespace PYFAPI_ISA {  // csrc/common/isa_dispatch.h
 
 using lstm_math::sigmoid_f;
 using lstm_math::tanh_f;
@@ -134,6 +134,6 @@ void small_matmul(int64_t rows, int64_t K, int64_t N, const float* A, int64_t ld
   for (; r < rows; ++r) mm_rows<1>(K, N, A + r * lda, lda, B, ldb, C + r * ldc, ldc, accumulate);
 }
 
-}  // namespace PYFAPI_LSTM_CELL_NS
+}  // namespace PYFAPI_ISA
 }  // namespace lstm_cell
 }  // namespace pyfapi

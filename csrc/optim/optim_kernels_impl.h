@@ -1,15 +1,17 @@
 // Bodies of the fused optimizer chunk kernels, compiled once per ISA (optim_<isa>.cpp defines
-// PYFAPI_OPTIM_NS and includes this file). Plain loops that the compiler vectorises (the files are
+// PYFAPI_ISA = its namespace, built by pyfapi_isa_kernels in csrc/optim/sources.cmake). Plain loops that the compiler vectorises (the files are
 // built with -ffp-contract=off -fno-math-errno -fno-trapping-math, see sources.cmake): no FMA
 // contraction, so every element goes through exactly the float32 operations of the numpy
 // reference in pyfapi/optimizers.py, in the same order.
+#include <cmath>
+
 #include "optim/optim.h"
 
 #include <cmath>
 
 namespace pyfapi {
 namespace optim {
-namespace PYFAPI_OPTIM_NS {
+namespace PYFAPI_ISA {  // csrc/common/isa_dispatch.h
 namespace {
 
 // Gradient preprocessing: scale (clipnorm / global_clipnorm), then clipvalue (np.clip keeps NaN).
@@ -329,6 +331,6 @@ void adagrad(const Hyper& h, int64_t n, float* w, const float* g, float* const* 
   dispatch3<AdagradF>(scale, h.clip, h.decay, h, n, w, g, s, gscale);
 }
 
-}  // namespace PYFAPI_OPTIM_NS
+}  // namespace PYFAPI_ISA
 }  // namespace optim
 }  // namespace pyfapi

@@ -4,11 +4,12 @@
 #include <cstring>
 #include <vector>
 
-#include "common/cpu_features.h"
+#include "common/isa_dispatch.h"
 #include "common/threads.h"
 #include "gemm/gemm.h"
 #include "lstm/lstm_cell.h"
 #include "rnn/rnn_cell.h"
+#include "rnn/rnn_mask.h"
 
 namespace pyfapi {
 
@@ -42,12 +43,8 @@ struct Kernels {
   }
 
 Kernels pick_kernels() {
-#ifdef PYFAPI_X86
-  const Isa isa = active_isa();
-  if (isa == Isa::Avx512) return PYFAPI_RNN_KERNELS(avx512);
-  if (isa == Isa::Avx2) return PYFAPI_RNN_KERNELS(avx2);
-#endif
-  return PYFAPI_RNN_KERNELS(generic);
+  return PYFAPI_ISA_PICK(PYFAPI_RNN_KERNELS(generic), PYFAPI_RNN_KERNELS(avx2),
+                         PYFAPI_RNN_KERNELS(avx512));
 }
 #undef PYFAPI_RNN_KERNELS
 
@@ -69,60 +66,6 @@ std::vector<float> transpose(const float* R, int64_t U, int64_t G) {
   for (int64_t k = 0; k < U; ++k)
     for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
   return RT;
-}
-
-// Outputs of one step for the rows of a chunk when a mask is given (keras backend rnn()).
-void masked_outputs(int64_t n0, int64_t rows, int64_t t, int64_t T, int64_t U,
-                    const uint8_t* mask, bool zero_output, const float* hs, float* ys) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t n = n0 + r;
-    float* y = ys + (n * T + t) * U;
-    if (mask[n * T + t]) std::memcpy(y, hs + (n * T + t) * U, sizeof(float) * U);
-    else if (zero_output || t == 0) std::fill(y, y + U, 0.0f);
-    else std::memcpy(y, y - U, sizeof(float) * U);
-  }
-}
-
-// Masked steps keep the state: h_t = h_{t-1} for the masked rows of a chunk.
-void carry_state(int64_t n0, int64_t rows, int64_t t, int64_t T, int64_t U, const uint8_t* mask,
-                 const float* hp, int64_t ldhp, float* hs) {
-  for (int64_t r = 0; r < rows; ++r)
-    if (!mask[(n0 + r) * T + t])
-      std::memcpy(hs + ((n0 + r) * T + t) * U, hp + r * ldhp, sizeof(float) * U);
-}
-
-// Backward, start of step t: adds the outputs' gradient to dh (rows x U). With a mask, a masked
-// step passes its output gradient on to y_{t-1} (carry), unless zero_output.
-void add_output_grad(int64_t n0, int64_t rows, int64_t t, int64_t T, int64_t U,
-                     const uint8_t* mask, bool zero_output, const float* dy_seq,
-                     const float* dy_last, float* dh, float* carry) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t n = n0 + r;
-    float* d = dh + r * U;
-    float* c = carry ? carry + r * U : nullptr;
-    const float* gs = dy_seq ? dy_seq + (n * T + t) * U : nullptr;
-    const float* gl = (dy_last && t == T - 1) ? dy_last + n * U : nullptr;
-    const bool keep = !mask || mask[n * T + t];
-    if (keep) {
-      for (int64_t j = 0; j < U; ++j) {
-        float v = d[j];
-        if (gs) v += gs[j];
-        if (gl) v += gl[j];
-        if (c) {
-          v += c[j];
-          c[j] = 0.0f;
-        }
-        d[j] = v;
-      }
-    } else if (c) {
-      for (int64_t j = 0; j < U; ++j) {
-        float v = c[j];
-        if (gs) v += gs[j];
-        if (gl) v += gl[j];
-        c[j] = v;
-      }
-    }
-  }
 }
 
 // h_{t-1} for every step (h0 or zeros at t = 0), for the recurrent-kernel gradient.
@@ -179,6 +122,7 @@ int team(int64_t nchunks, int64_t work) {
 void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, const float* R,
                  const float* brec, const float* h0, const uint8_t* mask, const float* rmask,
                  bool zero_output_for_mask, float* aux, float* hs, float* ys) {
+  GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) return;
   const int64_t G = 3 * U;
   const Kernels k = pick_kernels();
@@ -187,6 +131,7 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, co
   const int nt = team(nchunks, N * T * U * (2 * U * 3 + 60));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     std::vector<float> zeros(static_cast<size_t>(rows * U), 0.0f);
@@ -229,8 +174,8 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, co
         k.gru_fwd_h(rows, U, gt, ldg, rec.data() + 2 * U, G, hp, ldhp, ht, T * U);
       }
       if (mask) {
-        carry_state(n0, rows, t, T, U, mask, hp, ldhp, hs);
-        masked_outputs(n0, rows, t, T, U, mask, zero_output_for_mask, hs, ys);
+        rnn_mask::carry_state(n0, rows, t, T, U, mask, hp, ldhp, hs);
+        rnn_mask::masked_outputs(n0, rows, t, T, U, mask, zero_output_for_mask, hs, ys);
       }
     }
   }
@@ -241,6 +186,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
                   const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                   const float* dy_seq, const float* dy_last, const float* dh_T, float* dxp,
                   float* dR, float* dbrec, float* dh0, float* drec, float* hprev, float* abuf) {
+  GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   const int64_t G = 3 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
     std::fill(dR, dR + U * G, 0.0f);
@@ -254,6 +200,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
   const int nt = team(nchunks, N * T * U * (2 * U * 3 + 400));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     const size_t ru = static_cast<size_t>(rows * U);
@@ -264,7 +211,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
     if (dh_T) std::memcpy(dh, dh_T + n0 * U, sizeof(float) * ru);
     else std::fill(dh, dh + ru, 0.0f);
     for (int64_t t = T - 1; t >= 0; --t) {
-      add_output_grad(n0, rows, t, T, U, mask, zero_output_for_mask, dy_seq, dy_last, dh,
+      rnn_mask::add_output_grad(n0, rows, t, T, U, mask, zero_output_for_mask, dy_seq, dy_last, dh,
                       carry.empty() ? nullptr : carry.data());
       if (mask) std::memcpy(saved.data(), dh, sizeof(float) * ru);
       const float* hp;
@@ -359,6 +306,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
 void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R, const float* h0,
                         const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                         float* hs, float* ys) {
+  GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) return;
   const Kernels k = pick_kernels();
   const Mm mm{k.matmul, U <= kSmallUnits};
@@ -366,6 +314,7 @@ void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R
   const int nt = team(nchunks, N * T * U * (2 * U + 20));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     std::vector<float> ab(rmask ? static_cast<size_t>(rows * U) : 0);
@@ -397,7 +346,7 @@ void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R
           if (hp) std::memcpy(dst, hp + r * ldhp, sizeof(float) * U);
           else std::fill(dst, dst + U, 0.0f);
         }
-        masked_outputs(n0, rows, t, T, U, mask, zero_output_for_mask, hs, ys);
+        rnn_mask::masked_outputs(n0, rows, t, T, U, mask, zero_output_for_mask, hs, ys);
       }
     }
   }
@@ -408,6 +357,7 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
                          bool zero_output_for_mask, const float* dy_seq, const float* dy_last,
                          const float* dh_T, float* dxp, float* dR, float* dh0, float* hprev,
                          float* abuf) {
+  GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) {
     std::fill(dR, dR + U * U, 0.0f);
     return;
@@ -419,6 +369,7 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
   const int nt = team(nchunks, N * T * U * (2 * U + 100));
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     const size_t ru = static_cast<size_t>(rows * U);
@@ -429,7 +380,7 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
     else std::fill(dh, dh + ru, 0.0f);
     const float* m = rmask ? rmask + n0 * U : nullptr;
     for (int64_t t = T - 1; t >= 0; --t) {
-      add_output_grad(n0, rows, t, T, U, mask, zero_output_for_mask, dy_seq, dy_last, dh,
+      rnn_mask::add_output_grad(n0, rows, t, T, U, mask, zero_output_for_mask, dy_seq, dy_last, dh,
                       carry.empty() ? nullptr : carry.data());
       if (mask) std::memcpy(saved.data(), dh, sizeof(float) * ru);
       float* dxt = dxp + (n0 * T + t) * U;

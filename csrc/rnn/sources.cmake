@@ -1,11 +1,3 @@
-list(APPEND PYFAPI_SOURCES csrc/rnn/rnn.cpp csrc/rnn/bindings_rnn.cpp csrc/rnn/rnn_cell_generic.cpp)
+list(APPEND PYFAPI_SOURCES csrc/rnn/rnn.cpp csrc/rnn/bindings_rnn.cpp)
 # The clamped tanh / sigmoid of lstm_math.h only vectorise with GCC when FP traps are not modelled.
-set(_pyfapi_rnn_cells csrc/rnn/rnn_cell_generic.cpp)
-if(PYFAPI_X86)
-  list(APPEND PYFAPI_AVX2_SOURCES csrc/rnn/rnn_cell_avx2.cpp)
-  list(APPEND PYFAPI_AVX512_SOURCES csrc/rnn/rnn_cell_avx512.cpp)
-  list(APPEND _pyfapi_rnn_cells csrc/rnn/rnn_cell_avx2.cpp csrc/rnn/rnn_cell_avx512.cpp)
-endif()
-if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
-  set_source_files_properties(${_pyfapi_rnn_cells} PROPERTIES COMPILE_FLAGS -fno-trapping-math)
-endif()
+pyfapi_isa_kernels(csrc/rnn/rnn_cell_impl.h FLAGS -fno-trapping-math)

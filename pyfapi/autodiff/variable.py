@@ -18,16 +18,25 @@ def _auto_name(base: str = "variable") -> str:
     return base if n == 0 else f"{base}_{n}"
 
 
+def _initializer_get(identifier):
+    """``pyfapi.initializers.get(identifier)`` (initializers sit above autodiff; imported by
+    name at first use)."""
+    import importlib
+    return importlib.import_module("pyfapi.initializers").get(identifier)
+
+
 class Variable(Tensor):
     """A mutable tensor: fixed shape and dtype, value updated in place.
 
-    Args:
-        initial_value: array-like, or a callable ``initializer(shape, dtype)`` (then ``shape``
-            is required), as Keras initializers are.
-        name: the variable's name (default ``"variable"``, ``"variable_1"``, ...).
-        trainable: whether GradientTapes watch it automatically and optimizers update it.
+    Args (Keras 3 ``keras.Variable`` order):
+        initializer: array-like, an initializer name / config (``"zeros"``, ``"glorot_uniform"``)
+            or a callable ``initializer(shape, dtype)`` (then ``shape`` is required), as Keras
+            initializers are. ``initial_value=`` is accepted as a keyword alias.
+        shape: required only when ``initializer`` is a name or a callable.
         dtype: storage dtype, ``"float32"`` by default.
-        shape: required only when ``initial_value`` is a callable.
+        trainable: whether GradientTapes watch it automatically and optimizers update it.
+        autocast, synchronization: accepted for Keras compatibility; ``aggregation`` is stored.
+        name: the variable's name (default ``"variable"``, ``"variable_1"``, ...).
 
     Attributes:
         value: the storage (``numpy.ndarray``); ``assign*`` write into this same buffer.
@@ -49,8 +58,17 @@ class Variable(Tensor):
     __slots__ = ("_value", "_version", "name", "path", "_trainable", "constraint", "regularizer",
                  "overwrite_with_gradient", "aggregation")
 
-    def __init__(self, initial_value, name=None, trainable=True, dtype="float32", shape=None):
-        dtype = np.dtype(dtype if dtype is not None else "float32")
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", synchronization="auto", name=None, **kwargs):
+        initial_value = kwargs.pop("initial_value", initializer)
+        if kwargs:
+            raise TypeError(f"Variable: unexpected arguments {sorted(kwargs)}")
+        if initial_value is None:
+            raise ValueError("Variable: an initializer (array-like, initializer name or callable "
+                             "initializer(shape, dtype)) is required")
+        if isinstance(initial_value, (str, dict)):  # an initializer name / config (Keras)
+            initial_value = _initializer_get(initial_value)
+        dtype = np.dtype(getattr(dtype, "name", dtype) if dtype is not None else "float32")
         if callable(initial_value) and not isinstance(initial_value, (Tensor, np.ndarray)):
             if shape is None:
                 raise ValueError("Variable: shape is required when initial_value is a callable initializer")
@@ -80,7 +98,7 @@ class Variable(Tensor):
         self.constraint = None       # set by Layer.add_weight; applied by optimizers after updates
         self.regularizer = None
         self.overwrite_with_gradient = False
-        self.aggregation = "none"
+        self.aggregation = aggregation
 
     def _set_value(self, new) -> None:
         self.assign(new)

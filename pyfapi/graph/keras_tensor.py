@@ -10,7 +10,46 @@ from collections import namedtuple
 
 from pyfapi.utils import naming
 
-__all__ = ["KerasTensor", "KerasHistory", "is_keras_tensor", "standardize_shape", "standardize_dtype"]
+__all__ = ["KerasTensor", "KerasHistory", "is_keras_tensor", "standardize_shape", "standardize_dtype",
+           "symbolic_op", "set_symbolic_dispatch", "any_keras_tensor"]
+
+#: ``fn(function_name, args, kwargs)`` adding one op node to the graph; bound by
+#: :mod:`pyfapi.layers.core.symbolic_op` (layers sit above graph and ops).
+_SYMBOLIC_DISPATCH = None
+
+
+def set_symbolic_dispatch(fn) -> None:
+    """Install the function that records a ``pyfapi.ops`` call on KerasTensors as a node."""
+    global _SYMBOLIC_DISPATCH
+    _SYMBOLIC_DISPATCH = fn
+
+
+def symbolic_op(function, args, kwargs=None):
+    """``pyfapi.ops.<function>(*args, **kwargs)`` on KerasTensors: one new graph node; returns
+    its output KerasTensor(s).
+
+    Raises:
+        RuntimeError: pyfapi.layers (which defines the op node) was never imported.
+    """
+    if _SYMBOLIC_DISPATCH is None:  # pragma: no cover - KerasTensors come from pyfapi.layers
+        raise RuntimeError("pyfapi.ops on KerasTensors needs pyfapi.layers to be imported")
+    return _SYMBOLIC_DISPATCH(function, tuple(args), dict(kwargs or {}))
+
+
+def any_keras_tensor(args, kwargs=None) -> bool:
+    """True when a KerasTensor is among ``args`` / ``kwargs`` (nested lists, tuples, dicts)."""
+    stack = list(args)
+    if kwargs:
+        stack.extend(kwargs.values())
+    while stack:
+        x = stack.pop()
+        if isinstance(x, KerasTensor):
+            return True
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+    return False
 
 #: (operation, node_index, tensor_index): the layer, which of its calls, which of its outputs.
 KerasHistory = namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
@@ -127,8 +166,64 @@ class KerasTensor:
 
     # numpy must not treat a KerasTensor as a sequence in np.asarray(...)
     __array_priority__ = 1000
+    __array_ufunc__ = None  # ndarray + KerasTensor -> KerasTensor.__radd__ (a graph node)
+
+    # ---- Python operators: each adds one node (pyfapi.ops.<name>) to the graph -------------
+    def __getitem__(self, key):
+        return symbolic_op("get_item", (self, key))
+
+    def __neg__(self):
+        return symbolic_op("negative", (self,))
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return symbolic_op("absolute", (self,))
+
+    def __invert__(self):
+        return symbolic_op("logical_not", (self,))
+
+    @property
+    def T(self):
+        """The transpose (reversed axes), as a graph node."""
+        return symbolic_op("transpose", (self,))
+
+    def reshape(self, *shape):
+        """``pyfapi.ops.reshape`` as a graph node."""
+        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        return symbolic_op("reshape", (self, shape))
+
+    def astype(self, dtype):
+        """``pyfapi.ops.cast`` as a graph node."""
+        return symbolic_op("cast", (self, dtype))
+
+    __hash__ = object.__hash__
 
 
 def is_keras_tensor(x) -> bool:
     """True if ``x`` is a symbolic KerasTensor."""
     return isinstance(x, KerasTensor)
+
+
+def _binary(name, reflected=False):
+    if reflected:
+        def method(self, other):
+            return symbolic_op(name, (other, self))
+    else:
+        def method(self, other):
+            return symbolic_op(name, (self, other))
+    method.__name__ = f"__{'r' if reflected else ''}{name}__"
+    return method
+
+
+for _dunder, _op in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
+                     ("truediv", "divide"), ("floordiv", "floor_divide"), ("mod", "mod"),
+                     ("pow", "power"), ("matmul", "matmul"), ("and", "logical_and"),
+                     ("or", "logical_or"), ("xor", "logical_xor")):
+    setattr(KerasTensor, f"__{_dunder}__", _binary(_op))
+    setattr(KerasTensor, f"__r{_dunder}__", _binary(_op, reflected=True))
+for _dunder, _op in (("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
+                     ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal")):
+    setattr(KerasTensor, f"__{_dunder}__", _binary(_op))
+del _dunder, _op

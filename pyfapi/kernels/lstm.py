@@ -43,6 +43,7 @@ class LSTMWorkspace:
         gates: (N, T, 4u) activated gates i, f, g, o of every step.
         hs, cs: (N, T, u) hidden and cell state of every step.
         return_sequences: how the forward was called (decides the shape of ``d_outputs``).
+        mask: the (N, T) uint8 time mask or None; zero_output_for_mask: its output rule.
 
     With ``return_sequences`` the forward's ``outputs`` IS ``hs`` (no copy): do not modify it in
     place before the backward.
@@ -56,6 +57,8 @@ class LSTMWorkspace:
     hs: np.ndarray
     cs: np.ndarray
     return_sequences: bool
+    mask: np.ndarray | None = None
+    zero_output_for_mask: bool = False
 
 
 def _check(inputs, kernel, recurrent_kernel, bias, initial_state):
@@ -96,7 +99,8 @@ def _check(inputs, kernel, recurrent_kernel, bias, initial_state):
 
 
 def lstm_forward(inputs, kernel, recurrent_kernel, bias=None, initial_state=None,
-                 return_sequences: bool = False, training: bool = False):
+                 return_sequences: bool = False, training: bool = False, mask=None,
+                 zero_output_for_mask: bool = False):
     """Run a Keras LSTM over a whole sequence in one C++ call.
 
     Args:
@@ -105,6 +109,9 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias=None, initial_state=None
         initial_state: None (zeros) or a pair ``(h0, c0)`` of (N, u) arrays.
         return_sequences: outputs of every step (N, T, u) instead of the last one (N, u).
         training: also return the :class:`LSTMWorkspace` for :func:`lstm_backward`.
+        mask: (N, T) bool or None. A masked step keeps h and c; its output repeats the previous
+            output (zeros before the first kept step), or is zero with zero_output_for_mask
+            (keras.src.backend rnn()).
 
     Returns:
         ``(outputs, h, c, workspace)``: outputs (N, T, u) or (N, u); final h and c (N, u) float32;
@@ -117,16 +124,26 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias=None, initial_state=None
     x, w, r, b, h0, c0 = _check(inputs, kernel, recurrent_kernel, bias, initial_state)
     n, t, _ = x.shape
     u = r.shape[0]
+    m = None
+    if mask is not None:
+        m = np.asarray(mask)
+        if m.shape != (n, t):
+            raise ValueError(f"lstm: mask has shape {m.shape}, expected (batch, timesteps) = "
+                             f"{(n, t)}")
+        m = np.ascontiguousarray(m.astype(bool), dtype=np.uint8)
+    ys = None
     if n == 0:
         gates = np.zeros((0, t, 4 * u), np.float32)
         hs = np.zeros((0, t, u), np.float32)
         cs = np.zeros((0, t, u), np.float32)
     else:
-        gates, hs, cs = _C.lstm_forward(x, w, r, b, h0, c0)
-    outputs = hs if return_sequences else hs[:, -1].copy()
+        gates, hs, cs, ys = _C.lstm_forward(x, w, r, b, h0, c0, m, bool(zero_output_for_mask))
+    seq = hs if ys is None else ys
+    outputs = seq if return_sequences else seq[:, -1].copy()
     h = hs[:, -1].copy()
     c = cs[:, -1].copy()
-    ws = LSTMWorkspace(x, w, r, h0, c0, gates, hs, cs, bool(return_sequences)) if training else None
+    ws = (LSTMWorkspace(x, w, r, h0, c0, gates, hs, cs, bool(return_sequences), m,
+                        bool(zero_output_for_mask)) if training else None)
     return outputs, h, c, ws
 
 
@@ -169,12 +186,17 @@ def lstm_backward(workspace: LSTMWorkspace, d_outputs=None, d_h=None, d_c=None,
     dh = grad(d_h, "d_h", (n, u))
     dc = grad(d_c, "d_c", (n, u))
     dy_seq = dy if ws.return_sequences else None
+    dy_last = None
     if not ws.return_sequences and dy is not None:
-        dh = dy if dh is None else dh + dy
+        if ws.mask is None:
+            dh = dy if dh is None else dh + dy
+        else:  # the last output differs from the last state under a mask
+            dy_last = dy
     if n == 0:
         z = np.zeros
         return (z((0, t, d), np.float32) if need_inputs_grad else None, z((d, 4 * u), np.float32),
                 z((u, 4 * u), np.float32),
                 z((4 * u,), np.float32), z((0, u), np.float32), z((0, u), np.float32))
     return _C.lstm_backward(ws.inputs, ws.kernel, ws.recurrent_kernel, ws.h0, ws.c0, ws.gates,
-                            ws.hs, ws.cs, dy_seq, dh, dc, bool(need_inputs_grad))
+                            ws.hs, ws.cs, dy_seq, dh, dc, bool(need_inputs_grad), ws.mask,
+                            ws.zero_output_for_mask, dy_last)

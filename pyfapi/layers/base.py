@@ -243,6 +243,7 @@ class Layer:
     """
 
     # class-level flags computed once per class by __init_subclass__
+    _precision_code = 0  # GEMM precision of call() (set with the dtype policy)
     _call_has_training_arg = False
     _call_has_mask_arg = False
     _call_arg_names = ()
@@ -1163,6 +1164,14 @@ def _jsonable_shape(shape):
     return _map_shapes(shape, lambda s: [None if d is None else int(d) for d in s])
 
 
+def _is_tensor_arg(x) -> bool:
+    """A tensor argument of a call (an array / Tensor / KerasTensor, or a list / tuple holding
+    one): Keras fills ``mask=`` only when a call has exactly one."""
+    if isinstance(x, (list, tuple)):
+        return any(_is_tensor_arg(v) for v in x)
+    return hasattr(x, "shape") and hasattr(x, "dtype")
+
+
 _SCALARS = (bool, int, float, complex, str, bytes, np.generic, np.ndarray)
 
 
@@ -1171,12 +1180,6 @@ def _is_array_like(x) -> bool:
     array, a Tensor / KerasTensor or anything with a shape or ``__array__``."""
     return (x is None or isinstance(x, _SCALARS) or hasattr(x, "shape")
             or hasattr(x, "__array__"))
-def _is_tensor_arg(x) -> bool:
-    """A tensor argument of a call (an array / Tensor / KerasTensor, or a list / tuple holding
-    one): Keras fills ``mask=`` only when a call has exactly one."""
-    if isinstance(x, (list, tuple)):
-        return any(_is_tensor_arg(v) for v in x)
-    return hasattr(x, "shape") and hasattr(x, "dtype")
 
 
 def _has_keras_tensor(x) -> bool:

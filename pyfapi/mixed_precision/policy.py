@@ -22,8 +22,9 @@ returns are float32 (holding the results of bfloat16 products); KerasTensors of 
 dtype float32 (the storage dtype); losses and a final softmax / sigmoid are float32 in any case
 (Keras needs ``dtype="float32"`` on the last layer for that; it is accepted and honoured here).
 ``"bfloat16"`` policy variables are float32 arrays as well, so saved weights are float32 for every
-policy (Keras saves bfloat16 variables as bfloat16). ``"mixed_float16"`` / ``"float16"`` compute
-is refused: there are no float16 kernels for CPUs.
+policy (Keras saves bfloat16 variables as bfloat16). ``"mixed_float16"`` is refused (no float16
+CPU kernels; loss scaling would be needed); a plain ``"float16"`` policy keeps float16 weights and
+computes through numpy's float16 fallbacks (slow, as before policies existed).
 """
 from __future__ import annotations
 
@@ -57,8 +58,8 @@ class DTypePolicy:
             under the mixed policy). variable_dtype: dtype of the layer's weights.
 
     Raises:
-        ValueError: a name that is neither a policy nor a dtype, or a float16 compute policy
-            (``"mixed_float16"``, ``"float16"``: no float16 CPU kernels; use mixed_bfloat16).
+        ValueError: a name that is neither a policy nor a dtype, or ``"mixed_float16"`` (no
+            float16 CPU kernels; use mixed_bfloat16).
     """
 
     def __init__(self, name=None):
@@ -67,7 +68,7 @@ class DTypePolicy:
         if not isinstance(name, str):
             raise TypeError(f"'name' must be a string, such as 'mixed_bfloat16'. Received: "
                             f"name={name!r} (of type {type(name).__name__})")
-        if name in _REFUSED or name in ("float16", "half"):
+        if name in _REFUSED:
             raise ValueError(f"DTypePolicy {name!r} is not supported: pyfapi has no float16 CPU "
                              f"kernels. Use 'mixed_bfloat16' (bfloat16 compute, float32 weights).")
         if name in _MIXED:
@@ -80,9 +81,6 @@ class DTypePolicy:
                     f"Cannot convert {name!r} to a mixed precision DTypePolicy. Valid policies "
                     f"include 'mixed_bfloat16', and the name of any float dtype such as "
                     f"'float32'.") from None
-            if compute == "float16":
-                raise ValueError(f"DTypePolicy {name!r} is not supported: pyfapi has no float16 "
-                                 f"CPU kernels. Use 'mixed_bfloat16'.")
         self._name = name
         self._compute_dtype = compute
         self._variable_dtype = variable

@@ -23,13 +23,9 @@ from pyfapi.layers.core.input_layer import InputLayer
 from pyfapi.models.fused_inference import FusedPlan, fusion_allowed
 from pyfapi.utils.dtype_cast import astype_no_wrap
 
-__all__ = ["Model", "Trainer"]
+__all__ = ["Model"]
 
-try:  # the training mixin (compile/fit/...); absent while pyfapi.training is being written
-    from pyfapi.training import Trainer  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the state of the tree
-    class Trainer:  # noqa: D101 - placeholder until pyfapi.training.Trainer exists
-        pass
+from pyfapi.training import Trainer
 
 
 def _call_context():
@@ -65,8 +61,6 @@ class Model(Trainer, Layer):
     _keras_class_name = "Functional"  # Keras 3's class name of functional models (saving keys)
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
-        if "__init__" in vars(Trainer):
-            Trainer.__init__(self)
         if inputs is None and outputs is None:
             # subclassed model: layers tracked as attributes, user-defined call()
             Layer.__init__(self, name=name, trainable=trainable, **kwargs)
@@ -121,8 +115,8 @@ class Model(Trainer, Layer):
                 x._keras_history.operation, InputLayer) else x.name for x in flat_in]
         self._input_index = {n: i for i, n in enumerate(self._input_names)}
         self._input_np_dtypes = [None if x.dtype == "string" else np.dtype(x.dtype) for x in flat_in]
-        for x in flat_in:  # also accept the Input tensor names for dict-structured inputs
-            self._input_index.setdefault(x.name, flat_in.index(x))
+        for i, x in enumerate(flat_in):  # also accept the Input tensor names (dict inputs)
+            self._input_index.setdefault(x.name, i)
         if isinstance(outputs, dict):
             self._output_names = list(outputs.keys())
         else:
@@ -263,6 +257,9 @@ class Model(Trainer, Layer):
             shape = getattr(x, "shape", None)
             if shape is None:
                 continue
+            if len(shape) != len(spec.shape):
+                flat[i] = x = _adjust_rank(x, spec.shape)
+                shape = x.shape
             self._check_shape(i, tuple(shape), spec)
         return flat
 
@@ -350,6 +347,8 @@ class Model(Trainer, Layer):
             raise ValueError(f"Model '{self.name}' expects {len(names)} input(s) {names}, but it "
                              f"was called on {len(flat)}.")
         for i, (x, spec) in enumerate(zip(flat, self._inputs)):
+            if len(x.shape) != len(spec.shape):
+                flat[i] = x = _adjust_rank(x, spec.shape)
             self._check_shape(i, tuple(x.shape), spec)
         return flat
 
@@ -520,6 +519,21 @@ class Model(Trainer, Layer):
 
 
 register_layer(Model, name="Functional")  # Keras 3's class_name of functional models
+
+
+def _adjust_rank(x, ref_shape):
+    """Keras 3's input-rank rule: an input with one more axis than its Input, of size 1, loses
+    it; one with one axis less gains it when the Input's last axis is 1 (a ``(n, 28, 28)`` array
+    into ``Input((28, 28, 1))``). Anything else is returned as is (the shape check reports it)."""
+    from pyfapi import ops
+    rank, ref = len(x.shape), len(ref_shape)
+    if rank == ref + 1 and x.shape[-1] == 1:
+        return x.reshape(tuple(x.shape[:-1])) if isinstance(x, np.ndarray) else \
+            ops.squeeze(x, axis=-1)
+    if rank == ref - 1 and ref_shape[-1] == 1:
+        return x.reshape(tuple(x.shape) + (1,)) if isinstance(x, np.ndarray) else \
+            ops.expand_dims(x, axis=-1)
+    return x
 
 
 def _functional_like_constructor(cls):

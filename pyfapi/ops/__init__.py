@@ -19,9 +19,11 @@ from pyfapi.ops.nn import *  # noqa: F401,F403
 from pyfapi.ops.nn import __all__ as _nn_all
 from pyfapi.ops.shape_ops import *  # noqa: F401,F403
 from pyfapi.ops.shape_ops import __all__ as _shape_all
+from pyfapi.ops.contractions import *  # noqa: F401,F403
+from pyfapi.ops.contractions import __all__ as _contractions_all
 from pyfapi.ops import operators as _operators  # noqa: F401  (binds Tensor operators)
 
-__all__ = [*_core_all, *_math_all, *_nn_all, *_shape_all]
+__all__ = [*_core_all, *_math_all, *_nn_all, *_shape_all, *_contractions_all]
 
 #: Kernel op modules (owned by the kernel helpers); each is imported if it exists and its public
 #: names (its ``__all__``) are re-exported here. A function named like its module (``conv`` in
@@ -45,3 +47,49 @@ from pyfapi.ops import image  # noqa: E402,F401  (keras.ops.image; not different
 for _tmp in ("_name", "_mod", "_attr"):
     globals().pop(_tmp, None)
 del _tmp
+
+
+# ---- KerasTensors: every public function also builds graph nodes (Keras 3) ----------------------
+def _symbolic_aware(name, fn):
+    """``fn`` that, given KerasTensors (which have no value: the eager op raises on them),
+    adds a ``pyfapi.ops.<name>`` node to the functional graph instead (see
+    :mod:`pyfapi.layers.core.symbolic_op`). Eager calls pay one extra Python frame."""
+    # (no closure: the function and its name are keyword-only defaults, so a Lambda layer can
+    # serialize pyfapi.ops functions by module and name)
+    def wrapper(*args, __fn=fn, __name=name, **kwargs):
+        try:
+            return __fn(*args, **kwargs)
+        except (TypeError, ValueError, AttributeError, IndexError):
+            if _kt.any_keras_tensor(args, kwargs):
+                return _kt.symbolic_op(__name, args, kwargs)
+            raise
+    wrapper = _functools.update_wrapper(wrapper, fn)
+    wrapper.__module__ = __name__  # found again as pyfapi.ops.<name> (Lambda serialization)
+    return wrapper
+
+
+def _static(fn, attr):
+    def wrapper(x, *args, __fn=fn, __attr=attr, **kwargs):
+        if isinstance(x, _kt.KerasTensor):
+            return getattr(x, __attr)
+        return __fn(x, *args, **kwargs)
+    wrapper = _functools.update_wrapper(wrapper, fn)
+    wrapper.__module__ = __name__
+    return wrapper
+
+
+import functools as _functools  # noqa: E402
+
+from pyfapi.graph import keras_tensor as _kt  # noqa: E402
+
+for _name in list(__all__):
+    _fn = globals()[_name]
+    if not callable(_fn) or isinstance(_fn, type):
+        continue
+    if _name in ("shape", "dtype"):  # static properties of a KerasTensor (Keras 3)
+        globals()[_name] = _static(_fn, _name)
+    elif _name == "ndim":
+        globals()[_name] = _static(_fn, "ndim")
+    elif _name not in ("is_tensor", "convert_to_numpy"):
+        globals()[_name] = _symbolic_aware(_name, _fn)
+del _name, _fn

@@ -29,7 +29,7 @@ class LSTM(Op):
 
     @staticmethod
     def forward(ctx, inputs, kernel, recurrent_kernel, *rest, has_bias=True, has_state=False,
-                return_sequences=False):
+                return_sequences=False, mask=None, zero_output_for_mask=False):
         """``inputs`` (batch, T, F), kernel (F, 4U), recurrent_kernel (U, 4U) -> ``(outputs, h,
         c)``; outputs (batch, T, U) if return_sequences else (batch, U); h, c (batch, U).
         """
@@ -39,7 +39,8 @@ class LSTM(Op):
         dtype = _out_dtype([inputs, kernel, recurrent_kernel, *([bias] if has_bias else []),
                             *(state or ())])
         outputs, h, c, ws = lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_state=state,
-                                         return_sequences=return_sequences, training=True)
+                                         return_sequences=return_sequences, training=True,
+                                         mask=mask, zero_output_for_mask=zero_output_for_mask)
         ctx.ws = ws
         ctx.in_dtypes = [a.dtype for a in (inputs, kernel, recurrent_kernel,
                                            *([bias] if has_bias else []), *(state or ()))]
@@ -63,7 +64,8 @@ class LSTM(Op):
                      for g, d in zip(grads, ctx.in_dtypes))
 
 
-def lstm(inputs, kernel, recurrent_kernel, bias, initial_state=None, return_sequences=False):
+def lstm(inputs, kernel, recurrent_kernel, bias, initial_state=None, return_sequences=False,
+         mask=None, zero_output_for_mask=False):
     """Run a Keras LSTM over a whole sequence (``keras.layers.LSTM`` math, one C++ call).
 
     Args:
@@ -73,6 +75,8 @@ def lstm(inputs, kernel, recurrent_kernel, bias, initial_state=None, return_sequ
         initial_state: None (zeros) or ``[h0, c0]``, each (batch, units).
         return_sequences: return every step's output (batch, timesteps, units) instead of the
             last one (batch, units).
+        mask: (batch, timesteps) bool or None: masked steps keep h and c and repeat the previous
+            output (zeros with ``zero_output_for_mask``), as keras.layers.LSTM.
 
     Returns:
         ``(outputs, h, c)`` Tensors; h and c are the final states (batch, units). Differentiable
@@ -90,5 +94,9 @@ def lstm(inputs, kernel, recurrent_kernel, bias, initial_state=None, return_sequ
             raise ValueError("lstm: initial_state must be a list [h0, c0] of two (batch, units) "
                              f"tensors, got {type(initial_state).__name__}")
         args += list(initial_state)
+    if mask is not None:
+        from pyfapi.autodiff.tensor import as_array
+        mask = as_array(mask)
     return apply(LSTM, *args, has_bias=bias is not None, has_state=initial_state is not None,
-                 return_sequences=bool(return_sequences))
+                 return_sequences=bool(return_sequences), mask=mask,
+                 zero_output_for_mask=bool(zero_output_for_mask))

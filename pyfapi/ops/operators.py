@@ -6,7 +6,7 @@ import numpy as np
 
 from pyfapi.autodiff.registry import apply
 from pyfapi.autodiff.tensor import Tensor
-from pyfapi.ops import core, math, nn
+from pyfapi.ops import contractions, core, math, nn
 from pyfapi.ops import shape_ops as shape
 
 __all__ = ["bind_tensor_operators"]
@@ -83,6 +83,10 @@ def bind_tensor_operators() -> None:
     T.__rtruediv__ = _binary(math.Divide, True)
     T.__matmul__ = _binary(math.MatMul)
     T.__rmatmul__ = _binary(math.MatMul, True)
+    T.__floordiv__ = _binary(contractions.FloorDivide)
+    T.__rfloordiv__ = _binary(contractions.FloorDivide, True)
+    T.__mod__ = _binary(contractions.Mod)
+    T.__rmod__ = _binary(contractions.Mod, True)
     T.__pow__ = _binary(math.Power)
     T.__rpow__ = _rpow
     T.__neg__ = _neg

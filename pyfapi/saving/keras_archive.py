@@ -34,13 +34,10 @@ _WEIGHTS = "model.weights.h5"
 
 
 def _class_name(model):
-    from pyfapi import models
-    seq = getattr(models, "Sequential", None)
-    if seq is not None and isinstance(model, seq):
-        return "Sequential"
-    if type(model).__name__ in ("Model", "Functional"):
-        return "Functional"
-    return type(model).__name__
+    """Keras 3's class name of a model: ``Functional`` for the functional Model class,
+    ``Sequential``, else the class's own name (saving needs only the Layer interface: the
+    model classes are looked up in the layer registry, never imported here)."""
+    return type(model).__dict__.get("_keras_class_name") or type(model).__name__
 
 
 def save_model(model, filepath, overwrite=True):
@@ -195,24 +192,16 @@ def load_weights_from_archive(model, filepath, skip_mismatch=False):
 
 
 def _model_from_config(config, custom_objects):
-    from pyfapi import models
+    from pyfapi.layers.base import get_layer_class
     cls_name = config.get("class_name")
     cfg = config.get("config")
-    if cls_name == "Sequential":
-        cls = models.Sequential
-    elif cls_name in ("Functional", "Model"):
-        cls = models.Model
-    else:
-        cls = (custom_objects or {}).get(cls_name) or getattr(models, cls_name, None)
-        if cls is None:
-            try:
-                from pyfapi.layers.base import get_layer_class
-                cls = get_layer_class(cls_name, custom_objects)
-            except Exception:
-                cls = None
-        if cls is None:
-            raise ValueError(f"Unknown model class {cls_name!r} in the archive; pass it in "
-                             f"custom_objects")
+    if cls_name == "Model":
+        cls_name = "Functional"
+    try:
+        cls = get_layer_class(cls_name, custom_objects)
+    except ValueError:
+        raise ValueError(f"Unknown model class {cls_name!r} in the archive; pass it in "
+                         f"custom_objects={{{cls_name!r}: cls}}") from None
     try:
         try:
             model = cls.from_config(cfg, custom_objects=custom_objects) if custom_objects else \

@@ -13,9 +13,13 @@ of every batch must match the first one (else ``ValueError``).
 
 Prefetch: a background thread (generators, iterables) or a pool of ``workers`` threads or
 spawned processes (PyDataset) computes up to ``max_queue_size`` batches ahead while the model
-works on the current one (the kernels release the GIL). An exception raised while producing a
-batch is re-raised in the caller's thread with the producer's traceback; pools are shut down when
-the epoch ends or fails, so nothing is left running.
+works on the current one (the kernels release the GIL). Threads are used only when they pay: the
+first ``PROBE`` (8) batches are produced inline and timed, and a source whose median batch takes
+less than ``INLINE_BELOW`` (0.3 ms, e.g. slicing arrays) stays inline, since handing a batch over
+between threads costs more than that on a busy machine (``use_multiprocessing=True`` always uses
+its processes). An exception raised while producing a batch is re-raised in the caller's thread
+with the producer's traceback; pools are shut down when the epoch ends or fails, so nothing is
+left running.
 
 Epoch semantics follow Keras 3's ``EpochIterator``: without ``steps`` an epoch is one full pass
 (an iterator consumed by the first epoch gives the next epochs nothing); with ``steps`` the pass
@@ -38,7 +42,9 @@ import itertools
 import multiprocessing
 import pickle
 import queue
+import statistics
 import threading
+import time
 import warnings
 import weakref
 
@@ -113,22 +119,50 @@ def _positive_int(value, what):
 
 
 # ---- producers ------------------------------------------------------------------------------------
+#: a batch produced faster than this (median of the first PROBE batches) is produced inline:
+#: handing it over from another thread costs more (GIL hand-offs, ~0.1-0.6 ms on a busy machine)
+#: than producing it
+INLINE_BELOW = 3e-4
+PROBE = 8
+
+
 class _ThreadProducer:
-    """Pulls items from an iterator in a daemon thread into a bounded queue."""
+    """Items of an iterator: the first ``PROBE`` are produced inline and timed; if they take
+    ``INLINE_BELOW`` seconds or more, a daemon thread prefetches the rest into a bounded queue,
+    else production stays inline (see :data:`INLINE_BELOW`)."""
 
     def __init__(self, iterator, max_queue_size):
-        self._queue = queue.Queue(maxsize=max_queue_size)
+        self._it = iterator
+        self._max = max_queue_size
+        self._queue = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=_pump, args=(iterator, self._queue, self._stop),
+        self._thread = None
+        self._finalizer = weakref.finalize(self, self._stop.set)
+        self._times = []
+        self.exhausted = False
+
+    def _start(self):
+        self._queue = queue.Queue(maxsize=self._max)
+        self._thread = threading.Thread(target=_pump, args=(self._it, self._queue, self._stop),
                                         name="pyfapi-prefetch", daemon=True)
         self._thread.start()
-        self._finalizer = weakref.finalize(self, self._stop.set)
-        self.exhausted = False
 
     def get(self):
         """The next item, ``_END`` when the iterator is exhausted; re-raises producer errors."""
         if self.exhausted:
             return _END
+        if self._thread is None:
+            t0 = time.perf_counter()
+            try:
+                item = next(self._it)
+            except StopIteration:
+                self.exhausted = True
+                return _END
+            if len(self._times) < PROBE:
+                self._times.append(time.perf_counter() - t0)
+                if len(self._times) == PROBE and statistics.median(self._times) >= INLINE_BELOW:
+                    self._start()
+            return item
         item = self._queue.get()
         if item is _END:
             self.exhausted = True
@@ -142,6 +176,8 @@ class _ThreadProducer:
         """Stops the thread (it exits at its next queue operation) without waiting on the user's
         iterator."""
         self._stop.set()
+        if self._thread is None:
+            return
         try:
             while True:
                 self._queue.get_nowait()
@@ -198,6 +234,8 @@ class _IndexProducer:
         self._payload_hash = None
         self._pending = collections.deque()
         self._finalizer = None
+        self._times = []
+        self._inline = None  # None: probing; True / False once decided (thread pools only)
 
     def _ensure_pool(self):
         if not self.use_multiprocessing:
@@ -226,7 +264,25 @@ class _IndexProducer:
                                            cancel_futures=True)
 
     def run(self, indices):
-        """Yields ``dataset[i]`` for ``indices`` in order."""
+        """Yields ``dataset[i]`` for ``indices`` in order (thread pools: the first ``PROBE``
+        batches inline and timed; the pool is used only if they take ``INLINE_BELOW`` or more)."""
+        if not self.use_multiprocessing and self._inline is not False:
+            it = iter(indices)
+            get = self.dataset.__getitem__
+            for i in it:
+                if self._inline:
+                    yield get(i)
+                    continue
+                t0 = time.perf_counter()
+                item = get(i)
+                self._times.append(time.perf_counter() - t0)
+                if len(self._times) >= PROBE:
+                    self._inline = statistics.median(self._times) < INLINE_BELOW
+                yield item
+                if self._inline is False:
+                    yield from self.run(it)
+                    return
+            return
         self._ensure_pool()
         pool = self._pool
         fn = _worker_get if self.use_multiprocessing else self.dataset.__getitem__

@@ -388,13 +388,17 @@ class CompileMetrics(metrics_module.Metric):
         for _, m, _ in self.entries:
             m.reset_state()
 
-    def update(self, y_true, y_pred_values, sample_weight=None):
-        """Update every metric with numpy targets and output values (lists per output)."""
+    def update(self, y_true, y_pred_values, sample_weight=None, masks=None):
+        """Update every metric with numpy targets and output values (lists per output).
+        ``masks``: optional list (per output) of output masks (``y_pred._keras_mask``), folded
+        into the sample weights as Keras 3 (masked entries are not counted)."""
         for i, m, weighted in self.entries:
             yt = y_true[i]
             if yt is None:
                 continue
             sw = sample_weight[i] if (weighted and sample_weight is not None) else None
+            if masks is not None and masks[i] is not None:
+                sw = losses_module.apply_mask(sw, masks[i], reduction="sum")
             m.update_state(yt, y_pred_values[i], sample_weight=sw)
 
     def results(self):

@@ -75,13 +75,16 @@ class StructuredArrays:
             parts.append(new)
         return parts
 
-    def batcher(self, batch_size, shuffle=False, steps=None):
-        """An :class:`ArrayBatcher` over the flat arrays (``epoch()`` yields flat lists)."""
-        from pyfapi.training.data_adapter import ArrayBatcher
+    def batcher(self, batch_size, shuffle=False, steps=None, distributed=False):
+        """An :class:`ArrayBatcher` over the flat arrays (``epoch()`` yields flat lists); with
+        ``distributed`` a :class:`DistributedBatcher` (data-parallel fit: this rank's rows of
+        each global batch, 0-row dummy steps)."""
+        from pyfapi.training.data_adapter import ArrayBatcher, DistributedBatcher
         xs, ys, sws = self.flats
         flat = (xs or []) + (ys or []) + (sws or [])
         self._counts = (len(xs or []), len(ys or []), len(sws or []))
-        return ArrayBatcher(flat, batch_size=batch_size, shuffle=shuffle, steps=steps)
+        cls = DistributedBatcher if distributed else ArrayBatcher
+        return cls(flat, batch_size=batch_size, shuffle=shuffle, steps=steps)
 
     def pack(self, flat_batch):
         """One batch (flat list from the batcher) as the step's ``data``."""

@@ -1,7 +1,7 @@
 """The :class:`Trainer` mixin: ``compile``, ``fit``, ``evaluate``, ``predict``, the ``*_on_batch``
 variants and the saving entry points, for :class:`pyfapi.Model` and :class:`pyfapi.Sequential`.
 
-Relies on the model exposing (see CONTRACTS.md): ``inputs``, ``outputs``, ``input_names``,
+The fused loop relies on the model exposing ``inputs``, ``outputs``, ``input_names``,
 ``output_names``, ``trainable_weights``, ``weights``, ``built`` and ``__call__(x, training=bool)``
 accepting one array or a list of arrays in input order and returning a Tensor or a list of
 Tensors in output order.
@@ -771,7 +771,8 @@ class Trainer:
             for tracker, p in zip(trackers, per):
                 tracker._add(float(p.value) * size, size)
         if st.compile_metrics.entries:
-            st.compile_metrics.update(yb, _values(outs), swb)
+            st.compile_metrics.update(yb, _values(outs), swb,
+                                      [getattr(t, "_keras_mask", None) for t in outs])
 
     # ---- fit ----------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -785,7 +786,7 @@ class Trainer:
             y: array, list in output order, or dict by output name.
             batch_size: samples per step (default 32).
             epochs: index of the last epoch (training runs ``initial_epoch .. epochs-1``).
-            verbose: ``'auto'`` (= 1), 0, 1 or 2 (see :mod:`pyfapi.training.progbar`).
+            verbose: ``'auto'`` (= 1), 0, 1 or 2 (see :mod:`pyfapi.utils.progbar`).
             callbacks: list of :class:`pyfapi.callbacks.Callback`.
             validation_split: fraction in (0, 1) of the LAST samples held out (before shuffling).
             validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``.
@@ -892,7 +893,8 @@ class Trainer:
                 data, val = self._structured_fit_data(
                     x, y, sample_weight, class_weight,
                     None if bs.is_stream(validation_data) else validation_data, validation_split)
-                batcher = data.batcher(int(batch_size), shuffle=shuffle, steps=steps_per_epoch)
+                batcher = data.batcher(int(batch_size), shuffle=shuffle, steps=steps_per_epoch,
+                                       distributed=data_parallel)
                 self._build_from_structured(data, int(batch_size))
                 pack = data.pack
             if validation_data is not None and bs.is_stream(validation_data):
@@ -902,6 +904,8 @@ class Trainer:
 
             def run(item):
                 data = item[1][0] if pack is None else pack(item[1])
+                if data_parallel and pack is not None:  # rows of this rank's step (0: dummy)
+                    _dist.set_step_samples(item[4])
                 return _step_logs(self, step_fn(data), "train_step")
 
             def validate(cbs):

@@ -23,7 +23,8 @@ import numpy as np
 
 __all__ = ["init", "shutdown", "is_initialized", "active", "rank", "size", "local_rank",
            "local_size", "comm", "launcher_world_size", "allreduce_", "allreduce_max",
-           "iallreduce_", "wait_all", "bcast_", "first_mismatch", "allgather", "bcast_object", "abort", "abort_on_error", "set_step_samples",
+           "iallreduce_", "wait_all", "bcast_", "first_mismatch", "allgather", "bcast_object", "abort",
+           "abort_on_error", "set_step_samples",
            "step_samples", "cpu_slice", "LAUNCHER_SIZE_VARIABLES"]
 
 #: Environment variables through which launchers announce the number of ranks they started:
@@ -144,7 +145,7 @@ def init(comm=None, threads="auto"):
         if comm is not None or (launcher is not None and launcher[1] > 1):
             raise ImportError(
                 f"pyfapi.distributed.init: mpi4py is not installed but "
-                f"{'a communicator was given' if comm is not None else f'the launcher started {launcher[1]} ranks ({launcher[0]})'}; "
+                f"{'a communicator was given' if comm is not None else f'the launcher started {launcher[1]} ranks ({launcher[0]})'}; "  # noqa: E501
                 f"install it with `pip install pyfapi[mpi]` (mpi4py and the mpich wheel)") from e
         _CTX.initialized = True  # a single process without MPI
         _configure_threads(threads)

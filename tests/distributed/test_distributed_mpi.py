@@ -35,8 +35,9 @@ def test_equivalence_conv_batchnorm_uneven_and_dummy_steps(mpiexec):
     """Conv2D + SyncBatchNormalization (statistics over both ranks) == 1 process with plain
     BatchNormalization on the global batch, also when the last global batch splits 1 + 2 rows
     and when a rank gets no row (weight-0 step); moving statistics included. Also fit on a
-    PyDataset and on a generator (every size-th batch per rank, ranks in lockstep)."""
-    names = ("equivalence_conv_bn", "equivalence_dummy_step", "streams")
+    PyDataset and on a generator (every size-th batch per rank, ranks in lockstep), and a model
+    overriding train_step (the step-method path shards arrays the same way)."""
+    names = ("equivalence_conv_bn", "equivalence_dummy_step", "streams", "custom_train_step")
     _ok(mpiexec(2, WORKER, *names, timeout=300), *names)
 
 

@@ -142,6 +142,9 @@ def run_keras(out_path):
     if os.path.exists(out_path + ".pyfapi_enc.weights.h5"):
         model.load_weights(out_path + ".pyfapi_enc.weights.h5")
         res["enc/keras_on_pyfapi_weights"] = _np(model.predict(ENC_X, verbose=0))
+    if os.path.exists(out_path + ".pyfapi_enc.keras"):  # a whole pyfapi .keras archive
+        loaded = keras.saving.load_model(out_path + ".pyfapi_enc.keras")
+        res["enc/keras_on_pyfapi_archive"] = _np(loaded.predict(ENC_X, verbose=0))
     np.savez(out_path, **res)
     with open(out_path + ".json", "w") as f:
         json.dump(meta, f, default=lambda o: list(o) if isinstance(o, tuple) else str(o))

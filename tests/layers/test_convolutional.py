@@ -1,13 +1,9 @@
 """Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D: forward vs numpy float64 references on odd
 shapes, TF padding rules, parameter counts (keras_reference.md), configs and errors.
-
-Kernel ops not merged yet into pyfapi.ops are replaced for these tests by the numpy references
-(tests/layer_shims.py); once merged, the same tests run against the real kernels.
 """
 import numpy as np
 import pytest
 
-from layer_shims import install_missing_kernel_ops
 from references import layers_ref as ref
 
 import pyfapi
@@ -15,10 +11,6 @@ from pyfapi import layers
 
 RTOL, ATOL = 1e-4, 1e-4
 
-
-@pytest.fixture(autouse=True)
-def _kernel_ops(monkeypatch):
-    return install_missing_kernel_ops(monkeypatch)
 
 
 def _np(t):

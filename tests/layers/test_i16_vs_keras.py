@@ -27,6 +27,7 @@ def keras_results(run_python, tmp_path_factory):
     model.set_weights([rng.uniform(-0.5, 0.5, w.shape).astype(np.float32)
                        for w in model.get_weights()])
     model.save_weights(out + ".pyfapi_enc.weights.h5")
+    model.save(out + ".pyfapi_enc.keras")
     pyfapi_out = model.predict(ENC_X, verbose=0)
     r = run_python(str(HERE / "keras_i16_cases.py"), out,
                    env={"KERAS_BACKEND": "jax", "PYTHONPATH": str(HERE)}, check=False)
@@ -85,7 +86,8 @@ def test_every_keras_activation_name(act, keras_results):
 
 def test_weight_files_move_between_keras_and_pyfapi(keras_results):
     """A Keras-written .weights.h5 of an encoder block (MHA under query_dense/..., LayerNorm,
-    Dense) loads into the same pyfapi model and predicts the same; Keras loads pyfapi's file."""
+    Dense) loads into the same pyfapi model and predicts the same; Keras loads pyfapi's
+    .weights.h5 and pyfapi's whole .keras archive and predicts the same."""
     res, meta = keras_results
     out = meta["_paths"]["out"]
     model = encoder_model(P, pyfapi.Input, pyfapi.Model)
@@ -93,4 +95,6 @@ def test_weight_files_move_between_keras_and_pyfapi(keras_results):
     np.testing.assert_allclose(model.predict(ENC_X, verbose=0), res["enc/keras_out"],
                                rtol=2e-4, atol=2e-5)
     np.testing.assert_allclose(res["enc/keras_on_pyfapi_weights"], meta["_paths"]["pyfapi_enc_out"],
+                               rtol=2e-4, atol=2e-5)
+    np.testing.assert_allclose(res["enc/keras_on_pyfapi_archive"], meta["_paths"]["pyfapi_enc_out"],
                                rtol=2e-4, atol=2e-5)

@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 import pytest
 
-from layer_shims import install_missing_kernel_ops
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 with warnings.catch_warnings():
@@ -19,10 +18,6 @@ from pyfapi import layers as P  # noqa: E402
 
 K = keras.layers
 
-
-@pytest.fixture(autouse=True)
-def _kernel_ops(monkeypatch):
-    return install_missing_kernel_ops(monkeypatch)
 
 
 def _out(y):
@@ -157,3 +152,19 @@ def test_mask_zero_propagates_like_keras():
     out = pm(ids)
     np.testing.assert_allclose(out.numpy(), np.asarray(km(ids)), rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(np.asarray(out._keras_mask), ids != 0)
+
+
+def test_masked_bidirectional_stack_matches_keras():
+    """Embedding(mask_zero) -> Bidirectional(LSTM, sequences) -> Bidirectional(GRU) -> Dense."""
+    import pyfapi
+    ids = np.array([[1, 2, 0, 0, 0], [0, 0, 3, 4, 5], [6, 0, 7, 0, 1]])
+
+    def build(m):
+        inp = m.Input((5,), dtype="int32")
+        e = m.layers.Embedding(8, 4, mask_zero=True)(inp)
+        h = m.layers.Bidirectional(m.layers.LSTM(3, return_sequences=True))(e)
+        h = m.layers.Bidirectional(m.layers.GRU(2))(h)
+        return m.Model(inp, m.layers.Dense(1)(h))
+    km, pm = build(keras), build(pyfapi)
+    pm.set_weights(km.get_weights())
+    np.testing.assert_allclose(pm(ids).numpy(), np.asarray(km(ids)), rtol=1e-4, atol=1e-5)

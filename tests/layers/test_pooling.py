@@ -1,18 +1,13 @@
 """Pooling layers: forward vs numpy float64 references (TF 'same' rules), shapes, configs,
-errors. Missing kernel ops are replaced by the references (tests/layer_shims.py)."""
+errors."""
 import numpy as np
 import pytest
 
-from layer_shims import install_missing_kernel_ops
 from references import layers_ref as ref
 
 import pyfapi
 from pyfapi import layers
 
-
-@pytest.fixture(autouse=True)
-def _kernel_ops(monkeypatch):
-    return install_missing_kernel_ops(monkeypatch)
 
 
 def _np(t):

@@ -82,3 +82,31 @@ def simple_rnn_ref(x, kernel, recurrent_kernel, bias=None, h0=None, mask=None,
         h, y = _masked_step(t, mask, h_new, h, y, zero_output_for_mask)
         outs[:, t] = y
     return outs, h
+
+
+def lstm_ref(x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, mask=None,
+             zero_output_for_mask=False):
+    """Keras LSTM (gates i, f, c, o) with the sequence-mask rule; returns (outputs, h, c)."""
+    x = np.asarray(x, np.float64)
+    W = np.asarray(kernel, np.float64)
+    R = np.asarray(recurrent_kernel, np.float64)
+    n, steps, _ = x.shape
+    u = R.shape[0]
+    b = np.zeros(4 * u) if bias is None else np.asarray(bias, np.float64)
+    h = np.zeros((n, u)) if h0 is None else np.asarray(h0, np.float64)
+    c = np.zeros((n, u)) if c0 is None else np.asarray(c0, np.float64)
+    y = np.zeros((n, u))
+    outs = np.zeros((n, steps, u))
+    for t in range(steps):
+        z = x[:, t] @ W + h @ R + b
+        i, f = _sigmoid(z[:, :u]), _sigmoid(z[:, u:2 * u])
+        g, o = np.tanh(z[:, 2 * u:3 * u]), _sigmoid(z[:, 3 * u:])
+        c_new = f * c + i * g
+        h_new = o * np.tanh(c_new)
+        if mask is not None:
+            c = np.where(mask[:, t].astype(bool)[:, None], c_new, c)
+        else:
+            c = c_new
+        h, y = _masked_step(t, mask, h_new, h, y, zero_output_for_mask)
+        outs[:, t] = y
+    return outs, h, c

@@ -159,6 +159,7 @@ class MultiHeadAttention(Layer):
         self.seed = seed
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self._key_dim))
         self._built_shapes = None
+        self._key_given = False
 
     num_heads = property(lambda self: self._num_heads)
     key_dim = property(lambda self: self._key_dim)
@@ -211,6 +212,7 @@ class MultiHeadAttention(Layer):
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         """Creates the four EinsumDense projections (Keras names and layouts)."""
+        self._key_given = key_shape is not None
         query_shape = tuple(query_shape)
         value_shape = query_shape if value_shape is None else tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
@@ -266,7 +268,7 @@ class MultiHeadAttention(Layer):
         qs, vs = _shape(query), _shape(value)
         ks = _shape(key) if key is not None else vs
         if not self.built:
-            self.build(qs, vs, ks)
+            self.build(qs, vs, ks if key is not None else None)
         else:
             self._check_shapes(qs, vs, ks)
             bq, bv, bk = self._built_shapes
@@ -353,6 +355,9 @@ class MultiHeadAttention(Layer):
                     pass
         mask = self._compute_attention_mask(query, value, query_mask, value_mask, key_mask,
                                             attention_mask, use_causal_mask)
+        for t in (query, value, key):  # consumed here, as Keras 3 (which clears them too): the
+            if getattr(t, "_keras_mask", None) is not None:  # projections do not take masks
+                t._keras_mask = None
         q = self._query_dense(query)
         k = self._key_dense(key)
         v = self._value_dense(value)
@@ -395,17 +400,26 @@ class MultiHeadAttention(Layer):
         return out
 
     def get_build_config(self):
-        """``{"query_shape", "value_shape", "key_shape"}`` as Keras 3."""
+        """``{"shapes_dict": {"query_shape", "value_shape"[, "key_shape"]}}`` as Keras 3 writes
+        it (key_shape only when a separate key was given)."""
         if self._built_shapes is None:
             return None
         q, v, k = self._built_shapes
-        return {"query_shape": list(q), "value_shape": list(v), "key_shape": list(k)}
+        shapes = {"query_shape": list(q), "value_shape": list(v)}
+        if self._key_given:
+            shapes["key_shape"] = list(k)
+        return {"shapes_dict": shapes}
 
     def build_from_config(self, config):
-        """Builds from :meth:`get_build_config` output (Keras's keys)."""
-        if config and not self.built and "query_shape" in config:
-            self.build(tuple(config["query_shape"]), tuple(config["value_shape"]),
-                       tuple(config["key_shape"]) if config.get("key_shape") else None)
+        """Builds from :meth:`get_build_config` output (also the flat form without
+        ``shapes_dict``)."""
+        if not config or self.built:
+            return
+        shapes = config.get("shapes_dict", config)
+        if "query_shape" in shapes:
+            key = shapes.get("key_shape")
+            self.build(tuple(shapes["query_shape"]), tuple(shapes["value_shape"]),
+                       tuple(key) if key else None)
 
     def get_config(self):
         """Layer config with Keras 3's keys (num_heads, key_dim, value_dim, dropout, ...)."""

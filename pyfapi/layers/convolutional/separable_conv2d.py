@@ -8,7 +8,8 @@ from pyfapi.layers.conv_utils import (conv_output_shape, normalize_data_format,
                                       normalize_padding, normalize_tuple)
 from pyfapi.layers.layer_utils import (add_bias_weight, serialize_activation, serialize_initializer,
                                        serialize_object)
-from pyfapi.layers.convolutional.base_conv import _bias_activation, _channels, _check_positive_int, _check_strides_dilation, _conv_bias_activation
+from pyfapi.layers.convolutional.base_conv import (_bias_activation, _channels, _check_positive_int,
+                                                   _check_strides_dilation, _conv_bias_activation)
 
 __all__ = ['SeparableConv2D']
 

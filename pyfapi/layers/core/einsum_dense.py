@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 
-import numpy as np
 
 from pyfapi import activations, constraints, initializers, ops, regularizers
 from pyfapi.graph.input_spec import InputSpec
@@ -62,8 +61,9 @@ def analyze_einsum_string(equation, bias_axes, input_shape, output_shape, layer=
         in_map = {d: i for i, d in enumerate(in_spec)}
         out_map = {d: i for i, d in enumerate(out_spec)}
     if len(out) != len(out_spec) + (elided if elided > 0 else 0):
-        raise ValueError(f"{layer}: output_shape {tuple(output_shape) if not isinstance(output_shape, int) else output_shape} "
-                         f"does not fit the output '{out_spec}' of equation '{equation}' "
+        raise ValueError(f"{layer}: output_shape {tuple(output_shape) if not isinstance(output_shape, int) else output_shape} "  # noqa: E501
+                         f"does not fit the output '{out_spec}' "
+                         f"of equation '{equation}' "
                          f"(input shape {input_shape})")
     for d in in_spec:
         if d in out_map:

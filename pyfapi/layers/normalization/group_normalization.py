@@ -2,7 +2,6 @@
 2018, https://arxiv.org/abs/1803.08494)."""
 from __future__ import annotations
 
-import numpy as np
 
 from pyfapi import constraints, initializers, ops, regularizers
 from pyfapi.graph.input_spec import InputSpec

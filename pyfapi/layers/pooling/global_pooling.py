@@ -75,9 +75,27 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 class GlobalAveragePooling1D(_GlobalPooling):
     """Mean over the steps axis: ``(batch, steps, channels)`` -> ``(batch, channels)``
-    (full docstring set from ``_GLOBAL_DOC`` below).
+    (full docstring set from ``_GLOBAL_DOC`` below). With a (batch, steps) mask (e.g. from
+    ``Embedding(mask_zero=True)``), the mean of the unmasked steps (Keras 3; an all-masked row
+    gives NaN, as Keras).
     """
     rank, mode = 1, "average"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        """Mean over steps; masked mean when ``mask`` is given."""
+        if mask is None:
+            return ops.mean(inputs, axis=1, keepdims=self.keepdims)
+        m = ops.cast(ops.expand_dims(ops.convert_to_tensor(mask), 2), inputs.dtype)
+        total = ops.sum(ops.multiply(inputs, m), axis=1, keepdims=self.keepdims)
+        return ops.divide(total, ops.sum(m, axis=1, keepdims=self.keepdims))
+
+    def compute_mask(self, inputs, mask=None):
+        """None: the steps axis is reduced."""
+        return None
 
 
 class GlobalAveragePooling2D(_GlobalPooling):

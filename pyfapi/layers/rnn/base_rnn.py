@@ -35,6 +35,7 @@ class BaseRNN(Layer):
     _cell_name = "rnn_cell"
     _n_states = 1
     _gate_count = 1
+    _keras_weights_subgroup = "cell"  # .weights.h5: <layer>/cell/vars, as Keras's cell
 
     def __init__(self, units, *, dropout=0.0, recurrent_dropout=0.0, seed=None,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,

@@ -16,6 +16,11 @@ __all__ = ["Bidirectional"]
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
+def _group(name, layer):
+    sub = getattr(layer, "_keras_weights_subgroup", None)
+    return f"{name}/{sub}" if sub else name
+
+
 def _strip(name, prefix):
     return name.removeprefix(prefix)
 
@@ -168,6 +173,12 @@ class Bidirectional(Layer):
             n = 2 * getattr(self.forward_layer, "_n_states", 1)
             return (list(out) if isinstance(out, list) else [out]) + [None] * n
         return out
+
+    def _keras_weight_subgroups(self):
+        """Keras 3's .weights.h5 groups: ``forward_layer[/cell]`` then ``backward_layer[/cell]``
+        (an RNN keeps its weights in its cell's group)."""
+        return [(_group("forward_layer", self.forward_layer), self.forward_layer),
+                (_group("backward_layer", self.backward_layer), self.backward_layer)]
 
     def reset_states(self):
         """Resets both directions' states (stateful layers only; ValueError otherwise)."""

@@ -8,8 +8,8 @@ of ``units`` in Keras's gate order **i, f, c, o**::
 
 (Hochreiter & Schmidhuber 1997; defaults activation=tanh, recurrent_activation=sigmoid.)
 The whole sequence runs in one ``pyfapi.ops.lstm`` call (C++ kernel) for the default
-activations without a time mask or recurrent dropout (input dropout is applied to the inputs
-first); masks, recurrent dropout and other activations use a per-step loop of basic ops with
+activations, the time mask applied inside the kernel (input dropout is applied to the inputs
+first); recurrent dropout and other activations use a per-step loop of basic ops with
 Keras 3's semantics (masked steps keep h and c; per-gate dropout masks in implementation 1).
 """
 from __future__ import annotations
@@ -121,12 +121,14 @@ class LSTM(BaseRNN):
     def _run(self, x, states, m, in_masks, rec_masks):
         fused = getattr(ops, "lstm", None)
         if (fused is not None and self.activation is activations.tanh
-                and self.recurrent_activation is activations.sigmoid and m is None
+                and self.recurrent_activation is activations.sigmoid
                 and rec_masks is None and (in_masks is None or in_masks.shape[0] == 1)):
             if in_masks is not None:
                 x = ops.multiply(x, in_masks[0][:, None, :])
+            kw = {} if m is None else {"mask": m,
+                                       "zero_output_for_mask": self.zero_output_for_mask}
             seq, h, c = fused(x, self.kernel, self.recurrent_kernel, self.bias,
-                              initial_state=states, return_sequences=self.return_sequences)
+                              initial_state=states, return_sequences=self.return_sequences, **kw)
             return seq, [h, c]
         return self._loop(x, states, m, in_masks, rec_masks)
 

@@ -91,6 +91,12 @@ class TimeDistributed(Layer):
         y = self.layer.call(x, **kwargs)
         return ops.reshape(y, (n, t) + tuple(y.shape[1:]))
 
+    def _keras_weight_subgroups(self):
+        """Keras 3's .weights.h5 group of the wrapped layer: ``layer`` (``layer/cell`` for an
+        RNN)."""
+        sub = getattr(self.layer, "_keras_weights_subgroup", None)
+        return [(f"layer/{sub}" if sub else "layer", self.layer)]
+
     def compute_mask(self, inputs, mask=None):
         """The input mask, unchanged."""
         return mask
