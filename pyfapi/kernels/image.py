@@ -18,7 +18,7 @@ import numpy as np
 
 from pyfapi import _C
 
-__all__ = ["resize", "resize_taps", "affine_transform", "FILL_MODES", "RESIZE_METHODS"]
+__all__ = ["FILL_MODES", "RESIZE_METHODS", "affine_transform", "resize", "resize_taps"]
 
 FILL_MODES = {"constant": 0, "nearest": 1, "wrap": 2, "mirror": 3, "reflect": 4}
 RESIZE_METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")

@@ -11,7 +11,7 @@ import numpy as np
 
 from pyfapi.kernels import image as _k
 
-__all__ = ["resize", "affine_transform", "extract_patches", "crop_images", "pad_images"]
+__all__ = ["affine_transform", "crop_images", "extract_patches", "pad_images", "resize"]
 
 
 def _value(x):

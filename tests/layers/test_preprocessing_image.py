@@ -9,8 +9,8 @@ import pytest
 import pyfapi
 from pyfapi import _C, layers
 from pyfapi.ops import image as image_ops
-from pyfapi.layers.preprocessing.image_layers import (rotation_matrix, translation_matrix,
-                                                      zoom_matrix)
+from pyfapi.layers.preprocessing.image_utils import (rotation_matrix, translation_matrix,
+                                                     zoom_matrix)
 from keras_ref import keras_available, run_keras
 
 RNG = np.random.default_rng(3)

@@ -4,10 +4,16 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi.graph.keras_tensor import KerasTensor
-from pyfapi.layers.preprocessing.base_preprocessing import (PreprocessingLayer,
-                                                            iter_adapt_batches, to_numpy)
-from pyfapi.layers.preprocessing.encoding_utils import (check_output_mode, encode_categorical,
-                                                        encoded_shape)
+from pyfapi.layers.preprocessing.base_preprocessing import (
+    PreprocessingLayer,
+    iter_adapt_batches,
+    to_numpy,
+)
+from pyfapi.layers.preprocessing.encoding_utils import (
+    check_output_mode,
+    encode_categorical,
+    encoded_shape,
+)
 
 __all__ = ["Discretization"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["encode_categorical", "check_output_mode", "encoded_shape"]
+__all__ = ["check_output_mode", "encode_categorical", "encoded_shape"]
 
 
 def check_output_mode(layer_name, output_mode, allowed):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fingerprint64", "siphash24", "hash_buckets"]
+__all__ = ["fingerprint64", "hash_buckets", "siphash24"]
 
 _M = 0xFFFFFFFFFFFFFFFF
 

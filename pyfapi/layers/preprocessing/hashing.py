@@ -5,7 +5,10 @@ import numpy as np
 
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.layers.preprocessing.base_preprocessing import PreprocessingLayer, to_numpy
-from pyfapi.layers.preprocessing.encoding_utils import check_output_mode, encode_categorical
+from pyfapi.layers.preprocessing.encoding_utils import (
+    check_output_mode,
+    encode_categorical,
+)
 from pyfapi.layers.preprocessing.hash_utils import hash_buckets
 
 __all__ = ["Hashing"]

@@ -13,9 +13,15 @@ import os
 import numpy as np
 
 from pyfapi.graph.keras_tensor import KerasTensor
-from pyfapi.layers.preprocessing.base_preprocessing import (PreprocessingLayer,
-                                                            iter_adapt_batches, to_numpy)
-from pyfapi.layers.preprocessing.encoding_utils import check_output_mode, encode_categorical
+from pyfapi.layers.preprocessing.base_preprocessing import (
+    PreprocessingLayer,
+    iter_adapt_batches,
+    to_numpy,
+)
+from pyfapi.layers.preprocessing.encoding_utils import (
+    check_output_mode,
+    encode_categorical,
+)
 from pyfapi.layers.preprocessing.hash_utils import hash_buckets
 
 __all__ = ["IndexLookup", "as_string_array"]

@@ -6,8 +6,11 @@ import math
 import numpy as np
 
 from pyfapi import ops
-from pyfapi.layers.preprocessing.base_preprocessing import (PreprocessingLayer,
-                                                            iter_adapt_batches, to_numpy)
+from pyfapi.layers.preprocessing.base_preprocessing import (
+    PreprocessingLayer,
+    iter_adapt_batches,
+    to_numpy,
+)
 
 __all__ = ["Normalization"]
 
@@ -128,8 +131,9 @@ class Normalization(PreprocessingLayer):
         """Compute the mean and variance of ``data`` over the reduced axes (Keras 3 rule).
 
         One array (``batch_size`` None): mean and population variance of the whole array, as
-        Keras (accumulated in float64 by a C++ kernel, csrc/preprocessing). Batches (an iterable, or an array with ``batch_size``): each batch's
-        mean / variance merged with Keras's running formula (weights ``count / total``).
+        Keras (accumulated in float64 by a C++ kernel, csrc/preprocessing). Batches (an
+        iterable, or an array with ``batch_size``): each batch's mean / variance merged with
+        Keras's running formula (weights ``count / total``).
 
         Args:
             data: array, list of batches, generator, PyDataset or ``(x, y)`` batches.

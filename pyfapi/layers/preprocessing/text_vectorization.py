@@ -8,8 +8,11 @@ import string
 import numpy as np
 
 from pyfapi.graph.keras_tensor import KerasTensor
-from pyfapi.layers.preprocessing.base_preprocessing import (PreprocessingLayer,
-                                                            iter_adapt_batches, to_numpy)
+from pyfapi.layers.preprocessing.base_preprocessing import (
+    PreprocessingLayer,
+    iter_adapt_batches,
+    to_numpy,
+)
 from pyfapi.layers.preprocessing.index_lookup import as_string_array
 from pyfapi.layers.preprocessing.string_lookup import StringLookup
 
@@ -264,8 +267,6 @@ class TextVectorization(PreprocessingLayer):
             return out
         depth = lookup.max_tokens if lookup.pad_to_max_tokens else lookup._frozen_vocab_size
         out = np.zeros((n, depth), np.float32)
-        if self._split is None:
-            toks = toks  # one token per row already
         lengths = [len(t) for t in toks]
         flat = np.empty(sum(lengths), dtype=object)
         flat[:] = [w for t in toks for w in t]
