@@ -25,6 +25,8 @@ SUBCOMMANDS = {
     "gemm": ("compare_gemm", "SGEMM GFLOP/s: pyfapi vs numpy's OpenBLAS, squares and DL shapes"),
     "models": ("compare_models", "end-to-end notebook models: pyfapi vs Keras (TF, JAX) vs "
                                  "PyTorch"),
+    "layers": ("compare_layers", "LayerNorm, Conv2DTranspose, transformer block: pyfapi vs Keras-JAX "
+               "vs PyTorch"),
     "distributed": ("compare_distributed",
                     "1 process x 2 threads vs 2 MPI ranks x 1 thread; Allreduce cost model"),
 }

@@ -664,11 +664,13 @@ float* optim_array(py::handle h, int64_t n, bool write, const char* what, size_t
 void optimizer_step_py(int kind, py::list params, py::list grads, py::list slots, int nslots,
                        py::object gscale, float lr, float wd_lr, bool decay, float clipvalue,
                        bool clip, float c0, float c1, float c2, float c3, bool flag0,
-                       bool flag1) {
-  if (kind < 0 || kind > 3) throw py::value_error("optimizer_step: unknown optimizer kind");
+                       bool flag1, float c4, float c5) {
+  if (kind < 0 || kind > 7) throw py::value_error("optimizer_step: unknown optimizer kind");
+  // kinds 4-7 (Adamax, Nadam, Adadelta: 2 slots; Lion: 1)
   const int need = kind == 0 ? (flag1 ? 1 : 0)
                  : kind == 1 ? 1 + (flag1 ? 1 : 0) + (flag0 ? 1 : 0)
-                 : kind == 2 ? (flag0 ? 3 : 2) : 1;
+                 : kind == 2 ? (flag0 ? 3 : 2)
+                 : (kind == 3 || kind == 7) ? 1 : 2;
   const size_t nv = params.size();
   if (nslots != need || grads.size() != nv || slots.size() != nv * static_cast<size_t>(need))
     throw py::value_error("optimizer_step: inconsistent numbers of variables, gradients, slots");
@@ -684,7 +686,8 @@ void optimizer_step_py(int kind, py::list params, py::list grads, py::list slots
   }
   optim::Hyper h;
   h.lr = lr; h.wd_lr = wd_lr; h.decay = decay; h.clipvalue = clipvalue; h.clip = clip;
-  h.c0 = c0; h.c1 = c1; h.c2 = c2; h.c3 = c3; h.flag0 = flag0; h.flag1 = flag1;
+  h.c0 = c0; h.c1 = c1; h.c2 = c2; h.c3 = c3; h.c4 = c4; h.c5 = c5;
+  h.flag0 = flag0; h.flag1 = flag1;
   std::vector<optim::Item> items(nv);
   for (size_t k = 0; k < nv; ++k) {
     optim::Item& it = items[k];
@@ -842,7 +845,8 @@ PYBIND11_MODULE(_C, m) {
   m.def("optimizer_step", &optimizer_step_py, py::arg("kind"), py::arg("params"),
         py::arg("grads"), py::arg("slots"), py::arg("nslots"), py::arg("gscale"), py::arg("lr"),
         py::arg("wd_lr"), py::arg("decay"), py::arg("clipvalue"), py::arg("clip"), py::arg("c0"),
-        py::arg("c1"), py::arg("c2"), py::arg("c3"), py::arg("flag0"), py::arg("flag1"));
+        py::arg("c1"), py::arg("c2"), py::arg("c3"), py::arg("flag0"), py::arg("flag1"),
+        py::arg("c4") = 0.f, py::arg("c5") = 0.f);
   // ---- end optimizers bindings ----
   bind_layernorm(m);
 }

@@ -767,3 +767,12 @@ class ProgbarLogger(Callback):
         if self._bar is not None:
             self._bar.update(self.params.get("steps") or self._bar.seen, None, finalize=True)
             self._bar = None
+
+
+# ---- callbacks in their own modules (they subclass Callback above) ------------------------------
+from pyfapi._callbacks.backup_and_restore import BackupAndRestore  # noqa: E402
+from pyfapi._callbacks.csv_logger import CSVLogger  # noqa: E402
+from pyfapi._callbacks.learning_rate_scheduler import LearningRateScheduler  # noqa: E402
+from pyfapi._callbacks.tensorboard import TensorBoard  # noqa: E402
+
+__all__ += ["CSVLogger", "LearningRateScheduler", "BackupAndRestore", "TensorBoard"]

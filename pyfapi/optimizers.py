@@ -28,13 +28,18 @@ a 0-d float32 :class:`~pyfapi.autodiff.Variable` (``float(opt.learning_rate)`` g
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
+from pyfapi import learning_rate_schedule as schedules
 from pyfapi.utils.naming import to_snake_case
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "get", "serialize",
-           "deserialize"]
+# `from pyfapi.optimizers.schedules import ExponentialDecay` as with keras.optimizers.schedules
+sys.modules.setdefault(__name__ + ".schedules", schedules)
+
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adamax", "Nadam",
+           "Adadelta", "Lion", "Ftrl", "schedules", "get", "serialize", "deserialize"]
 
 _f32 = np.float32
 #: groups with at most this many scalars are updated as one flat vector per step
@@ -104,11 +109,27 @@ class Optimizer:
     """
 
     _slot_names: tuple = ()
+    #: True for rules that compute the new value from the variable itself (Ftrl): the step then
+    #: runs variable by variable through ``_update_var(g, slots, w, lr)``
+    _needs_var = False
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):
         unknown = set(kwargs) - {"use_ema", "ema_momentum", "ema_overwrite_frequency",
                                  "loss_scale_factor", "gradient_accumulation_steps"}
+        self.use_ema = bool(kwargs.get("use_ema", False))
+        self.ema_momentum = float(kwargs.get("ema_momentum", 0.99))
+        self.ema_overwrite_frequency = kwargs.get("ema_overwrite_frequency")
+        if self.use_ema:
+            if not 0.0 <= self.ema_momentum <= 1.0:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: "
+                                 f"ema_momentum={self.ema_momentum}")
+            f = self.ema_overwrite_frequency
+            if f is not None and (isinstance(f, bool) or not isinstance(f, int) or f < 1):
+                raise ValueError(f"`ema_overwrite_frequency` must be an integer >= 1 or None. "
+                                 f"Received: ema_overwrite_frequency={f}")
+        self._averages = {}      # id(model variable) -> its moving average (use_ema)
+        self._average_vars = []  # in build order (saved after learning_rate, as Keras)
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments "
                             f"{sorted(unknown)}")
@@ -182,8 +203,9 @@ class Optimizer:
     # ---- state ----------------------------------------------------------------------------------
     @property
     def variables(self):
-        """``[iterations, learning_rate, *slot variables]`` (Keras 3 order), for saving."""
-        return [self.iterations, self._lr, *self._slot_vars]
+        """``[iterations, learning_rate, *moving averages (use_ema), *slot variables]`` (Keras 3
+        order), for saving."""
+        return [self.iterations, self._lr, *self._average_vars, *self._slot_vars]
 
     def build(self, var_list):
         """Create the slot variables of every variable in ``var_list`` not seen before.
@@ -203,6 +225,13 @@ class Optimizer:
         if not new:
             return
         Variable = _variable_cls()
+        if self.use_ema:
+            for var in new:
+                vname = (getattr(var, "path", None) or getattr(var, "name", None) or "variable")
+                avg = Variable(np.zeros(var.value.shape, _f32),
+                               name=f"{vname.replace('/', '_')}_average", trainable=False)
+                self._averages[id(var)] = avg
+                self._average_vars.append(avg)
         names = self._slot_names_for(new[0])
         sizes = [int(v.value.size) for v in new]
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
@@ -303,7 +332,7 @@ class Optimizer:
             self._finish_step(pairs, step)
             return
         group = state[id(pairs[0][1])][2]
-        if (group.flat_ok and len(pairs) == len(group.vars) and
+        if (group.flat_ok and not self._needs_var and len(pairs) == len(group.vars) and
                 all(v is gv for (_, v), gv in zip(pairs, group.vars))):
             # fast path: the whole group in flat buffers
             gflat = group.grad
@@ -324,6 +353,9 @@ class Optimizer:
                 w = var.value
                 if wd:
                     w -= w * _f32(wd * lr)
+                if self._needs_var:
+                    self._update_var(g, slots, w, lr)  # writes the new value into w
+                    continue
                 self._increment(g, slots, view, lr)
                 w -= view
         self._finish_step(pairs, step)
@@ -333,6 +365,8 @@ class Optimizer:
         kernel, which both write into ``var.value`` and the slot buffers): bump the version
         counters (so a GradientTape refuses to backprop through ops recorded before the update,
         see :class:`~pyfapi.autodiff.Variable`), count the step, apply constraints."""
+        if self.use_ema:
+            self._update_averages(step)
         self.iterations.value[...] = step
         self.iterations._version += 1
         slots = self._slots
@@ -345,6 +379,33 @@ class Optimizer:
             if c is not None:
                 out = c(var)
                 var.assign(np.asarray(getattr(out, "value", out)))
+
+    def _update_averages(self, step):
+        """Keras 3's EMA of the model variables: ``avg = m avg + (1 - m) w`` with ``m = 0`` at the
+        first step (so ``avg = w``) and ``ema_momentum`` after; every
+        ``ema_overwrite_frequency`` steps the variables take their averages."""
+        m = _f32(self.ema_momentum) if step > 1 else _f32(0.0)
+        for var in self._tracked:
+            avg = self._averages[id(var)]
+            a = avg.value
+            a *= m
+            a += (_f32(1) - m) * var.value
+            avg._version += 1
+        f = self.ema_overwrite_frequency
+        if f and step % f == 0:
+            self._overwrite_with_averages(self._tracked)
+
+    def _overwrite_with_averages(self, var_list):
+        for var in var_list:
+            avg = self._averages.get(id(var))
+            if avg is not None:
+                var.value[...] = avg.value
+                var._version += 1
+
+    def finalize_variable_values(self, var_list):
+        """End of ``fit``: with ``use_ema``, the variables take their moving averages (Keras 3)."""
+        if self.use_ema:
+            self._overwrite_with_averages(var_list)
 
     def _apply_fused(self, ws, gs, ss, lr, wd) -> bool:
         """The step in one fused C++ pass per variable (``ws`` variable storages, ``gs``
@@ -371,14 +432,15 @@ class Optimizer:
             n = math.sqrt(sum(float(np.dot(g.reshape(-1), g.reshape(-1))) for g in gs))
             if n > c:
                 scale = np.full(len(gs), c / n, dtype=_f32)
-        kind, nslots, lr32, c0, c1, c2, c3, f0, f1 = spec
+        kind, nslots, lr32, c0, c1, c2, c3, f0, f1 = spec[:9]
+        extra = spec[9:]  # Nadam: (c4, c5)
         wd_lr = wd * lr if wd else 0.0
         cv = float(self.clipvalue) if clip else 0.0
         try:
             _KERNELS.step_unchecked(kind, ws, gs, ss, nslots, scale, lr32, wd_lr, bool(wd), cv,
-                                    clip, c0, c1, c2, c3, f0, f1)
-        except ValueError:
-            return False  # refused before any write (see above)
+                                    clip, c0, c1, c2, c3, f0, f1, *extra)
+        except (ValueError, TypeError):
+            return False  # refused before any write (see above; TypeError: an older _C)
         return True
 
     def _fused_spec(self, lr):
@@ -439,14 +501,27 @@ class Optimizer:
         """``{"name", "learning_rate" (current float), "weight_decay", "clipnorm",
         "global_clipnorm", "clipvalue"}``.
         """
-        lr = float(self._lr.value) if self._schedule is None else float(self._current_lr())
+        if isinstance(self._schedule, schedules.LearningRateSchedule):
+            lr = schedules.serialize(self._schedule)  # restored as the schedule (Keras 3)
+        else:
+            lr = float(self._lr.value) if self._schedule is None else float(self._current_lr())
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
-                "clipvalue": self.clipvalue}
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
+                "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency}
 
     @classmethod
-    def from_config(cls, config):
-        """``cls(**config)``."""
+    def from_config(cls, config, custom_objects=None):
+        """``cls(**config)``; a serialized learning-rate schedule becomes the schedule again.
+
+        Raises:
+            ValueError: an unknown schedule class.
+        """
+        config = dict(config)
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):
+            config["learning_rate"] = schedules.deserialize(lr, custom_objects)
         return cls(**config)
 
     def __repr__(self):
@@ -697,12 +772,285 @@ class Adagrad(Optimizer):
         return c
 
 
+class Adamax(Optimizer):
+    """Adamax, Adam with the infinity norm (Kingma & Ba 2015, section 7.1), Keras 3 form:
+    ``m += (g - m)(1 - beta_1)``; ``u = max(beta_2 u, |g|)``;
+    ``w -= lr m / ((1 - beta_1**t)(u + eps))``.
+
+    Args:
+        learning_rate: 0.001. beta_1: 0.9. beta_2: 0.999. epsilon: 1e-7.
+    """
+
+    _slot_names = ("momentum", "norm")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name="adamax", **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self._c = _f32(1)
+
+    def _prepare_step(self, lr, step):
+        self._c = _f32(1) - _f32(self.beta_1) ** _f32(step)   # 1 - beta_1^t
+
+    def _increment(self, g, slots, out, lr):
+        m, u = slots
+        np.subtract(g, m, out=out)
+        out *= _f32(1.0 - self.beta_1)
+        m += out                                   # m += (g - m)(1 - beta_1)
+        u *= _f32(self.beta_2)
+        np.maximum(u, np.abs(g), out=u)            # u = max(beta_2 u, |g|)
+        np.add(u, _f32(self.epsilon), out=out)
+        out *= self._c
+        np.divide(m * _f32(lr), out, out=out)      # lr m / ((1 - beta_1^t)(u + eps))
+        return out
+
+    def _fused_spec(self, lr):
+        return (4, 2, lr, 1.0 - self.beta_1, self.beta_2, self.epsilon, float(self._c), False,
+                False)
+
+    def get_config(self):
+        """Optimizer config plus beta_1, beta_2, epsilon."""
+        c = super().get_config()
+        c.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        return c
+
+
+class Nadam(Optimizer):
+    """Nadam, Adam with Nesterov momentum (Dozat 2016), Keras 3 form with the momentum schedule
+    ``u_t = beta_1 (1 - 0.5 * 0.96**t)`` and its running product ``u_product`` (an optimizer
+    variable, saved after the slots as Keras does):
+    ``m += (g - m)(1 - beta_1)``; ``v += (g^2 - v)(1 - beta_2)``;
+    ``m_hat = u_{t+1} m / (1 - u_product u_{t+1}) + (1 - u_t) g / (1 - u_product)``;
+    ``v_hat = v / (1 - beta_2**t)``; ``w -= lr m_hat / (sqrt(v_hat) + eps)``.
+
+    Args:
+        learning_rate: 0.001. beta_1: 0.9. beta_2: 0.999. epsilon: 1e-7.
+    """
+
+    _slot_names = ("momentum", "velocity")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name="nadam", **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self._u_product = _variable_cls()(np.ones((), _f32), name="u_product", trainable=False)
+        self._k = (_f32(0),) * 5
+
+    @property
+    def variables(self):
+        """``[iterations, learning_rate, *slots, u_product]`` (Keras 3 order)."""
+        return [self.iterations, self._lr, *self._slot_vars, self._u_product]
+
+    def _prepare_step(self, lr, step):
+        b1, d = _f32(self.beta_1), _f32(0.96)
+        u_t = b1 * (_f32(1) - _f32(0.5) * d ** _f32(step))
+        u_t1 = b1 * (_f32(1) - _f32(0.5) * d ** _f32(step + 1))
+        up = _f32(self._u_product.value) * u_t    # Keras updates u_product before the step
+        self._u_product.value[...] = up
+        self._u_product._version += 1
+        b2p = _f32(self.beta_2) ** _f32(step)
+        self._k = (u_t1 / (_f32(1) - up * u_t1), (_f32(1) - u_t) / (_f32(1) - up),
+                   _f32(1) - b2p, _f32(lr), _f32(self.epsilon))
+
+    def _increment(self, g, slots, out, lr):
+        m, v = slots
+        c_m, c_g, c_v, lr32, eps = self._k
+        np.subtract(g, m, out=out)
+        out *= _f32(1.0 - self.beta_1)
+        m += out
+        np.multiply(g, g, out=out)
+        out -= v
+        out *= _f32(1.0 - self.beta_2)
+        v += out
+        m_hat = m * c_m + g * c_g
+        np.divide(v, c_v, out=out)
+        np.sqrt(out, out=out)
+        out += eps
+        np.divide(m_hat * lr32, out, out=out)
+        return out
+
+    def _fused_spec(self, lr):
+        c_m, c_g, c_v, lr32, eps = self._k
+        return (5, 2, float(lr32), 1.0 - self.beta_1, 1.0 - self.beta_2, float(c_m), float(c_g),
+                False, False, float(c_v), float(eps))
+
+    def get_config(self):
+        """Optimizer config plus beta_1, beta_2, epsilon."""
+        c = super().get_config()
+        c.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        return c
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler 2012), Keras 3 form: ``a_g = rho a_g + (1 - rho) g^2``;
+    ``d = -sqrt(a_d + eps) g / sqrt(a_g + eps)``; ``a_d = rho a_d + (1 - rho) d^2``;
+    ``w += lr d``.
+
+    Args:
+        learning_rate: 0.001. rho: 0.95. epsilon: 1e-7.
+    """
+
+    _slot_names = ("accumulated_grad", "accumulated_delta_var")
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name="adadelta", **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        self.rho = float(rho)
+        self.epsilon = float(epsilon)
+
+    def _increment(self, g, slots, out, lr):
+        ag, ad = slots
+        rho, omr, eps = _f32(self.rho), _f32(1.0 - self.rho), _f32(self.epsilon)
+        ag *= rho
+        ag += omr * g * g
+        d = -(np.sqrt(ad + eps) * g) / np.sqrt(ag + eps)
+        ad *= rho
+        ad += omr * d * d
+        np.multiply(d, -_f32(lr), out=out)     # subtracted: w += lr d
+        return out
+
+    def _fused_spec(self, lr):
+        return (6, 2, lr, self.rho, 1.0 - self.rho, self.epsilon, -float(_f32(lr)), False, False)
+
+    def get_config(self):
+        """Optimizer config plus rho and epsilon."""
+        c = super().get_config()
+        c.update(rho=self.rho, epsilon=self.epsilon)
+        return c
+
+
+class Lion(Optimizer):
+    """Lion (Chen et al., "Symbolic Discovery of Optimization Algorithms", 2023), Keras 3 form:
+    ``w -= lr sign(beta_1 m + (1 - beta_1) g)``; ``m = beta_2 m + (1 - beta_2) g``.
+
+    Args:
+        learning_rate: 0.001. beta_1: 0.9. beta_2: 0.99.
+
+    Raises:
+        ValueError: ``beta_1`` outside ``(0, 1]``.
+    """
+
+    _slot_names = ("momentum",)
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name="lion", **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError(f"Argument `beta_1` must be in the [0, 1] range. Otherwise, the "
+                             f"optimizer degenerates to SignSGD. Received: beta_1={beta_1}.")
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+
+    def _increment(self, g, slots, out, lr):
+        m = slots[0]
+        np.multiply(m, _f32(self.beta_1), out=out)
+        out += g * _f32(1.0 - self.beta_1)
+        np.sign(out, out=out)
+        out *= _f32(lr)                            # lr sign(beta_1 m + (1 - beta_1) g)
+        m *= _f32(self.beta_2)
+        m += g * _f32(1.0 - self.beta_2)
+        return out
+
+    def _fused_spec(self, lr):
+        return (7, 1, lr, self.beta_1, 1.0 - self.beta_1, self.beta_2, 1.0 - self.beta_2, False,
+                False)
+
+    def get_config(self):
+        """Optimizer config plus beta_1 and beta_2."""
+        c = super().get_config()
+        c.update(beta_1=self.beta_1, beta_2=self.beta_2)
+        return c
+
+
+class Ftrl(Optimizer):
+    """FTRL-proximal (McMahan et al., "Ad Click Prediction: a View from the Trenches", KDD
+    2013), Keras 3 form, with ``p = -learning_rate_power``:
+    ``g' = g + 2 l2_shrinkage w``; ``n' = n + g^2``;
+    ``z += g' - (n'^p - n^p) / lr * w``; ``w = (clip(z, -l1, l1) - z) / (n'^p / lr + 2 l2')``
+    with ``l2' = l2 + beta / (2 lr)``; ``n = n'``.
+
+    Args:
+        learning_rate: 0.001. learning_rate_power: -0.5 (<= 0). initial_accumulator_value: 0.1
+        (>= 0). l1_regularization_strength, l2_regularization_strength,
+        l2_shrinkage_regularization_strength: 0.0 (>= 0). beta: 0.0.
+
+    Raises:
+        ValueError: Keras's checks on the arguments above.
+    """
+
+    _slot_names = ("accumulator", "linear")
+    _needs_var = True
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5,
+                 initial_accumulator_value=0.1, l1_regularization_strength=0.0,
+                 l2_regularization_strength=0.0, l2_shrinkage_regularization_strength=0.0,
+                 beta=0.0, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name="ftrl", **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        for arg, v in (("initial_accumulator_value", initial_accumulator_value),
+                       ("learning_rate_power", -learning_rate_power),
+                       ("l1_regularization_strength", l1_regularization_strength),
+                       ("l2_regularization_strength", l2_regularization_strength),
+                       ("l2_shrinkage_regularization_strength",
+                        l2_shrinkage_regularization_strength)):
+            if v < 0.0:
+                sign = "negative" if arg == "learning_rate_power" else "positive"
+                given = -v if arg == "learning_rate_power" else v
+                raise ValueError(f"`{arg}` needs to be {sign} or zero. Received: {arg}={given}.")
+        self.learning_rate_power = float(learning_rate_power)
+        self.initial_accumulator_value = float(initial_accumulator_value)
+        self.l1_regularization_strength = float(l1_regularization_strength)
+        self.l2_regularization_strength = float(l2_regularization_strength)
+        self.l2_shrinkage_regularization_strength = float(l2_shrinkage_regularization_strength)
+        self.beta = float(beta)
+
+    def _slot_initial_value(self, slot):
+        return self.initial_accumulator_value if slot == "accumulator" else 0.0
+
+    def _update_var(self, g, slots, w, lr):
+        acc, lin = slots
+        lr32 = _f32(lr)
+        p = _f32(-self.learning_rate_power)
+        l2 = _f32(self.l2_regularization_strength) + _f32(self.beta) / (_f32(2.0) * lr32)
+        g_use = g + _f32(2 * self.l2_shrinkage_regularization_strength) * w
+        new_acc = acc + g * g
+        lin += g_use - (np.power(new_acc, p) - np.power(acc, p)) / lr32 * w
+        quad = np.power(new_acc, p) / lr32 + _f32(2.0) * l2
+        l1 = _f32(self.l1_regularization_strength)
+        w[...] = (np.clip(lin, -l1, l1) - lin) / quad
+        acc[...] = new_acc
+
+    def get_config(self):
+        """Optimizer config plus Ftrl's arguments."""
+        c = super().get_config()
+        c.update(learning_rate_power=self.learning_rate_power,
+                 initial_accumulator_value=self.initial_accumulator_value,
+                 l1_regularization_strength=self.l1_regularization_strength,
+                 l2_regularization_strength=self.l2_regularization_strength,
+                 l2_shrinkage_regularization_strength=self.l2_shrinkage_regularization_strength,
+                 beta=self.beta)
+        return c
+
+
 _KERNELS = _fused_kernels()
 
 
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
-_CLASSES = {"SGD": SGD, "RMSprop": RMSprop, "Adam": Adam, "AdamW": AdamW, "Adagrad": Adagrad}
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad,
+            "adamax": Adamax, "nadam": Nadam, "adadelta": Adadelta, "lion": Lion, "ftrl": Ftrl}
+_CLASSES = {"SGD": SGD, "RMSprop": RMSprop, "Adam": Adam, "AdamW": AdamW, "Adagrad": Adagrad,
+            "Adamax": Adamax, "Nadam": Nadam, "Adadelta": Adadelta, "Lion": Lion, "Ftrl": Ftrl}
 
 
 def get(identifier):

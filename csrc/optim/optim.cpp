@@ -18,15 +18,19 @@ constexpr int64_t kChunk = 1 << 15;
 ChunkFn pick(Kind kind) {
   const int k = static_cast<int>(kind);
 #ifdef PYFAPI_X86
-  static const ChunkFn avx512_fns[4] = {avx512::sgd, avx512::rmsprop, avx512::adam,
-                                        avx512::adagrad};
-  static const ChunkFn avx2_fns[4] = {avx2::sgd, avx2::rmsprop, avx2::adam, avx2::adagrad};
+  static const ChunkFn avx512_fns[8] = {avx512::sgd,    avx512::rmsprop, avx512::adam,
+                                        avx512::adagrad, avx512::adamax, avx512::nadam,
+                                        avx512::adadelta, avx512::lion};
+  static const ChunkFn avx2_fns[8] = {avx2::sgd,    avx2::rmsprop, avx2::adam,
+                                      avx2::adagrad, avx2::adamax, avx2::nadam,
+                                      avx2::adadelta, avx2::lion};
   const Isa isa = active_isa();
   if (isa == Isa::Avx512) return avx512_fns[k];
   if (isa == Isa::Avx2) return avx2_fns[k];
 #endif
-  static const ChunkFn generic_fns[4] = {generic::sgd, generic::rmsprop, generic::adam,
-                                         generic::adagrad};
+  static const ChunkFn generic_fns[8] = {generic::sgd,    generic::rmsprop, generic::adam,
+                                         generic::adagrad, generic::adamax, generic::nadam,
+                                         generic::adadelta, generic::lion};
   return generic_fns[k];
 }
 

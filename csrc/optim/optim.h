@@ -9,7 +9,9 @@
 namespace pyfapi {
 namespace optim {
 
-enum class Kind : int { Sgd = 0, Rmsprop = 1, Adam = 2, Adagrad = 3 };
+enum class Kind : int {
+  Sgd = 0, Rmsprop = 1, Adam = 2, Adagrad = 3, Adamax = 4, Nadam = 5, Adadelta = 6, Lion = 7
+};
 
 // Scalars of one step (all float32, prepared in Python from the optimizer's hyper-parameters).
 struct Hyper {
@@ -23,7 +25,12 @@ struct Hyper {
   //          flag1 = has momentum slot
   // Adam: c0 = 1 - beta_1, c1 = 1 - beta_2, c2 = epsilon, c3 = alpha, flag0 = amsgrad
   // Adagrad: c3 = epsilon
-  float c0 = 0.f, c1 = 0.f, c2 = 0.f, c3 = 0.f;
+  // Adamax: c0 = 1 - beta_1, c1 = beta_2, c2 = epsilon, c3 = 1 - beta_1^t
+  // Nadam: c0 = 1 - beta_1, c1 = 1 - beta_2, c2 = u_{t+1} / (1 - u_prod u_{t+1}),
+  //        c3 = (1 - u_t) / (1 - u_prod), c4 = 1 - beta_2^t, c5 = epsilon
+  // Adadelta: c0 = rho, c1 = 1 - rho, c2 = epsilon, c3 = -lr
+  // Lion: c0 = beta_1, c1 = 1 - beta_1, c2 = beta_2, c3 = 1 - beta_2
+  float c0 = 0.f, c1 = 0.f, c2 = 0.f, c3 = 0.f, c4 = 0.f, c5 = 0.f;
   bool flag0 = false, flag1 = false;
 };
 
@@ -56,6 +63,14 @@ using ChunkFn = void (*)(const Hyper& h, int64_t n, float* w, const float* g, fl
             float gscale, bool scale);                                                        \
   void adagrad(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,          \
                float gscale, bool scale);                                                     \
+  void adamax(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,           \
+              float gscale, bool scale);                                                      \
+  void nadam(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,            \
+             float gscale, bool scale);                                                       \
+  void adadelta(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,         \
+                float gscale, bool scale);                                                    \
+  void lion(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,             \
+            float gscale, bool scale);                                                        \
   }
 PYFAPI_OPTIM_DECLARE(generic)
 PYFAPI_OPTIM_DECLARE(avx2)

@@ -5,6 +5,8 @@
 // reference in pyfapi/optimizers.py, in the same order.
 #include "optim/optim.h"
 
+#include <cmath>
+
 namespace pyfapi {
 namespace optim {
 namespace PYFAPI_OPTIM_NS {
@@ -119,6 +121,83 @@ void adagrad_t(const Hyper& h, int64_t n, float* __restrict w, const float* __re
   }
 }
 
+// ---- Adamax: m += (g - m)(1 - b1); u = max(b2 u, |g|); w -= (m lr) / ((u + eps)(1 - b1^t)) ----
+template <bool Scale, bool Clip, bool Decay>
+void adamax_t(const Hyper& h, int64_t n, float* __restrict w, const float* __restrict g,
+              float* __restrict m, float* __restrict u, float gscale) {
+  const float omb1 = h.c0, b2 = h.c1, eps = h.c2, cb = h.c3, lr = h.lr, c = h.clipvalue,
+              wd = h.wd_lr;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = grad<Scale, Clip>(g, i, gscale, c);
+    float mi = m[i];
+    mi = mi + (gi - mi) * omb1;
+    m[i] = mi;
+    const float ui0 = u[i] * b2;
+    const float ag = std::fabs(gi);
+    const float ui = (ui0 > ag || ui0 != ui0) ? ui0 : ag;  // np.maximum (NaN propagates)
+    u[i] = ui;
+    const float inc = (mi * lr) / ((ui + eps) * cb);
+    w[i] = decayed<Decay>(w[i], wd) - inc;
+  }
+}
+
+// ---- Nadam: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); m_hat = m c_m + g c_g;
+//      w -= (m_hat lr) / (sqrt(v / c_v) + eps) ----
+template <bool Scale, bool Clip, bool Decay>
+void nadam_t(const Hyper& h, int64_t n, float* __restrict w, const float* __restrict g,
+             float* __restrict m, float* __restrict v, float gscale) {
+  const float omb1 = h.c0, omb2 = h.c1, cm = h.c2, cg = h.c3, cv = h.c4, eps = h.c5, lr = h.lr,
+              c = h.clipvalue, wd = h.wd_lr;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = grad<Scale, Clip>(g, i, gscale, c);
+    float mi = m[i];
+    mi = mi + (gi - mi) * omb1;
+    m[i] = mi;
+    float vi = v[i];
+    vi = vi + (gi * gi - vi) * omb2;
+    v[i] = vi;
+    const float mh = mi * cm + gi * cg;
+    const float inc = (mh * lr) / (std::sqrt(vi / cv) + eps);
+    w[i] = decayed<Decay>(w[i], wd) - inc;
+  }
+}
+
+// ---- Adadelta: ag = ag rho + ((1 - rho) g) g; d = -(sqrt(ad + eps) g) / sqrt(ag + eps);
+//      ad = ad rho + ((1 - rho) d) d; w -= d (-lr) ----
+template <bool Scale, bool Clip, bool Decay>
+void adadelta_t(const Hyper& h, int64_t n, float* __restrict w, const float* __restrict g,
+                float* __restrict ag, float* __restrict ad, float gscale) {
+  const float rho = h.c0, omr = h.c1, eps = h.c2, nlr = h.c3, c = h.clipvalue, wd = h.wd_lr;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = grad<Scale, Clip>(g, i, gscale, c);
+    const float a = ag[i] * rho + (omr * gi) * gi;
+    ag[i] = a;
+    const float d = -(std::sqrt(ad[i] + eps) * gi) / std::sqrt(a + eps);
+    ad[i] = ad[i] * rho + (omr * d) * d;
+    w[i] = decayed<Decay>(w[i], wd) - d * nlr;
+  }
+}
+
+// ---- Lion: w -= sign(m b1 + g (1 - b1)) lr; m = m b2 + g (1 - b2) ----
+template <bool Scale, bool Clip, bool Decay>
+void lion_t(const Hyper& h, int64_t n, float* __restrict w, const float* __restrict g,
+            float* __restrict m, float gscale) {
+  const float b1 = h.c0, omb1 = h.c1, b2 = h.c2, omb2 = h.c3, lr = h.lr, c = h.clipvalue,
+              wd = h.wd_lr;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = grad<Scale, Clip>(g, i, gscale, c);
+    const float mi = m[i];
+    const float x = mi * b1 + gi * omb1;
+    const float sg = x > 0.f ? 1.f : (x < 0.f ? -1.f : x);  // np.sign: 0 -> 0, NaN -> NaN
+    w[i] = decayed<Decay>(w[i], wd) - sg * lr;
+    m[i] = mi * b2 + gi * omb2;
+  }
+}
+
 // Expands the run-time flags (scale, clip, decay) into template arguments.
 template <template <bool, bool, bool> class F, typename... Args>
 void dispatch3(bool scale, bool clip, bool decay, Args... args) {
@@ -182,7 +261,56 @@ struct AdagradF {
   }
 };
 
+template <bool S, bool C, bool D>
+struct AdamaxF {
+  static void run(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,
+                  float gs) {
+    adamax_t<S, C, D>(h, n, w, g, s[0], s[1], gs);
+  }
+};
+
+template <bool S, bool C, bool D>
+struct NadamF {
+  static void run(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,
+                  float gs) {
+    nadam_t<S, C, D>(h, n, w, g, s[0], s[1], gs);
+  }
+};
+
+template <bool S, bool C, bool D>
+struct AdadeltaF {
+  static void run(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,
+                  float gs) {
+    adadelta_t<S, C, D>(h, n, w, g, s[0], s[1], gs);
+  }
+};
+
+template <bool S, bool C, bool D>
+struct LionF {
+  static void run(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,
+                  float gs) {
+    lion_t<S, C, D>(h, n, w, g, s[0], gs);
+  }
+};
+
 }  // namespace
+
+void adamax(const Hyper& h, int64_t n, float* w, const float* g, float* const* s, float gscale,
+            bool scale) {
+  dispatch3<AdamaxF>(scale, h.clip, h.decay, h, n, w, g, s, gscale);
+}
+void nadam(const Hyper& h, int64_t n, float* w, const float* g, float* const* s, float gscale,
+           bool scale) {
+  dispatch3<NadamF>(scale, h.clip, h.decay, h, n, w, g, s, gscale);
+}
+void adadelta(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,
+              float gscale, bool scale) {
+  dispatch3<AdadeltaF>(scale, h.clip, h.decay, h, n, w, g, s, gscale);
+}
+void lion(const Hyper& h, int64_t n, float* w, const float* g, float* const* s, float gscale,
+          bool scale) {
+  dispatch3<LionF>(scale, h.clip, h.decay, h, n, w, g, s, gscale);
+}
 
 void sgd(const Hyper& h, int64_t n, float* w, const float* g, float* const* s, float gscale,
          bool scale) {

@@ -17,7 +17,10 @@ contraction), after the optional gradient preprocessing of ``Optimizer.apply``:
    * Adam: ``m += (g - m)(1 - beta_1)``; ``v += (g^2 - v)(1 - beta_2)``; amsgrad
      ``vh = max(vh, v)`` used for ``v``; ``w -= alpha m / (sqrt(v) + eps)`` with the bias-corrected
      ``alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)`` given by the caller;
-   * Adagrad: ``acc += g^2``; ``w -= lr g / sqrt(acc + eps)``.
+   * Adagrad: ``acc += g^2``; ``w -= lr g / sqrt(acc + eps)``;
+   * Adamax (4), Nadam (5), Adadelta (6), Lion (7): the rules documented on their classes in
+     :mod:`pyfapi.optimizers`, driven by ``step_unchecked`` only (Ftrl has no fused kernel: its
+     ``pow`` would not match numpy's to the bit).
 
 Arguments: lists with one entry per variable. Every array must be a float32, C-contiguous numpy
 array (variables and slots writeable), gradients and slots of their variable's size; nothing is
@@ -36,6 +39,7 @@ __all__ = ["sgd_update", "rmsprop_update", "adam_update", "adam_alpha", "adagrad
            "KIND_SGD", "KIND_RMSPROP", "KIND_ADAM", "KIND_ADAGRAD"]
 
 KIND_SGD, KIND_RMSPROP, KIND_ADAM, KIND_ADAGRAD = 0, 1, 2, 3
+KIND_ADAMAX, KIND_NADAM, KIND_ADADELTA, KIND_LION = 4, 5, 6, 7
 _F32 = np.dtype(np.float32)
 
 
@@ -97,13 +101,17 @@ def _common(op, params, grads, slot_lists, weight_decay_lr, clipvalue, grad_scal
 
 
 def step_unchecked(kind, params, grads, flat_slots, nslots, grad_scale, lr, wd_lr, decay,
-                   clipvalue, clip, c0, c1, c2, c3, flag0, flag1):
+                   clipvalue, clip, c0, c1, c2, c3, flag0, flag1, c4=None, c5=None):
     """Direct call of ``_C.optimizer_step`` for :mod:`pyfapi.optimizers`, whose own checks cover
     shapes and dtypes (the C++ guard still raises ValueError, before writing anything, for a
     non-float32 / non-contiguous / read-only / wrongly sized array). ``flat_slots`` holds the
     ``nslots`` slots of variable 0, then of variable 1, ...; scalars are float32 values."""
-    _C.optimizer_step(kind, params, grads, flat_slots, nslots, grad_scale, lr, wd_lr, decay,
-                      clipvalue, clip, c0, c1, c2, c3, flag0, flag1)
+    if c4 is None:
+        _C.optimizer_step(kind, params, grads, flat_slots, nslots, grad_scale, lr, wd_lr, decay,
+                          clipvalue, clip, c0, c1, c2, c3, flag0, flag1)
+    else:  # Nadam's two extra constants
+        _C.optimizer_step(kind, params, grads, flat_slots, nslots, grad_scale, lr, wd_lr, decay,
+                          clipvalue, clip, c0, c1, c2, c3, flag0, flag1, c4, c5)
 
 
 def sgd_update(params, grads, momentums=None, *, learning_rate, momentum=0.0, nesterov=False,

@@ -469,6 +469,10 @@ class DistributedBatcher:
 
     A rank without rows in a step yields ``size == 0`` with a 1-row dummy batch (row 0): the
     Trainer runs it with weight 0 so that the collectives of the step still match.
+
+    Raises:
+        ValueError: (on every rank) the ranks pass different ``batch_size``, ``steps`` or
+            ``shuffle`` (they would run different numbers of steps and wait for each other).
     """
 
     def __init__(self, xs, ys=None, sws=None, batch_size=32, shuffle=False, steps=None):
@@ -478,7 +482,13 @@ class DistributedBatcher:
         self.batch_size = check_positive_int(batch_size, "batch_size", allow_none=False)
         self.shuffle = shuffle
         self.rank, self.size = dc.rank(), dc.size()
-        counts = dc.allgather(self.n)
+        every = dc.allgather((self.n, self.batch_size, steps, str(shuffle)))
+        for k, name in ((1, "batch_size"), (2, "steps_per_epoch"), (3, "shuffle")):
+            values = [e[k] for e in every]
+            if len(set(values)) > 1:  # the ranks would run different numbers of steps
+                raise ValueError(f"fit: the ranks pass different {name} values (by rank: "
+                                 f"{values}); data-parallel fit needs the same on every rank")
+        counts = [e[0] for e in every]
         same = len(set(counts)) == 1
         if same:
             same = len(set(dc.allgather(_fingerprint([xs, ys, sws])))) == 1

@@ -936,12 +936,18 @@ class Trainer:
         cbs.set_params({"verbose": verbose, "epochs": int(epochs), "steps": steps})
         self.stop_training = False
         cbs.on_train_begin()
+        # a callback that restored a backup (BackupAndRestore) says where to resume (Keras 3:
+        # `initial_epoch = self._initial_epoch or initial_epoch`)
+        resume = self.__dict__.pop("_initial_epoch", None)
+        if resume is not None:
+            initial_epoch = resume
         distributed = self._data_parallel()
+        if distributed:
+            self._check_ranks_agree(epochs, initial_epoch)
         if not distributed:
             epoch_logs = self._fit_epochs(cbs, batcher, run, validate, fused, epochs,
                                           initial_epoch, validation_freq, False)
         else:
-            self._check_same_weights()
             try:
                 epoch_logs = self._fit_epochs(cbs, batcher, run, validate, fused, epochs,
                                               initial_epoch, validation_freq, True)
@@ -950,6 +956,9 @@ class Trainer:
                 raise
             finally:
                 _dist.set_step_samples(None)
+        finalize = getattr(self.optimizer, "finalize_variable_values", None)
+        if finalize is not None and int(epochs) > int(initial_epoch):
+            finalize(self._tstate().train_vars or list(self.trainable_weights))  # use_ema
         cbs.on_train_end(epoch_logs)
         self.history = cbs._history
         return self.history
@@ -996,17 +1005,22 @@ class Trainer:
                 break
         return epoch_logs
 
-    def _check_same_weights(self):
-        """Distributed fit: every rank must start from the same trainable weights (else the
-        averaged steps would move different models). ValueError on every rank naming the first
-        variable that differs, pointing at BroadcastGlobalVariablesCallback."""
+    def _check_ranks_agree(self, epochs, initial_epoch):
+        """Distributed fit: every rank must run the same epochs (else some would wait for the
+        others forever) and start from the same trainable weights (else the averaged steps
+        would move different models). ValueError on every rank naming the first difference;
+        for weights it points at BroadcastGlobalVariablesCallback."""
         import zlib
-        items = []
+        items = [("epochs", (), int(epochs)), ("initial_epoch", (), int(initial_epoch))]
         for v in self._tstate().train_vars or []:
             arr = np.ascontiguousarray(v.value)
             items.append((getattr(v, "path", v.name), tuple(arr.shape),
                           zlib.crc32(memoryview(arr).cast("B"))))
         bad = _dist.first_mismatch(items)
+        if bad is not None and bad[0] < 2:
+            i, a, r, b = bad
+            raise ValueError(f"fit: the ranks pass different {a[0]}: {a[2]} on rank 0, {b[2]} on "
+                             f"rank {r}; data-parallel fit needs the same on every rank")
         if bad is not None:
             i, a, r, b = bad
             what = (f"{a[0]!r} has other values on rank {r} than on rank 0"

@@ -234,6 +234,23 @@ def scenario_rank0_io():
         raise AssertionError("fit from different weights did not raise")
 
 
+def scenario_fit_arguments_differ():
+    """Ranks passing different epochs / batch_size: a ValueError on every rank, no hang."""
+    pyfapi.utils.set_random_seed(3)
+    model = conv_bn_model(False)
+    model.compile(optimizer=dist.DistributedOptimizer("sgd"), loss="sparse_categorical_crossentropy")
+    x, y = conv_data(16)
+    for kwargs, needle in (({"epochs": 1 + R, "batch_size": 4}, "different epochs: 1 on rank 0, 2"),
+                           ({"epochs": 1, "batch_size": 4 + R}, "different batch_size values")):
+        try:
+            model.fit(x, y, verbose=0, callbacks=[dist.BroadcastGlobalVariablesCallback(0)],
+                      **kwargs)
+        except ValueError as e:
+            assert needle in str(e), e
+        else:
+            raise AssertionError(f"fit with {kwargs} on rank {R} did not raise")
+
+
 def scenario_broadcast_mismatch():
     """Ranks whose models differ: the error names the first differing variable, every rank."""
     inp = pyfapi.Input((4,))

@@ -43,8 +43,8 @@ def test_equivalence_conv_batchnorm_uneven_and_dummy_steps(mpiexec):
 def test_uneven_data_rank0_io_and_weight_check(mpiexec):
     """Ranks with different amounts of their own data finish fit with equal weights (no
     deadlock); progress and ModelCheckpoint on rank 0 only; fit refuses ranks that start from
-    different weights without the broadcast callback."""
-    names = ("uneven_fit", "rank0_io")
+    different weights without the broadcast callback, or pass different epochs / batch sizes."""
+    names = ("uneven_fit", "rank0_io", "fit_arguments_differ")
     proc = mpiexec(2, WORKER, *names, timeout=300)
     _ok(proc, *names)
     assert proc.stdout.count("ms/step") == 1, proc.stdout  # verbose=2 on both: one line printed

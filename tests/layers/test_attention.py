@@ -216,3 +216,21 @@ def test_transformer_encoder_block_trains():
     model.compile(optimizer=pyfapi.optimizers.Adam(3e-3), loss="binary_crossentropy")
     hist = model.fit(x, y, batch_size=16, epochs=6, verbose=0).history["loss"]
     assert np.isfinite(hist).all() and hist[-1] < hist[0] * 0.9, hist
+
+
+def test_mha_takes_query_and_value_masks_from_masked_inputs_in_a_model():
+    """Embedding(mask_zero=True) -> MHA: padded keys get no attention, padded queries zeros
+    (explicit-softmax path), the output carries the query mask, no mask warnings."""
+    import warnings
+    ids = np.array([[3, 4, 5, 0, 0], [1, 2, 0, 0, 0]], np.int32)
+    inp = pyfapi.Input((5,), dtype="int32")
+    e = layers.Embedding(10, 8, mask_zero=True)(inp)
+    out, sc = layers.MultiHeadAttention(2, 4)(e, e, return_attention_scores=True)
+    model = pyfapi.Model(inp, [out, sc])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, s = model.predict(ids, verbose=0)
+    valid = ids != 0
+    want = (valid[:, None, :, None] & valid[:, None, None, :])
+    assert np.all((s > 0) == want)
+    np.testing.assert_allclose(s.sum(-1), np.broadcast_to(want.any(-1), s.shape[:-1]), rtol=1e-5)

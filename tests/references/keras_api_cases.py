@@ -231,3 +231,9 @@ def run_optimizer(lib, i, steps=5):
     for g in grads:
         opt.apply(g, vs)
     return [np.asarray(v.numpy(), dtype=np.float64).tolist() for v in vs]
+
+OPT_CASES += [
+    ("Adam", {"use_ema": True, "ema_momentum": 0.9}),
+    ("SGD", {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.5,
+             "ema_overwrite_frequency": 2}),
+]

@@ -345,6 +345,12 @@ class MultiHeadAttention(Layer):
             value_mask = getattr(value, "_keras_mask", None)
         if key_mask is None and key is not value:
             key_mask = getattr(key, "_keras_mask", None)
+        for t in (query, value, key):  # handled here, as Keras: the projections see no mask
+            if getattr(t, "_keras_mask", None) is not None:
+                try:
+                    t._keras_mask = None
+                except AttributeError:
+                    pass
         mask = self._compute_attention_mask(query, value, query_mask, value_mask, key_mask,
                                             attention_mask, use_causal_mask)
         q = self._query_dense(query)

@@ -50,8 +50,8 @@ def analyze_einsum_string(equation, bias_axes, input_shape, output_shape, layer=
     out = [output_shape] if isinstance(output_shape, int) else list(output_shape)
     out.insert(0, input_shape[0])
     if elided > 0 and left:
-        for i in range(1, elided):
-            out.insert(1, input_shape[i])
+        for i in range(1, elided):  # (Keras inserts each at 1, reversing 2+ elided axes)
+            out.insert(i, input_shape[i])
     elif elided > 0:
         out.extend(input_shape[len(input_shape) - elided:])
     if left:
