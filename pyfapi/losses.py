@@ -706,7 +706,9 @@ def serialize(loss):
     if loss is None or isinstance(loss, str):
         return loss
     if isinstance(loss, Loss) and type(loss).__name__ in _CLASSES:
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+        # Keras 3's serialized form ("module" lets keras.saving locate the class)
+        return {"module": "keras.losses", "class_name": type(loss).__name__,
+                "config": loss.get_config(), "registered_name": None}
     name = _CANONICAL.get(id(loss))
     return name
 

@@ -333,3 +333,31 @@ def test_keras_loads_a_pyfapi_keras_archive(tmp_path):
     kmodel = keras.saving.load_model(str(tmp_path / "m.keras"))
     np.testing.assert_allclose(kmodel.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-4, atol=1e-5)
+
+
+def test_keras_loads_a_pyfapi_archive_compiled_with_loss_and_metric_objects(tmp_path):
+    """compile_config stores loss / metric objects in Keras 3's serialized form (with "module"),
+    so real Keras locates their classes when it loads the archive (it raised "Could not locate
+    class 'Huber'" before)."""
+    keras = pytest.importorskip("keras")
+    i = pyfapi.Input((4,))
+    out = layers.Dense(3, activation="softmax")(layers.Dense(8)(i))
+    m = pyfapi.Model(i, out)
+    m.compile("adam", pyfapi.losses.Huber(delta=0.5),
+              metrics=[pyfapi.metrics.MeanAbsoluteError(), pyfapi.metrics.RootMeanSquaredError(),
+                       pyfapi.metrics.TopKCategoricalAccuracy(k=2)])
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 4), dtype=np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 16)]
+    m.fit(x, y, epochs=1, verbose=0)
+    path = str(tmp_path / "compiled.keras")
+    m.save(path)
+    k = keras.models.load_model(path)
+    assert k.compiled
+    np.testing.assert_allclose(k.predict(x, verbose=0), m.predict(x, verbose=0), rtol=1e-5,
+                               atol=1e-6)
+    logs = k.evaluate(x, y, verbose=0, return_dict=True)
+    assert {"mean_absolute_error", "root_mean_squared_error",
+            "top_k_categorical_accuracy"} <= set(logs)
+    ours = m.evaluate(x, y, verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["loss"], ours["loss"], rtol=1e-5)

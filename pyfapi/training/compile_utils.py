@@ -464,7 +464,9 @@ class CompileMetrics(metrics_module.Metric):
                 return spec
             if isinstance(spec, metrics_module.Metric) and \
                     type(spec).__name__ in metrics_module._CLASSES:
-                return {"class_name": type(spec).__name__, "config": spec.get_config()}
+                # Keras 3's serialized form ("module" lets keras.saving locate the class)
+                return {"module": "keras.metrics", "class_name": type(spec).__name__,
+                        "config": spec.get_config(), "registered_name": None}
             return {"custom": getattr(spec, "__name__", None) or getattr(spec, "name", None) or
                     type(spec).__name__}
         return {"metrics": _map_specs(self._user_metrics, ser),
