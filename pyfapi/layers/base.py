@@ -245,6 +245,9 @@ class Layer:
     # class-level flags computed once per class by __init_subclass__
     _precision_code = 0  # GEMM precision of call() (set with the dtype policy)
     _call_has_training_arg = False
+    #: layers with weights refuse a call whose last axis differs from the one they were built for
+    #: (their feature axis); False where the last axis is not a feature axis (Embedding's ids)
+    _check_built_last_axis = True
     _call_has_mask_arg = False
     _call_arg_names = ()
     _call_named_masks = ()  # call parameters "<arg>_mask" (filled from <arg>'s mask)
@@ -790,7 +793,7 @@ class Layer:
             assert_input_compatibility(self.input_spec, first, self.name)
             return
         built = self._build_input_shape
-        if not is_shape_tuple(built) or not built or not (
+        if not self._check_built_last_axis or not is_shape_tuple(built) or not built or not (
                 self._trainable_variables or self._non_trainable_variables):
             return
         shape = first.shape if hasattr(first, "shape") else None

@@ -321,3 +321,19 @@ def test_lambda_keras_parity():
     k = keras.layers.Lambda(lambda t: keras.ops.square(t) - 1.0)(x)
     p = layers.Lambda(lambda t: pyfapi.ops.square(t) - 1.0)(x)
     np.testing.assert_allclose(_np(p), np.asarray(k), rtol=1e-6)
+
+
+def test_embedding_takes_another_sequence_length_after_build():
+    """Keras: an Embedding built on (None, 5) ids embeds (1, 2) ids too (its last axis is the
+    sequence, not a feature axis); a Dense still refuses another feature size."""
+    emb = layers.Embedding(10, 2)
+    i = pyfapi.Input((5,))
+    pyfapi.Model(i, emb(i))
+    ids = np.array([[1, 2]])
+    out = emb(ids)
+    np.testing.assert_array_equal(np.asarray(out), emb.get_weights()[0][ids])
+    dense = layers.Dense(3)
+    j = pyfapi.Input((5,))
+    pyfapi.Model(j, dense(j))
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 5"):
+        dense(np.ones((1, 2), np.float32))

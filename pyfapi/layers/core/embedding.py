@@ -34,6 +34,8 @@ class Embedding(Layer):
             position, and input_dim. Checked in Python before the lookup.
     """
 
+    _check_built_last_axis = False  # the last axis holds ids (any sequence length), as Keras
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
