@@ -21,15 +21,30 @@ def _positive(name, value):
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
 
 
+def _progress(schedule, step):
+    """``step / decay_steps``, floored with ``staircase=True`` (Exponential / InverseTime)."""
+    p = float(step) / schedule.decay_steps
+    return math.floor(p) if schedule.staircase else p
+
+
 class LearningRateSchedule:
     """Base class: ``__call__(step) -> learning rate``; ``get_config`` / ``from_config``."""
 
     def __call__(self, step):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(step)")
 
+    def _set_config(self, **arguments):
+        """Keep the constructor ``arguments`` as attributes and as the config (one place)."""
+        self.__dict__.update(arguments)
+        self._config = arguments
+
     def get_config(self):
-        """The constructor arguments (abstract)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement get_config()")
+        """The constructor arguments (a subclass that does not call ``_set_config`` must
+        implement this)."""
+        config = self.__dict__.get("_config")
+        if config is None:
+            raise NotImplementedError(f"{type(self).__name__} must implement get_config()")
+        return dict(config)
 
     @classmethod
     def from_config(cls, config):
@@ -52,22 +67,12 @@ class ExponentialDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
         _positive("decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        self._set_config(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
+                         decay_rate=decay_rate, staircase=staircase, name=name)
 
     def __call__(self, step):
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return float(self.initial_learning_rate) * float(self.decay_rate) ** p
+        return float(self.initial_learning_rate) * float(self.decay_rate) ** _progress(self, step)
 
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -84,9 +89,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 f"The length of boundaries should be 1 less than the length of values. "
                 f"Received: boundaries={boundaries} of length {len(boundaries)}, and "
                 f"values={values} of length {len(values)}.")
-        self.boundaries = list(boundaries)
-        self.values = list(values)
-        self.name = name
+        self._set_config(boundaries=list(boundaries), values=list(values), name=name)
 
     def __call__(self, step):
         s = float(step)
@@ -95,8 +98,6 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 return float(v)
         return float(self.values[-1])
 
-    def get_config(self):
-        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
 class PolynomialDecay(LearningRateSchedule):
@@ -111,12 +112,9 @@ class PolynomialDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
                  cycle=False, name="PolynomialDecay"):
         _positive("decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.end_learning_rate = end_learning_rate
-        self.power = power
-        self.cycle = cycle
-        self.name = name
+        self._set_config(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
+                         end_learning_rate=end_learning_rate, power=power, cycle=cycle,
+                         name=name)
 
     def __call__(self, step):
         s = float(step)
@@ -129,10 +127,6 @@ class PolynomialDecay(LearningRateSchedule):
         return (float(self.initial_learning_rate) - self.end_learning_rate) * \
             (1 - p) ** self.power + self.end_learning_rate
 
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "end_learning_rate": self.end_learning_rate,
-                "power": self.power, "cycle": self.cycle, "name": self.name}
 
 
 class InverseTimeDecay(LearningRateSchedule):
@@ -146,22 +140,12 @@ class InverseTimeDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
         _positive("decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        self._set_config(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
+                         decay_rate=decay_rate, staircase=staircase, name=name)
 
     def __call__(self, step):
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return float(self.initial_learning_rate) / (1 + self.decay_rate * p)
+        return float(self.initial_learning_rate) / (1 + self.decay_rate * _progress(self, step))
 
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 class CosineDecay(LearningRateSchedule):
@@ -180,12 +164,9 @@ class CosineDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
         _positive("decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.alpha = alpha
-        self.name = name
-        self.warmup_target = warmup_target
-        self.warmup_steps = warmup_steps
+        self._set_config(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
+                         alpha=alpha, name=name, warmup_target=warmup_target,
+                         warmup_steps=warmup_steps)
 
     def _decay(self, s, decay_from):
         cos = 0.5 * (1.0 + math.cos(math.pi * s / self.decay_steps))
@@ -202,10 +183,6 @@ class CosineDecay(LearningRateSchedule):
                 float(self.initial_learning_rate)
         return self._decay(s - self.warmup_steps, self.warmup_target)
 
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "alpha": self.alpha, "name": self.name,
-                "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
 class CosineDecayRestarts(LearningRateSchedule):
@@ -219,16 +196,13 @@ class CosineDecayRestarts(LearningRateSchedule):
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
                  name="SGDRDecay"):
         _positive("first_decay_steps", first_decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.first_decay_steps = first_decay_steps
-        self._t_mul = t_mul
-        self._m_mul = m_mul
-        self.alpha = alpha
-        self.name = name
+        self._set_config(initial_learning_rate=initial_learning_rate,
+                         first_decay_steps=first_decay_steps, t_mul=t_mul, m_mul=m_mul,
+                         alpha=alpha, name=name)
 
     def __call__(self, step):
         frac = float(step) / self.first_decay_steps
-        t_mul = float(self._t_mul)
+        t_mul = float(self.t_mul)
         if t_mul == 1.0:
             i_restart = math.floor(frac)
             frac -= i_restart
@@ -236,14 +210,10 @@ class CosineDecayRestarts(LearningRateSchedule):
             i_restart = math.floor(math.log(1.0 - frac * (1.0 - t_mul)) / math.log(t_mul))
             sum_r = (1.0 - t_mul ** i_restart) / (1.0 - t_mul)
             frac = (frac - sum_r) / t_mul ** i_restart
-        m_fac = float(self._m_mul) ** i_restart
+        m_fac = float(self.m_mul) ** i_restart
         cos = 0.5 * m_fac * (1.0 + math.cos(math.pi * frac))
         return float(self.initial_learning_rate) * ((1 - self.alpha) * cos + self.alpha)
 
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "first_decay_steps": self.first_decay_steps, "t_mul": self._t_mul,
-                "m_mul": self._m_mul, "alpha": self.alpha, "name": self.name}
 
 
 _CLASSES = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay,
