@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -240,15 +241,23 @@ def _no_user_binding():
 
 
 # ---- faults -------------------------------------------------------------------------------------
+# After a flush the report is in the pipe to the launcher's proxy, but MPI_Abort makes the process
+# manager kill that proxy, which may not have forwarded it yet (mpich's hydra lost the whole
+# traceback about 1 time in 10): give it this long first. Only a failing job pays it.
+_ABORT_GRACE_S = 1.0
+
+
 def abort(code=1):
-    """Abort every rank of the job (``MPI_Abort``); flushes stdout/stderr first. A no-op
-    (returns) when not distributed."""
+    """Abort every rank of the job (``MPI_Abort``); flushes stdout/stderr and waits
+    ``_ABORT_GRACE_S`` so that the launcher forwards them first. A no-op (returns) when not
+    distributed."""
     for f in (sys.stdout, sys.stderr):
         try:
             f.flush()
         except Exception:  # noqa: BLE001
             pass
     if active():
+        time.sleep(_ABORT_GRACE_S)
         _CTX.comm.Abort(code)
         os._exit(code)  # MPI_Abort may return before the process manager kills this process
 
