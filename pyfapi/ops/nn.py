@@ -821,6 +821,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
         ValueError: ``order`` not an int >= 1.
     """
     from pyfapi import _config
+    from pyfapi.ops.core import cast
     from pyfapi.ops.shape_ops import expand_dims
 
     if isinstance(order, bool) or not isinstance(order, int) or order < 1:
@@ -828,8 +829,14 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     eps = _config.epsilon() if epsilon is None else float(epsilon)
     if getattr(x, "ndim", 1) == 0:
         x = expand_dims(x, 0)
+    dtype = str(getattr(x, "dtype", "float32"))
+    if dtype == "float16":  # epsilon^2 underflows in float16: compute in float32, cast back
+        x = cast(x, "float32")
     if order == 2:
         s = _m.sum(_m.square(x), axis=axis, keepdims=True)
-        return _m.divide(x, _m.sqrt(_m.maximum(s, eps * eps)))
-    norm = _m.power(_m.sum(_m.power(_m.abs(x), order), axis=axis, keepdims=True), 1.0 / order)
-    return _m.divide(x, _m.maximum(norm, eps))
+        out = _m.divide(x, _m.sqrt(_m.maximum(s, eps * eps)))
+    else:
+        norm = _m.power(_m.sum(_m.power(_m.abs(x), order), axis=axis, keepdims=True),
+                        1.0 / order)
+        out = _m.divide(x, _m.maximum(norm, eps))
+    return cast(out, "float16") if dtype == "float16" else out
