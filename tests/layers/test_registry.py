@@ -52,6 +52,7 @@ LAYERS = [
     (lambda: layers.Conv1DTranspose(3, 2, strides=3), (None, 5, 2)),
     (lambda: layers.UpSampling1D(2), (None, 5, 2)),
     (lambda: layers.UpSampling2D((2, 3), interpolation="bilinear"), (None, 5, 4, 2)),
+    (lambda: layers.UpSampling2D((3, 2), interpolation="lanczos3"), (None, 5, 4, 2)),
     (lambda: layers.ZeroPadding1D((1, 2)), (None, 5, 2)),
     (lambda: layers.ZeroPadding2D(((1, 0), (2, 3))), (None, 5, 4, 2)),
     (lambda: layers.Cropping1D((1, 2)), (None, 5, 2)),
