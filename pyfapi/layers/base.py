@@ -37,6 +37,7 @@ from pyfapi.graph.keras_tensor import KerasTensor, standardize_dtype, standardiz
 from pyfapi.graph.node import Node
 from pyfapi._config import _enter_precision, _exit_precision
 from pyfapi.mixed_precision import policy as _policies
+from pyfapi.layers import dry_run as _dry_run
 from pyfapi.utils import naming
 from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 
@@ -730,7 +731,12 @@ class Layer:
 
     def _infer_output_shape_by_running(self, args, kwargs):
         """Fallback shape inference: run ``call`` on zeros twice (unknown dims as 2 and 3);
-        dimensions that differ between the runs are unknown (None)."""
+        dimensions that differ between the runs are unknown (None). The runs change no state
+        (variables, RNN states, random generators: :func:`pyfapi.layers.dry_run.side_effect_free`)."""
+        with _dry_run.side_effect_free(self):
+            return self._run_on_zeros(args, kwargs)
+
+    def _run_on_zeros(self, args, kwargs):
         runs = []
         for fill in (2, 3):
             def concrete(x, fill=fill):
@@ -815,7 +821,8 @@ class Layer:
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, first, self.name)
         input_shape = _input_shape_structure(first)
-        self.build(input_shape)
+        with _dry_run.building(self):
+            self.build(input_shape)
         self.built = True
         if self._build_input_shape is None:
             self._build_input_shape = input_shape
