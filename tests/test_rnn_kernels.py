@@ -323,3 +323,98 @@ def test_lstm_masked_one_and_two_threads_identical(force_parallel):
         pyfapi.set_num_threads(old)
     for a, b_ in zip(*results):
         np.testing.assert_array_equal(a, b_)
+
+
+def _directional_check(loss64, params64, grads, rng, eps=1e-5):
+    """<grad, v> of the kernels vs the central difference of the float64 reference along a
+    random direction v, per parameter (wide shapes where per-element differences are too slow)."""
+    for p, g in zip(params64, grads):
+        if p is None:
+            continue
+        v = rng.standard_normal(p.shape)
+        old = p.copy()
+        p += eps * v
+        fp = loss64()
+        p[...] = old - eps * v
+        fm = loss64()
+        p[...] = old
+        fd = (fp - fm) / (2 * eps)
+        got = float((np.asarray(g, np.float64) * v).sum())
+        scale = np.abs(np.asarray(g, np.float64)).sum() * 2e-5 + 1e-4
+        assert abs(got - fd) <= scale + 1e-3 * abs(fd), (p.shape, got, fd)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+@pytest.mark.parametrize("reset_after,rdrop", [(True, False), (True, True), (False, False),
+                                               (False, True)])
+def test_gru_gradients_wide_units_all_isas(isa, reset_after, rdrop):
+    """Units 37 (register tiles of 64 / 32 / 16 columns and the remainder; 4-row tiles and the
+    rest) and 19 batch rows (two chunks) for the per-chunk recurrent-kernel gradient, on every
+    ISA path, against the float64 reference (directional central differences)."""
+    from pyfapi import _C
+    rng = np.random.default_rng(21)
+    n, t, d, u = 19, 5, 3, 37
+    x, w, r, b, h0 = _gru_params(rng, n, t, d, u, reset_after, True, True)
+    r *= 0.3
+    mask = _masks(n, t, "random", rng)
+    rm = ((rng.random((3, n, u)) > 0.3) / 0.7).astype(np.float32) if rdrop else None
+    gy = rng.standard_normal((n, t, u))
+    gh = rng.standard_normal((n, u))
+    params = [a.astype(np.float64) for a in (x, w, r, b, h0)]
+
+    def loss64():
+        o, hh = gru_ref(*params, mask=mask, reset_after=reset_after, recurrent_masks=rm)
+        return float((o * gy).sum() + (hh * gh).sum())
+
+    old = _C.active_isa()
+    try:
+        _C.set_isa(isa)
+        if _C.active_isa() != isa:
+            pytest.skip(f"{isa} not available on this CPU")
+        tensors = [pyfapi.Variable(a) for a in (x, w, r, b, h0)]
+        with GradientTape() as tape:
+            o, hh = _run_gru(*tensors, mask=mask, reset_after=reset_after, rmasks=rm)
+            total = ops.add(ops.sum(ops.multiply(o, gy.astype(np.float32))),
+                            ops.sum(ops.multiply(hh, gh.astype(np.float32))))
+        got = tape.gradient(total, tensors)
+    finally:
+        _C.set_isa(old)
+    _directional_check(loss64, params, got, rng)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+def test_simple_rnn_gradients_wide_units_all_isas(isa):
+    from pyfapi import _C
+    rng = np.random.default_rng(22)
+    n, t, d, u = 19, 4, 3, 37
+    x = rng.standard_normal((n, t, d))
+    w = rng.standard_normal((d, u)) * 0.5
+    r = rng.standard_normal((u, u)) * 0.15
+    b = rng.standard_normal(u) * 0.3
+    h0 = rng.standard_normal((n, u))
+    mask = _masks(n, t, "left", rng)
+    rm = (rng.random((n, u)) > 0.3) / 0.7
+    gy = rng.standard_normal((n, t, u))
+    gh = rng.standard_normal((n, u))
+    params = [x, w, r, b, h0]
+
+    def loss64():
+        o, hh = simple_rnn_ref(*params, mask=mask, recurrent_mask=rm)
+        return float((o * gy).sum() + (hh * gh).sum())
+
+    old = _C.active_isa()
+    try:
+        _C.set_isa(isa)
+        if _C.active_isa() != isa:
+            pytest.skip(f"{isa} not available on this CPU")
+        tensors = [pyfapi.Variable(a.astype(np.float32)) for a in params]
+        with GradientTape() as tape:
+            xp = ops.add(ops.matmul(tensors[0], tensors[1]), tensors[3])
+            o, hh = ops.simple_rnn(xp, tensors[2], initial_state=tensors[4], mask=mask,
+                                   recurrent_masks=rm, return_sequences=True)
+            total = ops.add(ops.sum(ops.multiply(o, gy.astype(np.float32))),
+                            ops.sum(ops.multiply(hh, gh.astype(np.float32))))
+        got = tape.gradient(total, tensors)
+    finally:
+        _C.set_isa(old)
+    _directional_check(loss64, params, got, rng)

@@ -70,8 +70,7 @@ py::tuple gru_forward_py(farr xp, farr R, py::object brec, py::object h0, py::ob
   const uint8_t* pm = ptr(m);
   {
     py::gil_scoped_release nogil;
-    std::memcpy(pg, px, sizeof(float) * static_cast<size_t>(N * T * G));
-    gru_forward(N, T, U, reset_after, pg, pR, pb, ph, pm, prm, zero_output, pa, phs, pys);
+    gru_forward(N, T, U, reset_after, px, pg, pR, pb, ph, pm, prm, zero_output, pa, phs, pys);
   }
   return py::make_tuple(g, aux, hs, ys_obj);
 }
@@ -94,17 +93,15 @@ py::tuple gru_backward_py(farr g, farr aux, farr hs, farr R, py::object h0, py::
   farr dyl = opt<farr>(dy_last, {N, U}, op, "dy_last");
   farr dhT = opt<farr>(dh_T, {N, U}, op, "dh_T");
   farr dxp({N, T, G}), dR({U, G}), dbrec({G}), dh0({N, U});
-  farr drec({reset_after ? N : 0, T, G}), hprev({N, T, U}), abuf({rm.ptr() ? N : 0, T, U});
   const float *pg = g.data(), *pa = aux.data(), *phs = hs.data(), *pR = R.data(), *ph = ptr(h),
               *prm = ptr(rm), *pdys = ptr(dys), *pdyl = ptr(dyl), *pdh = ptr(dhT);
   const uint8_t* pm = ptr(m);
   float *pdx = dxp.mutable_data(), *pdR = dR.mutable_data(), *pdb = dbrec.mutable_data(),
-        *pdh0 = dh0.mutable_data(), *pdrec = drec.mutable_data(), *php = hprev.mutable_data(),
-        *pab = abuf.mutable_data();
+        *pdh0 = dh0.mutable_data();
   {
     py::gil_scoped_release nogil;
     gru_backward(N, T, U, reset_after, pg, pa, phs, pR, ph, pm, prm, zero_output, pdys, pdyl, pdh,
-                 pdx, pdR, pdb, pdh0, pdrec, php, pab);
+                 pdx, pdR, pdb, pdh0);
   }
   return py::make_tuple(dxp, dR, dbrec, dh0);
 }
@@ -154,16 +151,15 @@ py::tuple simple_rnn_backward_py(farr hs, farr R, py::object h0, py::object mask
   farr dys = opt<farr>(dy_seq, {N, T, U}, op, "dy_seq");
   farr dyl = opt<farr>(dy_last, {N, U}, op, "dy_last");
   farr dhT = opt<farr>(dh_T, {N, U}, op, "dh_T");
-  farr dxp({N, T, U}), dR({U, U}), dh0({N, U}), hprev({N, T, U}), abuf({rm.ptr() ? N : 0, T, U});
+  farr dxp({N, T, U}), dR({U, U}), dh0({N, U});
   const float *phs = hs.data(), *pR = R.data(), *ph = ptr(h), *prm = ptr(rm), *pdys = ptr(dys),
               *pdyl = ptr(dyl), *pdh = ptr(dhT);
   const uint8_t* pm = ptr(m);
-  float *pdx = dxp.mutable_data(), *pdR = dR.mutable_data(), *pdh0 = dh0.mutable_data(),
-        *php = hprev.mutable_data(), *pab = abuf.mutable_data();
+  float *pdx = dxp.mutable_data(), *pdR = dR.mutable_data(), *pdh0 = dh0.mutable_data();
   {
     py::gil_scoped_release nogil;
     simple_rnn_backward(N, T, U, act, phs, pR, ph, pm, prm, zero_output, pdys, pdyl, pdh, pdx,
-                        pdR, pdh0, php, pab);
+                        pdR, pdh0);
   }
   return py::make_tuple(dxp, dR, dh0);
 }
