@@ -39,6 +39,15 @@ CASES = {
          [r(1, 1, 2), r(2, 4), r(1, 4)], _F32),
         (lambda x, w, u, b: ops.lstm(x, w, u, b, mask=np.array([[1, 0, 1], [0, 1, 1]])),
          [r(2, 3, 2), r(2, 8, scale=0.5), r(2, 8, scale=0.5), r(8, scale=0.5)], _F32),
+        # per-gate recurrent-dropout masks; a projected input (kernel None)
+        (lambda x, w, u, b: ops.lstm(x, w, u, b, return_sequences=True,
+                                     recurrent_masks=np.array([1.25, 0.0, 1.25, 1.25])[:, None, None]
+                                     * np.ones((4, 2, 2))),
+         [r(2, 3, 2), r(2, 8, scale=0.5), r(2, 8, scale=0.5), r(8, scale=0.5)], _F32),
+        (lambda xp, u, b, h0, c0: ops.lstm(xp, None, u, b, initial_state=[h0, c0],
+                                           mask=np.array([[1, 1, 0], [0, 1, 1]]),
+                                           recurrent_masks=np.full((4, 2, 2), 1.5)),
+         [r(2, 3, 8), r(2, 8, scale=0.5), r(8, scale=0.5), r(2, 2), r(2, 2)], _F32),
     ],
     "gru": [
         (lambda xp, r, b, h0: ops.gru(xp, r, b, initial_state=h0, return_sequences=True),

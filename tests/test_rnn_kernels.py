@@ -418,3 +418,86 @@ def test_simple_rnn_gradients_wide_units_all_isas(isa):
     finally:
         _C.set_isa(old)
     _directional_check(loss64, params, got, rng)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+@pytest.mark.parametrize("n,t,d,u,mask_kind,projected", [
+    (1, 1, 1, 1, None, False), (3, 4, 3, 2, "random", True), (19, 5, 3, 37, "left", False),
+    (19, 5, 2, 37, "right", True), (2, 3, 2, 131, None, False)])
+def test_lstm_recurrent_dropout_kernel(isa, n, t, d, u, mask_kind, projected):
+    """ops.lstm with per-gate recurrent-dropout masks (and a projected input with per-gate
+    input masks, kernel=None) vs the float64 reference of Keras's implementation 1: values and
+    directional gradients, on every ISA path (units 37 and 131 cover the register tiles, their
+    remainders and the sgemm path)."""
+    from pyfapi import _C
+    rng = np.random.default_rng(n * 7 + u)
+    x = rng.standard_normal((n, t, d))
+    w = rng.standard_normal((d, 4 * u)) * 0.5
+    r = rng.standard_normal((u, 4 * u)) * (0.5 if u < 10 else 0.15)
+    b = rng.standard_normal(4 * u) * 0.3
+    h0, c0 = rng.standard_normal((n, u)), rng.standard_normal((n, u))
+    mask = _masks(n, t, mask_kind, rng)
+    rm = (rng.random((4, n, u)) > 0.3) / 0.7
+    im = (rng.random((4, n, d)) > 0.2) / 0.8 if projected else None
+    gy = rng.standard_normal((n, t, u))
+    gh, gc = rng.standard_normal((n, u)), rng.standard_normal((n, u))
+    params = [x, w, r, b, h0, c0]
+
+    def loss64():
+        o, hh, cc = lstm_ref(*params, mask=mask, input_masks=im, recurrent_masks=rm)
+        return float((o * gy).sum() + (hh * gh).sum() + (cc * gc).sum())
+
+    old = _C.active_isa()
+    try:
+        _C.set_isa(isa)
+        if _C.active_isa() != isa:
+            pytest.skip(f"{isa} not available on this CPU")
+        tv = [pyfapi.Variable(a.astype(np.float32)) for a in params]
+        with GradientTape() as tape:
+            if projected:  # the layer's composition: per-gate masked projections, then the kernel
+                xp = ops.concatenate([ops.matmul(ops.multiply(tv[0], im[q][:, None, :].astype(
+                    np.float32)), tv[1][:, q * u:(q + 1) * u]) for q in range(4)], axis=-1)
+                o, hh, cc = ops.lstm(xp, None, tv[2], tv[3], initial_state=tv[4:], mask=mask,
+                                     return_sequences=True, recurrent_masks=rm)
+            else:
+                o, hh, cc = ops.lstm(tv[0], tv[1], tv[2], tv[3], initial_state=tv[4:], mask=mask,
+                                     return_sequences=True, recurrent_masks=rm)
+            total = ops.add(ops.add(ops.sum(ops.multiply(o, gy.astype(np.float32))),
+                                    ops.sum(ops.multiply(hh, gh.astype(np.float32)))),
+                            ops.sum(ops.multiply(cc, gc.astype(np.float32))))
+        got = tape.gradient(total, tv)
+    finally:
+        _C.set_isa(old)
+    ro, rh, rc = lstm_ref(*params, mask=mask, input_masks=im, recurrent_masks=rm)
+    np.testing.assert_allclose(o.numpy(), ro, atol=5e-5, rtol=1e-4)
+    np.testing.assert_allclose(hh.numpy(), rh, atol=5e-5, rtol=1e-4)
+    np.testing.assert_allclose(cc.numpy(), rc, atol=5e-5, rtol=1e-4)
+    _directional_check(loss64, params, got, rng)
+
+
+def test_lstm_recurrent_dropout_one_and_two_threads_identical(force_parallel):
+    from pyfapi.kernels.lstm import lstm_backward, lstm_forward
+    rng = np.random.default_rng(12)
+    n, t, d, u = 37, 6, 4, 5
+    x = rng.standard_normal((n, t, d)).astype(np.float32)
+    w = rng.standard_normal((d, 4 * u)).astype(np.float32) * 0.5
+    r = rng.standard_normal((u, 4 * u)).astype(np.float32) * 0.5
+    xp = (x.reshape(-1, d) @ w).reshape(n, t, 4 * u)
+    mask = _masks(n, t, "random", rng)
+    rm = ((rng.random((4, n, u)) > 0.3) / 0.7).astype(np.float32)
+    dy = rng.standard_normal((n, t, u)).astype(np.float32)
+    old = pyfapi.get_num_threads()
+    results = []
+    try:
+        for nt in (1, 2):
+            pyfapi.set_num_threads(nt)
+            res = []
+            for inp, ker in ((x, w), (xp, None)):
+                out, h, c, ws = lstm_forward(inp, ker, r, None, return_sequences=True,
+                                             training=True, mask=mask, recurrent_masks=rm)
+                res += [out, h, c, *(g for g in lstm_backward(ws, dy, h, c) if g is not None)]
+            results.append(res)
+    finally:
+        pyfapi.set_num_threads(old)
+    for a, b_ in zip(*results):
+        np.testing.assert_array_equal(a, b_)

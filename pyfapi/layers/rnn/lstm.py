@@ -9,8 +9,10 @@ of ``units`` in Keras's gate order **i, f, c, o**::
 (Hochreiter & Schmidhuber 1997; defaults activation=tanh, recurrent_activation=sigmoid.)
 The whole sequence runs in one ``pyfapi.ops.lstm`` call (C++ kernel) for the default
 activations, the time mask applied inside the kernel (input dropout is applied to the inputs
-first); recurrent dropout and other activations use a per-step loop of basic ops with
-Keras 3's semantics (masked steps keep h and c; per-gate dropout masks in implementation 1).
+first); with recurrent dropout (Keras's implementation 1: one input and one recurrent mask per
+gate) the input projection is computed first and the kernel applies the recurrent masks. Other
+activations use a per-step loop of basic ops with Keras 3's semantics (masked steps keep h and
+c).
 """
 from __future__ import annotations
 
@@ -119,16 +121,24 @@ class LSTM(BaseRNN):
         self.input_spec = InputSpec(ndim=3, axes={-1: features})
 
     def _run(self, x, states, m, in_masks, rec_masks):
-        fused = getattr(ops, "lstm", None)
+        fused = getattr(ops, "lstm", None)  # (None: tests force the per-step loop)
         if (fused is not None and self.activation is activations.tanh
-                and self.recurrent_activation is activations.sigmoid
-                and rec_masks is None and (in_masks is None or in_masks.shape[0] == 1)):
-            if in_masks is not None:
-                x = ops.multiply(x, in_masks[0][:, None, :])
+                and self.recurrent_activation is activations.sigmoid):
             kw = {} if m is None else {"mask": m,
                                        "zero_output_for_mask": self.zero_output_for_mask}
-            seq, h, c = fused(x, self.kernel, self.recurrent_kernel, self.bias,
-                              initial_state=states, return_sequences=self.return_sequences, **kw)
+            if rec_masks is None and (in_masks is None or in_masks.shape[0] == 1):
+                if in_masks is not None:
+                    x = ops.multiply(x, in_masks[0][:, None, :])
+                seq, h, c = fused(x, self.kernel, self.recurrent_kernel, self.bias,
+                                     initial_state=states, return_sequences=self.return_sequences,
+                                     **kw)
+            else:  # per-gate dropout masks (implementation 1): projection outside, masks inside
+                xp = self._project(x, self.kernel, None, in_masks)
+                if rec_masks is not None and rec_masks.shape[0] == 1:
+                    rec_masks = rec_masks.repeat(4, axis=0)
+                seq, h, c = fused(xp, None, self.recurrent_kernel, self.bias,
+                                     initial_state=states, return_sequences=self.return_sequences,
+                                     recurrent_masks=rec_masks, **kw)
             return seq, [h, c]
         return self._loop(x, states, m, in_masks, rec_masks)
 
