@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi import ops
+from pyfapi.ops.rnn import gate_projection as _gate_projection
 
 _rng = np.random.default_rng(4321)
 _F32 = {"eps": 1e-2, "atol": 5e-4, "rtol": 2e-3}
@@ -55,6 +56,13 @@ CASES = {
         (lambda xp, r: ops.gru(xp, r, reset_after=False, mask=np.array([[1, 0, 1], [0, 1, 1]]),
                                recurrent_masks=np.full((3, 2, 2), 1.25)),
          [r(2, 3, 6), r(2, 6, scale=0.5)], _F32),
+    ],
+    "rnn_gate_projection": [
+        (lambda x, w, b: _gate_projection(x, w, b, np.array([[[1.25, 0.0], [1.25, 1.25]],
+                                                             [[0.0, 1.25], [1.25, 1.25]]])),
+         [r(2, 3, 2), r(2, 6), r(6)], _F32),
+        (lambda x, w: _gate_projection(x, w, None, np.full((3, 1, 3), 2.0)),
+         [r(1, 2, 3), r(3, 3)], _F32),
     ],
     "simple_rnn": [
         (lambda xp, r, h0: ops.simple_rnn(xp, r, initial_state=h0, return_sequences=True),

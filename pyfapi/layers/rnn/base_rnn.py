@@ -223,13 +223,8 @@ class BaseRNN(Layer):
             return ops.linear(x, kernel, bias)
         if in_masks.shape[0] == 1:
             return ops.linear(ops.multiply(x, in_masks[0][:, None, :]), kernel, bias)
-        u = self.units
-        parts = []
-        for q in range(in_masks.shape[0]):
-            w = ops.get_item(kernel, (slice(None), slice(q * u, (q + 1) * u)))
-            b = None if bias is None else ops.get_item(bias, slice(q * u, (q + 1) * u))
-            parts.append(ops.linear(ops.multiply(x, in_masks[q][:, None, :]), w, b))
-        return ops.concatenate(parts, axis=-1)
+        from pyfapi.ops.rnn import gate_projection
+        return gate_projection(x, kernel, bias, in_masks)
 
     def _mask_step(self, m, t, new, old):
         """Per-step masking for the basic-op paths: keep ``old`` where step t is masked."""
