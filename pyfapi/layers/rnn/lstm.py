@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyfapi import activations, initializers, ops
+from pyfapi import activations, ops
 from pyfapi.graph.input_spec import InputSpec
-from pyfapi.layers.layer_utils import serialize_activation, serialize_initializer
 from pyfapi.layers.rnn.base_rnn import BaseRNN
 
 __all__ = ["LSTM"]
@@ -76,19 +75,8 @@ class LSTM(BaseRNN):
                          return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        self._set_cell_args(locals())
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = kernel_regularizer
-        self.recurrent_regularizer = recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.recurrent_constraint = recurrent_constraint
-        self.bias_constraint = bias_constraint
         self.use_cudnn = use_cudnn
 
     def build(self, input_shape):
@@ -180,13 +168,5 @@ class LSTM(BaseRNN):
         regularizers, constraints, dropout, recurrent_dropout, seed, return_*, go_backwards,
         stateful, unroll, zero_output_for_mask."""
         config = self._base_config()
-        config.update({
-            "activation": serialize_activation(self.activation),
-            "recurrent_activation": serialize_activation(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize_initializer(self.kernel_initializer),
-            "recurrent_initializer": serialize_initializer(self.recurrent_initializer),
-            "bias_initializer": serialize_initializer(self.bias_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-        })
+        config["unit_forget_bias"] = self.unit_forget_bias
         return config
