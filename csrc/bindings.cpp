@@ -14,6 +14,7 @@
 #include "batchnorm/batchnorm.h"  // rnn family (kept apart from the other families' includes)
 #include "embedding/embedding.h"
 #include "lstm/lstm.h"
+#include "rnn/rnn_py.h"
 
 #include "common/allocator.h"
 #include "common/cpu_features.h"
@@ -371,30 +372,13 @@ void avg_pool_backward_py(farr dy, farr dx, int64_t kh, int64_t kw, int64_t sh, 
 using i32arr = py::array_t<int32_t, 0>;
 using i64arr = py::array_t<int64_t, 0>;
 
-// Last guard: a C-contiguous array of exactly `shape` (pyfapi/kernels/* already checked).
-void rnn_check(const py::array& a, std::initializer_list<int64_t> shape, const char* op,
-               const char* name) {
-  bool ok = static_cast<size_t>(a.ndim()) == shape.size() &&
-            (a.flags() & py::array::c_style) != 0;
-  size_t k = 0;
-  for (int64_t d : shape) ok = ok && a.shape(k++) == d;
-  if (!ok)
-    throw py::value_error(std::string(op) + ": " + name +
-                          " has the wrong shape or is not C-contiguous");
-}
-
-// An optional float32 argument: None -> nullptr, a float32 array -> checked array, else TypeError.
+// Last guards (pyfapi/kernels/* already checked): csrc/rnn/rnn_py.h.
+constexpr auto rnn_check = rnn_py::check;
 farr rnn_opt(const py::object& o, std::initializer_list<int64_t> shape, const char* op,
              const char* name) {
-  if (o.is_none()) return py::reinterpret_borrow<farr>(py::handle());  // null: data pointer nullptr
-  if (!py::isinstance<farr>(o))
-    throw py::type_error(std::string(op) + ": " + name + " must be a float32 numpy array or None");
-  farr a = py::reinterpret_borrow<farr>(o);
-  rnn_check(a, shape, op, name);
-  return a;
+  return rnn_py::opt<farr>(o, shape, op, name);
 }
-
-const float* rnn_ptr(const farr& a) { return a.ptr() ? a.data() : nullptr; }
+const float* rnn_ptr(const farr& a) { return rnn_py::ptr(a); }
 
 // n floats of scratch: a grow-only per-thread buffer reused across calls (no per-call page
 // faults) up to 64 M floats (256 MB); above that a one-off allocation owned by `big`.
@@ -412,12 +396,8 @@ float* rnn_scratch(size_t n, std::unique_ptr<float[]>& big) {
 // An optional (N, T) uint8 time mask: None -> nullptr, else checked.
 const uint8_t* rnn_mask_ptr(const py::object& o, int64_t N, int64_t T, const char* op,
                             py::array_t<uint8_t, 0>& keep) {
-  if (o.is_none()) return nullptr;
-  if (!py::isinstance<py::array_t<uint8_t, 0>>(o))
-    throw py::type_error(std::string(op) + ": mask must be a uint8 numpy array or None");
-  keep = py::reinterpret_borrow<py::array_t<uint8_t, 0>>(o);
-  rnn_check(keep, {N, T}, op, "mask");
-  return keep.data();
+  keep = rnn_py::opt<rnn_py::barr>(o, {N, T}, op, "mask");
+  return rnn_py::ptr(keep);
 }
 
 // W None: x is the input projection (N, T, 4U). rmask (4, N, U) float32 or None.
@@ -437,13 +417,8 @@ py::tuple lstm_forward_py(farr x, py::object W_obj, farr R, py::object b, py::ob
   py::array_t<uint8_t, 0> mkeep;
   const uint8_t* pm = rnn_mask_ptr(mask, N, T, "lstm_forward", mkeep);
   farr gates({N, T, G}), hs({N, T, U}), cs({N, T, U});
-  py::object ys_obj = py::none();
-  float* pys = nullptr;
-  if (pm) {
-    farr ys({N, T, U});
-    pys = ys.mutable_data();
-    ys_obj = ys;
-  }
+  float* pys;
+  py::object ys_obj = rnn_py::outputs_if(pm != nullptr, N, T, U, pys);
   const float *px = x.data(), *pW = rnn_ptr(W), *pR = R.data(), *pb = rnn_ptr(bb),
               *ph = rnn_ptr(hh), *pc = rnn_ptr(cc), *prm = rnn_ptr(rm);
   float *pg = gates.mutable_data(), *phs = hs.mutable_data(), *pcs = cs.mutable_data();

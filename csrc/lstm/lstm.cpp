@@ -9,21 +9,18 @@
 #include "gemm/gemm.h"
 #include "lstm/lstm_cell.h"
 #include "rnn/rnn_cell.h"
+#include "rnn/rnn_chunk.h"
 #include "rnn/rnn_mask.h"
 
 namespace pyfapi {
 
 namespace {
 
-// Batch rows per recurrence chunk. Fixed (not derived from the thread count) so that every row
-// goes through the same sequence of operations whatever the number of threads.
-constexpr int64_t kChunk = 16;
-
-int64_t num_chunks(int64_t N) { return (N + kChunk - 1) / kChunk; }
-
-// Recurrent products up to this many units use the fused small-matrix kernel of lstm_cell
-// (register tiles, no packing: the per-step products are tiny); larger ones go to sgemm.
-constexpr int64_t kSmallUnits = 128;
+using rnn_chunk::kChunk;
+using rnn_chunk::kSmallUnits;
+using rnn_chunk::mul_rows;
+using rnn_chunk::num_chunks;
+using rnn_chunk::reduce_chunks;
 
 struct Cells {
   lstm_cell::ForwardFn forward;
@@ -45,20 +42,6 @@ Cells pick_cells() {
                           rnn_cell::avx512::small_matmul_tn)};
 }
 
-// C (+)= A @ B for one chunk: the register-tiled product for small units, else a single-threaded
-// sgemm (inside the chunk loop's parallel region).
-void chunk_mm(const Cells& cells, bool small, int64_t rows, int64_t K, int64_t N, const float* A,
-              int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate) {
-  if (small) cells.matmul(rows, K, N, A, lda, B, ldb, C, ldc, accumulate);
-  else sgemm(false, false, rows, N, K, 1.0f, A, lda, B, ldb, accumulate ? 1.0f : 0.0f, C, ldc);
-}
-
-// dst (rows x U) = src (rows x U, stride lds) * m (rows x U).
-void mul_rows(int64_t rows, int64_t U, const float* src, int64_t lds, const float* m, float* dst) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < U; ++j) dst[r * U + j] = src[r * lds + j] * m[r * U + j];
-}
-
 }  // namespace
 
 void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
@@ -71,7 +54,7 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
   GemmPrecisionScope f32(Precision::Float32);
   const int64_t G = 4 * U;
   const Cells cells = pick_cells();
-  const bool small = U <= kSmallUnits;
+  const rnn_chunk::Mm mm{cells.matmul, U <= kSmallUnits};
   // Input projection for every step at once: (N*T, D) @ (D, 4U) + b; W == nullptr: x is it.
   if (W) {
     sgemm(false, false, N * T, G, D, 1.0f, x, D, W, G, 0.0f, gates, G, b, Act::None);
@@ -113,11 +96,11 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
         ldcp = T * U;
       }
       if (hp && !rmask) {
-        chunk_mm(cells, small, rows, U, G, hp, ldhp, R, G, z, T * G, true);
+        mm(rows, U, G, hp, ldhp, R, G, z, T * G, true);
       } else if (hp) {  // z_q += (h_{t-1} * m_q) R_q, one recurrent-dropout mask per gate
         for (int q = 0; q < 4; ++q) {
           mul_rows(rows, U, hp, ldhp, rmask + (q * N + n0) * U, ab.data());
-          chunk_mm(cells, small, rows, U, U, ab.data(), U, R + q * U, G, z + q * U, T * G, true);
+          mm(rows, U, U, ab.data(), U, R + q * U, G, z + q * U, T * G, true);
         }
       }
       cells.forward(rows, U, z, T * G, cp, ldcp, cs + (n0 * T + t) * U, T * U,
@@ -151,7 +134,7 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
     return;
   }
   const Cells cells = pick_cells();
-  const bool small = U <= kSmallUnits;
+  const rnn_chunk::Mm mm{cells.matmul, U <= kSmallUnits};
   std::vector<float> RT(static_cast<size_t>(G * U));  // R^T (4U x U): rows q*U.. are R_q^T
   for (int64_t k = 0; k < U; ++k)
     for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
@@ -217,11 +200,11 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
       }
       // dL/dh_{t-1} = dz_t @ R^T, or sum_q (dz_q @ R_q^T) * m_q with recurrent dropout
       if (!rmask) {
-        chunk_mm(cells, small, rows, G, U, dzt, T * G, RT.data(), U, dh, U, false);
+        mm(rows, G, U, dzt, T * G, RT.data(), U, dh, U, false);
       } else {
         for (int q = 0; q < 4; ++q) {
           const float* m = rmask + (q * N + n0) * U;
-          chunk_mm(cells, small, rows, U, U, dzt + q * U, T * G, RT.data() + q * U * U, U,
+          mm(rows, U, U, dzt + q * U, T * G, RT.data() + q * U * U, U,
                    tmp.data(), U, false);
           for (size_t i = 0; i < ru; ++i) dh[i] = q == 0 ? tmp[i] * m[i] : dh[i] + tmp[i] * m[i];
         }
@@ -256,16 +239,8 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
     std::memcpy(dx, dz, sizeof(float) * static_cast<size_t>(N * T * G));
   }
   // dR and db: per-chunk partials reduced in chunk order (deterministic for any thread count).
-  for (int64_t i = 0; i < U * G; ++i) {
-    double acc = 0.0;
-    for (int64_t ch = 0; ch < nchunks; ++ch) acc += dRpart[ch * U * G + i];
-    dR[i] = static_cast<float>(acc);
-  }
-  for (int64_t j = 0; j < G; ++j) {
-    double acc = 0.0;
-    for (int64_t ch = 0; ch < nchunks; ++ch) acc += dbpart[ch * G + j];
-    db[j] = static_cast<float>(acc);
-  }
+  reduce_chunks(nchunks, U * G, dRpart.data(), dR);
+  reduce_chunks(nchunks, G, dbpart.data(), db);
 }
 
 }  // namespace pyfapi

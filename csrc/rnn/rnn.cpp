@@ -9,19 +9,19 @@
 #include "gemm/gemm.h"
 #include "lstm/lstm_cell.h"
 #include "rnn/rnn_cell.h"
+#include "rnn/rnn_chunk.h"
 #include "rnn/rnn_mask.h"
 
 namespace pyfapi {
 
 namespace {
 
-// Batch rows per recurrence chunk: fixed (not derived from the thread count) so that every row
-// goes through the same operations whatever the number of threads.
-constexpr int64_t kChunk = 16;
-// Recurrent products up to this many units use the register-tiled small product of lstm_cell.
-constexpr int64_t kSmallUnits = 128;
-
-int64_t num_chunks(int64_t N) { return (N + kChunk - 1) / kChunk; }
+using rnn_chunk::kChunk;
+using rnn_chunk::kSmallUnits;
+using rnn_chunk::Mm;
+using rnn_chunk::mul_rows;
+using rnn_chunk::num_chunks;
+using rnn_chunk::reduce_chunks;
 
 struct Kernels {
   lstm_cell::MatmulFn matmul;
@@ -50,30 +50,12 @@ Kernels pick_kernels() {
 }
 #undef PYFAPI_RNN_KERNELS
 
-// C (+)= A @ B for one chunk (rows x K times K x N): the small register-tiled product for small
-// units, else a single-threaded sgemm (we are inside the chunk loop's parallel region).
-struct Mm {
-  lstm_cell::MatmulFn small;
-  bool use_small;
-  void operator()(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, const float* B,
-                  int64_t ldb, float* C, int64_t ldc, bool accumulate) const {
-    if (use_small) small(rows, K, N, A, lda, B, ldb, C, ldc, accumulate);
-    else sgemm(false, false, rows, N, K, 1.0f, A, lda, B, ldb, accumulate ? 1.0f : 0.0f, C, ldc);
-  }
-};
-
 // B^T of the (U x G) recurrent kernel: (G x U), the B operand of dA = d(rec) @ R^T.
 std::vector<float> transpose(const float* R, int64_t U, int64_t G) {
   std::vector<float> RT(static_cast<size_t>(G * U));
   for (int64_t k = 0; k < U; ++k)
     for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
   return RT;
-}
-
-// dst (rows x U, ld U) = src (stride lds) * rmask rows n0.. (U per row).
-void mul_rows(int64_t rows, int64_t U, const float* src, int64_t lds, const float* m, float* dst) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < U; ++j) dst[r * U + j] = src[r * lds + j] * m[r * U + j];
 }
 
 // dst (rows x U) += src (rows x U) * m (rows x U, or 1 when m == nullptr).
@@ -83,18 +65,6 @@ void add_rows(int64_t rows, int64_t U, const float* src, const float* m, float* 
     for (int64_t i = 0; i < n; ++i) dst[i] += src[i] * m[i];
   else
     for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
-}
-
-// The recurrent-kernel (and recurrent-bias) gradients are accumulated per batch chunk, step by
-// step while the step's operands are in L1 (no (N, T, .) scratch, no separate GEMM pass), then
-// reduced in chunk order: the same sums in the same order for any thread count.
-template <typename P>
-void reduce_chunks(int64_t nchunks, int64_t size, const P* part, float* out) {
-  for (int64_t i = 0; i < size; ++i) {
-    double acc = 0.0;
-    for (int64_t ch = 0; ch < nchunks; ++ch) acc += part[ch * size + i];
-    out[i] = static_cast<float>(acc);
-  }
 }
 
 // dbp (G) += column sums of d (rows x G, stride ldd), in double.
