@@ -673,8 +673,8 @@ void optimizer_step_py(int kind, py::list params, py::list grads, py::list slots
                        py::object gscale, float lr, float wd_lr, bool decay, float clipvalue,
                        bool clip, float c0, float c1, float c2, float c3, bool flag0,
                        bool flag1, float c4, float c5) {
-  if (kind < 0 || kind > 7) throw py::value_error("optimizer_step: unknown optimizer kind");
-  // kinds 4-7 (Adamax, Nadam, Adadelta: 2 slots; Lion: 1)
+  if (kind < 0 || kind > 8) throw py::value_error("optimizer_step: unknown optimizer kind");
+  // kinds 4-8 (Adamax, Nadam, Adadelta, Ftrl: 2 slots; Lion: 1)
   const int need = kind == 0 ? (flag1 ? 1 : 0)
                  : kind == 1 ? 1 + (flag1 ? 1 : 0) + (flag0 ? 1 : 0)
                  : kind == 2 ? (flag0 ? 3 : 2)
