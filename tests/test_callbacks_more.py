@@ -123,6 +123,17 @@ def test_backup_errors(tmp_path):
     with pytest.raises(ValueError, match="corrupt"):
         _model().fit(X, Y, epochs=1, verbose=0,
                      callbacks=[callbacks.BackupAndRestore(tmp_path / "bk")])
+    # a backup of an Adam run does not resume an SGD one: its optimizer state does not fit
+    adam = _model(opt="adam")
+    keep = callbacks.BackupAndRestore(tmp_path / "bk2", delete_checkpoint=False)
+    adam.fit(X, Y, epochs=1, verbose=0, callbacks=[keep])
+    sgd = _model(opt="sgd")
+    before = [w.copy() for w in sgd.get_weights()]
+    with pytest.raises(ValueError, match="BackupAndRestore: .*does not fit the model"):
+        sgd.fit(X, Y, epochs=2, verbose=0,
+                callbacks=[callbacks.BackupAndRestore(tmp_path / "bk2")])
+    for a, b in zip(before, sgd.get_weights()):  # nothing assigned
+        np.testing.assert_array_equal(a, b)
 
 
 def test_tensorboard_events_read_back_with_tensorboard(tmp_path):

@@ -172,12 +172,42 @@ def test_empty_pydataset_and_stream_arguments_refused():
         _model().fit((X[k:k + 10] for k in range(0, 60, 10)), epochs=1, verbose=0)
 
 
-def test_steps_beyond_generator_warn_and_stop():
+def test_steps_beyond_generator_warn_and_replay_the_peeked_batches():
     m = _model()
     with pytest.warns(UserWarning, match="ran out of data"):
         h = m.fit(_gen(forever=False), steps_per_epoch=2, epochs=5, verbose=0)
-    # 3 batches: epoch 1 takes 2, epoch 2 gets 1 (warning), epoch 3 gets none (stops)
-    assert len(h.history["loss"]) == 2
+    # 3 batches: epoch 1 takes 2, epoch 2 gets 1 (warning), later epochs replay the first two
+    # (Keras 3's GeneratorDataAdapter keeps them); fit does not stop
+    assert len(h.history["loss"]) == 5
+    ref = _model()
+    r = [ref.fit(X[:40], Y[:40], batch_size=20, epochs=1, shuffle=False, verbose=0),
+         ref.fit(X[40:], Y[40:], batch_size=20, epochs=1, shuffle=False, verbose=0),
+         ref.fit(X[:40], Y[:40], batch_size=20, epochs=3, shuffle=False, verbose=0)]
+    np.testing.assert_allclose(h.history["loss"], sum((x.history["loss"] for x in r), []),
+                               rtol=1e-6)
+
+
+def test_exhausted_generator_epochs_follow_real_keras():
+    """fit(generator, epochs=N) and fit(generator, steps_per_epoch=k, epochs=N) give the losses
+    real Keras 3 gives, epoch by epoch (the same weights, SGD)."""
+    keras = pytest.importorskip("keras")
+
+    def gen(n):
+        for k in range(n):
+            yield np.full((4, 3), k + 1, "float32") / 7, np.ones((4, 1), "float32")
+
+    w = [np.array([[0.1], [0.2], [-0.3]], "float32"), np.zeros(1, "float32")]
+    for n, steps in ((5, None), (7, 3)):
+        hist = []
+        for lib in (keras, pyfapi):
+            i = lib.Input((3,))
+            m = lib.Model(i, lib.layers.Dense(1)(i))
+            m.compile(lib.optimizers.SGD(0.1), "mse")
+            m.set_weights(w)
+            with pytest.warns(UserWarning, match="ran out of data"):
+                hist.append(m.fit(gen(n), steps_per_epoch=steps, epochs=5, shuffle=False,
+                                  verbose=0).history["loss"])
+        np.testing.assert_allclose(hist[1], hist[0], rtol=1e-5, err_msg=f"{n} {steps}")
 
 
 def test_iterable_restarts_each_epoch_and_generator_is_consumed_once():
@@ -193,7 +223,11 @@ def test_iterable_restarts_each_epoch_and_generator_is_consumed_once():
     m2 = _model()
     with pytest.warns(UserWarning, match="ran out of data"):
         h2 = m2.fit(_gen(forever=False), epochs=3, verbose=0)
-    assert len(h2.history["loss"]) == 1
+    ref2 = _model()  # the generator is consumed once; epochs 2-3 replay its first two batches
+    r = [ref2.fit(X, Y, batch_size=20, epochs=1, shuffle=False, verbose=0),
+         ref2.fit(X[:40], Y[:40], batch_size=20, epochs=2, shuffle=False, verbose=0)]
+    np.testing.assert_allclose(h2.history["loss"], r[0].history["loss"] + r[1].history["loss"],
+                               rtol=1e-6)
 
 
 def test_class_weight_and_sample_weight_batches_as_arrays():

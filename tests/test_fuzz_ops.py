@@ -627,6 +627,27 @@ def softmax_like(name):
 
 
 @st.composite
+def s_normalize(draw):
+    x = draw(arrays(_dtype(NUMERIC), shapes(min_dims=0)))
+    nd = max(x.ndim, 1)
+    axis = draw(st.integers(-nd - 1, nd))
+    order = draw(st.sampled_from([2, 2, 1, 3, 0]))
+
+    def ref():
+        if order < 1:
+            raise ValueError("order must be an int >= 1")
+        v = _f64(x).reshape(x.shape or (1,))
+        ax = _np_axis(axis, v.ndim)
+        if order == 2:
+            return v / np.sqrt(np.maximum((v * v).sum(axis=ax, keepdims=True), _EPS * _EPS))
+        norm = (np.abs(v) ** order).sum(axis=ax, keepdims=True) ** (1.0 / order)
+        return v / np.maximum(norm, _EPS)
+    return _case("normalize", lambda: ops.normalize(x, axis=axis, order=order), ref,
+                 names=("axis", "order"), rtol=max(_result_rtol(x), 1e-4),
+                 x=(x.shape, x.dtype.name), axis=axis, order=order)
+
+
+@st.composite
 def s_one_hot(draw):
     nc = draw(st.integers(1, 5))
     x = draw(arrays(st.sampled_from([np.int32, np.int64]), shapes(max_dims=2), -1, nc))
@@ -1167,7 +1188,7 @@ SPECS = {
     "pad": s_pad(), "get_item": s_get_item(), "take": s_take(),
     "take_along_axis": s_take_along_axis(), "where": s_where(), "clip": s_clip(),
     "cast": s_cast(), "matmul": s_matmul(), "linear": s_linear(),
-    "softmax": softmax_like("softmax"), "log_softmax": softmax_like("log_softmax"),
+    "softmax": softmax_like("softmax"), "log_softmax": softmax_like("log_softmax"), "normalize": s_normalize(),
     "one_hot": s_one_hot(), "binary_crossentropy": s_bce(), "categorical_crossentropy": s_cce(),
     "sparse_categorical_crossentropy": s_scce(),
     "conv": conv_like("conv"), "depthwise_conv": conv_like("depthwise_conv"),

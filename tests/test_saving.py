@@ -361,3 +361,74 @@ def test_keras_loads_a_pyfapi_archive_compiled_with_loss_and_metric_objects(tmp_
             "top_k_categorical_accuracy"} <= set(logs)
     ours = m.evaluate(x, y, verbose=0, return_dict=True)
     np.testing.assert_allclose(logs["loss"], ours["loss"], rtol=1e-5)
+
+
+def _opt_values(opt):
+    return [np.asarray(getattr(v, "value", v)) for v in opt.variables]
+
+
+def test_weights_h5_carries_the_optimizer_state_as_keras(tmp_path):
+    """Keras 3 writes /optimizer/vars/i (iterations, learning rate, slots) into .weights.h5 and
+    load_weights restores them when the counts agree, else warns and skips them."""
+    x, y = _data(24)
+    trained = _compile(_model())
+    trained.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    trained.save_weights(tmp_path / "w.weights.h5")
+    n = len(trained.optimizer.variables)
+    with h5py.File(tmp_path / "w.weights.h5") as f:
+        assert sorted(f["optimizer/vars"].keys(), key=int) == [str(i) for i in range(n)]
+        assert int(f["optimizer/vars/0"][()]) == 3  # iterations after 3 steps
+
+    built = _compile(_model(seed=1))
+    built.optimizer.build(built.trainable_weights)
+    built.load_weights(tmp_path / "w.weights.h5")
+    _same(_opt_values(built.optimizer), _opt_values(trained.optimizer))
+    _same(built.get_weights(), trained.get_weights())
+
+    unbuilt = _compile(_model(seed=1))  # its optimizer holds iterations + learning rate only
+    with pytest.warns(UserWarning, match="Skipping variable loading for optimizer"):
+        unbuilt.load_weights(tmp_path / "w.weights.h5")
+    _same(unbuilt.get_weights(), trained.get_weights())
+    assert int(unbuilt.optimizer.iterations.value) == 0
+
+    plain = _model(seed=1)  # not compiled: the optimizer group is ignored
+    plain.load_weights(tmp_path / "w.weights.h5")
+    _same(plain.get_weights(), trained.get_weights())
+    plain.save_weights(tmp_path / "plain.weights.h5")
+    with h5py.File(tmp_path / "plain.weights.h5") as f:
+        assert "optimizer" not in f
+
+
+def test_optimizer_state_moves_between_keras_and_pyfapi_weights_files(tmp_path):
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(16, 4)).astype(np.float32)
+    y = rng.normal(size=(16, 1)).astype(np.float32)
+
+    def kmodel():
+        i = keras.Input((4,))
+        m = keras.Model(i, keras.layers.Dense(1)(keras.layers.Dense(3)(i)))
+        m.compile(keras.optimizers.Adam(0.01), "mse")
+        return m
+
+    def pmodel():
+        i = Input((4,))
+        m = Model(i, layers.Dense(1)(layers.Dense(3)(i)))
+        m.compile(pyfapi.optimizers.Adam(0.01), "mse")
+        m.optimizer.build(m.trainable_weights)
+        return m
+
+    k = kmodel()
+    k.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    k.save_weights(str(tmp_path / "k.weights.h5"))
+    p = pmodel()
+    p.load_weights(tmp_path / "k.weights.h5")
+    _same(_opt_values(p.optimizer), [np.asarray(v) for v in k.optimizer.variables])
+
+    p.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    p.save_weights(tmp_path / "p.weights.h5")
+    k2 = kmodel()
+    k2.optimizer.build(k2.trainable_variables)
+    k2.load_weights(str(tmp_path / "p.weights.h5"))
+    _same([np.asarray(v) for v in k2.optimizer.variables], _opt_values(p.optimizer))
+    assert int(np.asarray(k2.optimizer.iterations)) == 6

@@ -6,8 +6,9 @@ Layout of ``backup_dir`` (all writes atomic: files are written under a fresh nam
 kill at any moment leaves the previous complete backup in force)::
 
     checkpoint.json          {"snapshot": "snapshot-<n>", "epoch": e, "batch": b}
-    snapshot-<n>/model.weights.h5   the model's weights (pyfapi / Keras .weights.h5 layout)
-    snapshot-<n>/optimizer.npz      the optimizer's variables (iterations, learning rate, slots)
+    snapshot-<n>/model.weights.h5   the model's weights and, under /optimizer/vars, the
+                                    optimizer's variables (iterations, learning rate, slots):
+                                    Keras 3's .weights.h5 layout
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import json
 import os
 import shutil
 
-import numpy as np
+import warnings
 
 from pyfapi.callbacks import Callback
 from pyfapi.utils import distributed_context as _dist
@@ -124,13 +125,7 @@ class BackupAndRestore(Callback):
         if os.path.exists(snap):
             shutil.rmtree(snap)
         os.makedirs(snap)
-        self.model.save_weights(os.path.join(snap, "model.weights.h5"))
-        opt = getattr(self.model, "optimizer", None)
-        arrays = {} if opt is None else {f"v{i}": np.asarray(v.value)
-                                         for i, v in enumerate(opt.variables)}
-        tmp = os.path.join(snap, ".optimizer.tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, os.path.join(snap, "optimizer.npz"))
+        self.model.save_weights(os.path.join(snap, "model.weights.h5"))  # optimizer included
         ptmp = self._pointer + ".tmp"
         with open(ptmp, "w") as f:
             json.dump({"snapshot": name, "epoch": int(epoch), "batch": batch,
@@ -144,28 +139,17 @@ class BackupAndRestore(Callback):
 
     def _restore(self, snap):
         wpath = os.path.join(snap, "model.weights.h5")
-        opath = os.path.join(snap, "optimizer.npz")
         opt = getattr(self.model, "optimizer", None)
-        plan = []
-        if opt is not None and os.path.exists(opath):
-            try:
-                with np.load(opath) as z:
-                    arrays = [z[f"v{i}"] for i in range(len(z.files))]
-            except Exception as e:
-                raise ValueError(f"BackupAndRestore: {opath} is corrupt ({e})") from None
+        if opt is not None:  # its slots exist only once built: build them to receive the state
             st = self.model._tstate() if hasattr(self.model, "_tstate") else None
-            train_vars = (st.train_vars if st is not None else None) or \
-                list(self.model.trainable_weights)
-            opt.build(train_vars)
-            variables = opt.variables
-            if len(variables) != len(arrays):
-                raise ValueError(f"BackupAndRestore: {opath} holds {len(arrays)} optimizer "
-                                 f"variables, the model's optimizer has {len(variables)}")
-            for v, a in zip(variables, arrays):
-                if tuple(v.value.shape) != tuple(a.shape):
-                    raise ValueError(f"BackupAndRestore: optimizer variable {v.name!r} has shape "
-                                     f"{tuple(v.value.shape)}, {opath} holds {a.shape}")
-                plan.append((v, a))
-        self.model.load_weights(wpath)  # checks every shape before assigning
-        for v, a in plan:
-            v.assign(a.astype(v.value.dtype, copy=False))
+            opt.build((st.train_vars if st is not None else None) or
+                      list(self.model.trainable_weights))
+        # load_weights checks every shape and count before assigning anything; an optimizer
+        # state that does not fit (a warning there, as Keras) must not resume silently here
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message="Skipping variable loading for optimizer")
+            try:
+                self.model.load_weights(wpath)
+            except UserWarning as w:
+                raise ValueError(f"BackupAndRestore: {wpath} does not fit the model: {w}") \
+                    from None

@@ -37,7 +37,9 @@ from pyfapi.graph.keras_tensor import KerasTensor, standardize_dtype, standardiz
 from pyfapi.graph.node import Node
 from pyfapi._config import _enter_precision, _exit_precision
 from pyfapi.mixed_precision import policy as _policies
+from pyfapi.layers import dry_run as _dry_run
 from pyfapi.utils import naming
+from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 
 __all__ = ["Layer", "InputSpec", "LAYER_REGISTRY", "register_layer", "get_layer_class",
            "serialize_dtype", "is_shape_tuple", "map_shape_structure", "get_keras_mask",
@@ -62,7 +64,8 @@ def get_layer_class(class_name, custom_objects=None):
     Raises:
         ValueError: unknown class name (lists what is known).
     """
-    if custom_objects and class_name in custom_objects:
+    custom_objects = resolve_custom_objects(custom_objects)
+    if class_name in custom_objects:
         return custom_objects[class_name]
     cls = LAYER_REGISTRY.get(class_name)
     if cls is None:
@@ -71,7 +74,7 @@ def get_layer_class(class_name, custom_objects=None):
     if cls is None:
         raise ValueError(
             f"Unknown layer class '{class_name}'. Pass it in custom_objects={{'{class_name}': "
-            f"cls}} or register it with pyfapi.layers.base.register_layer. Known: "
+            f"cls}} or decorate it with @pyfapi.saving.register_keras_serializable(). Known: "
             f"{sorted(LAYER_REGISTRY)}")
     return cls
 
@@ -728,7 +731,12 @@ class Layer:
 
     def _infer_output_shape_by_running(self, args, kwargs):
         """Fallback shape inference: run ``call`` on zeros twice (unknown dims as 2 and 3);
-        dimensions that differ between the runs are unknown (None)."""
+        dimensions that differ between the runs are unknown (None). The runs change no state
+        (variables, RNN states, random generators: :func:`pyfapi.layers.dry_run.side_effect_free`)."""
+        with _dry_run.side_effect_free(self):
+            return self._run_on_zeros(args, kwargs)
+
+    def _run_on_zeros(self, args, kwargs):
         runs = []
         for fill in (2, 3):
             def concrete(x, fill=fill):
@@ -813,7 +821,8 @@ class Layer:
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, first, self.name)
         input_shape = _input_shape_structure(first)
-        self.build(input_shape)
+        with _dry_run.building(self):
+            self.build(input_shape)
         self.built = True
         if self._build_input_shape is None:
             self._build_input_shape = input_shape

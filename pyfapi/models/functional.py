@@ -19,6 +19,7 @@ from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.graph.topology import ExecutionPlan, map_graph
 from pyfapi.layers.base import (Layer, _freeze_shape, _input_shape_structure, _with_auto_config,
                                 map_shape_structure, register_layer)
+from pyfapi.layers import dry_run
 from pyfapi.layers.core.input_layer import InputLayer
 from pyfapi.models.fused_inference import FusedPlan, fusion_allowed
 from pyfapi.utils.dtype_cast import astype_no_wrap
@@ -375,7 +376,10 @@ class Model(Trainer, Layer):
         """Marks a functional (graph) model built. A subclassed model is built by running its
         ``call`` once on zeros of ``input_shape`` (None dimensions as 1, ``training=False``),
         which creates the weights of its layers (what ``model.build((None, 8))`` and loading a
-        ``.keras`` archive need); without ``input_shape`` it is only marked built.
+        ``.keras`` archive need); without ``input_shape`` it is only marked built. As Keras's
+        symbolic build, the run changes no state: variables, stateful RNN states and random
+        generators are as before it (:func:`pyfapi.layers.dry_run.side_effect_free`), new
+        weights hold their initial values.
 
         Raises:
             ValueError: ``call`` failed on the zeros (names the model, the shape and the error).
@@ -390,10 +394,11 @@ class Model(Trainer, Layer):
             lambda s: np.zeros(tuple(1 if d is None else d for d in s), np.float32), shape)
         self.built = True  # the call below must not build again
         try:
-            if self._call_has_training_arg:
-                self(zeros, training=False)
-            else:
-                self(zeros)
+            with dry_run.side_effect_free(self):
+                if self._call_has_training_arg:
+                    self(zeros, training=False)
+                else:
+                    self(zeros)
         except Exception as e:
             self.built = False
             raise ValueError(f"Model {type(self).__name__} ('{self.name}') could not be built for "

@@ -14,9 +14,13 @@ Node indices in ``keras_history`` count only the calls that belong to the serial
 """
 from __future__ import annotations
 
+import numpy as np
+
 from pyfapi.graph import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.layers.base import get_layer_class
+from pyfapi.utils.object_registration import get_registered_name
+from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 
 __all__ = ["serialize_layer", "deserialize_layer", "serialize_node_args", "deserialize_node_args"]
 
@@ -31,15 +35,20 @@ def _class_name(layer) -> str:
 
 
 def serialize_layer(layer) -> dict:
-    """``{"module", "class_name", "config", "registered_name"[, "build_config"]}`` of a layer."""
+    """``{"module", "class_name", "config", "registered_name"[, "build_config"]}`` of a layer
+    (of an ops call on KerasTensors: the Keras op class entry, as Keras 3 writes it)."""
     cls = type(layer)
+    if hasattr(cls, "keras_op_entry"):
+        entry = layer.keras_op_entry()
+        if entry is not None:
+            return entry
     mod = cls.__module__
     if mod.startswith("pyfapi.models"):
         module, registered = "keras", None
     elif mod.startswith("pyfapi."):
         module, registered = "keras.layers", None
-    else:
-        module, registered = mod, cls.__name__
+    else:  # a user's class: as Keras, no module and its registered (or plain) name
+        module, registered = None, get_registered_name(cls)
     out = {"module": module, "class_name": _class_name(layer), "config": layer.get_config(),
            "registered_name": registered}
     if type(layer).__name__ != "InputLayer":
@@ -53,13 +62,18 @@ def deserialize_layer(data, custom_objects=None):
     """A layer from :func:`serialize_layer`'s output (or a Keras 3 / legacy Keras entry).
 
     Raises:
-        ValueError: unknown class (not registered and not in ``custom_objects``).
+        ValueError: unknown class (not registered and not in ``custom_objects``), or a Keras op
+            class (``module`` ``keras.src.ops.*``) pyfapi does not know.
     """
+    from pyfapi.layers.core import keras_op_format
+    if keras_op_format.is_keras_op_entry(data):
+        from pyfapi.layers.core.symbolic_op import SymbolicOp
+        return SymbolicOp.from_keras_entry(data)
     class_name = data["class_name"]
     registered = data.get("registered_name")
-    cls = None
-    if custom_objects:
-        cls = custom_objects.get(class_name) or (custom_objects.get(registered) if registered else None)
+    custom_objects = resolve_custom_objects(custom_objects)
+    cls = (custom_objects.get(registered) if registered else None) or \
+        custom_objects.get(class_name)
     if cls is None:
         cls = get_layer_class(class_name, custom_objects)
     config = data.get("config", {})
@@ -82,21 +96,65 @@ def _history_index(tensor, own_nodes):
 
 
 def serialize_node_args(node, own_nodes):
-    """``{"args": [...], "kwargs": {...}}`` of a node, KerasTensors as ``__keras_tensor__``."""
+    """``{"args": [...], "kwargs": {...}}`` of a node as Keras 3's ``serialize_keras_object``
+    writes them: KerasTensors as ``__keras_tensor__``, slices as ``__slice__``, ``...`` as
+    ``__ellipsis__``, arrays as ``__numpy__``, Tensors as ``__tensor__``, tuples as lists."""
     def ser(x):
         if isinstance(x, KerasTensor):
             return {"class_name": "__keras_tensor__",
                     "config": {"shape": list(x.shape), "dtype": x.dtype,
                                "keras_history": _history_index(x, own_nodes)}}
-        if isinstance(x, tuple):
-            return [ser(v) for v in x]
-        if isinstance(x, list):
+        if isinstance(x, (tuple, list)):
             return [ser(v) for v in x]
         if isinstance(x, dict):
             return {k: ser(v) for k, v in x.items()}
-        return x
-    return {"args": [ser(a) for a in node.call_args],
-            "kwargs": {k: ser(v) for k, v in node.call_kwargs.items()}}
+        return _serialize_value(x)
+    args, kwargs = node.call_args, node.call_kwargs
+    op = node.operation
+    if hasattr(type(op), "keras_node_arguments"):
+        args, kwargs = op.keras_node_arguments(node) or (args, kwargs)
+    return {"args": [ser(a) for a in args], "kwargs": {k: ser(v) for k, v in kwargs.items()}}
+
+
+def _serialize_value(x):
+    if x is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(x, slice):
+        return {"class_name": "__slice__", "config": {
+            "start": _serialize_value(x.start), "stop": _serialize_value(x.stop),
+            "step": _serialize_value(x.step)}}
+    if isinstance(x, bytes):
+        return {"class_name": "__bytes__", "config": {"value": x.decode("utf-8")}}
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            return x.item()
+        return {"class_name": "__numpy__", "config": {"value": x.tolist(), "dtype": x.dtype.name}}
+    value = getattr(x, "value", None)
+    if isinstance(value, np.ndarray):  # a pyfapi Tensor / Variable constant
+        return {"class_name": "__tensor__", "config": {"value": value.tolist(),
+                                                       "dtype": value.dtype.name}}
+    return x
+
+
+def _deserialize_value(x):
+    """Keras 3's special values in a node (``__slice__``, ``__ellipsis__``, ``__numpy__``,
+    ``__tensor__``, ``__bytes__``), or None if ``x`` is none of them."""
+    kind, config = x.get("class_name"), x.get("config") or {}
+    if kind == "__slice__":
+        return slice(*(_deserialize_value(v) if isinstance(v, dict) else v
+                       for v in (config.get("start"), config.get("stop"), config.get("step"))))
+    if kind == "__ellipsis__":
+        return Ellipsis
+    if kind in ("__numpy__", "__tensor__"):
+        return np.asarray(config["value"], dtype=config.get("dtype"))
+    if kind == "__bytes__":
+        return config["value"].encode("utf-8")
+    return None
+
+
+_SPECIAL_VALUES = ("__slice__", "__ellipsis__", "__numpy__", "__tensor__", "__bytes__")
 
 
 class _NotReady(Exception):
@@ -127,6 +185,8 @@ def deserialize_node_args(node_data, created_layers):
         if isinstance(x, dict):
             if x.get("class_name") == "__keras_tensor__":
                 return lookup(*x["config"]["keras_history"])
+            if x.get("class_name") in _SPECIAL_VALUES:
+                return _deserialize_value(x)
             return {k: de(v) for k, v in x.items()}
         if isinstance(x, list):
             return [de(v) for v in x]

@@ -26,6 +26,7 @@ def _clip(x, lo, hi):
     return np.minimum(y, hi, out=y)
 
 __all__ = [
+    "normalize",
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "silu",
     "swish", "hard_silu", "hard_swish", "softplus", "softsign", "tanh", "log_sigmoid", "softmax",
     "log_softmax", "one_hot", "categorical_crossentropy", "sparse_categorical_crossentropy",
@@ -806,3 +807,36 @@ def linear(x, kernel, bias=None, activation=None):
     if bias is None:
         return apply(Linear, x, kernel, activation=activation)
     return apply(Linear, x, kernel, bias, activation=activation)
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """``x`` divided by its L-``order`` norm along ``axis`` (Keras 3 ``ops.normalize``).
+
+    For ``order=2``: ``x * min(rsqrt(sum(x^2)), 1 / epsilon)``, written as
+    ``x / sqrt(max(sum(x^2), epsilon^2))`` (the same values, and a finite gradient at 0); other
+    orders: ``x / max(||x||_order, epsilon)``. ``epsilon`` defaults to ``keras.config.epsilon()``.
+    Shape and dtype of ``x``; differentiable.
+
+    Raises:
+        ValueError: ``order`` not an int >= 1.
+    """
+    from pyfapi import _config
+    from pyfapi.ops.core import cast
+    from pyfapi.ops.shape_ops import expand_dims
+
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
+    eps = _config.epsilon() if epsilon is None else float(epsilon)
+    if getattr(x, "ndim", 1) == 0:
+        x = expand_dims(x, 0)
+    dtype = str(getattr(x, "dtype", "float32"))
+    if dtype == "float16":  # epsilon^2 underflows in float16: compute in float32, cast back
+        x = cast(x, "float32")
+    if order == 2:
+        s = _m.sum(_m.square(x), axis=axis, keepdims=True)
+        out = _m.divide(x, _m.sqrt(_m.maximum(s, eps * eps)))
+    else:
+        norm = _m.power(_m.sum(_m.power(_m.abs(x), order), axis=axis, keepdims=True),
+                        1.0 / order)
+        out = _m.divide(x, _m.maximum(norm, eps))
+    return cast(out, "float16") if dtype == "float16" else out

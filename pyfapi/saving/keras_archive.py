@@ -23,8 +23,9 @@ import zipfile
 
 import numpy as np
 
-from pyfapi.saving.weights_h5 import (_h5py, assign_plan, atomic_write, read_weights_group,
-                                      write_weights_group)
+from pyfapi.saving.weights_h5 import (_h5py, assign_optimizer_plan, assign_plan, atomic_write,
+                                      optimizer_plan, read_optimizer_arrays, read_weights_group,
+                                      write_optimizer_group, write_weights_group)
 
 __all__ = ["save_model", "load_model", "load_weights_from_archive"]
 
@@ -74,11 +75,7 @@ def save_model(model, filepath, overwrite=True):
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
         write_weights_group(f, model)
-        opt = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
-        if opt is not None:
-            g = f.create_group("optimizer").create_group("vars")
-            for i, v in enumerate(opt.variables):
-                g.create_dataset(str(i), data=np.asarray(v.value))
+        write_optimizer_group(f, model)
     weights_bytes = buf.getvalue()
 
     assets = _collect_assets(model)
@@ -188,7 +185,9 @@ def load_weights_from_archive(model, filepath, skip_mismatch=False):
     source, _, weights = _read_archive(filepath)
     with _open_weights(weights, source) as f:
         plan = read_weights_group(f, model, source, skip_mismatch=skip_mismatch)
+        opt_plan = optimizer_plan(model, read_optimizer_arrays(f, source), source)
     assign_plan(plan)
+    assign_optimizer_plan(opt_plan)
 
 
 def _model_from_config(config, custom_objects):
@@ -239,13 +238,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     compile_config = config.get("compile_config")
     with _open_weights(weights, source) as f:
         plan = read_weights_group(f, model, source)
-        opt_arrays = None
-        if "optimizer" in f and "vars" in f["optimizer"]:
-            g = f["optimizer"]["vars"]
-            try:
-                opt_arrays = [np.asarray(g[str(i)][()]) for i in range(len(g))]
-            except Exception as e:
-                raise ValueError(f"{source}: optimizer state is corrupt ({e})") from None
+        opt_arrays = read_optimizer_arrays(f, source)
     opt_plan = []
     if compile and compile_config:
         model.compile_from_config(compile_config, custom_objects)

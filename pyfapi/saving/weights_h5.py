@@ -8,7 +8,9 @@ Layout (as Keras 3's ``saving_lib``)::
     /layers/<key>/layers/<key>/vars/i         a nested model's layers
     /layers/multi_head_attention/query_dense/vars/0, 1   a layer made of sub-layers
                                               (``_keras_weight_subgroups()``), one group each
-    /optimizer/vars/0, 1, ...                 optimizer variables (``.keras`` archives only)
+    /optimizer/vars/0, 1, ...                 the compiled optimizer's variables in
+                                              ``optimizer.variables`` order (iterations,
+                                              learning rate, slots), as Keras 3 writes them
 
 ``<key>`` is, as in Keras 3, the snake_case CLASS name numbered per class in ``model.layers``
 order (``dense``, ``dense_1``, ``input_layer``, ``functional`` ...), NOT ``layer.name``: layer
@@ -29,7 +31,8 @@ import tempfile
 import numpy as np
 
 __all__ = ["save_weights", "load_weights", "write_weights_group", "read_weights_group",
-           "collect_layers", "atomic_write"]
+           "collect_layers", "atomic_write", "write_optimizer_group", "read_optimizer_arrays",
+           "optimizer_plan", "assign_optimizer_plan"]
 
 FORMAT = "pyfapi.weights.h5/1"
 
@@ -388,7 +391,72 @@ def save_weights(model, filepath, overwrite=True):
     def write(tmp):
         with h5py.File(tmp, "w") as f:
             write_weights_group(f, model)
+            write_optimizer_group(f, model)
     atomic_write(filepath, write, overwrite=overwrite)
+
+
+def _compiled_optimizer(model):
+    return getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
+
+
+def write_optimizer_group(h5file, model):
+    """Write ``/optimizer/vars/i`` for a compiled model's optimizer (Keras 3's
+    ``Optimizer.save_own_variables``: every variable in ``optimizer.variables`` order, an unbuilt
+    optimizer's iterations and learning rate included); nothing for an uncompiled model."""
+    opt = _compiled_optimizer(model)
+    if opt is None:
+        return
+    g = h5file.create_group("optimizer").create_group("vars")
+    for i, v in enumerate(opt.variables):
+        g.create_dataset(str(i), data=np.asarray(v.value))
+
+
+def read_optimizer_arrays(h5file, source):
+    """The arrays of ``/optimizer/vars`` in order, or None when the file has none.
+
+    Raises:
+        ValueError: the group is unreadable or its keys are not 0..n-1.
+    """
+    if "optimizer" not in h5file or "vars" not in h5file["optimizer"]:
+        return None
+    g = h5file["optimizer"]["vars"]
+    try:
+        return [np.asarray(g[str(i)][()]) for i in range(len(g))]
+    except Exception as e:  # noqa: BLE001 - h5py raises KeyError / OSError / ValueError
+        raise ValueError(f"{source}: optimizer state is corrupt ({e})") from None
+
+
+def optimizer_plan(model, arrays, source):
+    """Pairs (variable, array) restoring the compiled optimizer from ``arrays``, as Keras 3's
+    ``Optimizer.load_own_variables``: a different number of variables (typically an optimizer not
+    built yet: it holds only iterations and learning rate) is skipped with Keras's warning.
+
+    Raises:
+        ValueError: same count but a variable's shape differs.
+    """
+    opt = _compiled_optimizer(model)
+    if opt is None or arrays is None:
+        return []
+    variables = list(opt.variables)
+    if len(variables) != len(arrays):
+        import warnings
+        msg = (f"Skipping variable loading for optimizer '{opt.name}', because it has "
+               f"{len(variables)} variables whereas the saved optimizer has {len(arrays)} "
+               f"variables. ")
+        if len(variables) <= 2:
+            msg += "This is likely because the optimizer has not been called/built yet."
+        warnings.warn(msg, stacklevel=3)
+        return []
+    for v, a in zip(variables, arrays):
+        if tuple(v.value.shape) != tuple(a.shape):
+            raise ValueError(f"{source}: optimizer variable {v.name!r} has shape "
+                             f"{tuple(v.value.shape)} but the file holds {a.shape}")
+    return [(v, a) for v, a in zip(variables, arrays)]
+
+
+def assign_optimizer_plan(plan):
+    for v, a in plan:
+        v.assign(a.astype(v.value.dtype, copy=False))
 
 
 def open_h5(filepath, source):
@@ -423,4 +491,6 @@ def load_weights(model, filepath, skip_mismatch=False):
     source = f"weights file {filepath!r}"
     with open_h5(filepath, source) as f:
         plan = read_weights_group(f, model, source, skip_mismatch=skip_mismatch)
+        opt_plan = optimizer_plan(model, read_optimizer_arrays(f, source), source)
     assign_plan(plan)
+    assign_optimizer_plan(opt_plan)

@@ -21,10 +21,14 @@ its processes). An exception raised while producing a batch is re-raised in the 
 with the producer's traceback; pools are shut down when the epoch ends or fails, so nothing is
 left running.
 
-Epoch semantics follow Keras 3's ``EpochIterator``: without ``steps`` an epoch is one full pass
-(an iterator consumed by the first epoch gives the next epochs nothing); with ``steps`` the pass
-continues across epochs and, when the data runs out inside an epoch, the epoch ends with Keras's
-"Your input ran out of data" ``UserWarning``. ``shuffle=True`` visits a PyDataset's batches in a
+Epoch semantics follow Keras 3's ``EpochIterator``: without ``steps`` an epoch is one full pass;
+with ``steps`` the pass continues across epochs; when the data runs out inside an epoch, the
+epoch ends with Keras's "Your input ran out of data" ``UserWarning``. A one-shot iterator (a
+generator) that has run out is replayed as Keras 3's ``GeneratorDataAdapter`` does: it keeps the
+first ``PEEKED`` (2) batches it read to infer the input spec and starts every new pass with them,
+so each later epoch trains on those batches only, with the warning, instead of stopping ``fit``
+(Keras warns at the end of the first pass too; here a generator that simply ends does not).
+``shuffle=True`` visits a PyDataset's batches in a
 random order each pass (:func:`pyfapi.utils.random.global_rng`); generators are never shuffled.
 
 Hooks for other modules: :func:`is_stream` tells whether ``x`` goes through this module;
@@ -53,6 +57,8 @@ import numpy as np
 from pyfapi.utils.py_dataset import PyDataset
 
 __all__ = ["is_stream", "unpack_batch", "StreamBatcher", "RAN_OUT"]
+
+PEEKED = 2  # Keras 3's data_adapter_utils.NUM_BATCHES_FOR_TENSOR_SPEC
 
 RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or "
            "generator can generate at least `steps_per_epoch * epochs` batches. You may need "
@@ -338,7 +344,7 @@ class StreamBatcher:
         self.max_queue_size = _positive_int(max_queue_size, "max_queue_size")
         self._signature = None
         self._rank, self._world = 0, 1
-        self.exhausted = False
+        self.exhausted = self.replayed = False
         self._producer = None      # generators / iterables
         self._index = None         # PyDataset
         self._order = None
@@ -361,6 +367,7 @@ class StreamBatcher:
         else:
             self.num_batches = len(data) if hasattr(data, "__len__") else None
             self._reiterable = not hasattr(data, "__next__")  # lists of batches, custom iterables
+            self._peeked = []  # a one-shot iterator's first PEEKED batches, replayed once it ran out
         self.steps = steps if steps is not None else self.num_batches
 
     def shard(self, rank, size):
@@ -404,7 +411,12 @@ class StreamBatcher:
     def _raw_iterable(self, limit):
         if self._producer is None:
             self._producer = self._new_producer()
-        elif self._producer.exhausted and self._reiterable:
+        elif self._producer.exhausted:
+            if not self._reiterable:  # Keras's peek_and_restore: a new pass is the peeked batches
+                self.replayed = True
+                yield from self._peeked[:limit]
+                self.exhausted = True
+                return
             self._producer.close()
             self._producer = self._new_producer()
         count = 0
@@ -413,6 +425,8 @@ class StreamBatcher:
             if item is _END:
                 self.exhausted = True
                 return
+            if not self._reiterable and len(self._peeked) < PEEKED:
+                self._peeked.append(item)
             count += 1
             yield item
 
@@ -421,7 +435,7 @@ class StreamBatcher:
         with Keras's "ran out of data" when a given ``steps`` outlasts the data.
         """
         limit = self.steps_given
-        self.exhausted = False
+        self.exhausted = self.replayed = False
         pyds = self._index is not None
         if pyds:
             self.data.on_epoch_begin()
@@ -452,7 +466,8 @@ class StreamBatcher:
                 if not self._index.use_multiprocessing:
                     self._index.shutdown()  # threads are cheap to start; processes are kept
                 self.data.on_epoch_end()
-        if step == 0 or (self.steps_given is not None and step < self.steps_given):
+        if step == 0 or (self.steps_given is not None and step < self.steps_given) or \
+                self.replayed:
             warnings.warn(RAN_OUT, UserWarning, stacklevel=3)
         if self.exhausted and self.steps_given is None and self.num_batches is None:
             self.steps = step  # the next epoch's progress bar knows its length

@@ -143,6 +143,10 @@ class CompileLoss:
         loss: see the module docstring.
         loss_weights: see the module docstring.
         output_names: the model's output names, in output order.
+        named_outputs: False for the list outputs of a subclassed model, which have no names:
+            as Keras 3, each per-output loss is then reported as ``<loss name>_loss``
+            (``mse_loss``; two outputs with one loss share the name) instead of
+            ``<output>_loss``.
 
     Raises:
         ValueError: a wrong dict key, a list of the wrong length, an unknown loss string, or
@@ -150,8 +154,9 @@ class CompileLoss:
         TypeError: an uninterpretable loss.
     """
 
-    def __init__(self, loss, loss_weights, output_names, dict_outputs=False):
+    def __init__(self, loss, loss_weights, output_names, dict_outputs=False, named_outputs=True):
         self.output_names = list(output_names)
+        self.named_outputs = named_outputs
         self._user_loss = loss
         self._user_weights = loss_weights
         n = len(self.output_names)
@@ -193,7 +198,7 @@ class CompileLoss:
         # report per-output losses only when more than one output has a loss (Keras 3)
         self.report_per_output = len(self.entries) > 1
         #: per-output loss trackers (``<output>_loss``), reported with several losses (Keras 3)
-        self.metrics = ([LossTracker(name=f"{e.name}_loss") for e in self.entries]
+        self.metrics = ([LossTracker(name=name) for name in self.loss_names]
                         if self.report_per_output else [])
         self.built = all(e.fn is not None for e in self.entries)
 
@@ -230,8 +235,13 @@ class CompileLoss:
 
     @property
     def loss_names(self):
-        """History keys of the per-output losses (empty with a single loss)."""
-        return [f"{e.name}_loss" for e in self.entries] if self.report_per_output else []
+        """History keys of the per-output losses (empty with a single loss): ``<output>_loss``,
+        or ``<loss name>_loss`` for unnamed outputs (Keras 3's ``CompileLoss``)."""
+        if not self.report_per_output:
+            return []
+        if self.named_outputs:
+            return [f"{e.name}_loss" for e in self.entries]
+        return [f"{_loss_name(e)}_loss" for e in self.entries]
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Total weighted loss (Tensor) and the unweighted per-output losses (list of Tensors).
@@ -267,6 +277,15 @@ class CompileLoss:
         return {"loss": _map_specs(self._user_loss, ser), "loss_weights": self._user_weights}
 
 
+def _loss_name(entry):
+    """Keras 3's name of a resolved loss (``compile_utils.get_loss``): the string given, else
+    the Loss object's ``name``, else the function's name."""
+    if isinstance(entry.spec, str):
+        return entry.spec
+    name = getattr(entry.fn, "name", None) if entry.fn is not None else None
+    return name or getattr(entry.spec, "name", None) or getattr(entry.spec, "__name__", "loss")
+
+
 class CompileMetrics(metrics_module.Metric):
     """Per-output metrics, resolved when the first data is seen (``build``).
 
@@ -278,20 +297,28 @@ class CompileMetrics(metrics_module.Metric):
     Args:
         metrics, weighted_metrics: see the module docstring.
         output_names: output names in order.
+        named_outputs: False for the list outputs of a subclassed model: as Keras 3, metric
+            names then carry no output prefix (``mae``, ``mae_1`` ...).
+
+    Result names follow Keras 3's ``CompileMetrics.result``: ``<output>_<metric>`` with several
+    named outputs; a repeated name gets ``_1``, ``_2``; a weighted metric named like an
+    unweighted one is ``[<output>_]weighted_<metric>``.
 
     Raises:
         ValueError: a wrong dict key, a list of the wrong length or an unknown metric string
             (raised by ``build`` for strings, at once for structure errors).
     """
 
-    def __init__(self, metrics, weighted_metrics, output_names):
+    def __init__(self, metrics, weighted_metrics, output_names, named_outputs=True):
         super().__init__(name="compile_metrics")
         self.output_names = list(output_names)
+        self.named_outputs = named_outputs
         self._user_metrics = metrics
         self._user_weighted = weighted_metrics
         self._specs = self._structure(metrics, "metrics")
         self._wspecs = self._structure(weighted_metrics, "weighted_metrics")
         self.entries = []          # (output index, Metric, weighted: bool)
+        self.own_names = []        # the metrics' own names (before prefixes and _1 suffixes)
         self.built = False
         # validate unknown strings early (except the shape-dependent ones)
         for specs, arg in ((self._specs, "metrics"), (self._wspecs, "weighted_metrics")):
@@ -337,26 +364,30 @@ class CompileMetrics(metrics_module.Metric):
             y_true_shapes, y_pred_shapes: per-output shapes (None for outputs without data).
             output_losses: per-output resolved loss (or None).
         """
-        multi = len(self.output_names) > 1
+        prefix = len(self.output_names) > 1 and self.named_outputs
         entries = []
+        own = []  # each metric's own name (Keras's sub-metric names: evaluate's list order)
         used = {}
+
+        def unique(name):
+            if name not in used:
+                used[name] = 1
+                return name
+            used[name] += 1
+            return f"{name}_{used[name] - 1}"
         for weighted, specs in ((False, self._specs), (True, self._wspecs)):
             for i, lst in enumerate(specs):
                 for spec in lst:
                     m = self._make(spec, y_true_shapes[i], y_pred_shapes[i], output_losses[i])
-                    name = m.name
-                    if multi:
-                        name = f"{self.output_names[i]}_{name}"
-                    if weighted and not multi and name in used:
-                        name = f"weighted_{name}"
-                    if name in used:
-                        used[name] += 1
-                        name = f"{name}_{used[name]}"
-                    else:
-                        used[name] = 0
-                    m.name = name
+                    out = f"{self.output_names[i]}_" if prefix else ""
+                    name = f"{out}{m.name}"
+                    if weighted and name in used:
+                        name = f"{out}weighted_{m.name}"
+                    own.append(m.name)
+                    m.name = unique(name)
                     entries.append((i, m, weighted))
         self.entries = entries
+        self.own_names = own
         self.built = True
 
     def _make(self, spec, yt_shape, yp_shape, loss):

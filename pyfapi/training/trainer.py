@@ -33,6 +33,7 @@ from pyfapi.training import data_adapter as da
 from pyfapi.training.compile_utils import CompileLoss, CompileMetrics, LossTracker, as_output_list
 from pyfapi.training.structured_arrays import StructuredArrays
 from pyfapi.utils import distributed_context as _dist
+from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 from pyfapi.utils.step_data import unpack_x_y_sample_weight
 
 __all__ = ["Trainer"]
@@ -110,6 +111,7 @@ class _State:
         self.pending = None
         self.output_names = None     # a subclassed model's output names, from its first output
         self.dict_outputs = False    # ... and whether they were a dict
+        self.named_outputs = True    # False for a subclassed model's list outputs (no names)
         self.single_io = None   # (input dtype) for _prepare's fast path, or False; per compile
         self.log_metrics = None      # self.metrics, listed once per epoch for the fused loop
 
@@ -230,8 +232,8 @@ class Trainer:
                 compatibility (pyfapi always runs eagerly).
 
         A subclassed model's outputs are known once it has been called: its losses and metrics
-        are mapped onto them at the first batch (output names ``output_1``, ... for a list, the
-        keys for a dict).
+        are mapped onto them at the first batch (the keys of a dict; a list's outputs have no
+        names: as Keras 3, their losses and metrics are reported as ``mse_loss``, ``mae``, ...).
 
         Raises:
             ValueError: a wrong loss/metric dict key, list length or unknown name (the message
@@ -270,8 +272,10 @@ class Trainer:
         cl = None
         if loss is not None:
             cl = CompileLoss(loss, loss_weights, names, dict_outputs=isinstance(
-                self.__dict__.get("_outputs_struct"), dict) or self._tstate().dict_outputs)
-        return cl, CompileMetrics(metrics, weighted_metrics, names)
+                self.__dict__.get("_outputs_struct"), dict) or self._tstate().dict_outputs,
+                named_outputs=self._tstate().named_outputs)
+        return cl, CompileMetrics(metrics, weighted_metrics, names,
+                                  named_outputs=self._tstate().named_outputs)
 
     def _finish_compile(self, loss, loss_weights, metrics, weighted_metrics, built=None):
         st = self._tstate()
@@ -300,7 +304,10 @@ class Trainer:
                 st.output_names = list(y_pred)
                 st.dict_outputs = True
             elif isinstance(y_pred, (list, tuple)):
+                # internal keys only: Keras 3 names the losses and metrics of unnamed outputs
+                # by the loss / metric alone (see CompileLoss / CompileMetrics named_outputs)
                 st.output_names = [f"output_{i + 1}" for i in range(len(y_pred))]
+                st.named_outputs = False
             else:
                 st.output_names = ["output"]
         self._finish_compile(*st.pending)
@@ -413,9 +420,10 @@ class Trainer:
         names = []
         for m in self.metrics if metrics is None else metrics:
             if isinstance(m, CompileMetrics):
-                # Keras 3 lists the compiled metrics by their own (unprefixed) names, so with
-                # several outputs their prefixed results come last, sorted, in evaluate's list
-                names += m.names if m.built and len(m.output_names) == 1 else []
+                # Keras 3 lists the compiled metrics by their own names (no output prefix, no
+                # _1 suffix), so prefixed or renamed results come last, sorted, in evaluate's
+                # list, and a repeated name repeats its value
+                names += m.own_names if m.built else []
             else:
                 names.append(m.name)
         return names
@@ -1435,6 +1443,7 @@ def _deser(spec, fn, custom_objects):
         return [_deser(s, fn, custom_objects) for s in spec]
     if isinstance(spec, dict) and "custom" in spec and len(spec) == 1:
         name = spec["custom"]
+        custom_objects = resolve_custom_objects(custom_objects)
         if name not in custom_objects:
             raise ValueError(
                 f"The model was compiled with the custom object {name!r}; pass it as "

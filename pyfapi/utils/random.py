@@ -11,9 +11,11 @@ import random as _py_random
 
 import numpy as np
 
-__all__ = ["set_random_seed", "global_rng", "make_rng"]
+__all__ = ["set_random_seed", "global_rng", "make_rng", "scratch_global_rng", "restore_scratch"]
 
 _GLOBAL_RNG: np.random.Generator = np.random.default_rng()
+#: While set (by :func:`scratch_global_rng`), what :func:`global_rng` returns instead.
+_SCRATCH: np.random.Generator | None = None
 
 
 def set_random_seed(seed: int) -> None:
@@ -44,7 +46,27 @@ def set_random_seed(seed: int) -> None:
 
 def global_rng() -> np.random.Generator:
     """The global generator (re-created by :func:`set_random_seed`; do not cache it)."""
-    return _GLOBAL_RNG
+    return _GLOBAL_RNG if _SCRATCH is None else _SCRATCH
+
+
+def scratch_global_rng(on: bool):
+    """Make :func:`global_rng` return a copy of the global generator (``on=True``; draws from it
+    leave the global stream where it was) or the global generator again (``on=False``).
+    Returns the previous setting (for nesting). Used by shape inference that runs ``call``."""
+    global _SCRATCH
+    previous = _SCRATCH
+    if on:
+        _SCRATCH = np.random.Generator(type(_GLOBAL_RNG.bit_generator)())
+        _SCRATCH.bit_generator.state = _GLOBAL_RNG.bit_generator.state
+    else:
+        _SCRATCH = None
+    return previous
+
+
+def restore_scratch(previous) -> None:
+    """Undo :func:`scratch_global_rng` (``previous``: what it returned)."""
+    global _SCRATCH
+    _SCRATCH = previous
 
 
 def make_rng(seed: int | None = None) -> np.random.Generator:
@@ -57,7 +79,7 @@ def make_rng(seed: int | None = None) -> np.random.Generator:
         TypeError: ``seed`` is neither None nor an integer.
     """
     if seed is None:
-        return _GLOBAL_RNG
+        return _GLOBAL_RNG if _SCRATCH is None else _SCRATCH
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be None or an integer, received {seed!r}")
     return np.random.default_rng(int(seed))

@@ -5,7 +5,7 @@ drawn masks reproduced in the reference), custom activations (basic-op path), we
 errors, .keras / .weights.h5 round trips and the Keras-book models trained on our own data."""
 import numpy as np
 import pytest
-from references.rnn_ref import gru_ref, simple_rnn_ref
+from references.rnn_ref import gru_ref, lstm_ref, simple_rnn_ref
 
 import pyfapi
 from pyfapi import Input, layers
@@ -83,7 +83,7 @@ def test_custom_activation_path_matches_reference_with_mask():
     np.testing.assert_allclose(layer(x, mask=mask).numpy(), eo, atol=ATOL)
 
 
-@pytest.mark.parametrize("cls", [layers.GRU, layers.SimpleRNN])
+@pytest.mark.parametrize("cls", [layers.GRU, layers.SimpleRNN, layers.LSTM])
 def test_dropout_masks_match_reference(cls):
     """Training with dropout and recurrent_dropout: the masks drawn by a seeded layer (one per
     sequence, Keras's per-gate count) reproduce the reference output."""
@@ -94,18 +94,18 @@ def test_dropout_masks_match_reference(cls):
     got = layer(x, training=True).numpy()
     # the same generator state gives the same masks
     rng = pyfapi.utils.random.make_rng(7)
-    count = 3 if cls is layers.GRU else 1
+    count = {layers.GRU: 3, layers.LSTM: 4}.get(cls, 1)
     keep_in = (rng.random((count, n, d)) >= 0.3) / 0.7
     keep_rec = (rng.random((count, n, u)) >= 0.4) / 0.6
     w = layer.get_weights()
-    if cls is layers.GRU:
-        eo, _ = gru_ref(x, *w, input_masks=keep_in, recurrent_masks=keep_rec)
-    else:
-        eo, _ = simple_rnn_ref(x, *w, input_mask=keep_in[0], recurrent_mask=keep_rec[0])
+    ref = {layers.GRU: gru_ref, layers.LSTM: lstm_ref}.get(cls, simple_rnn_ref)
+    if cls is layers.SimpleRNN:
+        eo = ref(x, *w, input_mask=keep_in[0], recurrent_mask=keep_rec[0])[0]
+    else:  # GRU / LSTM: Keras's implementation 1 (the LSTM's fused kernel path since 2026-12)
+        eo = ref(x, *w, input_masks=keep_in, recurrent_masks=keep_rec)[0]
     np.testing.assert_allclose(got, eo, atol=ATOL)
     # inference: no dropout
-    np.testing.assert_allclose(layer(x).numpy(), (gru_ref if cls is layers.GRU else
-                                                  simple_rnn_ref)(x, *w)[0], atol=ATOL)
+    np.testing.assert_allclose(layer(x).numpy(), ref(x, *w)[0], atol=ATOL)
 
 
 def test_stateful_carries_state_and_resets():

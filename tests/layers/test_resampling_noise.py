@@ -44,7 +44,7 @@ def test_cropping_and_padding_errors_at_graph_build_time():
     with pytest.raises(ValueError, match="dims"):
         layers.Permute((1, 3))
     with pytest.raises(ValueError, match="interpolation"):
-        layers.UpSampling2D(interpolation="bicubic")
+        layers.UpSampling2D(interpolation="cubic")
     with pytest.raises(ValueError, match="groups.*multiple"):
         layers.GroupNormalization(groups=4)(pyfapi.Input((5, 6)))
 

@@ -6,8 +6,14 @@ KerasTensors: each call adds a node to the graph. Here each such call creates on
 ``SymbolicOp`` layer (no weights) holding the function's name and every non-tensor argument;
 the KerasTensor arguments become the node's inputs. The output shape and dtype are inferred by
 running the function on ones (unknown dimensions set to 4, then 7: dimensions that differ are
-None). Saved in a functional config as ``{"function": name, "arguments": ...}`` (slices,
-Ellipsis, tuples and arrays encoded as JSON), so ``.keras`` archives round-trip.
+None).
+
+Saving: as Keras 3 saves the same call (:mod:`pyfapi.layers.core.keras_op_format`): an entry of
+the Keras op class (``{"module": "keras.src.ops.numpy", "class_name": "Sum", "config": {"name",
+"axis", "keepdims"}}``) whose node holds the call's arguments, so real Keras loads pyfapi's
+archives and pyfapi loads Keras's (``NotEqual`` mask nodes included). A call Keras cannot express
+(a pyfapi-only function or argument) is saved in pyfapi's own form ``{"function": name,
+"arguments": ...}`` (slices, Ellipsis, tuples and arrays encoded as JSON).
 
 Dispatch: :func:`pyfapi.graph.keras_tensor.symbolic_op` (KerasTensor operators and the
 :mod:`pyfapi.ops` functions call it) is bound to :func:`apply_symbolic` when this module is
@@ -21,6 +27,7 @@ from pyfapi.graph import keras_tensor as kt_module
 from pyfapi.graph import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.layers.base import Layer
+from pyfapi.layers.core import keras_op_format
 
 __all__ = ["SymbolicOp", "apply_symbolic"]
 
@@ -77,10 +84,11 @@ def _decode(x, tensors):
 
 
 def _ops_function(name):
+    """``pyfapi.ops.<name>`` (``image.resize`` for ``pyfapi.ops.image.resize``), unwrapped."""
     from pyfapi import ops
-    if name == "get_item":
-        return ops.get_item
-    fn = getattr(ops, name, None)
+    fn = ops
+    for part in name.split("."):
+        fn = getattr(fn, part, None)
     fn = getattr(fn, "__wrapped__", fn)
     if not callable(fn):
         raise ValueError(f"SymbolicOp: pyfapi.ops has no function {name!r}")
@@ -103,12 +111,69 @@ class SymbolicOp(Layer):
         kwargs.setdefault("name", None)
         if kwargs["name"] is None:
             from pyfapi.utils import naming
-            kwargs["name"] = naming.auto_name(function)
+            kwargs["name"] = naming.auto_name(function.rsplit(".", 1)[-1])
         super().__init__(**kwargs)
         self.function = function
         self.arguments = arguments or {"args": [], "kwargs": {}}
         self._fn = _ops_function(function)
+        self._keras_init = None  # constructor arguments of a Keras op not called yet
         self.built = True
+
+    @classmethod
+    def from_keras_entry(cls, data):
+        """The op of a Keras 3 operation entry (``{"module": "keras.src.ops.numpy",
+        "class_name": "NotEqual", "config": {...}}``), called next with the node's arguments.
+
+        Raises:
+            ValueError: an op class Keras 3.15 does not define, or a pyfapi.ops function missing.
+        """
+        function, init_kwargs = keras_op_format.from_keras(data)
+        name = (data.get("config") or {}).get("name") or data.get("name")
+        op = cls(function, name=name)
+        op._keras_init = init_kwargs
+        return op
+
+    def __call__(self, *args, **kwargs):
+        """Keras-loaded ops take Keras's call arguments (tensors and plain values, as a node
+        of a saved functional config holds them); others are called on their tensors."""
+        if self._keras_init is not None:
+            kwargs.pop("training", None)
+            if kwargs.get("mask", 0) is None:
+                kwargs.pop("mask")
+            call_args, call_kwargs = keras_op_format.pyfapi_arguments(
+                self.function, self._fn, self._keras_init, args, kwargs)
+            tensors = []
+            self.arguments = {"args": [_encode(a, tensors) for a in call_args],
+                              "kwargs": {k: _encode(v, tensors) for k, v in call_kwargs.items()}}
+            self._keras_init = None
+            return super().__call__(*tensors)
+        return super().__call__(*args, **kwargs)
+
+    def _keras_form(self, tensors):
+        """:func:`keras_op_format.to_keras` of this call with ``tensors`` in place, or None."""
+        args, kwargs = self._fill(list(tensors))
+        return keras_op_format.to_keras(self.function, self._fn, args, kwargs)
+
+    def _placeholders(self):
+        n = len(self._inbound_nodes[0].input_tensors) if self._inbound_nodes else 0
+        return [_Placeholder(i) for i in range(n)]
+
+    def keras_op_entry(self):
+        """``{"module", "class_name", "config", "registered_name"}`` as Keras 3 saves this op,
+        or None when Keras has no form for it (see the module)."""
+        form = self._keras_form(self._placeholders())
+        if form is None:
+            return None
+        module, class_name, config, _, takes_name = form
+        config = ({"name": self.name} if takes_name else {}) | config
+        return {"module": f"keras.src.ops.{module}", "class_name": class_name, "config": config,
+                "registered_name": class_name}
+
+    def keras_node_arguments(self, node):
+        """``(args, kwargs)`` of ``node`` as Keras 3 saves them (the op's call arguments, the
+        node's KerasTensors in place), or None (pyfapi's own form: the tensors only)."""
+        form = self._keras_form(node.input_tensors)
+        return None if form is None else (list(form[3]), {})
 
     def _fill(self, tensors):
         args = _decode(self.arguments.get("args", []), tensors)
@@ -152,10 +217,21 @@ class SymbolicOp(Layer):
         return spec(first, second)
 
     def get_config(self):
-        """Layer config plus ``function`` and the encoded ``arguments``."""
+        """Keras 3's config of the op class (``name`` and the constructor arguments) when Keras
+        has the op; else the layer config plus ``function`` and the encoded ``arguments``."""
+        entry = self.keras_op_entry()
+        if entry is not None:
+            return dict(entry["config"])
         config = super().get_config()
         config.update({"function": self.function, "arguments": self.arguments})
         return config
+
+
+class _Placeholder:
+    """Stands for a node's i-th tensor while the op's Keras config is derived."""
+
+    def __init__(self, index):
+        self.index = index
 
 
 def _np_dtype(dtype):

@@ -5,35 +5,39 @@ import numpy as np
 
 from pyfapi import ops
 from pyfapi.graph.input_spec import InputSpec
+from pyfapi.kernels.image import resize_taps
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import normalize_data_format, normalize_tuple
 from pyfapi.layers.reshaping._spatial import check_rank
 
-__all__ = ["UpSampling2D", "bilinear_matrix"]
+__all__ = ["UpSampling2D", "resample_matrix"]
+
+# Keras 3's documented choices ("area" is an ops.image.resize method, not an UpSampling2D one)
+INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
 
 
-def bilinear_matrix(n, scale):
-    """(n * scale, n) float32 matrix of bilinear interpolation weights with half-pixel centers
-    (``jax.image.resize`` / ``tf.image.resize(method="bilinear")``): output i samples the input
-    at ``(i + 0.5) / scale - 0.5``, clamped to [0, n - 1]."""
-    m = np.zeros((n * scale, n), np.float32)
-    if n == 0:
+def resample_matrix(n, scale, interpolation):
+    """(n * scale, n) float32 matrix ``M`` with ``resize(x)[o] = sum_i M[o, i] x[i]`` along one
+    axis, for ``ops.image.resize``'s ``interpolation`` without antialiasing (Keras's
+    UpSampling2D; half-pixel centers, JAX's kernels: see :func:`pyfapi.kernels.image.resize_taps`).
+    """
+    out = n * scale
+    m = np.zeros((out, n), np.float32)
+    if n == 0 or out == 0:
         return m
-    src = (np.arange(n * scale) + 0.5) / scale - 0.5
-    src = np.clip(src, 0, n - 1)
-    lo = np.floor(src).astype(int)
-    hi = np.minimum(lo + 1, n - 1)
-    frac = (src - lo).astype(np.float32)
-    m[np.arange(n * scale), lo] += 1 - frac
-    m[np.arange(n * scale), hi] += frac
+    idx, w = resize_taps(n, out, interpolation, False)
+    np.add.at(m, (np.repeat(np.arange(out), idx.shape[1]), idx.ravel()), w.ravel())
     return m
 
 
 class UpSampling2D(Layer):
     """Upsamples rows and columns by ``size``: (batch, rows, cols, channels) -> (batch,
-    rows * size[0], cols * size[1], channels). ``interpolation="nearest"`` repeats pixels;
-    ``"bilinear"`` interpolates with half-pixel centers (as Keras's ``ops.image.resize``),
-    written as two small matrix products (differentiable). No weights.
+    rows * size[0], cols * size[1], channels).
+
+    ``interpolation="nearest"`` repeats pixels; ``"bilinear"``, ``"bicubic"``, ``"lanczos3"`` and
+    ``"lanczos5"`` resample as Keras's ``ops.image.resize`` (half-pixel centers, no
+    antialiasing), written as two small matrix products along rows and columns, so the layer is
+    differentiable. No weights.
 
     Raises:
         ValueError: input rank != 4, an unknown interpolation, channels_first.
@@ -43,9 +47,10 @@ class UpSampling2D(Layer):
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, self.name)
         self.size = normalize_tuple(size, 2, "size", self.name)
-        if interpolation not in ("nearest", "bilinear"):
-            raise ValueError("`interpolation` argument should be one of: \"nearest\" or "
-                             f"\"bilinear\" (pyfapi). Received: \"{interpolation}\".")
+        interpolation = str(interpolation).lower()
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError(f"{self.name}: `interpolation` must be one of {INTERPOLATIONS}. "
+                             f"Received: interpolation={interpolation!r}")
         self.interpolation = interpolation
         self.input_spec = InputSpec(ndim=4)
         self.built = True
@@ -56,7 +61,8 @@ class UpSampling2D(Layer):
         if self.interpolation == "nearest":
             return ops.repeat(ops.repeat(inputs, sh, axis=1), sw, axis=2)
         _, h, w, _ = inputs.shape
-        mh, mw = bilinear_matrix(h, sh), bilinear_matrix(w, sw)
+        mh = resample_matrix(h, sh, self.interpolation)
+        mw = resample_matrix(w, sw, self.interpolation)
         return ops.einsum("ih,nhwc,jw->nijc", mh, inputs, mw)
 
     def compute_output_shape(self, input_shape):
