@@ -490,3 +490,16 @@ def test_nested_functional_models_move_both_ways_with_keras(tmp_path, calls):
     back = load_model(tmp_path / "k.keras")
     np.testing.assert_allclose(back.predict(feed, verbose=0),
                                np.asarray(theirs.predict(feed, verbose=0)), rtol=1e-5, atol=1e-6)
+
+
+def test_keras_loads_spatial_dropout_archives(tmp_path):
+    """Keras 3's SpatialDropout1D/2D take no ``trainable`` argument: pyfapi's configs leave it
+    out (Keras refused the archive before)."""
+    keras = pytest.importorskip("keras")
+    for layer, shape in ((layers.SpatialDropout1D(0.2), (6, 4)),
+                         (layers.SpatialDropout2D(0.3), (5, 5, 2))):
+        m = Sequential([Input(shape), layer])
+        m.save(tmp_path / "s.keras")
+        k = keras.saving.load_model(str(tmp_path / "s.keras"))
+        assert type(k.layers[-1]).__name__ == type(layer).__name__
+        assert k.layers[-1].rate == layer.rate
