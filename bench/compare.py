@@ -31,8 +31,8 @@ SUBCOMMANDS = {
                       "adapt (text, Normalization) and Resizing: pyfapi vs Keras-JAX vs torch"),
     "distributed": ("compare_distributed",
                     "1 process x 2 threads vs 2 MPI ranks x 1 thread; Allreduce cost model"),
-    "rnn": ("compare_rnn", "GRU / Bidirectional(LSTM) training steps: pyfapi vs Keras (JAX) vs "
-                           "PyTorch"),
+    "rnn": ("compare_rnn", "GRU / Bidirectional(LSTM) training steps: pyfapi vs Keras (JAX, "
+                           "TensorFlow) vs PyTorch"),
 }
 
 

@@ -14,6 +14,7 @@
 #include "batchnorm/batchnorm.h"  // rnn family (kept apart from the other families' includes)
 #include "embedding/embedding.h"
 #include "lstm/lstm.h"
+#include "rnn/rnn_py.h"
 
 #include "common/allocator.h"
 #include "common/cpu_features.h"
@@ -29,6 +30,9 @@ using namespace pyfapi;
 
 namespace pyfapi {
 void bind_layernorm(pybind11::module_& m);  // csrc/layernorm/bindings_layernorm.cpp
+void bind_softmax(pybind11::module_& m);  // csrc/softmax/bindings_softmax.cpp
+void bind_gemm_batched(pybind11::module_& m);  // csrc/gemm/bindings_gemm_batched.cpp
+void bind_attention(pybind11::module_& m);  // csrc/attention/bindings_attention.cpp
 }
 
 namespace {
@@ -371,30 +375,13 @@ void avg_pool_backward_py(farr dy, farr dx, int64_t kh, int64_t kw, int64_t sh, 
 using i32arr = py::array_t<int32_t, 0>;
 using i64arr = py::array_t<int64_t, 0>;
 
-// Last guard: a C-contiguous array of exactly `shape` (pyfapi/kernels/* already checked).
-void rnn_check(const py::array& a, std::initializer_list<int64_t> shape, const char* op,
-               const char* name) {
-  bool ok = static_cast<size_t>(a.ndim()) == shape.size() &&
-            (a.flags() & py::array::c_style) != 0;
-  size_t k = 0;
-  for (int64_t d : shape) ok = ok && a.shape(k++) == d;
-  if (!ok)
-    throw py::value_error(std::string(op) + ": " + name +
-                          " has the wrong shape or is not C-contiguous");
-}
-
-// An optional float32 argument: None -> nullptr, a float32 array -> checked array, else TypeError.
+// Last guards (pyfapi/kernels/* already checked): csrc/rnn/rnn_py.h.
+constexpr auto rnn_check = rnn_py::check;
 farr rnn_opt(const py::object& o, std::initializer_list<int64_t> shape, const char* op,
              const char* name) {
-  if (o.is_none()) return py::reinterpret_borrow<farr>(py::handle());  // null: data pointer nullptr
-  if (!py::isinstance<farr>(o))
-    throw py::type_error(std::string(op) + ": " + name + " must be a float32 numpy array or None");
-  farr a = py::reinterpret_borrow<farr>(o);
-  rnn_check(a, shape, op, name);
-  return a;
+  return rnn_py::opt<farr>(o, shape, op, name);
 }
-
-const float* rnn_ptr(const farr& a) { return a.ptr() ? a.data() : nullptr; }
+const float* rnn_ptr(const farr& a) { return rnn_py::ptr(a); }
 
 // n floats of scratch: a grow-only per-thread buffer reused across calls (no per-call page
 // faults) up to 64 M floats (256 MB); above that a one-off allocation owned by `big`.
@@ -412,56 +399,53 @@ float* rnn_scratch(size_t n, std::unique_ptr<float[]>& big) {
 // An optional (N, T) uint8 time mask: None -> nullptr, else checked.
 const uint8_t* rnn_mask_ptr(const py::object& o, int64_t N, int64_t T, const char* op,
                             py::array_t<uint8_t, 0>& keep) {
-  if (o.is_none()) return nullptr;
-  if (!py::isinstance<py::array_t<uint8_t, 0>>(o))
-    throw py::type_error(std::string(op) + ": mask must be a uint8 numpy array or None");
-  keep = py::reinterpret_borrow<py::array_t<uint8_t, 0>>(o);
-  rnn_check(keep, {N, T}, op, "mask");
-  return keep.data();
+  keep = rnn_py::opt<rnn_py::barr>(o, {N, T}, op, "mask");
+  return rnn_py::ptr(keep);
 }
 
-py::tuple lstm_forward_py(farr x, farr W, farr R, py::object b, py::object h0, py::object c0,
-                          py::object mask, bool zero_output) {
-  if (x.ndim() != 3 || W.ndim() != 2) throw py::value_error("lstm_forward: x must be 3-D, W 2-D");
-  const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), G = W.shape(1), U = G / 4;
-  if (T < 1 || U < 1 || G != 4 * U) throw py::value_error("lstm_forward: need T >= 1, 4u columns");
+// W None: x is the input projection (N, T, 4U). rmask (4, N, U) float32 or None.
+py::tuple lstm_forward_py(farr x, py::object W_obj, farr R, py::object b, py::object h0,
+                          py::object c0, py::object mask, bool zero_output, py::object rmask) {
+  if (x.ndim() != 3 || R.ndim() != 2) throw py::value_error("lstm_forward: x must be 3-D, R 2-D");
+  const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), U = R.shape(0), G = 4 * U;
+  if (T < 1 || U < 1) throw py::value_error("lstm_forward: need T >= 1, units >= 1");
+  if (W_obj.is_none() && D != G) throw py::value_error("lstm_forward: projected x needs 4u features");
   rnn_check(x, {N, T, D}, "lstm_forward", "x");
-  rnn_check(W, {D, G}, "lstm_forward", "W");
+  farr W = rnn_opt(W_obj, {D, G}, "lstm_forward", "W");
   rnn_check(R, {U, G}, "lstm_forward", "R");
   farr bb = rnn_opt(b, {G}, "lstm_forward", "b");
   farr hh = rnn_opt(h0, {N, U}, "lstm_forward", "h0");
   farr cc = rnn_opt(c0, {N, U}, "lstm_forward", "c0");
+  farr rm = rnn_opt(rmask, {4, N, U}, "lstm_forward", "rmask");
   py::array_t<uint8_t, 0> mkeep;
   const uint8_t* pm = rnn_mask_ptr(mask, N, T, "lstm_forward", mkeep);
   farr gates({N, T, G}), hs({N, T, U}), cs({N, T, U});
-  py::object ys_obj = py::none();
-  float* pys = nullptr;
-  if (pm) {
-    farr ys({N, T, U});
-    pys = ys.mutable_data();
-    ys_obj = ys;
-  }
-  const float *px = x.data(), *pW = W.data(), *pR = R.data(), *pb = rnn_ptr(bb),
-              *ph = rnn_ptr(hh), *pc = rnn_ptr(cc);
+  float* pys;
+  py::object ys_obj = rnn_py::outputs_if(pm != nullptr, N, T, U, pys);
+  const float *px = x.data(), *pW = rnn_ptr(W), *pR = R.data(), *pb = rnn_ptr(bb),
+              *ph = rnn_ptr(hh), *pc = rnn_ptr(cc), *prm = rnn_ptr(rm);
   float *pg = gates.mutable_data(), *phs = hs.mutable_data(), *pcs = cs.mutable_data();
   {
     py::gil_scoped_release nogil;
-    lstm_forward(N, T, D, U, px, pW, pR, pb, ph, pc, pg, phs, pcs, pm, zero_output, pys);
+    lstm_forward(N, T, D, U, px, pW, pR, pb, ph, pc, pg, phs, pcs, pm, zero_output, pys, prm);
   }
   return py::make_tuple(gates, hs, cs, ys_obj);
 }
 
-py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0, farr gates,
-                           farr hs, farr cs, py::object dy_seq, py::object dh_T,
+py::tuple lstm_backward_py(farr x, py::object W_obj, farr R, py::object h0, py::object c0,
+                           farr gates, farr hs, farr cs, py::object dy_seq, py::object dh_T,
                            py::object dc_T, bool need_dx, py::object mask, bool zero_output,
-                           py::object dy_last) {
-  if (x.ndim() != 3 || W.ndim() != 2) throw py::value_error("lstm_backward: x must be 3-D, W 2-D");
-  const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), G = W.shape(1), U = G / 4;
-  if (T < 1 || U < 1 || G != 4 * U) throw py::value_error("lstm_backward: need T >= 1, 4u columns");
+                           py::object dy_last, py::object rmask) {
+  if (x.ndim() != 3 || R.ndim() != 2) throw py::value_error("lstm_backward: x must be 3-D, R 2-D");
+  const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), U = R.shape(0), G = 4 * U;
+  if (T < 1 || U < 1) throw py::value_error("lstm_backward: need T >= 1, units >= 1");
   const char* op = "lstm_backward";
+  const bool projected = W_obj.is_none();
+  if (projected && D != G) throw py::value_error("lstm_backward: projected x needs 4u features");
   rnn_check(x, {N, T, D}, op, "x");
-  rnn_check(W, {D, G}, op, "W");
+  farr W = rnn_opt(W_obj, {D, G}, op, "W");
   rnn_check(R, {U, G}, op, "R");
+  farr rm = rnn_opt(rmask, {4, N, U}, op, "rmask");
   rnn_check(gates, {N, T, G}, op, "gates");
   rnn_check(hs, {N, T, U}, op, "hs");
   rnn_check(cs, {N, T, U}, op, "cs");
@@ -474,7 +458,7 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
   py::array_t<uint8_t, 0> mkeep;
   const uint8_t* pm = rnn_mask_ptr(mask, N, T, op, mkeep);
   const float* pdyl = rnn_ptr(dyl);
-  farr dW({D, G}), dR({U, G}), db({G}), dh0({N, U}), dc0({N, U});
+  farr dW({projected ? 0 : D, G}), dR({U, G}), db({G}), dh0({N, U}), dc0({N, U});
   py::object dx_obj = py::none();
   float* pdx = nullptr;
   if (need_dx) {
@@ -482,20 +466,21 @@ py::tuple lstm_backward_py(farr x, farr W, farr R, py::object h0, py::object c0,
     pdx = dx.mutable_data();
     dx_obj = dx;
   }
-  // Scratch (fully written by lstm_backward before being read): a per-thread buffer reused
-  // across calls, so a training loop does not page-fault ~10 MB of fresh memory per step.
-  const size_t n_dz = static_cast<size_t>(N * T * G), n_hp = static_cast<size_t>(N * T * U);
+  // Scratch dz (fully written by lstm_backward before being read): a per-thread buffer reused
+  // across calls, so a training loop does not page-fault ~10 MB of fresh memory per step; with
+  // a projected x, dx itself (dx = dz).
+  const size_t n_dz = static_cast<size_t>(N * T * G);
   std::unique_ptr<float[]> big;
-  float* scratch = rnn_scratch(n_dz + n_hp, big);
-  const float *px = x.data(), *pW = W.data(), *pR = R.data(), *ph0 = rnn_ptr(hh),
+  float* scratch = projected && pdx ? pdx : rnn_scratch(n_dz, big);
+  const float *px = x.data(), *pW = rnn_ptr(W), *pR = R.data(), *ph0 = rnn_ptr(hh),
               *pc0 = rnn_ptr(cc), *pg = gates.data(), *phs = hs.data(), *pcs = cs.data(),
-              *pdy = rnn_ptr(dys), *pdh = rnn_ptr(dh), *pdc = rnn_ptr(dc);
+              *pdy = rnn_ptr(dys), *pdh = rnn_ptr(dh), *pdc = rnn_ptr(dc), *prm = rnn_ptr(rm);
   float *pdW = dW.mutable_data(), *pdR = dR.mutable_data(),
         *pdb = db.mutable_data(), *pdh0 = dh0.mutable_data(), *pdc0 = dc0.mutable_data();
   {
     py::gil_scoped_release nogil;
     lstm_backward(N, T, D, U, px, pW, pR, ph0, pc0, pg, phs, pcs, pdy, pdh, pdc, pdx, pdW, pdR,
-                  pdb, pdh0, pdc0, scratch, scratch + n_dz, pm, zero_output, pdyl);
+                  pdb, pdh0, pdc0, scratch, pm, zero_output, pdyl, prm);
   }
   return py::make_tuple(dx_obj, dW, dR, db, dh0, dc0);
 }
@@ -691,8 +676,8 @@ void optimizer_step_py(int kind, py::list params, py::list grads, py::list slots
                        py::object gscale, float lr, float wd_lr, bool decay, float clipvalue,
                        bool clip, float c0, float c1, float c2, float c3, bool flag0,
                        bool flag1, float c4, float c5) {
-  if (kind < 0 || kind > 7) throw py::value_error("optimizer_step: unknown optimizer kind");
-  // kinds 4-7 (Adamax, Nadam, Adadelta: 2 slots; Lion: 1)
+  if (kind < 0 || kind > 8) throw py::value_error("optimizer_step: unknown optimizer kind");
+  // kinds 4-8 (Adamax, Nadam, Adadelta, Ftrl: 2 slots; Lion: 1)
   const int need = kind == 0 ? (flag1 ? 1 : 0)
                  : kind == 1 ? 1 + (flag1 ? 1 : 0) + (flag0 ? 1 : 0)
                  : kind == 2 ? (flag0 ? 3 : 2)
@@ -838,15 +823,16 @@ PYBIND11_MODULE(_C, m) {
 
 
   // ---- lstm / embedding / batchnorm bindings ----
-  m.def("lstm_forward", &lstm_forward_py, py::arg("x").noconvert(), py::arg("W").noconvert(),
+  m.def("lstm_forward", &lstm_forward_py, py::arg("x").noconvert(), py::arg("W"),
         py::arg("R").noconvert(), py::arg("b"), py::arg("h0"), py::arg("c0"),
-        py::arg("mask") = py::none(), py::arg("zero_output") = false);
-  m.def("lstm_backward", &lstm_backward_py, py::arg("x").noconvert(), py::arg("W").noconvert(),
+        py::arg("mask") = py::none(), py::arg("zero_output") = false,
+        py::arg("rmask") = py::none());
+  m.def("lstm_backward", &lstm_backward_py, py::arg("x").noconvert(), py::arg("W"),
         py::arg("R").noconvert(), py::arg("h0"), py::arg("c0"), py::arg("gates").noconvert(),
         py::arg("hs").noconvert(), py::arg("cs").noconvert(), py::arg("dy_seq"),
         py::arg("dh_T"), py::arg("dc_T"), py::arg("need_dx") = true,
         py::arg("mask") = py::none(), py::arg("zero_output") = false,
-        py::arg("dy_last") = py::none());
+        py::arg("dy_last") = py::none(), py::arg("rmask") = py::none());
   m.def("embedding_first_bad_index", &embedding_check_py<int32_t>, py::arg("indices").noconvert(),
         py::arg("input_dim"));
   m.def("embedding_first_bad_index", &embedding_check_py<int64_t>, py::arg("indices").noconvert(),
@@ -882,4 +868,7 @@ PYBIND11_MODULE(_C, m) {
         py::arg("c4") = 0.f, py::arg("c5") = 0.f);
   // ---- end optimizers bindings ----
   bind_layernorm(m);
+  bind_softmax(m);
+  bind_gemm_batched(m);
+  bind_attention(m);
 }

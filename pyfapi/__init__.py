@@ -37,7 +37,7 @@ except ImportError as _exc:  # a source checkout without an in-place build: see 
     _sys = __import__("sys")
     _sys.modules[__name__] = _installed  # the import system returns the installed package
     _C = _installed._C
-from pyfapi._config import config, get_num_threads, set_num_threads, show_config
+from pyfapi._config import get_num_threads, set_num_threads, show_config
 
 # name -> (module, attribute or None for the module itself), resolved lazily by __getattr__.
 _LAZY = {
@@ -56,9 +56,10 @@ _SUBMODULES = (
     "metrics", "callbacks", "initializers", "activations", "regularizers", "constraints",
     "applications", "datasets", "utils", "preprocessing",
     "saving", "testing", "distributed", "mixed_precision", "random", "backend",
+    "config",  # keras.config; also callable: pyfapi.config() -> the build configuration dict
 )
 
-__all__ = ["__version__", "set_num_threads", "get_num_threads", "show_config", "config",
+__all__ = ["__version__", "set_num_threads", "get_num_threads", "show_config",
            *_LAZY, *_SUBMODULES]
 
 

@@ -41,6 +41,14 @@ def _exit_precision(old: int) -> None:
 MAX_THREADS = max(1024, 4 * (os.cpu_count() or 1))
 
 
+_EPSILON = [1e-7]  # keras.config.epsilon(); set through pyfapi.backend.set_epsilon
+
+
+def epsilon() -> float:
+    """The fuzz factor of ``keras.config.epsilon()`` (default ``1e-7``)."""
+    return _EPSILON[0]
+
+
 def set_num_threads(n: int) -> None:
     """Set the number of OpenMP threads every pyfapi kernel uses.
 

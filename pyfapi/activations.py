@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 
 from pyfapi import ops
+from pyfapi.utils.object_registration import get_registered_name, resolve
 
 __all__ = [
     "linear", "relu", "relu6", "leaky_relu", "sigmoid", "hard_sigmoid", "tanh", "softmax",
@@ -316,7 +317,7 @@ def get(identifier):
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        fn = _BY_NAME.get(identifier)
+        fn = _BY_NAME.get(identifier) or _custom_function(identifier)
         if fn is None:
             raise ValueError(f"Could not interpret activation function identifier: "
                              f"{identifier!r}. Known names: {sorted(_BY_NAME)}")
@@ -328,22 +329,47 @@ def get(identifier):
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
 
 
+def _custom_function(name):
+    return resolve(None).get(name) if isinstance(name, str) else None
+
+
 def serialize(fn):
-    """The name of a built-in activation (what Keras stores in layer configs).
+    """What Keras 3 stores in a layer config: a built-in activation's name, or for a custom
+    function ``{"module": "builtins", "class_name": "function", "config": <registered name>,
+    "registered_name": "function"}`` (found again on load through
+    ``@pyfapi.saving.register_keras_serializable()``, ``custom_objects`` or
+    ``custom_object_scope``).
 
     Raises:
-        ValueError: ``fn`` is not a built-in activation (custom callables cannot be serialised
-            by name).
+        ValueError: ``fn`` is neither a built-in activation nor a named module-level function.
     """
     name = _NAME_OF.get(id(fn))
-    if name is None:
-        raise ValueError(f"Cannot serialize activation {fn!r}: "
-                         "only built-in activations of pyfapi.activations can be stored by name")
-    return name
+    if name is not None:
+        return name
+    fname = getattr(fn, "__name__", None)
+    if not callable(fn) or fname is None or fname == "<lambda>":
+        raise ValueError(f"Cannot serialize activation {fn!r}: use a built-in name, or a named "
+                         "function registered with @pyfapi.saving.register_keras_serializable()")
+    return {"module": "builtins", "class_name": "function", "config": get_registered_name(fn),
+            "registered_name": "function"}
 
 
-def deserialize(config):
-    """A name or ``{"class_name": name, ...}`` dict -> the activation function."""
+def deserialize(config, custom_objects=None):
+    """A name or ``{"class_name": name, ...}`` dict -> the activation function.
+
+    Raises:
+        ValueError: an unknown name, or a custom function that is neither registered nor in
+            ``custom_objects`` / a ``custom_object_scope``.
+    """
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        name = config.get("config")
+        fn = resolve(custom_objects).get(name)
+        if fn is None:
+            short = name.split(">", 1)[-1] if isinstance(name, str) else name
+            raise ValueError(f"Could not locate function {name!r}: register it with "
+                             f"@pyfapi.saving.register_keras_serializable() or pass "
+                             f"custom_objects={{{short!r}: fn}}")
+        return fn
     if isinstance(config, dict):
         config = config.get("config", config.get("class_name"))
         if isinstance(config, dict):

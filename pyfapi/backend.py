@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import gc
 
+from pyfapi import _config
 from pyfapi.graph.keras_tensor import is_keras_tensor, standardize_dtype
 from pyfapi.utils import naming
 
 __all__ = ["backend", "clear_session", "epsilon", "set_epsilon", "floatx", "set_floatx",
            "image_data_format", "set_image_data_format", "is_keras_tensor", "standardize_dtype",
            "is_float_dtype", "is_int_dtype", "get_uid"]
-
-_EPSILON = 1e-7
-
 
 def backend() -> str:
     """The name of the backend: ``"pyfapi"``."""
@@ -34,8 +32,8 @@ def clear_session(free_memory=True) -> None:
 
 
 def epsilon() -> float:
-    """The fuzz factor (default ``1e-7``)."""
-    return _EPSILON
+    """The fuzz factor (default ``1e-7``), used by ``ops.normalize`` and the Dot layer."""
+    return _config.epsilon()
 
 
 def set_epsilon(value) -> None:
@@ -44,11 +42,10 @@ def set_epsilon(value) -> None:
     Raises:
         ValueError: a value that is not a positive number.
     """
-    global _EPSILON
     value = float(value)
     if not value > 0:
         raise ValueError(f"set_epsilon: expected a positive number, received {value!r}")
-    _EPSILON = value
+    _config._EPSILON[0] = value
 
 
 def floatx() -> str:

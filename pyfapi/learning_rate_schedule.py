@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from pyfapi.utils.object_registration import resolve as resolve_custom_objects
+
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay",
            "PolynomialDecay", "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts",
            "serialize", "deserialize"]
@@ -233,7 +235,7 @@ def deserialize(config, custom_objects=None):
         ValueError: an unknown schedule class (the message lists the known ones).
     """
     name = config.get("class_name")
-    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
+    cls = resolve_custom_objects(custom_objects).get(name) or _CLASSES.get(name)
     if cls is None:
         raise ValueError(f"Unknown learning rate schedule {name!r}; expected one of "
                          f"{sorted(_CLASSES)} (or pass it in custom_objects)")

@@ -472,7 +472,7 @@ class Optimizer:
             c = float(self.clipnorm)
             out = []
             for g, v in pairs:
-                n = float(np.sqrt(np.dot(g.ravel(), g.ravel())))
+                n = math.sqrt(float(np.dot(g.ravel(), g.ravel())))  # as _clip_flat / fused
                 out.append(((g * _f32(c / n)) if n > c else g, v))
             return out
         if self.global_clipnorm is not None:
@@ -977,7 +977,10 @@ class Ftrl(Optimizer):
     2013), Keras 3 form, with ``p = -learning_rate_power``:
     ``g' = g + 2 l2_shrinkage w``; ``n' = n + g^2``;
     ``z += g' - (n'^p - n^p) / lr * w``; ``w = (clip(z, -l1, l1) - z) / (n'^p / lr + 2 l2')``
-    with ``l2' = l2 + beta / (2 lr)``; ``n = n'``.
+    with ``l2' = l2 + beta / (2 lr)``; ``n = n'``. Fused C++ step (kind 8 of
+    :mod:`pyfapi.kernels.optim`): ``x^0.5`` (the default power) is a square root on both paths,
+    bitwise equal to the numpy path; other powers use the C library's double ``pow`` rounded to
+    float32 (within an ulp or so of numpy's float32 ``np.power``).
 
     Args:
         learning_rate: 0.001. learning_rate_power: -0.5 (<= 0). initial_accumulator_value: 0.1
@@ -1018,18 +1021,33 @@ class Ftrl(Optimizer):
     def _slot_initial_value(self, slot):
         return self.initial_accumulator_value if slot == "accumulator" else 0.0
 
+    def _l2_total(self, lr32):
+        """``l2 + beta / (2 lr)`` in float32 (Keras's ``l2_reg``)."""
+        return _f32(self.l2_regularization_strength) + _f32(self.beta) / (_f32(2.0) * lr32)
+
     def _update_var(self, g, slots, w, lr):
         acc, lin = slots
         lr32 = _f32(lr)
         p = _f32(-self.learning_rate_power)
-        l2 = _f32(self.l2_regularization_strength) + _f32(self.beta) / (_f32(2.0) * lr32)
+        # x^0.5 as sqrt (exact; what the fused kernel does for the default power)
+        power = (lambda x: np.sqrt(x)) if p == _f32(0.5) else (lambda x: np.power(x, p))
+        l2 = self._l2_total(lr32)
         g_use = g + _f32(2 * self.l2_shrinkage_regularization_strength) * w
         new_acc = acc + g * g
-        lin += g_use - (np.power(new_acc, p) - np.power(acc, p)) / lr32 * w
-        quad = np.power(new_acc, p) / lr32 + _f32(2.0) * l2
+        p_new = power(new_acc)
+        lin += g_use - (p_new - power(acc)) / lr32 * w
+        quad = p_new / lr32 + _f32(2.0) * l2
         l1 = _f32(self.l1_regularization_strength)
         w[...] = (np.clip(lin, -l1, l1) - lin) / quad
         acc[...] = new_acc
+
+    def _fused_spec(self, lr):
+        lr32 = _f32(lr)
+        p = _f32(-self.learning_rate_power)
+        return (8, 2, float(lr32), float(p),
+                float(_f32(2 * self.l2_shrinkage_regularization_strength)),
+                float(_f32(self.l1_regularization_strength)),
+                float(_f32(2.0) * self._l2_total(lr32)), bool(p == _f32(0.5)), False)
 
     def get_config(self):
         """Optimizer config plus Ftrl's arguments."""

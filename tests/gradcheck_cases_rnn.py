@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi import ops
+from pyfapi.ops.rnn import gate_projection as _gate_projection
 
 _rng = np.random.default_rng(4321)
 _F32 = {"eps": 1e-2, "atol": 5e-4, "rtol": 2e-3}
@@ -39,6 +40,15 @@ CASES = {
          [r(1, 1, 2), r(2, 4), r(1, 4)], _F32),
         (lambda x, w, u, b: ops.lstm(x, w, u, b, mask=np.array([[1, 0, 1], [0, 1, 1]])),
          [r(2, 3, 2), r(2, 8, scale=0.5), r(2, 8, scale=0.5), r(8, scale=0.5)], _F32),
+        # per-gate recurrent-dropout masks; a projected input (kernel None)
+        (lambda x, w, u, b: ops.lstm(x, w, u, b, return_sequences=True,
+                                     recurrent_masks=np.array([1.25, 0.0, 1.25, 1.25])[:, None, None]
+                                     * np.ones((4, 2, 2))),
+         [r(2, 3, 2), r(2, 8, scale=0.5), r(2, 8, scale=0.5), r(8, scale=0.5)], _F32),
+        (lambda xp, u, b, h0, c0: ops.lstm(xp, None, u, b, initial_state=[h0, c0],
+                                           mask=np.array([[1, 1, 0], [0, 1, 1]]),
+                                           recurrent_masks=np.full((4, 2, 2), 1.5)),
+         [r(2, 3, 8), r(2, 8, scale=0.5), r(8, scale=0.5), r(2, 2), r(2, 2)], _F32),
     ],
     "gru": [
         (lambda xp, r, b, h0: ops.gru(xp, r, b, initial_state=h0, return_sequences=True),
@@ -46,6 +56,13 @@ CASES = {
         (lambda xp, r: ops.gru(xp, r, reset_after=False, mask=np.array([[1, 0, 1], [0, 1, 1]]),
                                recurrent_masks=np.full((3, 2, 2), 1.25)),
          [r(2, 3, 6), r(2, 6, scale=0.5)], _F32),
+    ],
+    "rnn_gate_projection": [
+        (lambda x, w, b: _gate_projection(x, w, b, np.array([[[1.25, 0.0], [1.25, 1.25]],
+                                                             [[0.0, 1.25], [1.25, 1.25]]])),
+         [r(2, 3, 2), r(2, 6), r(6)], _F32),
+        (lambda x, w: _gate_projection(x, w, None, np.full((3, 1, 3), 2.0)),
+         [r(1, 2, 3), r(3, 3)], _F32),
     ],
     "simple_rnn": [
         (lambda xp, r, h0: ops.simple_rnn(xp, r, initial_state=h0, return_sequences=True),

@@ -623,3 +623,56 @@ def test_outer_tape_not_watching_the_source_does_not_block():
             with GradientTape() as inner:
                 y = ops.sum(w * w)
         np.testing.assert_allclose(inner.gradient(y, w).numpy(), [4.0])
+
+
+# ---- gradient buffers: handed out without copies only when nothing else can reach them ----------
+def test_gradient_never_aliases_output_gradients_or_another_gradient():
+    """The tape skips defensive copies of gradients only it holds (tape._exclusive); these are
+    the cases where a copy is required: the user's seed passing through an identity-like op, one
+    upstream gradient shared by two inputs, and the same gradient accumulated in place."""
+    from pyfapi.autodiff import GradientTape
+    x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    y = Tensor(np.ones((2, 3), np.float32))
+    seed = np.full((2, 3), 2.0, np.float32)
+    with GradientTape() as tape:
+        tape.watch([x, y])
+        out = ops.reshape(ops.add(x, y), (3, 2))
+    gx, gy = tape.gradient(out, [x, y], output_gradients=seed.reshape(3, 2))
+    gx.value += 100.0  # optimizers update gradients in place: nothing else may change
+    np.testing.assert_array_equal(gy.value, seed)
+    np.testing.assert_array_equal(seed, np.full((2, 3), 2.0, np.float32))
+    assert not np.shares_memory(gx.value, gy.value)
+
+
+def test_gradient_in_place_accumulation_keeps_other_gradients():
+    """x feeds add(x, y) twice over (x + y, then (x + y) + x): its gradient is summed; the sum
+    may run in place only on a buffer no other gradient shares (y's gradient is the same upstream
+    array as x's first contribution)."""
+    from pyfapi.autodiff import GradientTape
+    x = Tensor(np.arange(4, dtype=np.float64))
+    y = Tensor(np.ones(4, np.float64))
+    with GradientTape(persistent=True) as tape:
+        tape.watch([x, y])
+        s = ops.add(x, y)
+        out = ops.multiply(ops.add(s, x), 3.0)
+    gx, gy = tape.gradient(out, [x, y])
+    np.testing.assert_array_equal(gx.value, np.full(4, 6.0))
+    np.testing.assert_array_equal(gy.value, np.full(4, 3.0))
+    gx2, gy2 = tape.gradient(out, [x, y])  # a persistent tape: same values again, new buffers
+    np.testing.assert_array_equal(gx2.value, np.full(4, 6.0))
+    np.testing.assert_array_equal(gy2.value, np.full(4, 3.0))
+    assert not np.shares_memory(gx.value, gx2.value)
+
+
+def test_gradient_of_repeated_source_and_square():
+    """multiply(x, x): both inputs receive views of different products; the same source listed
+    twice gets two independent arrays."""
+    from pyfapi.autodiff import GradientTape
+    x = Tensor(np.array([1.0, -2.0, 3.0]))
+    with GradientTape() as tape:
+        tape.watch(x)
+        out = ops.multiply(x, x)
+    g1, g2 = tape.gradient(out, [x, x])
+    np.testing.assert_array_equal(g1.value, 2 * x.value)
+    g1.value[:] = 0
+    np.testing.assert_array_equal(g2.value, 2 * x.value)

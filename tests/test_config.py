@@ -111,3 +111,28 @@ def test_source_checkout_without_any_build_explains_what_to_do(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode != 0
     assert "pyfapi._C is missing" in out.stderr and "pip install ." in out.stderr
+
+
+def test_config_module_is_keras_config_and_still_callable():
+    """pyfapi.config is Keras 3's keras.config (settings) and pyfapi.config() the build dict."""
+    import pyfapi.config as cfg
+    assert cfg is pyfapi.config and isinstance(pyfapi.config(), dict)
+    assert (cfg.floatx(), cfg.image_data_format(), cfg.backend()) == ("float32", "channels_last",
+                                                                      "pyfapi")
+    old = cfg.epsilon()
+    cfg.set_epsilon(1e-5)
+    try:
+        assert cfg.epsilon() == 1e-5 == pyfapi.backend.epsilon()
+    finally:
+        cfg.set_epsilon(old)
+    cfg.set_dtype_policy("mixed_bfloat16")
+    try:
+        assert cfg.dtype_policy().name == "mixed_bfloat16"
+        assert pyfapi.layers.Dense(2).dtype_policy.name == "mixed_bfloat16"
+    finally:
+        cfg.set_dtype_policy("float32")
+    with pytest.raises(ValueError, match="float32 only"):
+        cfg.set_floatx("float64")
+    with pytest.raises(ValueError, match="channels_last only"):
+        cfg.set_image_data_format("channels_first")
+    assert cfg.enable_unsafe_deserialization() is None

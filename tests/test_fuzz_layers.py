@@ -900,8 +900,43 @@ def s_concatenate(draw):
                  info={"axis": axis, "shapes": [x.shape for x in xs]})
 
 
+@st.composite
+def s_dot(draw):
+    """Dot: (batch, ...) x (batch, ...) over one axis each, per-sample np.tensordot in float64
+    (and L2-normalized inputs with normalize=True); mismatched axis sizes must raise."""
+    b = draw(st.integers(0, 3))
+    r1, r2 = draw(st.integers(2, 3)), draw(st.integers(2, 3))
+    a1, a2 = draw(st.integers(1, r1 - 1)), draw(st.integers(1, r2 - 1))
+    n = draw(st.integers(1, 4))
+    s1 = [b] + [draw(st.integers(1, 3)) for _ in range(r1 - 1)]
+    s2 = [b] + [draw(st.integers(1, 3)) for _ in range(r2 - 1)]
+    s1[a1], s2[a2] = n, n
+    bad = draw(st.integers(0, 9)) == 0
+    if bad:
+        s2[a2] = n + 1
+    x1, x2 = draw(arrays(_dtype(), tuple(s1))), draw(arrays(_dtype(), tuple(s2)))
+    normalize = draw(st.booleans())
+    neg = draw(st.booleans())  # the same axes written from the end
+    axes = (a1 - r1, a2 - r2) if neg else (a1, a2)
+
+    def r(layer):
+        if bad:
+            raise ValueError(f"contracted axes differ: {s1[a1]} != {s2[a2]}")
+        u, v = _f64(x1), _f64(x2)
+        if normalize:
+            u = u / np.sqrt(np.maximum((u * u).sum(axis=a1, keepdims=True), 1e-14))
+            v = v / np.sqrt(np.maximum((v * v).sum(axis=a2, keepdims=True), 1e-14))
+        out = np.stack([np.tensordot(u[i], v[i], axes=(a1 - 1, a2 - 1)) for i in range(b)]) \
+            if b else np.zeros((0,) + tuple(d for i, d in enumerate(s1) if i not in (0, a1)) +
+                               tuple(d for i, d in enumerate(s2) if i not in (0, a2)))
+        return out.reshape(b, 1) if out.ndim == 1 else out
+    return LCase(lambda: layers.Dot(axes=axes, normalize=normalize), [x1, x2], r,
+                 may_raise=bad, rtol=1e-4,
+                 info={"shapes": (tuple(s1), tuple(s2)), "axes": axes, "normalize": normalize})
+
+
 LAYER_SPECS = {
-    "Dense": s_dense(), "Activation": s_activation(), "Dropout": s_dropout(),
+    "Dense": s_dense(), "Dot": s_dot(), "Activation": s_activation(), "Dropout": s_dropout(),
     "Flatten": s_flatten(), "Reshape": s_reshape(), "Embedding": s_embedding(),
     "Conv1D": conv_spec("Conv1D", 1), "Conv2D": conv_spec("Conv2D", 2),
     "SeparableConv2D": s_depthwise(separable=True), "DepthwiseConv2D": s_depthwise(),

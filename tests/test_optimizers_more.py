@@ -53,8 +53,13 @@ def test_fused_and_numpy_paths_agree_for_new_rules():
             b = cases.run_optimizer(pyfapi, i)
         finally:
             optimizers.Optimizer.__init__ = orig
+        kw = cases.OPT_CASES[i][1]
         for x, y in zip(a, b):
-            np.testing.assert_array_equal(x, y, err_msg=cls)
+            if cls == "Ftrl" and kw.get("learning_rate_power", -0.5) != -0.5:
+                # double pow rounded (C++) vs numpy's float32 power: an ulp apart at times
+                np.testing.assert_allclose(x, y, rtol=2e-6, atol=1e-7, err_msg=cls)
+            else:
+                np.testing.assert_array_equal(x, y, err_msg=cls)
 
 
 def test_schedule_saved_and_restored_with_the_optimizer(tmp_path):
@@ -109,7 +114,7 @@ def test_names_and_argument_errors():
     assert CosineDecay is schedules.CosineDecay
 
 
-@pytest.mark.parametrize("cls", ["Adamax", "Nadam", "Adadelta", "Lion"])
+@pytest.mark.parametrize("cls", ["Adamax", "Nadam", "Adadelta", "Lion", "Ftrl"])
 def test_new_rules_run_the_fused_kernel(cls):
     opt = getattr(optimizers, cls)()
     calls = []

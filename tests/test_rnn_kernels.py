@@ -197,6 +197,20 @@ def test_empty_batch():
     assert out.shape == (0, 2)
 
 
+def _assert_same_on_one_and_two_threads(run):
+    """``run()`` (a list of arrays) gives bitwise equal results with 1 and 2 threads."""
+    old = pyfapi.get_num_threads()
+    results = []
+    try:
+        for nt in (1, 2):
+            pyfapi.set_num_threads(nt)
+            results.append(run())
+    finally:
+        pyfapi.set_num_threads(old)
+    for a, b_ in zip(*results):
+        np.testing.assert_array_equal(a, b_)
+
+
 @pytest.mark.parametrize("reset_after", [True, False])
 def test_one_and_two_threads_identical(force_parallel, reset_after):
     rng = np.random.default_rng(9)
@@ -207,22 +221,15 @@ def test_one_and_two_threads_identical(force_parallel, reset_after):
     mask = _masks(n, t, "random", rng)
     rm = ((rng.random((3, n, u)) > 0.3) / 0.7).astype(np.float32)
     dy = rng.standard_normal((n, t, u)).astype(np.float32)
-    old = pyfapi.get_num_threads()
-    results = []
-    try:
-        for nt in (1, 2):
-            pyfapi.set_num_threads(nt)
-            from pyfapi.kernels.rnn import gru_backward, simple_rnn_backward
-            out, h, ws = gru_forward(xp, r, brec, h0, mask, rm, reset_after, False, True, True)
-            res = [out, h, *gru_backward(ws, dy, h)]
-            out2, h2, ws2 = simple_rnn_forward(xp[..., :u], r[:, :u], h0, mask, rm[0],
-                                               return_sequences=True, training=True)
-            res += [out2, h2, *simple_rnn_backward(ws2, dy, h2)]
-            results.append(res)
-    finally:
-        pyfapi.set_num_threads(old)
-    for a, b_ in zip(*results):
-        np.testing.assert_array_equal(a, b_)
+    from pyfapi.kernels.rnn import gru_backward, simple_rnn_backward
+
+    def run():
+        out, h, ws = gru_forward(xp, r, brec, h0, mask, rm, reset_after, False, True, True)
+        res = [out, h, *gru_backward(ws, dy, h)]
+        out2, h2, ws2 = simple_rnn_forward(xp[..., :u], r[:, :u], h0, mask, rm[0],
+                                           return_sequences=True, training=True)
+        return res + [out2, h2, *simple_rnn_backward(ws2, dy, h2)]
+    _assert_same_on_one_and_two_threads(run)
 
 
 @pytest.mark.parametrize("kw, match", [
@@ -312,14 +319,171 @@ def test_lstm_masked_one_and_two_threads_identical(force_parallel):
     r = rng.standard_normal((u, 4 * u)).astype(np.float32) * 0.5
     mask = _masks(n, t, "random", rng)
     dy = rng.standard_normal((n, u)).astype(np.float32)
-    old = pyfapi.get_num_threads()
-    results = []
-    try:
-        for nt in (1, 2):
-            pyfapi.set_num_threads(nt)
-            out, h, c, ws = lstm_forward(x, w, r, None, training=True, mask=mask)
-            results.append([out, h, c, *lstm_backward(ws, dy, h, c)])
-    finally:
-        pyfapi.set_num_threads(old)
-    for a, b_ in zip(*results):
-        np.testing.assert_array_equal(a, b_)
+
+    def run():
+        out, h, c, ws = lstm_forward(x, w, r, None, training=True, mask=mask)
+        return [out, h, c, *lstm_backward(ws, dy, h, c)]
+    _assert_same_on_one_and_two_threads(run)
+
+
+@pytest.fixture
+def isa_path(request):
+    """Runs the test body on the ISA path of its ``isa`` parameter (skips one this CPU lacks),
+    restoring the active path after."""
+    from pyfapi import _C
+    isa = request.node.callspec.params["isa"]
+    old = _C.active_isa()
+    _C.set_isa(isa)
+    if _C.active_isa() != isa:
+        _C.set_isa(old)
+        pytest.skip(f"{isa} not available on this CPU")
+    yield isa
+    _C.set_isa(old)
+
+
+def _directional_check(loss64, params64, grads, rng, eps=1e-5):
+    """<grad, v> of the kernels vs the central difference of the float64 reference along a
+    random direction v, per parameter (wide shapes where per-element differences are too slow)."""
+    for p, g in zip(params64, grads):
+        if p is None:
+            continue
+        v = rng.standard_normal(p.shape)
+        old = p.copy()
+        p += eps * v
+        fp = loss64()
+        p[...] = old - eps * v
+        fm = loss64()
+        p[...] = old
+        fd = (fp - fm) / (2 * eps)
+        got = float((np.asarray(g, np.float64) * v).sum())
+        scale = np.abs(np.asarray(g, np.float64)).sum() * 2e-5 + 1e-4
+        assert abs(got - fd) <= scale + 1e-3 * abs(fd), (p.shape, got, fd)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+@pytest.mark.parametrize("reset_after,rdrop", [(True, False), (True, True), (False, False),
+                                               (False, True)])
+def test_gru_gradients_wide_units_all_isas(isa_path, isa, reset_after, rdrop):
+    """Units 37 (register tiles of 64 / 32 / 16 columns and the remainder; 4-row tiles and the
+    rest) and 19 batch rows (two chunks) for the per-chunk recurrent-kernel gradient, on every
+    ISA path, against the float64 reference (directional central differences)."""
+    rng = np.random.default_rng(21)
+    n, t, d, u = 19, 5, 3, 37
+    x, w, r, b, h0 = _gru_params(rng, n, t, d, u, reset_after, True, True)
+    r *= 0.3
+    mask = _masks(n, t, "random", rng)
+    rm = ((rng.random((3, n, u)) > 0.3) / 0.7).astype(np.float32) if rdrop else None
+    gy = rng.standard_normal((n, t, u))
+    gh = rng.standard_normal((n, u))
+    params = [a.astype(np.float64) for a in (x, w, r, b, h0)]
+
+    def loss64():
+        o, hh = gru_ref(*params, mask=mask, reset_after=reset_after, recurrent_masks=rm)
+        return float((o * gy).sum() + (hh * gh).sum())
+
+    tensors = [pyfapi.Variable(a) for a in (x, w, r, b, h0)]
+    with GradientTape() as tape:
+        o, hh = _run_gru(*tensors, mask=mask, reset_after=reset_after, rmasks=rm)
+        total = ops.add(ops.sum(ops.multiply(o, gy.astype(np.float32))),
+                        ops.sum(ops.multiply(hh, gh.astype(np.float32))))
+    got = tape.gradient(total, tensors)
+    _directional_check(loss64, params, got, rng)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+def test_simple_rnn_gradients_wide_units_all_isas(isa_path, isa):
+    rng = np.random.default_rng(22)
+    n, t, d, u = 19, 4, 3, 37
+    x = rng.standard_normal((n, t, d))
+    w = rng.standard_normal((d, u)) * 0.5
+    r = rng.standard_normal((u, u)) * 0.15
+    b = rng.standard_normal(u) * 0.3
+    h0 = rng.standard_normal((n, u))
+    mask = _masks(n, t, "left", rng)
+    rm = (rng.random((n, u)) > 0.3) / 0.7
+    gy = rng.standard_normal((n, t, u))
+    gh = rng.standard_normal((n, u))
+    params = [x, w, r, b, h0]
+
+    def loss64():
+        o, hh = simple_rnn_ref(*params, mask=mask, recurrent_mask=rm)
+        return float((o * gy).sum() + (hh * gh).sum())
+
+    tensors = [pyfapi.Variable(a.astype(np.float32)) for a in params]
+    with GradientTape() as tape:
+        xp = ops.add(ops.matmul(tensors[0], tensors[1]), tensors[3])
+        o, hh = ops.simple_rnn(xp, tensors[2], initial_state=tensors[4], mask=mask,
+                               recurrent_masks=rm, return_sequences=True)
+        total = ops.add(ops.sum(ops.multiply(o, gy.astype(np.float32))),
+                        ops.sum(ops.multiply(hh, gh.astype(np.float32))))
+    got = tape.gradient(total, tensors)
+    _directional_check(loss64, params, got, rng)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+@pytest.mark.parametrize("n,t,d,u,mask_kind,projected", [
+    (1, 1, 1, 1, None, False), (3, 4, 3, 2, "random", True), (19, 5, 3, 37, "left", False),
+    (19, 5, 2, 37, "right", True), (2, 3, 2, 131, None, False)])
+def test_lstm_recurrent_dropout_kernel(isa_path, isa, n, t, d, u, mask_kind, projected):
+    """ops.lstm with per-gate recurrent-dropout masks (and a projected input with per-gate
+    input masks, kernel=None) vs the float64 reference of Keras's implementation 1: values and
+    directional gradients, on every ISA path (units 37 and 131 cover the register tiles, their
+    remainders and the sgemm path)."""
+    rng = np.random.default_rng(n * 7 + u)
+    x = rng.standard_normal((n, t, d))
+    w = rng.standard_normal((d, 4 * u)) * 0.5
+    r = rng.standard_normal((u, 4 * u)) * (0.5 if u < 10 else 0.15)
+    b = rng.standard_normal(4 * u) * 0.3
+    h0, c0 = rng.standard_normal((n, u)), rng.standard_normal((n, u))
+    mask = _masks(n, t, mask_kind, rng)
+    rm = (rng.random((4, n, u)) > 0.3) / 0.7
+    im = (rng.random((4, n, d)) > 0.2) / 0.8 if projected else None
+    gy = rng.standard_normal((n, t, u))
+    gh, gc = rng.standard_normal((n, u)), rng.standard_normal((n, u))
+    params = [x, w, r, b, h0, c0]
+
+    def loss64():
+        o, hh, cc = lstm_ref(*params, mask=mask, input_masks=im, recurrent_masks=rm)
+        return float((o * gy).sum() + (hh * gh).sum() + (cc * gc).sum())
+
+    tv = [pyfapi.Variable(a.astype(np.float32)) for a in params]
+    with GradientTape() as tape:
+        if projected:  # the layer's composition: per-gate masked projections, then the kernel
+            xp = ops.concatenate([ops.matmul(ops.multiply(tv[0], im[q][:, None, :].astype(
+                np.float32)), tv[1][:, q * u:(q + 1) * u]) for q in range(4)], axis=-1)
+            o, hh, cc = ops.lstm(xp, None, tv[2], tv[3], initial_state=tv[4:], mask=mask,
+                                 return_sequences=True, recurrent_masks=rm)
+        else:
+            o, hh, cc = ops.lstm(tv[0], tv[1], tv[2], tv[3], initial_state=tv[4:], mask=mask,
+                                 return_sequences=True, recurrent_masks=rm)
+        total = ops.add(ops.add(ops.sum(ops.multiply(o, gy.astype(np.float32))),
+                                ops.sum(ops.multiply(hh, gh.astype(np.float32)))),
+                        ops.sum(ops.multiply(cc, gc.astype(np.float32))))
+    got = tape.gradient(total, tv)
+    ro, rh, rc = lstm_ref(*params, mask=mask, input_masks=im, recurrent_masks=rm)
+    np.testing.assert_allclose(o.numpy(), ro, atol=5e-5, rtol=1e-4)
+    np.testing.assert_allclose(hh.numpy(), rh, atol=5e-5, rtol=1e-4)
+    np.testing.assert_allclose(cc.numpy(), rc, atol=5e-5, rtol=1e-4)
+    _directional_check(loss64, params, got, rng)
+
+
+def test_lstm_recurrent_dropout_one_and_two_threads_identical(force_parallel):
+    from pyfapi.kernels.lstm import lstm_backward, lstm_forward
+    rng = np.random.default_rng(12)
+    n, t, d, u = 37, 6, 4, 5
+    x = rng.standard_normal((n, t, d)).astype(np.float32)
+    w = rng.standard_normal((d, 4 * u)).astype(np.float32) * 0.5
+    r = rng.standard_normal((u, 4 * u)).astype(np.float32) * 0.5
+    xp = (x.reshape(-1, d) @ w).reshape(n, t, 4 * u)
+    mask = _masks(n, t, "random", rng)
+    rm = ((rng.random((4, n, u)) > 0.3) / 0.7).astype(np.float32)
+    dy = rng.standard_normal((n, t, u)).astype(np.float32)
+
+    def run():
+        res = []
+        for inp, ker in ((x, w), (xp, None)):
+            out, h, c, ws = lstm_forward(inp, ker, r, None, return_sequences=True,
+                                         training=True, mask=mask, recurrent_masks=rm)
+            res += [out, h, c, *(g for g in lstm_backward(ws, dy, h, c) if g is not None)]
+        return res
+    _assert_same_on_one_and_two_threads(run)

@@ -8,26 +8,25 @@
 #include "common/threads.h"
 #include "gemm/gemm.h"
 #include "lstm/lstm_cell.h"
+#include "rnn/rnn_cell.h"
+#include "rnn/rnn_chunk.h"
 #include "rnn/rnn_mask.h"
 
 namespace pyfapi {
 
 namespace {
 
-// Batch rows per recurrence chunk. Fixed (not derived from the thread count) so that every row
-// goes through the same sequence of operations whatever the number of threads.
-constexpr int64_t kChunk = 16;
-
-int64_t num_chunks(int64_t N) { return (N + kChunk - 1) / kChunk; }
-
-// Recurrent products up to this many units use the fused small-matrix kernel of lstm_cell
-// (register tiles, no packing: the per-step products are tiny); larger ones go to sgemm.
-constexpr int64_t kSmallUnits = 128;
+using rnn_chunk::kChunk;
+using rnn_chunk::kSmallUnits;
+using rnn_chunk::mul_rows;
+using rnn_chunk::num_chunks;
+using rnn_chunk::reduce_chunks;
 
 struct Cells {
   lstm_cell::ForwardFn forward;
   lstm_cell::BackwardFn backward;
   lstm_cell::MatmulFn matmul;
+  rnn_cell::MatmulTnFn matmul_tn;
 };
 
 // The cell functions for the active ISA (checked at run time before any ISA-specific call).
@@ -38,33 +37,47 @@ Cells pick_cells() {
           PYFAPI_ISA_PICK(lc::generic::backward_cell, lc::avx2::backward_cell,
                           lc::avx512::backward_cell),
           PYFAPI_ISA_PICK(lc::generic::small_matmul, lc::avx2::small_matmul,
-                          lc::avx512::small_matmul)};
+                          lc::avx512::small_matmul),
+          PYFAPI_ISA_PICK(rnn_cell::generic::small_matmul_tn, rnn_cell::avx2::small_matmul_tn,
+                          rnn_cell::avx512::small_matmul_tn)};
 }
 
 }  // namespace
 
 void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
                   const float* R, const float* b, const float* h0, const float* c0, float* gates,
-                  float* hs, float* cs, const uint8_t* mask, bool zero_output, float* ys) {
+                  float* hs, float* cs, const uint8_t* mask, bool zero_output, float* ys,
+                  const float* rmask) {
   if (N <= 0 || T <= 0 || U <= 0) return;
   // The recurrence runs in float32 under every GEMM precision (its small-matrix path does not
   // go through sgemm, and the error of bfloat16 products would compound over the time steps).
   GemmPrecisionScope f32(Precision::Float32);
   const int64_t G = 4 * U;
   const Cells cells = pick_cells();
-  const bool small = U <= kSmallUnits;
-  // Input projection for every step at once: (N*T, D) @ (D, 4U) + b.
-  sgemm(false, false, N * T, G, D, 1.0f, x, D, W, G, 0.0f, gates, G, b, Act::None);
+  const rnn_chunk::Mm mm{cells.matmul, U <= kSmallUnits};
+  // Input projection for every step at once: (N*T, D) @ (D, 4U) + b; W == nullptr: x is it.
+  if (W) {
+    sgemm(false, false, N * T, G, D, 1.0f, x, D, W, G, 0.0f, gates, G, b, Act::None);
+  } else {
+    std::memcpy(gates, x, sizeof(float) * static_cast<size_t>(N * T * G));
+    if (b)
+      for (int64_t i = 0; i < N * T; ++i)
+        for (int64_t j = 0; j < G; ++j) gates[i * G + j] += b[j];
+  }
 
   const int64_t nchunks = num_chunks(N);
   const std::vector<float> zeros(static_cast<size_t>(kChunk * U), 0.0f);
   // ~50-150 k units/us on one core (U = 8..128): >= ~30-80 us per thread.
   const int nt = static_cast<int>(std::min<int64_t>(
       nchunks, threads_for(N * T * U * (2 * U * 4 + 60), int64_t(1) << 22)));
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  // dynamic: a thread that starts late (busy machine) takes fewer chunks; every chunk runs the
+  // same operations whichever thread takes it.
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
+    std::vector<float> ab(rmask ? static_cast<size_t>(rows * U) : 0);
     for (int64_t t = 0; t < T; ++t) {
       float* z = gates + (n0 * T + t) * G;
       const float* hp;
@@ -82,8 +95,14 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
         cp = cs + (n0 * T + t - 1) * U;
         ldcp = T * U;
       }
-      if (hp && small) cells.matmul(rows, U, G, hp, ldhp, R, G, z, T * G, true);
-      else if (hp) sgemm(false, false, rows, G, U, 1.0f, hp, ldhp, R, G, 1.0f, z, T * G);
+      if (hp && !rmask) {
+        mm(rows, U, G, hp, ldhp, R, G, z, T * G, true);
+      } else if (hp) {  // z_q += (h_{t-1} * m_q) R_q, one recurrent-dropout mask per gate
+        for (int q = 0; q < 4; ++q) {
+          mul_rows(rows, U, hp, ldhp, rmask + (q * N + n0) * U, ab.data());
+          mm(rows, U, U, ab.data(), U, R + q * U, G, z + q * U, T * G, true);
+        }
+      }
       cells.forward(rows, U, z, T * G, cp, ldcp, cs + (n0 * T + t) * U, T * U,
                    hs + (n0 * T + t) * U, T * U);
       if (mask) {  // masked steps keep h and c (h_{-1} = h0 or zeros)
@@ -104,39 +123,42 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
                    const float* R, const float* h0, const float* c0, const float* gates,
                    const float* hs, const float* cs, const float* dy_seq, const float* dh_T,
                    const float* dc_T, float* dx, float* dW, float* dR, float* db, float* dh0,
-                   float* dc0, float* dz, float* hprev, const uint8_t* mask, bool zero_output,
-                   const float* dy_last) {
+                   float* dc0, float* dz, const uint8_t* mask, bool zero_output,
+                   const float* dy_last, const float* rmask) {
   GemmPrecisionScope f32(Precision::Float32);  // float32, as lstm_forward
   const int64_t G = 4 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
-    std::fill(dW, dW + D * G, 0.0f);
+    if (W) std::fill(dW, dW + D * G, 0.0f);
     std::fill(dR, dR + U * G, 0.0f);
     std::fill(db, db + G, 0.0f);
     return;
   }
   const Cells cells = pick_cells();
-  const bool small = U <= kSmallUnits;
-  std::vector<float> RT;  // R^T (4U x U), the B operand of the small dh = dz R^T products
-  if (small) {
-    RT.resize(static_cast<size_t>(G * U));
-    for (int64_t k = 0; k < U; ++k)
-      for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
-  }
+  const rnn_chunk::Mm mm{cells.matmul, U <= kSmallUnits};
+  std::vector<float> RT(static_cast<size_t>(G * U));  // R^T (4U x U): rows q*U.. are R_q^T
+  for (int64_t k = 0; k < U; ++k)
+    for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
   const int64_t nchunks = num_chunks(N);
   std::vector<double> dbpart(static_cast<size_t>(nchunks * G), 0.0);
+  // dR accumulated per chunk at every step while h_{t-1} and dz_t are in L1, reduced in chunk
+  // order after the loop (no (N, T, U) copy of h_{t-1}, no separate K = N*T GEMM).
+  std::vector<float> dRpart(static_cast<size_t>(nchunks * U * G), 0.0f);
   // The backward step has a larger fixed cost per unit (measured 69 us for N 32, T 18, U 8 on
   // one core): ~30-80 k units/us, so >= ~50-135 us per thread.
   const int nt = static_cast<int>(std::min<int64_t>(
-      nchunks, threads_for(N * T * U * (2 * U * 4 + 400), int64_t(1) << 22)));
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+      nchunks, threads_for(N * T * U * (2 * U * 8 + 400), int64_t(1) << 22)));
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
+    GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     std::vector<float> zeros(static_cast<size_t>(rows * U), 0.0f);
     const size_t ru = static_cast<size_t>(rows * U);
     std::vector<float> saved_h(mask ? ru : 0), saved_c(mask ? ru : 0);
     std::vector<float> carry(mask && !zero_output ? ru : 0, 0.0f);
+    std::vector<float> ab(rmask ? ru : 0), tmp(rmask ? ru : 0);
     double* dbp = dbpart.data() + ch * G;
+    float* dRp = dRpart.data() + ch * U * G;
     // dh / dc of this chunk live in dh0 / dc0 (they end up holding dL/dh_0 and dL/dc_0).
     float* dh = dh0 + n0 * U;
     float* dc = dc0 + n0 * U;
@@ -176,9 +198,17 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
         const float* dzr = dzt + r * T * G;
         for (int64_t j = 0; j < G; ++j) dbp[j] += dzr[j];
       }
-      // dL/dh_{t-1} = dz_t @ R^T
-      if (small) cells.matmul(rows, G, U, dzt, T * G, RT.data(), U, dh, U, false);
-      else sgemm(false, true, rows, U, G, 1.0f, dzt, T * G, R, G, 0.0f, dh, U);
+      // dL/dh_{t-1} = dz_t @ R^T, or sum_q (dz_q @ R_q^T) * m_q with recurrent dropout
+      if (!rmask) {
+        mm(rows, G, U, dzt, T * G, RT.data(), U, dh, U, false);
+      } else {
+        for (int q = 0; q < 4; ++q) {
+          const float* m = rmask + (q * N + n0) * U;
+          mm(rows, U, U, dzt + q * U, T * G, RT.data() + q * U * U, U,
+                   tmp.data(), U, false);
+          for (size_t i = 0; i < ru; ++i) dh[i] = q == 0 ? tmp[i] * m[i] : dh[i] + tmp[i] * m[i];
+        }
+      }
       if (mask) {
         for (int64_t r = 0; r < rows; ++r) {
           if (mask[(n0 + r) * T + t]) continue;
@@ -186,27 +216,31 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
           std::memcpy(dc + r * U, saved_c.data() + r * U, sizeof(float) * U);
         }
       }
-    }
-    // h_{t-1} for every step (h0 or zeros at t = 0), for dR below.
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t n = n0 + r;
-      float* hpr = hprev + n * T * U;
-      if (h0) std::memcpy(hpr, h0 + n * U, sizeof(float) * U);
-      else std::fill(hpr, hpr + U, 0.0f);
-      if (T > 1) std::memcpy(hpr + U, hs + n * T * U, sizeof(float) * (T - 1) * U);
+      // dR += h_{t-1}^T dz_t (per gate (h_{t-1} * m_q)^T dz_q); h_{-1} = h0 or zeros.
+      const float* hp = t > 0 ? hs + (n0 * T + t - 1) * U : (h0 ? h0 + n0 * U : nullptr);
+      if (hp) {
+        const int64_t ldhp = t > 0 ? T * U : U;
+        if (!rmask) {
+          cells.matmul_tn(rows, U, G, hp, ldhp, dzt, T * G, dRp, G);
+        } else {
+          for (int q = 0; q < 4; ++q) {
+            mul_rows(rows, U, hp, ldhp, rmask + (q * N + n0) * U, ab.data());
+            cells.matmul_tn(rows, U, U, ab.data(), U, dzt + q * U, T * G, dRp + q * U, G);
+          }
+        }
+      }
     }
   }
-  // Weight and input gradients: three large GEMMs (threaded inside sgemm).
-  if (dx) sgemm(false, true, N * T, D, G, 1.0f, dz, G, W, G, 0.0f, dx, D);  // dx = dz W^T
-  sgemm(true, false, D, G, N * T, 1.0f, x, D, dz, G, 0.0f, dW, G);        // dW = x^T dz
-  sgemm(true, false, U, G, N * T, 1.0f, hprev, U, dz, G, 0.0f, dR, G);    // dR = hprev^T dz
-  // db = column sums of dz: per-chunk double partials (accumulated above while dz was hot),
-  // reduced in chunk order (deterministic for any thread count).
-  for (int64_t j = 0; j < G; ++j) {
-    double acc = 0.0;
-    for (int64_t ch = 0; ch < nchunks; ++ch) acc += dbpart[ch * G + j];
-    db[j] = static_cast<float>(acc);
+  // Input gradients: two large GEMMs (threaded inside sgemm); W == nullptr: dx = dz.
+  if (W) {
+    if (dx) sgemm(false, true, N * T, D, G, 1.0f, dz, G, W, G, 0.0f, dx, D);  // dx = dz W^T
+    sgemm(true, false, D, G, N * T, 1.0f, x, D, dz, G, 0.0f, dW, G);        // dW = x^T dz
+  } else if (dx && dx != dz) {
+    std::memcpy(dx, dz, sizeof(float) * static_cast<size_t>(N * T * G));
   }
+  // dR and db: per-chunk partials reduced in chunk order (deterministic for any thread count).
+  reduce_chunks(nchunks, U * G, dRpart.data(), dR);
+  reduce_chunks(nchunks, G, dbpart.data(), db);
 }
 
 }  // namespace pyfapi

@@ -14,7 +14,7 @@ namespace pyfapi {
 // Requires N >= 0, T >= 1, U >= 1, D >= 0. Touches no Python object.
 // Threads: the input projection is one sgemm (threaded inside). The recurrence runs on batch
 // chunks of a fixed size (16 rows, independent of the thread count, so results do not depend on
-// it), one chunk per OpenMP iteration: batch rows are independent, so there is one fork/join per
+// it), one chunk per OpenMP iteration (dynamic schedule): batch rows are independent, so there is one fork/join per
 // sequence instead of one per step. Per step and chunk, h_{t-1} @ R is a register-tiled small
 // product (lstm_cell, units <= 128) or a single-threaded sgemm (more units), followed by the
 // vectorised gate nonlinearity (lstm_cell_<isa>.cpp, picked from pyfapi::active_isa()).
@@ -24,24 +24,31 @@ namespace pyfapi {
 void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
                   const float* R, const float* b, const float* h0, const float* c0, float* gates,
                   float* hs, float* cs, const uint8_t* mask = nullptr, bool zero_output = false,
-                  float* ys = nullptr);
+                  float* ys = nullptr, const float* rmask = nullptr);
+// W == nullptr: x is already the input projection (N, T, 4U) (D == 4U; b, if any, is added),
+// e.g. with Keras's per-gate input-dropout masks applied by the caller.
+// rmask (4, N, U) or nullptr: recurrent-dropout multipliers, one per gate (Keras's
+// implementation 1): z_q += (h_{t-1} * rmask_q) R_q.
 
 // Backward through time from the workspace of lstm_forward.
 //   dy_seq (N, T, U) (gradient of every step's output) or nullptr;
 //   dh_T, dc_T (N, U): gradients of the final h (including the last-step output's) and c, or
 //   nullptr for zero.
 // Outputs (all overwritten): dx (N, T, D) or nullptr (not needed: its GEMM is skipped),
-//   dW (D, 4U), dR (U, 4U), db (4U), dh0 (N, U), dc0 (N, U).
-// Scratch supplied by the caller (no initialisation needed): dz (N, T, 4U), hprev (N, T, U).
-// Same chunked recurrence as the forward (dh_{t-1} = dz_t R^T per step; db as per-chunk double
-// sums reduced in chunk order), then dx = dz W^T, dW = x^T dz and dR = hprev^T dz as three large
-// sgemm calls.
+//   dW (D, 4U) (not touched when W == nullptr: then dx = dz), dR (U, 4U), db (4U), dh0 (N, U),
+//   dc0 (N, U).
+// Scratch supplied by the caller (no initialisation needed): dz (N, T, 4U); it may be dx itself
+// when W == nullptr.
+// Same chunked recurrence as the forward (dh_{t-1} = dz_t R^T per step; dR and db as per-chunk
+// partial sums accumulated at every step and reduced in chunk order), then dx = dz W^T and
+// dW = x^T dz as two large sgemm calls.
 void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
                    const float* R, const float* h0, const float* c0, const float* gates,
                    const float* hs, const float* cs, const float* dy_seq, const float* dh_T,
                    const float* dc_T, float* dx, float* dW, float* dR, float* db, float* dh0,
-                   float* dc0, float* dz, float* hprev, const uint8_t* mask = nullptr,
-                   bool zero_output = false, const float* dy_last = nullptr);
+                   float* dc0, float* dz, const uint8_t* mask = nullptr,
+                   bool zero_output = false, const float* dy_last = nullptr,
+                   const float* rmask = nullptr);
 // With a mask: dy_seq / dy_last are the gradients of the masked outputs ys (dy_last: of
 // ys[:, T-1], (N, U)); dh_T must then NOT include the last output's gradient.
 

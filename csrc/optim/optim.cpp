@@ -17,16 +17,18 @@ constexpr int64_t kChunk = 1 << 15;
 
 ChunkFn pick(Kind kind) {
   using Table = const ChunkFn*;
-  static const ChunkFn generic_fns[8] = {generic::sgd,    generic::rmsprop, generic::adam,
+  static const ChunkFn generic_fns[9] = {generic::sgd,    generic::rmsprop, generic::adam,
                                          generic::adagrad, generic::adamax, generic::nadam,
-                                         generic::adadelta, generic::lion};
+                                         generic::adadelta, generic::lion,
+                                         generic::ftrl};
 #ifdef PYFAPI_X86
-  static const ChunkFn avx2_fns[8] = {avx2::sgd,    avx2::rmsprop, avx2::adam,
+  static const ChunkFn avx2_fns[9] = {avx2::sgd,    avx2::rmsprop, avx2::adam,
                                       avx2::adagrad, avx2::adamax, avx2::nadam,
-                                      avx2::adadelta, avx2::lion};
-  static const ChunkFn avx512_fns[8] = {avx512::sgd,    avx512::rmsprop, avx512::adam,
+                                      avx2::adadelta, avx2::lion, avx2::ftrl};
+  static const ChunkFn avx512_fns[9] = {avx512::sgd,    avx512::rmsprop, avx512::adam,
                                         avx512::adagrad, avx512::adamax, avx512::nadam,
-                                        avx512::adadelta, avx512::lion};
+                                        avx512::adadelta, avx512::lion,
+                                        avx512::ftrl};
 #endif
   const Table fns = PYFAPI_ISA_PICK(Table(generic_fns), Table(avx2_fns), Table(avx512_fns));
   return fns[static_cast<int>(kind)];

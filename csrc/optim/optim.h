@@ -1,7 +1,9 @@
-// Fused one-pass optimizer updates (SGD, RMSprop, Adam / AdamW, Adagrad) on float32 buffers, in
-// place. Formulas: Keras 3's update rules, in the exact float32 operation order of the numpy
-// reference in pyfapi/optimizers.py (so the two agree to the last bit on IEEE hardware; the
-// optimizer files are compiled with -ffp-contract=off).
+// Fused one-pass optimizer updates (SGD, RMSprop, Adam / AdamW, Adagrad, Adamax, Nadam, Adadelta,
+// Lion, Ftrl) on float32 buffers, in place. Formulas: Keras 3's update rules, in the exact float32
+// operation order of the numpy reference in pyfapi/optimizers.py (so the two agree to the last bit
+// on IEEE hardware; the optimizer files are compiled with -ffp-contract=off). One exception: Ftrl
+// with learning_rate_power != -0.5 raises to a power through the C library's double pow, rounded
+// to float32 (numpy's float32 power differs from it by an ulp at times).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -10,7 +12,8 @@ namespace pyfapi {
 namespace optim {
 
 enum class Kind : int {
-  Sgd = 0, Rmsprop = 1, Adam = 2, Adagrad = 3, Adamax = 4, Nadam = 5, Adadelta = 6, Lion = 7
+  Sgd = 0, Rmsprop = 1, Adam = 2, Adagrad = 3, Adamax = 4, Nadam = 5, Adadelta = 6, Lion = 7,
+  Ftrl = 8
 };
 
 // Scalars of one step (all float32, prepared in Python from the optimizer's hyper-parameters).
@@ -30,6 +33,8 @@ struct Hyper {
   //        c3 = (1 - u_t) / (1 - u_prod), c4 = 1 - beta_2^t, c5 = epsilon
   // Adadelta: c0 = rho, c1 = 1 - rho, c2 = epsilon, c3 = -lr
   // Lion: c0 = beta_1, c1 = 1 - beta_1, c2 = beta_2, c3 = 1 - beta_2
+  // Ftrl: c0 = p = -learning_rate_power, c1 = 2 l2_shrinkage, c2 = l1,
+  //       c3 = 2 (l2 + beta / (2 lr)), flag0 = (p == 0.5: sqrt instead of pow)
   float c0 = 0.f, c1 = 0.f, c2 = 0.f, c3 = 0.f, c4 = 0.f, c5 = 0.f;
   bool flag0 = false, flag1 = false;
 };
@@ -70,6 +75,8 @@ using ChunkFn = void (*)(const Hyper& h, int64_t n, float* w, const float* g, fl
   void adadelta(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,         \
                 float gscale, bool scale);                                                    \
   void lion(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,             \
+            float gscale, bool scale);                                                        \
+  void ftrl(const Hyper& h, int64_t n, float* w, const float* g, float* const* s,             \
             float gscale, bool scale);                                                        \
   }
 PYFAPI_OPTIM_DECLARE(generic)

@@ -5,45 +5,21 @@
 #include <pybind11/pybind11.h>
 
 #include <cstring>
-#include <initializer_list>
-#include <string>
 
 #include "rnn/rnn.h"
+#include "rnn/rnn_py.h"
 
 namespace py = pybind11;
 
 namespace pyfapi {
 namespace {
 
-using farr = py::array_t<float, 0>;
-using barr = py::array_t<uint8_t, 0>;
-
-void check(const py::array& a, std::initializer_list<int64_t> shape, const char* op,
-           const char* name) {
-  bool ok = static_cast<size_t>(a.ndim()) == shape.size() &&
-            (a.flags() & py::array::c_style) != 0;
-  size_t k = 0;
-  for (int64_t d : shape) ok = ok && a.shape(k++) == d;
-  if (!ok)
-    throw py::value_error(std::string(op) + ": " + name +
-                          " has the wrong shape or is not C-contiguous");
-}
-
-template <typename A>
-A opt(const py::object& o, std::initializer_list<int64_t> shape, const char* op,
-      const char* name) {
-  if (o.is_none()) return py::reinterpret_borrow<A>(py::handle());
-  if (!py::isinstance<A>(o))
-    throw py::type_error(std::string(op) + ": " + name + " has the wrong dtype (or is not None)");
-  A a = py::reinterpret_borrow<A>(o);
-  check(a, shape, op, name);
-  return a;
-}
-
-template <typename A>
-auto ptr(const A& a) -> decltype(a.data()) {
-  return a.ptr() ? a.data() : nullptr;
-}
+using rnn_py::barr;
+using rnn_py::check;
+using rnn_py::farr;
+using rnn_py::opt;
+using rnn_py::outputs_if;
+using rnn_py::ptr;
 
 py::tuple gru_forward_py(farr xp, farr R, py::object brec, py::object h0, py::object mask,
                          py::object rmask, bool reset_after, bool zero_output) {
@@ -58,20 +34,14 @@ py::tuple gru_forward_py(farr xp, farr R, py::object brec, py::object h0, py::ob
   barr m = opt<barr>(mask, {N, T}, op, "mask");
   farr rm = opt<farr>(rmask, {3, N, U}, op, "rmask");
   farr g({N, T, G}), aux({N, T, U}), hs({N, T, U});
-  py::object ys_obj = py::none();
-  float* pys = nullptr;
-  if (m.ptr()) {
-    farr ys({N, T, U});
-    pys = ys.mutable_data();
-    ys_obj = ys;
-  }
+  float* pys;
+  py::object ys_obj = outputs_if(m.ptr() != nullptr, N, T, U, pys);
   float *pg = g.mutable_data(), *pa = aux.mutable_data(), *phs = hs.mutable_data();
   const float *px = xp.data(), *pR = R.data(), *pb = ptr(b), *ph = ptr(h), *prm = ptr(rm);
   const uint8_t* pm = ptr(m);
   {
     py::gil_scoped_release nogil;
-    std::memcpy(pg, px, sizeof(float) * static_cast<size_t>(N * T * G));
-    gru_forward(N, T, U, reset_after, pg, pR, pb, ph, pm, prm, zero_output, pa, phs, pys);
+    gru_forward(N, T, U, reset_after, px, pg, pR, pb, ph, pm, prm, zero_output, pa, phs, pys);
   }
   return py::make_tuple(g, aux, hs, ys_obj);
 }
@@ -94,17 +64,15 @@ py::tuple gru_backward_py(farr g, farr aux, farr hs, farr R, py::object h0, py::
   farr dyl = opt<farr>(dy_last, {N, U}, op, "dy_last");
   farr dhT = opt<farr>(dh_T, {N, U}, op, "dh_T");
   farr dxp({N, T, G}), dR({U, G}), dbrec({G}), dh0({N, U});
-  farr drec({reset_after ? N : 0, T, G}), hprev({N, T, U}), abuf({rm.ptr() ? N : 0, T, U});
   const float *pg = g.data(), *pa = aux.data(), *phs = hs.data(), *pR = R.data(), *ph = ptr(h),
               *prm = ptr(rm), *pdys = ptr(dys), *pdyl = ptr(dyl), *pdh = ptr(dhT);
   const uint8_t* pm = ptr(m);
   float *pdx = dxp.mutable_data(), *pdR = dR.mutable_data(), *pdb = dbrec.mutable_data(),
-        *pdh0 = dh0.mutable_data(), *pdrec = drec.mutable_data(), *php = hprev.mutable_data(),
-        *pab = abuf.mutable_data();
+        *pdh0 = dh0.mutable_data();
   {
     py::gil_scoped_release nogil;
     gru_backward(N, T, U, reset_after, pg, pa, phs, pR, ph, pm, prm, zero_output, pdys, pdyl, pdh,
-                 pdx, pdR, pdb, pdh0, pdrec, php, pab);
+                 pdx, pdR, pdb, pdh0);
   }
   return py::make_tuple(dxp, dR, dbrec, dh0);
 }
@@ -121,13 +89,8 @@ py::tuple simple_rnn_forward_py(farr xp, farr R, py::object h0, py::object mask,
   barr m = opt<barr>(mask, {N, T}, op, "mask");
   farr rm = opt<farr>(rmask, {1, N, U}, op, "rmask");
   farr hs({N, T, U});
-  py::object ys_obj = py::none();
-  float* pys = nullptr;
-  if (m.ptr()) {
-    farr ys({N, T, U});
-    pys = ys.mutable_data();
-    ys_obj = ys;
-  }
+  float* pys;
+  py::object ys_obj = outputs_if(m.ptr() != nullptr, N, T, U, pys);
   float* phs = hs.mutable_data();
   const float *px = xp.data(), *pR = R.data(), *ph = ptr(h), *prm = ptr(rm);
   const uint8_t* pm = ptr(m);
@@ -154,16 +117,15 @@ py::tuple simple_rnn_backward_py(farr hs, farr R, py::object h0, py::object mask
   farr dys = opt<farr>(dy_seq, {N, T, U}, op, "dy_seq");
   farr dyl = opt<farr>(dy_last, {N, U}, op, "dy_last");
   farr dhT = opt<farr>(dh_T, {N, U}, op, "dh_T");
-  farr dxp({N, T, U}), dR({U, U}), dh0({N, U}), hprev({N, T, U}), abuf({rm.ptr() ? N : 0, T, U});
+  farr dxp({N, T, U}), dR({U, U}), dh0({N, U});
   const float *phs = hs.data(), *pR = R.data(), *ph = ptr(h), *prm = ptr(rm), *pdys = ptr(dys),
               *pdyl = ptr(dyl), *pdh = ptr(dhT);
   const uint8_t* pm = ptr(m);
-  float *pdx = dxp.mutable_data(), *pdR = dR.mutable_data(), *pdh0 = dh0.mutable_data(),
-        *php = hprev.mutable_data(), *pab = abuf.mutable_data();
+  float *pdx = dxp.mutable_data(), *pdR = dR.mutable_data(), *pdh0 = dh0.mutable_data();
   {
     py::gil_scoped_release nogil;
     simple_rnn_backward(N, T, U, act, phs, pR, ph, pm, prm, zero_output, pdys, pdyl, pdh, pdx,
-                        pdR, pdh0, php, pab);
+                        pdR, pdh0);
   }
   return py::make_tuple(dxp, dR, dh0);
 }

@@ -9,22 +9,23 @@
 #include "gemm/gemm.h"
 #include "lstm/lstm_cell.h"
 #include "rnn/rnn_cell.h"
+#include "rnn/rnn_chunk.h"
 #include "rnn/rnn_mask.h"
 
 namespace pyfapi {
 
 namespace {
 
-// Batch rows per recurrence chunk: fixed (not derived from the thread count) so that every row
-// goes through the same operations whatever the number of threads.
-constexpr int64_t kChunk = 16;
-// Recurrent products up to this many units use the register-tiled small product of lstm_cell.
-constexpr int64_t kSmallUnits = 128;
-
-int64_t num_chunks(int64_t N) { return (N + kChunk - 1) / kChunk; }
+using rnn_chunk::kChunk;
+using rnn_chunk::kSmallUnits;
+using rnn_chunk::Mm;
+using rnn_chunk::mul_rows;
+using rnn_chunk::num_chunks;
+using rnn_chunk::reduce_chunks;
 
 struct Kernels {
   lstm_cell::MatmulFn matmul;
+  rnn_cell::MatmulTnFn matmul_tn;
   rnn_cell::GruFwdAfterFn gru_fwd_after;
   rnn_cell::GruFwdZrFn gru_fwd_zr;
   rnn_cell::GruFwdHFn gru_fwd_h;
@@ -37,9 +38,10 @@ struct Kernels {
 
 #define PYFAPI_RNN_KERNELS(ns)                                                                  \
   Kernels {                                                                                     \
-    lstm_cell::ns::small_matmul, rnn_cell::ns::gru_fwd_after, rnn_cell::ns::gru_fwd_zr,         \
-        rnn_cell::ns::gru_fwd_h, rnn_cell::ns::gru_bwd_after, rnn_cell::ns::gru_bwd_h,          \
-        rnn_cell::ns::gru_bwd_r, rnn_cell::ns::srnn_fwd, rnn_cell::ns::srnn_bwd                 \
+    lstm_cell::ns::small_matmul, rnn_cell::ns::small_matmul_tn, rnn_cell::ns::gru_fwd_after,    \
+        rnn_cell::ns::gru_fwd_zr, rnn_cell::ns::gru_fwd_h, rnn_cell::ns::gru_bwd_after,         \
+        rnn_cell::ns::gru_bwd_h, rnn_cell::ns::gru_bwd_r, rnn_cell::ns::srnn_fwd,               \
+        rnn_cell::ns::srnn_bwd                                                                  \
   }
 
 Kernels pick_kernels() {
@@ -48,42 +50,12 @@ Kernels pick_kernels() {
 }
 #undef PYFAPI_RNN_KERNELS
 
-// C (+)= A @ B for one chunk (rows x K times K x N): the small register-tiled product for small
-// units, else a single-threaded sgemm (we are inside the chunk loop's parallel region).
-struct Mm {
-  lstm_cell::MatmulFn small;
-  bool use_small;
-  void operator()(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, const float* B,
-                  int64_t ldb, float* C, int64_t ldc, bool accumulate) const {
-    if (use_small) small(rows, K, N, A, lda, B, ldb, C, ldc, accumulate);
-    else sgemm(false, false, rows, N, K, 1.0f, A, lda, B, ldb, accumulate ? 1.0f : 0.0f, C, ldc);
-  }
-};
-
 // B^T of the (U x G) recurrent kernel: (G x U), the B operand of dA = d(rec) @ R^T.
 std::vector<float> transpose(const float* R, int64_t U, int64_t G) {
   std::vector<float> RT(static_cast<size_t>(G * U));
   for (int64_t k = 0; k < U; ++k)
     for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
   return RT;
-}
-
-// h_{t-1} for every step (h0 or zeros at t = 0), for the recurrent-kernel gradient.
-void fill_hprev(int64_t n0, int64_t rows, int64_t T, int64_t U, const float* h0, const float* hs,
-                float* hprev) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t n = n0 + r;
-    float* hpr = hprev + n * T * U;
-    if (h0) std::memcpy(hpr, h0 + n * U, sizeof(float) * U);
-    else std::fill(hpr, hpr + U, 0.0f);
-    if (T > 1) std::memcpy(hpr + U, hs + n * T * U, sizeof(float) * (T - 1) * U);
-  }
-}
-
-// dst (rows x U, ld U) = src (stride lds) * rmask rows n0.. (U per row).
-void mul_rows(int64_t rows, int64_t U, const float* src, int64_t lds, const float* m, float* dst) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < U; ++j) dst[r * U + j] = src[r * lds + j] * m[r * U + j];
 }
 
 // dst (rows x U) += src (rows x U) * m (rows x U, or 1 when m == nullptr).
@@ -95,21 +67,10 @@ void add_rows(int64_t rows, int64_t U, const float* src, const float* m, float* 
     for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
 }
 
-// abuf (N, T, U) = hprev * rmask_g broadcast over time (the recurrent products' A operand).
-void masked_hprev(int64_t N, int64_t T, int64_t U, const float* hprev, const float* m,
-                  float* abuf) {
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t j = 0; j < U; ++j)
-        abuf[(n * T + t) * U + j] = hprev[(n * T + t) * U + j] * m[n * U + j];
-}
-
-// Column sums of a (M x G) matrix (row stride G), in double, in row order (deterministic).
-void col_sums(int64_t M, int64_t G, const float* a, float* out) {
-  std::vector<double> acc(static_cast<size_t>(G), 0.0);
-  for (int64_t i = 0; i < M; ++i)
-    for (int64_t j = 0; j < G; ++j) acc[j] += a[i * G + j];
-  for (int64_t j = 0; j < G; ++j) out[j] = static_cast<float>(acc[j]);
+// dbp (G) += column sums of d (rows x G, stride ldd), in double.
+void add_col_sums(int64_t rows, int64_t G, const float* d, int64_t ldd, double* dbp) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < G; ++j) dbp[j] += d[r * ldd + j];
 }
 
 int team(int64_t nchunks, int64_t work) {
@@ -119,9 +80,9 @@ int team(int64_t nchunks, int64_t work) {
 
 }  // namespace
 
-void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, const float* R,
-                 const float* brec, const float* h0, const uint8_t* mask, const float* rmask,
-                 bool zero_output_for_mask, float* aux, float* hs, float* ys) {
+void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, const float* xp, float* g,
+                 const float* R, const float* brec, const float* h0, const uint8_t* mask,
+                 const float* rmask, bool zero_output_for_mask, float* aux, float* hs, float* ys) {
   GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) return;
   const int64_t G = 3 * U;
@@ -129,7 +90,9 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, co
   const Mm mm{k.matmul, U <= kSmallUnits};
   const int64_t nchunks = num_chunks(N);
   const int nt = team(nchunks, N * T * U * (2 * U * 3 + 60));
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  // dynamic: a thread that starts late (busy machine) takes fewer chunks; every chunk runs the
+  // same operations whichever thread takes it.
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
     GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
@@ -137,6 +100,9 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, co
     std::vector<float> zeros(static_cast<size_t>(rows * U), 0.0f);
     std::vector<float> rec(static_cast<size_t>(rows * G));
     std::vector<float> abuf(rmask ? static_cast<size_t>(3 * rows * U) : 0);
+    // The chunk's x-projection rows into g (contiguous, streamed once; the steps then read and
+    // write g in place, warm in cache).
+    std::memcpy(g + n0 * T * G, xp + n0 * T * G, sizeof(float) * static_cast<size_t>(rows * T * G));
     for (int64_t t = 0; t < T; ++t) {
       const float* hp;
       int64_t ldhp;
@@ -157,6 +123,7 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, co
         lda = U;
       }
       float* gt = g + (n0 * T + t) * G;
+      const float* xt = gt;
       const int64_t ldg = T * G;
       float* at = aux + (n0 * T + t) * U;
       float* ht = hs + (n0 * T + t) * U;
@@ -164,14 +131,15 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, co
         if (!rmask) mm(rows, U, G, hp, ldhp, R, G, rec.data(), G, false);
         else
           for (int q = 0; q < 3; ++q) mm(rows, U, U, A[q], lda, R + q * U, G, rec.data() + q * U, G, false);
-        k.gru_fwd_after(rows, U, gt, ldg, rec.data(), G, brec, hp, ldhp, at, T * U, ht, T * U);
+        k.gru_fwd_after(rows, U, xt, ldg, gt, ldg, rec.data(), G, brec, hp, ldhp, at, T * U, ht,
+                        T * U);
       } else {
         if (!rmask) mm(rows, U, 2 * U, hp, ldhp, R, G, rec.data(), G, false);
         else
           for (int q = 0; q < 2; ++q) mm(rows, U, U, A[q], lda, R + q * U, G, rec.data() + q * U, G, false);
-        k.gru_fwd_zr(rows, U, gt, ldg, rec.data(), G, A[2], lda, at, T * U);
+        k.gru_fwd_zr(rows, U, xt, ldg, gt, ldg, rec.data(), G, A[2], lda, at, T * U);
         mm(rows, U, U, at, T * U, R + 2 * U, G, rec.data() + 2 * U, G, false);
-        k.gru_fwd_h(rows, U, gt, ldg, rec.data() + 2 * U, G, hp, ldhp, ht, T * U);
+        k.gru_fwd_h(rows, U, xt, ldg, gt, ldg, rec.data() + 2 * U, G, hp, ldhp, ht, T * U);
       }
       if (mask) {
         rnn_mask::carry_state(n0, rows, t, T, U, mask, hp, ldhp, hs);
@@ -185,7 +153,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
                   const float* aux, const float* hs, const float* R, const float* h0,
                   const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                   const float* dy_seq, const float* dy_last, const float* dh_T, float* dxp,
-                  float* dR, float* dbrec, float* dh0, float* drec, float* hprev, float* abuf) {
+                  float* dR, float* dbrec, float* dh0) {
   GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   const int64_t G = 3 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
@@ -197,8 +165,10 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
   const Mm mm{k.matmul, U <= kSmallUnits};
   const std::vector<float> RT = transpose(R, U, G);  // (3U x U): rows q*U.. are R_q^T
   const int64_t nchunks = num_chunks(N);
-  const int nt = team(nchunks, N * T * U * (2 * U * 3 + 400));
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  std::vector<float> dRpart(static_cast<size_t>(nchunks * U * G), 0.0f);
+  std::vector<double> dbpart(reset_after && dbrec ? static_cast<size_t>(nchunks * G) : 0, 0.0);
+  const int nt = team(nchunks, N * T * U * (2 * U * 6 + 400));
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
     GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
@@ -207,6 +177,9 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
     std::vector<float> zeros(ru, 0.0f), tmp(ru), tmp2(ru), saved(mask ? ru : 0);
     std::vector<float> carry(mask && !zero_output_for_mask ? ru : 0, 0.0f);
     std::vector<float> ab(rmask ? 3 * ru : 0);
+    std::vector<float> drl(reset_after ? static_cast<size_t>(rows * G) : 0);  // d(rec) of step t
+    float* dRp = dRpart.data() + ch * U * G;
+    double* dbp = dbpart.empty() ? nullptr : dbpart.data() + ch * G;
     float* dh = dh0 + n0 * U;
     if (dh_T) std::memcpy(dh, dh_T + n0 * U, sizeof(float) * ru);
     else std::fill(dh, dh + ru, 0.0f);
@@ -223,6 +196,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
         hp = hs + (n0 * T + t - 1) * U;
         ldhp = T * U;
       }
+      const bool zero_hp = t == 0 && !h0;  // h_{-1} = 0: no recurrent-kernel gradient
       const float* A[3] = {hp, hp, hp};
       const float* M[3] = {nullptr, nullptr, nullptr};
       int64_t lda = ldhp;
@@ -239,19 +213,19 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
       const float* at = aux + (n0 * T + t) * U;
       float* dxt = dxp + (n0 * T + t) * G;
       if (reset_after) {
-        float* drt = drec + (n0 * T + t) * G;
-        k.gru_bwd_after(rows, U, gt, ldg, at, T * U, hp, ldhp, dh, dxt, ldg, drt, ldg);
+        float* drt = drl.data();
+        k.gru_bwd_after(rows, U, gt, ldg, at, T * U, hp, ldhp, dh, dxt, ldg, drt, G);
         if (!rmask) {
-          mm(rows, G, U, drt, ldg, RT.data(), U, dh, U, true);
+          mm(rows, G, U, drt, G, RT.data(), U, dh, U, true);
         } else {
           for (int q = 0; q < 3; ++q) {
-            mm(rows, U, U, drt + q * U, ldg, RT.data() + q * U * U, U, tmp.data(), U, false);
+            mm(rows, U, U, drt + q * U, G, RT.data() + q * U * U, U, tmp.data(), U, false);
             add_rows(rows, U, tmp.data(), M[q], dh);
           }
         }
         if (mask)
           for (int64_t r = 0; r < rows; ++r)
-            if (!mask[(n0 + r) * T + t]) std::fill(drt + r * ldg, drt + r * ldg + G, 0.0f);
+            if (!mask[(n0 + r) * T + t]) std::fill(drt + r * G, drt + r * G + G, 0.0f);
       } else {
         k.gru_bwd_h(rows, U, gt, ldg, hp, ldhp, dh, dxt, ldg);
         // dL/d(r * A_h) = dx_h @ R_h^T
@@ -274,32 +248,28 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
           std::fill(dxt + r * ldg, dxt + r * ldg + G, 0.0f);
         }
       }
+      // This step's share of dR (and dbrec): dR_q += A_q^T d(rec)_q.
+      if (reset_after) {
+        if (!zero_hp) {
+          if (!rmask) k.matmul_tn(rows, U, G, hp, ldhp, drl.data(), G, dRp, G);
+          else
+            for (int q = 0; q < 3; ++q)
+              k.matmul_tn(rows, U, U, A[q], lda, drl.data() + q * U, G, dRp + q * U, G);
+        }
+        if (dbp) add_col_sums(rows, G, drl.data(), G, dbp);
+      } else if (!zero_hp) {
+        if (!rmask) k.matmul_tn(rows, U, 2 * U, hp, ldhp, dxt, ldg, dRp, G);
+        else
+          for (int q = 0; q < 2; ++q) k.matmul_tn(rows, U, U, A[q], lda, dxt + q * U, ldg, dRp + q * U, G);
+        // dR_h += (r * A_h)^T dx_h
+        k.matmul_tn(rows, U, U, at, T * U, dxt + 2 * U, ldg, dRp + 2 * U, G);
+      }
     }
-    fill_hprev(n0, rows, T, U, h0, hs, hprev);
   }
-  const int64_t NT = N * T;
-  if (reset_after) {
-    if (!rmask) {
-      sgemm(true, false, U, G, NT, 1.0f, hprev, U, drec, G, 0.0f, dR, G);
-    } else {
-      for (int q = 0; q < 3; ++q) {
-        masked_hprev(N, T, U, hprev, rmask + q * N * U, abuf);
-        sgemm(true, false, U, U, NT, 1.0f, abuf, U, drec + q * U, G, 0.0f, dR + q * U, G);
-      }
-    }
-    if (dbrec) col_sums(NT, G, drec, dbrec);
-  } else {
-    if (!rmask) {
-      sgemm(true, false, U, 2 * U, NT, 1.0f, hprev, U, dxp, G, 0.0f, dR, G);
-    } else {
-      for (int q = 0; q < 2; ++q) {
-        masked_hprev(N, T, U, hprev, rmask + q * N * U, abuf);
-        sgemm(true, false, U, U, NT, 1.0f, abuf, U, dxp + q * U, G, 0.0f, dR + q * U, G);
-      }
-    }
-    // dR_h = (r * A_h)^T dx_h
-    sgemm(true, false, U, U, NT, 1.0f, aux, U, dxp + 2 * U, G, 0.0f, dR + 2 * U, G);
-    if (dbrec) std::fill(dbrec, dbrec + G, 0.0f);
+  reduce_chunks(nchunks, U * G, dRpart.data(), dR);
+  if (dbrec) {
+    if (reset_after) reduce_chunks(nchunks, G, dbpart.data(), dbrec);
+    else std::fill(dbrec, dbrec + G, 0.0f);
   }
 }
 
@@ -312,7 +282,7 @@ void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R
   const Mm mm{k.matmul, U <= kSmallUnits};
   const int64_t nchunks = num_chunks(N);
   const int nt = team(nchunks, N * T * U * (2 * U + 20));
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
     GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
@@ -355,8 +325,7 @@ void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R
 void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* hs,
                          const float* R, const float* h0, const uint8_t* mask, const float* rmask,
                          bool zero_output_for_mask, const float* dy_seq, const float* dy_last,
-                         const float* dh_T, float* dxp, float* dR, float* dh0, float* hprev,
-                         float* abuf) {
+                         const float* dh_T, float* dxp, float* dR, float* dh0) {
   GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) {
     std::fill(dR, dR + U * U, 0.0f);
@@ -366,15 +335,17 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
   const Mm mm{k.matmul, U <= kSmallUnits};
   const std::vector<float> RT = transpose(R, U, U);
   const int64_t nchunks = num_chunks(N);
-  const int nt = team(nchunks, N * T * U * (2 * U + 100));
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  std::vector<float> dRpart(static_cast<size_t>(nchunks * U * U), 0.0f);
+  const int nt = team(nchunks, N * T * U * (4 * U + 100));
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {
     GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     const size_t ru = static_cast<size_t>(rows * U);
-    std::vector<float> tmp(ru), saved(mask ? ru : 0);
+    std::vector<float> tmp(ru), saved(mask ? ru : 0), ab(rmask ? ru : 0);
     std::vector<float> carry(mask && !zero_output_for_mask ? ru : 0, 0.0f);
+    float* dRp = dRpart.data() + ch * U * U;
     float* dh = dh0 + n0 * U;
     if (dh_T) std::memcpy(dh, dh_T + n0 * U, sizeof(float) * ru);
     else std::fill(dh, dh + ru, 0.0f);
@@ -398,15 +369,20 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
           std::fill(dxt + r * T * U, dxt + r * T * U + U, 0.0f);
         }
       }
+      // dR += A^T dz with A = h_{t-1} (* the recurrent-dropout mask); h_{-1} = h0 or zeros.
+      const float* hp = t > 0 ? hs + (n0 * T + t - 1) * U : (h0 ? h0 + n0 * U : nullptr);
+      if (hp) {
+        const int64_t ldhp = t > 0 ? T * U : U;
+        if (m) {
+          mul_rows(rows, U, hp, ldhp, m, ab.data());
+          k.matmul_tn(rows, U, U, ab.data(), U, dxt, T * U, dRp, U);
+        } else {
+          k.matmul_tn(rows, U, U, hp, ldhp, dxt, T * U, dRp, U);
+        }
+      }
     }
-    fill_hprev(n0, rows, T, U, h0, hs, hprev);
   }
-  const float* A = hprev;
-  if (rmask) {
-    masked_hprev(N, T, U, hprev, rmask, abuf);
-    A = abuf;
-  }
-  sgemm(true, false, U, U, N * T, 1.0f, A, U, dxp, U, 0.0f, dR, U);
+  reduce_chunks(nchunks, U * U, dRpart.data(), dR);
 }
 
 }  // namespace pyfapi

@@ -17,29 +17,31 @@
 // when zero_output_for_mask. Without a mask y_t = h_t.
 // rmask: (K, N, U) recurrent-dropout multipliers (K = 3 for GRU, one per gate; 1 for SimpleRNN)
 // or nullptr.
-// Threads: batch chunks of 16 rows (fixed, so results do not depend on the thread count), one
-// chunk per OpenMP iteration; weight gradients as sgemm calls afterwards.
+// Threads: batch chunks of 16 rows (fixed, so results do not depend on the thread count), taken
+// one at a time by the OpenMP team (dynamic schedule: one fork/join per call, never per step).
+// The recurrent-kernel gradient is accumulated per chunk at every step while its operands are in
+// L1 (no (N, T, .) scratch, no separate GEMM) and the chunks' partial sums are reduced in chunk
+// order.
 #pragma once
 #include <cstdint>
 
 namespace pyfapi {
 
-// Forward. g (N, T, 3U): in the x-projection, out the activated gates z, r, hh (workspace).
+// Forward. xp (N, T, 3U): the x-projection; g (N, T, 3U): out the activated gates z, r, hh.
 // aux (N, T, U) workspace: rec_h + brec_h (reset_after) or r * A_h (!reset_after).
 // hs (N, T, U): state per step. ys (N, T, U): outputs per step, written only when mask != nullptr.
-void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, float* g, const float* R,
-                 const float* brec, const float* h0, const uint8_t* mask, const float* rmask,
-                 bool zero_output_for_mask, float* aux, float* hs, float* ys);
+void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, const float* xp, float* g,
+                 const float* R, const float* brec, const float* h0, const uint8_t* mask,
+                 const float* rmask, bool zero_output_for_mask, float* aux, float* hs, float* ys);
 
 // Backward. dy_seq (N, T, U) or nullptr: gradient of every output; dy_last (N, U) or nullptr:
 // gradient of the last output y_{T-1}; dh_T (N, U) or nullptr: gradient of the final state.
 // Out: dxp (N, T, 3U), dR (U, 3U), dbrec (3U, only if not nullptr), dh0 (N, U).
-// Scratch: drec (N, T, 3U; used when reset_after), hprev (N, T, U), abuf (N, T, U; used with rmask).
 void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float* g,
                   const float* aux, const float* hs, const float* R, const float* h0,
                   const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                   const float* dy_seq, const float* dy_last, const float* dh_T, float* dxp,
-                  float* dR, float* dbrec, float* dh0, float* drec, float* hprev, float* abuf);
+                  float* dR, float* dbrec, float* dh0);
 
 // SimpleRNN forward. hs (N, T, U): in the x-projection (incl. bias), out the state per step.
 // ys as for the GRU.
@@ -47,11 +49,10 @@ void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R
                         const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                         float* hs, float* ys);
 
-// SimpleRNN backward; outputs dxp (N, T, U), dR (U, U), dh0 (N, U); scratch hprev, abuf (N, T, U).
+// SimpleRNN backward; outputs dxp (N, T, U), dR (U, U), dh0 (N, U).
 void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* hs,
                          const float* R, const float* h0, const uint8_t* mask, const float* rmask,
                          bool zero_output_for_mask, const float* dy_seq, const float* dy_last,
-                         const float* dh_T, float* dxp, float* dR, float* dh0, float* hprev,
-                         float* abuf);
+                         const float* dh_T, float* dxp, float* dR, float* dh0);
 
 }  // namespace pyfapi

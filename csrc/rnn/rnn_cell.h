@@ -8,22 +8,26 @@
 namespace pyfapi {
 namespace rnn_cell {
 
-// GRU, reset_after=True. In: g = x-projection (z, r, h blocks, 3U, stride ldg); rec = recurrent
+// GRU, reset_after=True. In: x = x-projection (z, r, h blocks, 3U, stride ldx); rec = recurrent
 // products A_g @ R_g (3U, stride ldr); brec (3U) or nullptr; hp = h_{t-1} (stride ldhp).
-// Out: g overwritten with the activated z, r, hh; rh = rec_h + brec_h (stride ldrh); h (stride ldh).
+// Out: g (stride ldg; may be x) the activated z, r, hh; rh = rec_h + brec_h (stride ldrh); h
+// (stride ldh).
 //   z = sig(xz + rz + bz), r = sig(xr + rr + br), hh = tanh(xh + r * (rh + bh)),
 //   h = z * hp + (1 - z) * hh
-using GruFwdAfterFn = void (*)(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rec,
+using GruFwdAfterFn = void (*)(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g,
+                               int64_t ldg, const float* rec,
                                int64_t ldr, const float* brec, const float* hp, int64_t ldhp,
                                float* rh, int64_t ldrh, float* h, int64_t ldh);
-// GRU, reset_after=False, first half: z, r from g (x-projection) + rec (A_z R_z | A_r R_r, 2U,
-// stride ldr); g's z, r blocks overwritten with the activations; rhp = r * ah (ah = A_h, the
-// (dropped-out) h_{t-1} of the candidate, stride ldah).
-using GruFwdZrFn = void (*)(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rec,
+// GRU, reset_after=False, first half: z, r from x (x-projection) + rec (A_z R_z | A_r R_r, 2U,
+// stride ldr) into g's z, r blocks; rhp = r * ah (ah = A_h, the (dropped-out) h_{t-1} of the
+// candidate, stride ldah).
+using GruFwdZrFn = void (*)(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g,
+                            int64_t ldg, const float* rec,
                             int64_t ldr, const float* ah, int64_t ldah, float* rhp, int64_t ldrhp);
-// GRU, reset_after=False, second half: hh = tanh(xh + rech) (stored in g's h block),
-// h = z * hp + (1 - z) * hh.
-using GruFwdHFn = void (*)(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rech,
+// GRU, reset_after=False, second half: hh = tanh(xh + rech) (xh from x, hh stored in g's h
+// block), h = z * hp + (1 - z) * hh.
+using GruFwdHFn = void (*)(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g,
+                           int64_t ldg, const float* rech,
                            int64_t ldr, const float* hp, int64_t ldhp, float* h, int64_t ldh);
 // GRU backward, reset_after=True. gates (z, r, hh), rh, hp as stored by the forward; dh (stride
 // U): in dL/dh_t, out dL/dh_t * z (the direct path to h_{t-1}). dx (3U): dL/d(x-projection);
@@ -44,15 +48,23 @@ using SrnnFwdFn = void (*)(int64_t rows, int64_t U, int act, float* z, int64_t l
 // SimpleRNN backward: dz = dh * act'(h) from the output h (stride ldh), dh stride U.
 using SrnnBwdFn = void (*)(int64_t rows, int64_t U, int act, const float* h, int64_t ldh,
                            const float* dh, float* dz, int64_t ldz);
+// C (K x N, stride ldc) += A^T B with A (rows x K, stride lda), B (rows x N, stride ldb): the
+// per-step rank-`rows` update of a recurrent-kernel gradient (dR += h_{t-1}^T d(rec)), done
+// while the step's operands are in L1. Register tiles of 4 C rows x 64 / 32 / 16 columns.
+using MatmulTnFn = void (*)(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda,
+                            const float* B, int64_t ldb, float* C, int64_t ldc);
 
 #define PYFAPI_RNN_CELL_DECLARE(ns)                                                            \
   namespace ns {                                                                               \
-  void gru_fwd_after(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rec,          \
+  void gru_fwd_after(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g,           \
+                     int64_t ldg, const float* rec,                                             \
                      int64_t ldr, const float* brec, const float* hp, int64_t ldhp, float* rh,   \
                      int64_t ldrh, float* h, int64_t ldh);                                      \
-  void gru_fwd_zr(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rec, int64_t ldr, \
+  void gru_fwd_zr(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, int64_t ldg,  \
+                  const float* rec, int64_t ldr,                                                \
                   const float* ah, int64_t ldah, float* rhp, int64_t ldrhp);                    \
-  void gru_fwd_h(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rech, int64_t ldr, \
+  void gru_fwd_h(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, int64_t ldg,   \
+                 const float* rech, int64_t ldr,                                                \
                  const float* hp, int64_t ldhp, float* h, int64_t ldh);                         \
   void gru_bwd_after(int64_t rows, int64_t U, const float* gates, int64_t ldg, const float* rh, \
                      int64_t ldrh, const float* hp, int64_t ldhp, float* dh, float* dx,         \
@@ -64,6 +76,8 @@ using SrnnBwdFn = void (*)(int64_t rows, int64_t U, int act, const float* h, int
   void srnn_fwd(int64_t rows, int64_t U, int act, float* z, int64_t ldz);                       \
   void srnn_bwd(int64_t rows, int64_t U, int act, const float* h, int64_t ldh, const float* dh, \
                 float* dz, int64_t ldz);                                                        \
+  void small_matmul_tn(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda,         \
+                       const float* B, int64_t ldb, float* C, int64_t ldc);                     \
   }
 PYFAPI_RNN_CELL_DECLARE(generic)
 PYFAPI_RNN_CELL_DECLARE(avx2)

@@ -13,10 +13,13 @@ namespace PYFAPI_ISA {  // csrc/common/isa_dispatch.h
 using lstm_math::sigmoid_f;
 using lstm_math::tanh_f;
 
-void gru_fwd_after(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rec, int64_t ldr,
-                   const float* brec, const float* hp, int64_t ldhp, float* rh, int64_t ldrh,
-                   float* h, int64_t ldh) {
+void gru_fwd_after(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, int64_t ldg,
+                   const float* rec, int64_t ldr, const float* brec, const float* hp, int64_t ldhp,
+                   float* rh, int64_t ldrh, float* h, int64_t ldh) {
   for (int64_t r = 0; r < rows; ++r) {
+    const float* xz = x + r * ldx;
+    const float* xr = xz + U;
+    const float* xh = xz + 2 * U;
     float* gz = g + r * ldg;
     float* gr = gz + U;
     float* gh = gz + 2 * U;
@@ -32,10 +35,10 @@ void gru_fwd_after(int64_t rows, int64_t U, float* g, int64_t ldg, const float* 
       const float* bh = brec + 2 * U;
 #pragma omp simd
       for (int64_t j = 0; j < U; ++j) {
-        float z = sigmoid_f(gz[j] + rz[j] + bz[j]);
-        float rg = sigmoid_f(gr[j] + rr[j] + br[j]);
+        float z = sigmoid_f(xz[j] + rz[j] + bz[j]);
+        float rg = sigmoid_f(xr[j] + rr[j] + br[j]);
         float rv = rhh[j] + bh[j];
-        float hh = tanh_f(gh[j] + rg * rv);
+        float hh = tanh_f(xh[j] + rg * rv);
         gz[j] = z;
         gr[j] = rg;
         gh[j] = hh;
@@ -45,10 +48,10 @@ void gru_fwd_after(int64_t rows, int64_t U, float* g, int64_t ldg, const float* 
     } else {
 #pragma omp simd
       for (int64_t j = 0; j < U; ++j) {
-        float z = sigmoid_f(gz[j] + rz[j]);
-        float rg = sigmoid_f(gr[j] + rr[j]);
+        float z = sigmoid_f(xz[j] + rz[j]);
+        float rg = sigmoid_f(xr[j] + rr[j]);
         float rv = rhh[j];
-        float hh = tanh_f(gh[j] + rg * rv);
+        float hh = tanh_f(xh[j] + rg * rv);
         gz[j] = z;
         gr[j] = rg;
         gh[j] = hh;
@@ -59,9 +62,12 @@ void gru_fwd_after(int64_t rows, int64_t U, float* g, int64_t ldg, const float* 
   }
 }
 
-void gru_fwd_zr(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rec, int64_t ldr,
-                const float* ah, int64_t ldah, float* rhp, int64_t ldrhp) {
+void gru_fwd_zr(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, int64_t ldg,
+                const float* rec, int64_t ldr, const float* ah, int64_t ldah, float* rhp,
+                int64_t ldrhp) {
   for (int64_t r = 0; r < rows; ++r) {
+    const float* xz = x + r * ldx;
+    const float* xr = xz + U;
     float* gz = g + r * ldg;
     float* gr = gz + U;
     const float* rz = rec + r * ldr;
@@ -70,8 +76,8 @@ void gru_fwd_zr(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rec
     float* o = rhp + r * ldrhp;
 #pragma omp simd
     for (int64_t j = 0; j < U; ++j) {
-      float z = sigmoid_f(gz[j] + rz[j]);
-      float rg = sigmoid_f(gr[j] + rr[j]);
+      float z = sigmoid_f(xz[j] + rz[j]);
+      float rg = sigmoid_f(xr[j] + rr[j]);
       gz[j] = z;
       gr[j] = rg;
       o[j] = rg * a[j];
@@ -79,9 +85,11 @@ void gru_fwd_zr(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rec
   }
 }
 
-void gru_fwd_h(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rech, int64_t ldr,
-               const float* hp, int64_t ldhp, float* h, int64_t ldh) {
+void gru_fwd_h(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, int64_t ldg,
+               const float* rech, int64_t ldr, const float* hp, int64_t ldhp, float* h,
+               int64_t ldh) {
   for (int64_t r = 0; r < rows; ++r) {
+    const float* xh = x + r * ldx + 2 * U;
     const float* gz = g + r * ldg;
     float* gh = g + r * ldg + 2 * U;
     const float* rc = rech + r * ldr;
@@ -90,7 +98,7 @@ void gru_fwd_h(int64_t rows, int64_t U, float* g, int64_t ldg, const float* rech
 #pragma omp simd
     for (int64_t j = 0; j < U; ++j) {
       float z = gz[j];
-      float hh = tanh_f(gh[j] + rc[j]);
+      float hh = tanh_f(xh[j] + rc[j]);
       gh[j] = hh;
       hr[j] = z * hpr[j] + (1.0f - z) * hh;
     }
@@ -195,6 +203,55 @@ void srnn_bwd(int64_t rows, int64_t U, int act, const float* h, int64_t ldh, con
       for (int64_t j = 0; j < U; ++j) o[j] = d[j];
     }
   }
+}
+
+namespace {
+
+// C (KB x JB tile, stride ldc) += A^T B over `rows`: A (rows x KB, stride lda), B (rows x JB).
+template <int64_t KB, int64_t JB>
+inline void tn_tile(int64_t rows, const float* A, int64_t lda, const float* B, int64_t ldb,
+                    float* C, int64_t ldc) {
+  float acc[KB][JB];
+  for (int64_t k = 0; k < KB; ++k)
+    for (int64_t j = 0; j < JB; ++j) acc[k][j] = C[k * ldc + j];
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* b = B + r * ldb;
+    const float* a = A + r * lda;
+    for (int64_t k = 0; k < KB; ++k) {
+      const float av = a[k];
+      for (int64_t j = 0; j < JB; ++j) acc[k][j] += av * b[j];
+    }
+  }
+  for (int64_t k = 0; k < KB; ++k)
+    for (int64_t j = 0; j < JB; ++j) C[k * ldc + j] = acc[k][j];
+}
+
+template <int64_t KB>
+inline void tn_rows(int64_t rows, int64_t N, const float* A, int64_t lda, const float* B,
+                    int64_t ldb, float* C, int64_t ldc) {
+  int64_t j = 0;
+#if defined(__AVX512F__)
+  for (; j + 64 <= N; j += 64) tn_tile<KB, 64>(rows, A, lda, B + j, ldb, C + j, ldc);
+#endif
+  for (; j + 32 <= N; j += 32) tn_tile<KB, 32>(rows, A, lda, B + j, ldb, C + j, ldc);
+  for (; j + 16 <= N; j += 16) tn_tile<KB, 16>(rows, A, lda, B + j, ldb, C + j, ldc);
+  for (int64_t k = 0; k < KB && j < N; ++k) {
+    float* c = C + k * ldc;
+    for (int64_t r = 0; r < rows; ++r) {
+      const float av = A[r * lda + k];
+      const float* b = B + r * ldb;
+      for (int64_t jj = j; jj < N; ++jj) c[jj] += av * b[jj];
+    }
+  }
+}
+
+}  // namespace
+
+void small_matmul_tn(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda,
+                     const float* B, int64_t ldb, float* C, int64_t ldc) {
+  int64_t k = 0;
+  for (; k + 4 <= K; k += 4) tn_rows<4>(rows, N, A + k, lda, B, ldb, C + k * ldc, ldc);
+  for (; k < K; ++k) tn_rows<1>(rows, N, A + k, lda, B, ldb, C + k * ldc, ldc);
 }
 
 }  // namespace PYFAPI_ISA

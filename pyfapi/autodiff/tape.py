@@ -28,6 +28,8 @@ Semantics (as ``tf.GradientTape``):
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from pyfapi._config import PRECISION as _PRECISION, _enter_precision, _exit_precision
@@ -37,6 +39,27 @@ from pyfapi.autodiff.tensor import Tensor, _wrap, as_array
 __all__ = ["GradientTape"]
 
 _ndarray = np.ndarray
+_getrefcount = sys.getrefcount
+_may_share = np.shares_memory
+
+
+def _exclusive(a, holders: int) -> bool:
+    """True when nothing but the caller's ``holders`` known references can reach
+    the buffer of ``a``, so it may be written in place or handed out without a copy: ``a`` is
+    writable and either owns its memory or is a full-size view (a reshape / transpose) of an
+    ndarray that owns it and that no other object references. Any doubt answers False (the
+    caller copies): arrays saved by a recorded op, the user's ``output_gradients``, the same
+    gradient given to two inputs, slices and views of C++-owned buffers all have other holders.
+    """
+    # references to a here: the caller's ``holders``, the parameter a and getrefcount's argument
+    if _getrefcount(a) > holders + 2 or not a.flags.writeable:
+        return False
+    b = a.base
+    if b is None:
+        return True
+    # references to b here: a.base, the local b and getrefcount's argument
+    return (type(b) is _ndarray and b.base is None and b.nbytes == a.nbytes
+            and _getrefcount(b) <= 3)
 
 
 class GradientTape:
@@ -226,8 +249,9 @@ class GradientTape:
                 else:
                     flat_out.append(None)
                     continue
-            # Hand out independent, writable arrays (optimizers may update gradients in place).
-            if g.base is not None or id(g) in seen or not g.flags.writeable:
+            # Hand out independent, writable arrays (optimizers may update gradients in place):
+            # copied unless the tape's dict and this loop hold the only references.
+            if id(g) in seen or not _exclusive(g, 2):
                 g = g.copy()
             seen.add(id(g))
             flat_out.append(_wrap(g))
@@ -287,7 +311,13 @@ def _backward(records, grads, keep):
                 g = g.astype(xv.dtype)
             k = id(x)
             prev = get(k)
-            grads[k] = g if prev is None else prev + g
+            if prev is None:
+                grads[k] = g
+            elif (prev.dtype == g.dtype and _exclusive(prev, 2)
+                  and (prev is g or not _may_share(prev, g))):
+                prev += g  # a gradient only this dict holds: summed in place, no new array
+            else:
+                grads[k] = prev + g
 
 
 def _refuse_higher_order(tape, flat_sources) -> None:

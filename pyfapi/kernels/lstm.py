@@ -9,6 +9,13 @@ Semantics are Keras 3's ``keras.layers.LSTM`` / ``keras.ops.lstm`` with ``activa
 
 (Hochreiter & Schmidhuber 1997; forget gate: Gers, Schmidhuber & Cummins 2000.)
 
+``kernel=None``: ``inputs`` is already the input projection ``x @ kernel`` (N, T, 4 units), e.g.
+with Keras's per-gate input-dropout masks applied by the caller; the backward then returns
+``d_inputs = dL/dz`` and no kernel gradient. ``recurrent_masks`` (4, N, units): recurrent-dropout
+multipliers, one per gate (Keras's ``implementation=1``)::
+
+    z_t = x_t @ kernel + sum_q (h_{t-1} * m_q) @ recurrent_kernel[:, q-th block] + bias
+
 Conversion policy: float32 C-contiguous arrays reach C++ without a copy; any other real dtype or
 layout is converted ONCE here with ``np.ascontiguousarray(x, dtype=np.float32)``.
 """
@@ -44,6 +51,8 @@ class LSTMWorkspace:
         hs, cs: (N, T, u) hidden and cell state of every step.
         return_sequences: how the forward was called (decides the shape of ``d_outputs``).
         mask: the (N, T) uint8 time mask or None; zero_output_for_mask: its output rule.
+        rmask: the (4, N, u) recurrent-dropout multipliers or None. kernel is None for a
+        projected input.
 
     With ``return_sequences`` the forward's ``outputs`` IS ``hs`` (no copy): do not modify it in
     place before the backward.
@@ -59,6 +68,7 @@ class LSTMWorkspace:
     return_sequences: bool
     mask: np.ndarray | None = None
     zero_output_for_mask: bool = False
+    rmask: np.ndarray | None = None
 
 
 def _check(inputs, kernel, recurrent_kernel, bias, initial_state):
@@ -68,18 +78,26 @@ def _check(inputs, kernel, recurrent_kernel, bias, initial_state):
     n, t, d = x.shape
     if t == 0:
         raise ValueError(f"lstm: inputs must have at least one timestep, got shape {x.shape}")
-    w = _as_f32(kernel, "kernel")
-    if w.ndim != 2 or w.shape[1] % 4 or w.shape[1] == 0:
-        raise ValueError(f"lstm: kernel must have shape (features, 4 * units) with units >= 1, "
-                         f"got shape {w.shape}")
-    u = w.shape[1] // 4
-    if w.shape[0] != d:
-        raise ValueError(f"lstm: kernel has shape {w.shape}, expected {(d, 4 * u)}: inputs of shape "
-                         f"{x.shape} have {d} features")
+    if kernel is None:  # projected input: features = 4 * units
+        w = None
+        if d % 4 or d == 0:
+            raise ValueError(f"lstm: a projected input (kernel=None) must have 4 * units features, "
+                             f"got shape {x.shape}")
+        u = d // 4
+    else:
+        w = _as_f32(kernel, "kernel")
+        if w.ndim != 2 or w.shape[1] % 4 or w.shape[1] == 0:
+            raise ValueError(f"lstm: kernel must have shape (features, 4 * units) with units >= 1, "
+                             f"got shape {w.shape}")
+        u = w.shape[1] // 4
+        if w.shape[0] != d:
+            raise ValueError(f"lstm: kernel has shape {w.shape}, expected {(d, 4 * u)}: inputs of "
+                             f"shape {x.shape} have {d} features")
     r = _as_f32(recurrent_kernel, "recurrent_kernel")
     if r.shape != (u, 4 * u):
         raise ValueError(f"lstm: recurrent_kernel has shape {r.shape}, expected {(u, 4 * u)} "
-                         f"(units={u} from kernel shape {w.shape})")
+                         f"(units={u} from {'inputs' if w is None else 'kernel'} shape "
+                         f"{x.shape if w is None else w.shape})")
     b = None
     if bias is not None:
         b = _as_f32(bias, "bias")
@@ -100,12 +118,15 @@ def _check(inputs, kernel, recurrent_kernel, bias, initial_state):
 
 def lstm_forward(inputs, kernel, recurrent_kernel, bias=None, initial_state=None,
                  return_sequences: bool = False, training: bool = False, mask=None,
-                 zero_output_for_mask: bool = False):
+                 zero_output_for_mask: bool = False, recurrent_masks=None):
     """Run a Keras LSTM over a whole sequence in one C++ call.
 
     Args:
         inputs: (N, T, D) float32 (other real dtypes converted once), T >= 1.
-        kernel: (D, 4u); recurrent_kernel: (u, 4u); bias: (4u,) or None (no bias).
+        kernel: (D, 4u), or None when ``inputs`` is the projection (D = 4u); recurrent_kernel:
+            (u, 4u); bias: (4u,) or None (no bias).
+        recurrent_masks: (4, N, u) recurrent-dropout multipliers (one per gate i, f, c, o) or
+            None.
         initial_state: None (zeros) or a pair ``(h0, c0)`` of (N, u) arrays.
         return_sequences: outputs of every step (N, T, u) instead of the last one (N, u).
         training: also return the :class:`LSTMWorkspace` for :func:`lstm_backward`.
@@ -131,19 +152,26 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias=None, initial_state=None
             raise ValueError(f"lstm: mask has shape {m.shape}, expected (batch, timesteps) = "
                              f"{(n, t)}")
         m = np.ascontiguousarray(m.astype(bool), dtype=np.uint8)
+    rm = None
+    if recurrent_masks is not None:
+        rm = _as_f32(recurrent_masks, "recurrent_masks")
+        if rm.shape != (4, n, u):
+            raise ValueError(f"lstm: recurrent_masks has shape {rm.shape}, expected {(4, n, u)} "
+                             f"(one (batch, units) mask per gate)")
     ys = None
     if n == 0:
         gates = np.zeros((0, t, 4 * u), np.float32)
         hs = np.zeros((0, t, u), np.float32)
         cs = np.zeros((0, t, u), np.float32)
     else:
-        gates, hs, cs, ys = _C.lstm_forward(x, w, r, b, h0, c0, m, bool(zero_output_for_mask))
+        gates, hs, cs, ys = _C.lstm_forward(x, w, r, b, h0, c0, m, bool(zero_output_for_mask),
+                                            rm)
     seq = hs if ys is None else ys
     outputs = seq if return_sequences else seq[:, -1].copy()
     h = hs[:, -1].copy()
     c = cs[:, -1].copy()
     ws = (LSTMWorkspace(x, w, r, h0, c0, gates, hs, cs, bool(return_sequences), m,
-                        bool(zero_output_for_mask)) if training else None)
+                        bool(zero_output_for_mask), rm) if training else None)
     return outputs, h, c, ws
 
 
@@ -161,7 +189,8 @@ def lstm_backward(workspace: LSTMWorkspace, d_outputs=None, d_h=None, d_c=None,
     Returns:
         ``(d_inputs, d_kernel, d_recurrent_kernel, d_bias, d_h0, d_c0)`` float32 arrays with the
         shapes of the forward's arguments (d_bias (4u,) even when the forward had no bias);
-        d_inputs is None when ``need_inputs_grad`` is False.
+        d_inputs is None when ``need_inputs_grad`` is False; d_kernel is None for a projected
+        input (kernel None).
 
     Raises:
         TypeError: workspace of the wrong type or a non-real gradient. ValueError: gradient shapes.
@@ -192,11 +221,13 @@ def lstm_backward(workspace: LSTMWorkspace, d_outputs=None, d_h=None, d_c=None,
             dh = dy if dh is None else dh + dy
         else:  # the last output differs from the last state under a mask
             dy_last = dy
+    dw_none = ws.kernel is None
     if n == 0:
         z = np.zeros
-        return (z((0, t, d), np.float32) if need_inputs_grad else None, z((d, 4 * u), np.float32),
-                z((u, 4 * u), np.float32),
+        return (z((0, t, d), np.float32) if need_inputs_grad else None,
+                None if dw_none else z((d, 4 * u), np.float32), z((u, 4 * u), np.float32),
                 z((4 * u,), np.float32), z((0, u), np.float32), z((0, u), np.float32))
-    return _C.lstm_backward(ws.inputs, ws.kernel, ws.recurrent_kernel, ws.h0, ws.c0, ws.gates,
-                            ws.hs, ws.cs, dy_seq, dh, dc, bool(need_inputs_grad), ws.mask,
-                            ws.zero_output_for_mask, dy_last)
+    dx, dw, dr, db, dh0, dc0 = _C.lstm_backward(
+        ws.inputs, ws.kernel, ws.recurrent_kernel, ws.h0, ws.c0, ws.gates, ws.hs, ws.cs, dy_seq,
+        dh, dc, bool(need_inputs_grad), ws.mask, ws.zero_output_for_mask, dy_last, ws.rmask)
+    return dx, (None if dw_none else dw), dr, db, dh0, dc0

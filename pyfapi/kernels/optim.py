@@ -18,9 +18,10 @@ contraction), after the optional gradient preprocessing of ``Optimizer.apply``:
      ``vh = max(vh, v)`` used for ``v``; ``w -= alpha m / (sqrt(v) + eps)`` with the bias-corrected
      ``alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)`` given by the caller;
    * Adagrad: ``acc += g^2``; ``w -= lr g / sqrt(acc + eps)``;
-   * Adamax (4), Nadam (5), Adadelta (6), Lion (7): the rules documented on their classes in
-     :mod:`pyfapi.optimizers`, driven by ``step_unchecked`` only (Ftrl has no fused kernel: its
-     ``pow`` would not match numpy's to the bit).
+   * Adamax (4), Nadam (5), Adadelta (6), Lion (7), Ftrl (8): the rules documented on their
+     classes in :mod:`pyfapi.optimizers`, driven by ``step_unchecked`` only. Ftrl's ``x^p`` is a
+     square root when ``p = 0.5`` (bitwise equal to the numpy path), else the C library's double
+     ``pow`` rounded to float32 (within about an ulp of numpy's float32 ``np.power``).
 
 Arguments: lists with one entry per variable. Every array must be a float32, C-contiguous numpy
 array (variables and slots writeable), gradients and slots of their variable's size; nothing is
@@ -35,11 +36,11 @@ import numpy as np
 from pyfapi import _C
 
 __all__ = ["sgd_update", "rmsprop_update", "adam_update", "adam_alpha", "adagrad_update",
-           "step_unchecked",
+           "ftrl_update", "step_unchecked",
            "KIND_SGD", "KIND_RMSPROP", "KIND_ADAM", "KIND_ADAGRAD"]
 
 KIND_SGD, KIND_RMSPROP, KIND_ADAM, KIND_ADAGRAD = 0, 1, 2, 3
-KIND_ADAMAX, KIND_NADAM, KIND_ADADELTA, KIND_LION = 4, 5, 6, 7
+KIND_ADAMAX, KIND_NADAM, KIND_ADADELTA, KIND_LION, KIND_FTRL = 4, 5, 6, 7, 8
 _F32 = np.dtype(np.float32)
 
 
@@ -205,3 +206,31 @@ def adagrad_update(params, grads, accumulators, *, learning_rate, epsilon=1e-7,
                                             weight_decay_lr, clipvalue, grad_scale)
     step_unchecked(KIND_ADAGRAD, list(params), list(grads), flat, 1, gs, _f32(learning_rate), wd,
                    decay, cv, clip, 0.0, 0.0, 0.0, _f32(epsilon), False, False)
+
+
+def ftrl_update(params, grads, accumulators, linears, *, learning_rate,
+                learning_rate_power=-0.5, l1_regularization_strength=0.0,
+                l2_regularization_strength=0.0, l2_shrinkage_regularization_strength=0.0,
+                beta=0.0, weight_decay_lr=None, clipvalue=None, grad_scale=None):
+    """Fused Ftrl step (Keras 3's rule, see :class:`pyfapi.optimizers.Ftrl`), with
+    ``p = -learning_rate_power``: ``g' = g + 2 l2_shrinkage w``; ``n' = n + g^2``;
+    ``z += g' - (n'^p - n^p) / lr * w``; ``w = (clip(z, -l1, l1) - z) / (n'^p / lr + 2 l2')``,
+    ``l2' = l2 + beta / (2 lr)``; ``n = n'``. ``accumulators`` (``n``) and ``linears`` (``z``):
+    one slot each per variable, updated in place with the variable.
+
+    Raises:
+        TypeError / ValueError: as :func:`sgd_update`; ``learning_rate <= 0`` (it divides).
+    """
+    op = "ftrl_update"
+    if not float(learning_rate) > 0:
+        raise ValueError(f"{op}: learning_rate must be > 0, received {learning_rate}")
+    flat, gs, wd, decay, cv, clip = _common(
+        op, params, grads, [("accumulators", accumulators), ("linears", linears)],
+        weight_decay_lr, clipvalue, grad_scale)
+    f = np.float32
+    lr32 = f(learning_rate)
+    p = f(-float(learning_rate_power))
+    l2x2 = f(2.0) * (f(l2_regularization_strength) + f(beta) / (f(2.0) * lr32))
+    step_unchecked(KIND_FTRL, list(params), list(grads), flat, 2, gs, float(lr32), wd, decay,
+                   cv, clip, float(p), _f32(2 * float(l2_shrinkage_regularization_strength)),
+                   _f32(l1_regularization_strength), float(l2x2), bool(p == f(0.5)), False)

@@ -18,6 +18,7 @@ from pyfapi.layers.core import (Dense, EinsumDense, Embedding, Identity, Input, 
 from pyfapi.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                    Subtract, add, average, concatenate, maximum, minimum,
                                    multiply, subtract)
+from pyfapi.layers.merging.dot import Dot, dot
 from pyfapi.layers.normalization import (BatchNormalization, GroupNormalization,
                                          LayerNormalization, UnitNormalization)
 from pyfapi.layers.preprocessing import *  # noqa: F401,F403
@@ -50,7 +51,7 @@ __all__ = [
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "LSTM", "BatchNormalization", "LayerNormalization",
     "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
-    "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum",
+    "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "Dot", "dot",
     "Convolution1D", "Convolution2D", "SeparableConvolution2D", "MaxPool1D", "MaxPool2D",
     "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalAvgPool1D",
     "GlobalAvgPool2D",

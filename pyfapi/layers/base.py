@@ -40,6 +40,7 @@ from pyfapi._config import _enter_precision, _exit_precision
 from pyfapi.mixed_precision import policy as _policies
 from pyfapi.utils import naming
 from pyfapi.layers import dry_run as _dry_run
+from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 
 __all__ = ["Layer", "InputSpec", "LAYER_REGISTRY", "register_layer", "get_layer_class",
            "serialize_dtype", "is_shape_tuple", "map_shape_structure", "get_keras_mask",
@@ -64,7 +65,8 @@ def get_layer_class(class_name, custom_objects=None):
     Raises:
         ValueError: unknown class name (lists what is known).
     """
-    if custom_objects and class_name in custom_objects:
+    custom_objects = resolve_custom_objects(custom_objects)
+    if class_name in custom_objects:
         return custom_objects[class_name]
     cls = LAYER_REGISTRY.get(class_name)
     if cls is None:
@@ -73,7 +75,7 @@ def get_layer_class(class_name, custom_objects=None):
     if cls is None:
         raise ValueError(
             f"Unknown layer class '{class_name}'. Pass it in custom_objects={{'{class_name}': "
-            f"cls}} or register it with pyfapi.layers.base.register_layer. Known: "
+            f"cls}} or decorate it with @pyfapi.saving.register_keras_serializable(). Known: "
             f"{sorted(LAYER_REGISTRY)}")
     return cls
 

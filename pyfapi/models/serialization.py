@@ -19,6 +19,8 @@ import numpy as np
 from pyfapi.graph import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.layers.base import get_layer_class
+from pyfapi.utils.object_registration import get_registered_name
+from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 
 __all__ = ["serialize_layer", "deserialize_layer", "serialize_node_args", "deserialize_node_args"]
 
@@ -45,8 +47,8 @@ def serialize_layer(layer) -> dict:
         module, registered = "keras", None
     elif mod.startswith("pyfapi."):
         module, registered = "keras.layers", None
-    else:
-        module, registered = mod, cls.__name__
+    else:  # a user's class: as Keras, no module and its registered (or plain) name
+        module, registered = None, get_registered_name(cls)
     out = {"module": module, "class_name": _class_name(layer), "config": layer.get_config(),
            "registered_name": registered}
     if type(layer).__name__ != "InputLayer":
@@ -69,9 +71,9 @@ def deserialize_layer(data, custom_objects=None):
         return SymbolicOp.from_keras_entry(data)
     class_name = data["class_name"]
     registered = data.get("registered_name")
-    cls = None
-    if custom_objects:
-        cls = custom_objects.get(class_name) or (custom_objects.get(registered) if registered else None)
+    custom_objects = resolve_custom_objects(custom_objects)
+    cls = (custom_objects.get(registered) if registered else None) or \
+        custom_objects.get(class_name)
     if cls is None:
         cls = get_layer_class(class_name, custom_objects)
     config = data.get("config", {})

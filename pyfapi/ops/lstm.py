@@ -23,28 +23,33 @@ def _out_dtype(arrays):
 @register
 class LSTM(Op):
     """Whole-sequence LSTM (Keras gate order i, f, c, o; tanh / sigmoid), three outputs
-    ``(outputs, h, c)``. Positional inputs: inputs, kernel, recurrent_kernel, then the bias when
-    ``has_bias`` and h0, c0 when ``has_state``."""
+    ``(outputs, h, c)``. Positional inputs: inputs, kernel (unless ``has_kernel`` is False: the
+    inputs are then the projection), recurrent_kernel, then the bias when ``has_bias`` and h0, c0
+    when ``has_state``."""
     name = "lstm"
 
     @staticmethod
-    def forward(ctx, inputs, kernel, recurrent_kernel, *rest, has_bias=True, has_state=False,
-                return_sequences=False, mask=None, zero_output_for_mask=False):
+    def forward(ctx, inputs, *rest, has_kernel=True, has_bias=True, has_state=False,
+                return_sequences=False, mask=None, zero_output_for_mask=False,
+                recurrent_masks=None):
         """``inputs`` (batch, T, F), kernel (F, 4U), recurrent_kernel (U, 4U) -> ``(outputs, h,
         c)``; outputs (batch, T, U) if return_sequences else (batch, U); h, c (batch, U).
         """
         rest = list(rest)
+        kernel = rest.pop(0) if has_kernel else None
+        recurrent_kernel = rest.pop(0)
         bias = rest.pop(0) if has_bias else None
         state = (rest[0], rest[1]) if has_state else None
-        dtype = _out_dtype([inputs, kernel, recurrent_kernel, *([bias] if has_bias else []),
-                            *(state or ())])
+        ins = [inputs, *([kernel] if has_kernel else []), recurrent_kernel,
+               *([bias] if has_bias else []), *(state or ())]
+        dtype = _out_dtype(ins)
         outputs, h, c, ws = lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_state=state,
                                          return_sequences=return_sequences, training=True,
-                                         mask=mask, zero_output_for_mask=zero_output_for_mask)
+                                         mask=mask, zero_output_for_mask=zero_output_for_mask,
+                                         recurrent_masks=recurrent_masks)
         ctx.ws = ws
-        ctx.in_dtypes = [a.dtype for a in (inputs, kernel, recurrent_kernel,
-                                           *([bias] if has_bias else []), *(state or ()))]
-        ctx.has_bias, ctx.has_state = has_bias, has_state
+        ctx.in_dtypes = [a.dtype for a in ins]
+        ctx.has_kernel, ctx.has_bias, ctx.has_state = has_kernel, has_bias, has_state
         return outputs.astype(dtype, copy=False), h.astype(dtype, copy=False), c.astype(dtype, copy=False)
 
     @staticmethod
@@ -55,7 +60,7 @@ class LSTM(Op):
         needs = getattr(ctx, "needs_input_grad", None)
         need_dx = needs is None or bool(needs[0])  # e.g. a first layer: no gradient for the data
         dx, dw, dr, db, dh0, dc0 = lstm_backward(ctx.ws, g_out, g_h, g_c, need_inputs_grad=need_dx)
-        grads = [dx, dw, dr]
+        grads = [dx, dw, dr] if ctx.has_kernel else [dx, dr]
         if ctx.has_bias:
             grads.append(db)
         if ctx.has_state:
@@ -65,18 +70,22 @@ class LSTM(Op):
 
 
 def lstm(inputs, kernel, recurrent_kernel, bias, initial_state=None, return_sequences=False,
-         mask=None, zero_output_for_mask=False):
+         mask=None, zero_output_for_mask=False, recurrent_masks=None):
     """Run a Keras LSTM over a whole sequence (``keras.layers.LSTM`` math, one C++ call).
 
     Args:
         inputs: (batch, timesteps, features), timesteps >= 1.
-        kernel: (features, 4 * units); recurrent_kernel: (units, 4 * units), gate order i, f, c, o.
+        kernel: (features, 4 * units), or None when ``inputs`` is already the input projection
+            ``x @ kernel`` (batch, timesteps, 4 * units) (e.g. with per-gate input dropout);
+            recurrent_kernel: (units, 4 * units), gate order i, f, c, o.
         bias: (4 * units,) or None (``use_bias=False``).
         initial_state: None (zeros) or ``[h0, c0]``, each (batch, units).
         return_sequences: return every step's output (batch, timesteps, units) instead of the
             last one (batch, units).
         mask: (batch, timesteps) bool or None: masked steps keep h and c and repeat the previous
             output (zeros with ``zero_output_for_mask``), as keras.layers.LSTM.
+        recurrent_masks: (4, batch, units) recurrent-dropout multipliers, one per gate
+            (keras.layers.LSTM's implementation 1 in training), or None.
 
     Returns:
         ``(outputs, h, c)`` Tensors; h and c are the final states (batch, units). Differentiable
@@ -86,7 +95,7 @@ def lstm(inputs, kernel, recurrent_kernel, bias, initial_state=None, return_sequ
         ValueError: wrong ranks, zero timesteps, features / units mismatches (names the shapes).
         TypeError: non-numeric inputs.
     """
-    args = [inputs, kernel, recurrent_kernel]
+    args = [inputs, *([] if kernel is None else [kernel]), recurrent_kernel]
     if bias is not None:
         args.append(bias)
     if initial_state is not None:
@@ -97,6 +106,10 @@ def lstm(inputs, kernel, recurrent_kernel, bias, initial_state=None, return_sequ
     if mask is not None:
         from pyfapi.autodiff.tensor import as_array
         mask = as_array(mask)
-    return apply(LSTM, *args, has_bias=bias is not None, has_state=initial_state is not None,
-                 return_sequences=bool(return_sequences), mask=mask,
-                 zero_output_for_mask=bool(zero_output_for_mask))
+    if recurrent_masks is not None:
+        from pyfapi.autodiff.tensor import as_array
+        recurrent_masks = as_array(recurrent_masks)
+    return apply(LSTM, *args, has_kernel=kernel is not None, has_bias=bias is not None,
+                 has_state=initial_state is not None, return_sequences=bool(return_sequences),
+                 mask=mask, zero_output_for_mask=bool(zero_output_for_mask),
+                 recurrent_masks=recurrent_masks)

@@ -11,6 +11,7 @@ import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register
 from pyfapi.kernels import elementwise as _ew
+from pyfapi.kernels import softmax as _softmax_kernels
 from pyfapi.ops import math as _m  # _m.USE_GEMM_KERNEL is read per call (benchmarks switch it)
 from pyfapi.ops._common import FLOAT32, as_float, extremum_keepdims, norm_axes
 
@@ -26,6 +27,7 @@ def _clip(x, lo, hi):
     return np.minimum(y, hi, out=y)
 
 __all__ = [
+    "normalize",
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid", "silu",
     "swish", "hard_silu", "hard_swish", "softplus", "softsign", "tanh", "log_sigmoid", "softmax",
     "log_softmax", "one_hot", "categorical_crossentropy", "sparse_categorical_crossentropy",
@@ -346,7 +348,8 @@ def _normalization_axes(axis, ndim, op):
 
 @register
 class Softmax(Op):
-    """``exp(x - max) / sum(exp(x - max))`` along ``axis``; VJP ``y * (g - sum(g * y))``."""
+    """``exp(x - max) / sum(exp(x - max))`` along ``axis``; VJP ``y * (g - sum(g * y))``.
+    float32 over the last axis runs the fused C++ row kernels (pyfapi.kernels.softmax)."""
     name = "softmax"
 
     @staticmethod
@@ -356,6 +359,9 @@ class Softmax(Op):
         ctx.axis = axis = _normalization_axes(axis, x.ndim, "softmax")
         if x.size == 0:  # nothing to normalise (numpy's max has no identity for an empty axis)
             ctx.saved = e = np.empty_like(x)
+            return e
+        if x.dtype == FLOAT32 and axis == (x.ndim - 1,):  # the fused C++ row kernel
+            ctx.saved = e = _softmax_kernels.softmax_forward(x)
             return e
         with _errstate(invalid="ignore"):  # an all -inf (or inf/nan) row: -inf - -inf -> nan, as TF
             e = np.exp(x - extremum_keepdims(x, axis))
@@ -367,6 +373,8 @@ class Softmax(Op):
     def backward(ctx, g):
         """Returns ``y * (g - sum(g * y, axis))``."""
         y = ctx.saved
+        if y.dtype == FLOAT32 and ctx.axis == (y.ndim - 1,) and y.size:
+            return _softmax_kernels.softmax_backward(g, y)
         gy = g * y
         gy -= y * _sum(gy, axis=ctx.axis, keepdims=True)
         return gy
@@ -806,3 +814,36 @@ def linear(x, kernel, bias=None, activation=None):
     if bias is None:
         return apply(Linear, x, kernel, activation=activation)
     return apply(Linear, x, kernel, bias, activation=activation)
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """``x`` divided by its L-``order`` norm along ``axis`` (Keras 3 ``ops.normalize``).
+
+    For ``order=2``: ``x * min(rsqrt(sum(x^2)), 1 / epsilon)``, written as
+    ``x / sqrt(max(sum(x^2), epsilon^2))`` (the same values, and a finite gradient at 0); other
+    orders: ``x / max(||x||_order, epsilon)``. ``epsilon`` defaults to ``keras.config.epsilon()``.
+    Shape and dtype of ``x``; differentiable.
+
+    Raises:
+        ValueError: ``order`` not an int >= 1.
+    """
+    from pyfapi import _config
+    from pyfapi.ops.core import cast
+    from pyfapi.ops.shape_ops import expand_dims
+
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
+    eps = _config.epsilon() if epsilon is None else float(epsilon)
+    if getattr(x, "ndim", 1) == 0:
+        x = expand_dims(x, 0)
+    dtype = str(getattr(x, "dtype", "float32"))
+    if dtype == "float16":  # epsilon^2 underflows in float16: compute in float32, cast back
+        x = cast(x, "float32")
+    if order == 2:
+        s = _m.sum(_m.square(x), axis=axis, keepdims=True)
+        out = _m.divide(x, _m.sqrt(_m.maximum(s, eps * eps)))
+    else:
+        norm = _m.power(_m.sum(_m.power(_m.abs(x), order), axis=axis, keepdims=True),
+                        1.0 / order)
+        out = _m.divide(x, _m.maximum(norm, eps))
+    return cast(out, "float16") if dtype == "float16" else out

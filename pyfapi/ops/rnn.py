@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register
+from pyfapi.kernels.elementwise import bias_act_backward as _bias_act_backward
+from pyfapi.kernels.gemm import gemm as _gemm
 from pyfapi.kernels.rnn import (
     gru_backward,
     gru_forward,
@@ -93,6 +95,92 @@ class SimpleRNN(Op):
         dxp, dr, dh0 = simple_rnn_backward(ctx.ws, g_out, g_h)
         grads = [dxp, dr] + ([dh0] if ctx.has_state else [])
         return _cast_grads(grads, ctx.in_dtypes)
+
+
+@register
+class GateProjection(Op):
+    """Input projection of a recurrent layer with one input-dropout mask per gate (Keras's
+    ``implementation=1``): ``out[..., q-th block] = (x * masks[q]) @ kernel[:, q-th block]
+    (+ bias[q-th block])`` for q < K, one op instead of K (multiply, matmul) pairs and a
+    concatenation. Positional inputs: x (N, T, D), kernel (D, K*U), then the bias (K*U,) when
+    ``has_bias``; ``masks`` (K, N, D) is a constant."""
+    name = "rnn_gate_projection"
+
+    @staticmethod
+    def forward(ctx, x, kernel, *rest, has_bias=False, masks=None):
+        """-> (N, T, K*U), computed in float32 (float64 if an input is float64)."""
+        bias = rest[0] if has_bias else None
+        n, t, d = x.shape
+        k = masks.shape[0]
+        g = kernel.shape[1]
+        if masks.shape != (k, n, d) or kernel.shape[0] != d or g % k:
+            raise ValueError(f"rnn_gate_projection: x {x.shape}, kernel {kernel.shape} and masks "
+                             f"{masks.shape} do not match (expected kernel (D, K*U) and masks "
+                             f"(K, N, D))")
+        u = g // k
+        kern = np.asarray(kernel, np.float32)
+        b = None if bias is None else np.asarray(bias, np.float32)
+        out = np.empty((n * t, g), np.float32)
+        xms = []
+        for q in range(k):
+            xm = np.multiply(x, masks[q][:, None, :], dtype=np.float32).reshape(n * t, d)
+            blk = slice(q * u, (q + 1) * u)
+            _gemm(xm, kern[:, blk], out=out[:, blk], bias=None if b is None else b[blk])
+            xms.append(xm)
+        ctx.saved = (xms, kern, masks)
+        ctx.bias_dtype = bias.dtype if has_bias else None
+        ctx.info = (x.shape, x.dtype, kernel.dtype, has_bias)
+        dtype = _out_dtype([x, kernel] + ([bias] if has_bias else []))
+        return out.reshape(n, t, g).astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        """dx = sum_q (g_q @ W_q^T) * m_q, dW_q = (x * m_q)^T g_q, db = column sums of g."""
+        xms, kern, masks = ctx.saved
+        (n, t, d), xdt, kdt, has_bias = ctx.info
+        needs = ctx.needs_input_grad
+        k = masks.shape[0]
+        g2 = np.ascontiguousarray(grad, dtype=np.float32).reshape(n * t, kern.shape[1])
+        u = kern.shape[1] // k
+        dx = dk = None
+        if needs[0]:
+            dx = np.zeros((n, t, d), np.float32)
+            for q in range(k):
+                blk = slice(q * u, (q + 1) * u)
+                dx += _gemm(g2[:, blk], kern[:, blk], trans_b=True).reshape(n, t, d) * \
+                    masks[q][:, None, :]
+            dx = dx.astype(xdt, copy=False) if xdt.kind == "f" else dx
+        if needs[1]:
+            dk = np.empty(kern.shape, np.float32)
+            for q in range(k):
+                blk = slice(q * u, (q + 1) * u)
+                _gemm(xms[q], g2[:, blk], trans_a=True, out=dk[:, blk])
+            dk = dk.astype(kdt, copy=False)
+        if not has_bias:
+            return dx, dk
+        db = None
+        if needs[2]:  # column sums in C++ (one pass; numpy's float64 axis-0 sum is ~10x slower)
+            db = _bias_act_backward(g2, None, bias_grad=True, op="rnn_gate_projection")[1]
+            db = db.astype(ctx.bias_dtype, copy=False)
+        return dx, dk, db
+
+
+def gate_projection(x, kernel, bias, masks):
+    """``concat_q((x * masks[q][:, None, :]) @ kernel[:, q-th block] + bias[q-th block])``: the
+    per-gate input-dropout projection of GRU / LSTM in training (one registered op).
+
+    Args:
+        x: (N, T, D). kernel: (D, K*U). bias: (K*U,) or None. masks: (K, N, D) multipliers.
+
+    Returns:
+        (N, T, K*U) Tensor, differentiable w.r.t. x, kernel and bias.
+
+    Raises:
+        ValueError: shapes that do not match (names them).
+    """
+    args = [x, kernel] + ([bias] if bias is not None else [])
+    return apply(GateProjection, *args, has_bias=bias is not None,
+                 masks=np.ascontiguousarray(_mask_array(masks), dtype=np.float32))
 
 
 def _mask_array(mask):

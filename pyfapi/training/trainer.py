@@ -33,6 +33,7 @@ from pyfapi.training import data_adapter as da
 from pyfapi.training.compile_utils import CompileLoss, CompileMetrics, LossTracker, as_output_list
 from pyfapi.training.structured_arrays import StructuredArrays
 from pyfapi.utils import distributed_context as _dist
+from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 from pyfapi.utils.step_data import unpack_x_y_sample_weight
 
 __all__ = ["Trainer"]
@@ -1369,10 +1370,11 @@ class Trainer:
         from pyfapi.saving import load_weights
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
-    def save(self, filepath, overwrite=True, zipped=True):
-        """Write a ``.keras`` archive: architecture, weights, compile config, optimizer state."""
+    def save(self, filepath, overwrite=True, zipped=True, **kwargs):
+        """Write a ``.keras`` archive: architecture, weights, compile config, optimizer state
+        (``.h5`` / ``.hdf5``: Keras's legacy format, ``include_optimizer=True`` as Keras)."""
         from pyfapi.saving import save_model
-        save_model(self, filepath, overwrite=overwrite)
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def get_compile_config(self):
         """The JSON-able arguments of the last ``compile`` (None if not compiled)."""
@@ -1441,6 +1443,7 @@ def _deser(spec, fn, custom_objects):
         return [_deser(s, fn, custom_objects) for s in spec]
     if isinstance(spec, dict) and "custom" in spec and len(spec) == 1:
         name = spec["custom"]
+        custom_objects = resolve_custom_objects(custom_objects)
         if name not in custom_objects:
             raise ValueError(
                 f"The model was compiled with the custom object {name!r}; pass it as "

@@ -5,7 +5,7 @@ drawn masks reproduced in the reference), custom activations (basic-op path), we
 errors, .keras / .weights.h5 round trips and the Keras-book models trained on our own data."""
 import numpy as np
 import pytest
-from references.rnn_ref import gru_ref, simple_rnn_ref
+from references.rnn_ref import gru_ref, lstm_ref, simple_rnn_ref
 
 import pyfapi
 from pyfapi import Input, layers
@@ -83,7 +83,7 @@ def test_custom_activation_path_matches_reference_with_mask():
     np.testing.assert_allclose(layer(x, mask=mask).numpy(), eo, atol=ATOL)
 
 
-@pytest.mark.parametrize("cls", [layers.GRU, layers.SimpleRNN])
+@pytest.mark.parametrize("cls", [layers.GRU, layers.SimpleRNN, layers.LSTM])
 def test_dropout_masks_match_reference(cls):
     """Training with dropout and recurrent_dropout: the masks drawn by a seeded layer (one per
     sequence, Keras's per-gate count) reproduce the reference output."""
@@ -94,18 +94,18 @@ def test_dropout_masks_match_reference(cls):
     got = layer(x, training=True).numpy()
     # the same generator state gives the same masks
     rng = pyfapi.utils.random.make_rng(7)
-    count = 3 if cls is layers.GRU else 1
+    count = {layers.GRU: 3, layers.LSTM: 4}.get(cls, 1)
     keep_in = (rng.random((count, n, d)) >= 0.3) / 0.7
     keep_rec = (rng.random((count, n, u)) >= 0.4) / 0.6
     w = layer.get_weights()
-    if cls is layers.GRU:
-        eo, _ = gru_ref(x, *w, input_masks=keep_in, recurrent_masks=keep_rec)
-    else:
-        eo, _ = simple_rnn_ref(x, *w, input_mask=keep_in[0], recurrent_mask=keep_rec[0])
+    ref = {layers.GRU: gru_ref, layers.LSTM: lstm_ref}.get(cls, simple_rnn_ref)
+    if cls is layers.SimpleRNN:
+        eo = ref(x, *w, input_mask=keep_in[0], recurrent_mask=keep_rec[0])[0]
+    else:  # GRU / LSTM: Keras's implementation 1 (the LSTM's fused kernel path since 2026-12)
+        eo = ref(x, *w, input_masks=keep_in, recurrent_masks=keep_rec)[0]
     np.testing.assert_allclose(got, eo, atol=ATOL)
     # inference: no dropout
-    np.testing.assert_allclose(layer(x).numpy(), (gru_ref if cls is layers.GRU else
-                                                  simple_rnn_ref)(x, *w)[0], atol=ATOL)
+    np.testing.assert_allclose(layer(x).numpy(), ref(x, *w)[0], atol=ATOL)
 
 
 def test_stateful_carries_state_and_resets():
@@ -216,3 +216,25 @@ def test_book_gru_dropout_and_stacked_gru_learn():
         model.fit(x, y, epochs=8, batch_size=32, verbose=0)
         after = model.evaluate(x, y, verbose=0)
         assert after < 0.5 * before, (before, after)
+
+
+@pytest.mark.parametrize("dropout,recurrent_dropout", [(0.0, 0.4), (0.3, 0.0), (0.3, 0.4)])
+def test_lstm_dropout_combinations_match_reference(dropout, recurrent_dropout):
+    """LSTM in training with only recurrent dropout (kernel with the input projection inside),
+    only input dropout (one mask, implementation 2) and both (per-gate masks, projection op):
+    the seeded masks reproduce the float64 reference of Keras's equations."""
+    n, t, d, u = 4, 5, 3, 3
+    x = _x(n, t, d)
+    layer = layers.LSTM(u, dropout=dropout, recurrent_dropout=recurrent_dropout, seed=11,
+                        return_sequences=True)
+    layer.build(x.shape)
+    got = layer(x, training=True).numpy()
+    rng = pyfapi.utils.random.make_rng(11)
+    count = 4 if recurrent_dropout else 1
+    keep_in = (rng.random((count, n, d)) >= dropout) / (1 - dropout) if dropout else None
+    keep_rec = ((rng.random((count, n, u)) >= recurrent_dropout) / (1 - recurrent_dropout)
+                if recurrent_dropout else None)
+    if keep_in is not None and count == 1:
+        keep_in = np.repeat(keep_in, 4, axis=0)
+    eo = lstm_ref(x, *layer.get_weights(), input_masks=keep_in, recurrent_masks=keep_rec)[0]
+    np.testing.assert_allclose(got, eo, atol=ATOL)

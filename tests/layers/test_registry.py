@@ -70,6 +70,7 @@ LAYERS = [
     (lambda: layers.Concatenate(axis=1), [(None, 2, 3), (None, 4, 3)]),
     (lambda: layers.Add(), [(None, 3), (None, 3)]),
     (lambda: layers.Subtract(), [(None, 3), (None, 3)]),
+    (lambda: layers.Dot(axes=(2, 1), normalize=True), [(None, 4, 3), (None, 3, 5)]),
     (lambda: layers.Multiply(), [(None, 3), (None, 3)]),
     (lambda: layers.Average(), [(None, 3), (None, 3)]),
     (lambda: layers.Maximum(), [(None, 3), (None, 3)]),

@@ -85,8 +85,13 @@ def simple_rnn_ref(x, kernel, recurrent_kernel, bias=None, h0=None, mask=None,
 
 
 def lstm_ref(x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, mask=None,
-             zero_output_for_mask=False):
-    """Keras LSTM (gates i, f, c, o) with the sequence-mask rule; returns (outputs, h, c)."""
+             zero_output_for_mask=False, input_masks=None, recurrent_masks=None):
+    """Keras LSTM (gates i, f, c, o) with the sequence-mask rule; returns (outputs, h, c).
+
+    input_masks (4, N, D) / recurrent_masks (4, N, U): dropout multipliers per gate i, f, c, o
+    (keras/src/layers/rnn/lstm.py LSTMCell.call, implementation 1: x_q = (x * dp_q) @ W_q + b_q,
+    z_q = x_q + (h_{t-1} * rec_dp_q) @ R_q), or None.
+    """
     x = np.asarray(x, np.float64)
     W = np.asarray(kernel, np.float64)
     R = np.asarray(recurrent_kernel, np.float64)
@@ -98,7 +103,15 @@ def lstm_ref(x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, mask=None
     y = np.zeros((n, u))
     outs = np.zeros((n, steps, u))
     for t in range(steps):
-        z = x[:, t] @ W + h @ R + b
+        if input_masks is None and recurrent_masks is None:
+            z = x[:, t] @ W + h @ R + b
+        else:
+            z = np.zeros((n, 4 * u))
+            for q in range(4):
+                blk = slice(q * u, (q + 1) * u)
+                xq = x[:, t] if input_masks is None else x[:, t] * input_masks[q]
+                hq = h if recurrent_masks is None else h * recurrent_masks[q]
+                z[:, blk] = xq @ W[:, blk] + b[blk] + hq @ R[:, blk]
         i, f = _sigmoid(z[:, :u]), _sigmoid(z[:, u:2 * u])
         g, o = np.tanh(z[:, 2 * u:3 * u]), _sigmoid(z[:, 3 * u:])
         c_new = f * c + i * g

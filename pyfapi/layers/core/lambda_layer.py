@@ -5,6 +5,7 @@ import importlib
 import inspect
 
 from pyfapi.layers.base import Layer, map_shape_structure
+from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 
 __all__ = ["Lambda"]
 
@@ -138,7 +139,8 @@ def _serialize_function(layer, fn, arg):
 
 def _deserialize_function(spec, custom_objects=None):
     name, module = spec["function_name"], spec.get("module") or ""
-    if custom_objects and name in custom_objects:
+    custom_objects = resolve_custom_objects(custom_objects)
+    if name in custom_objects:
         return custom_objects[name]
     if module == "pyfapi" or module.startswith("pyfapi."):
         fn = getattr(importlib.import_module(module), name, None)

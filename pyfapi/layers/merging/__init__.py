@@ -6,3 +6,4 @@ from pyfapi.layers.merging.maximum import Maximum, maximum
 from pyfapi.layers.merging.minimum import Minimum, minimum
 from pyfapi.layers.merging.multiply import Multiply, multiply
 from pyfapi.layers.merging.subtract import Subtract, subtract
+from pyfapi.layers.merging.dot import Dot, dot

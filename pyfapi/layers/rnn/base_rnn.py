@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyfapi import ops
+from pyfapi import activations, initializers, ops
 from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import check_rank
-from pyfapi.layers.layer_utils import serialize_object
+from pyfapi.layers.layer_utils import (
+    serialize_activation,
+    serialize_initializer,
+    serialize_object,
+)
 from pyfapi.utils.random import make_rng
 
 __all__ = ["BaseRNN"]
@@ -64,6 +68,20 @@ class BaseRNN(Layer):
         self.supports_masking = True
         self.states = None
         self.input_spec = InputSpec(ndim=3)
+
+    def _set_cell_args(self, args):
+        """The cell arguments the RNN layers share, from the subclass ``__init__``'s
+        ``locals()``: ``activation`` (and ``recurrent_activation`` where the layer has one),
+        ``use_bias``, and the ``kernel`` / ``recurrent`` / ``bias`` initializers, regularizers
+        and constraints (Keras's names and defaults are the subclass's signature)."""
+        self.activation = activations.get(args["activation"])
+        if "recurrent_activation" in args:
+            self.recurrent_activation = activations.get(args["recurrent_activation"])
+        self.use_bias = bool(args["use_bias"])
+        for w in ("kernel", "recurrent", "bias"):
+            setattr(self, f"{w}_initializer", initializers.get(args[f"{w}_initializer"]))
+            setattr(self, f"{w}_regularizer", args[f"{w}_regularizer"])
+            setattr(self, f"{w}_constraint", args[f"{w}_constraint"])
 
     # ---- build helpers ---------------------------------------------------------------------
     def _features(self, input_shape):
@@ -223,13 +241,8 @@ class BaseRNN(Layer):
             return ops.linear(x, kernel, bias)
         if in_masks.shape[0] == 1:
             return ops.linear(ops.multiply(x, in_masks[0][:, None, :]), kernel, bias)
-        u = self.units
-        parts = []
-        for q in range(in_masks.shape[0]):
-            w = ops.get_item(kernel, (slice(None), slice(q * u, (q + 1) * u)))
-            b = None if bias is None else ops.get_item(bias, slice(q * u, (q + 1) * u))
-            parts.append(ops.linear(ops.multiply(x, in_masks[q][:, None, :]), w, b))
-        return ops.concatenate(parts, axis=-1)
+        from pyfapi.ops.rnn import gate_projection
+        return gate_projection(x, kernel, bias, in_masks)
 
     def _mask_step(self, m, t, new, old):
         """Per-step masking for the basic-op paths: keep ``old`` where step t is masked."""
@@ -277,5 +290,12 @@ class BaseRNN(Layer):
             "return_state": self.return_state, "go_backwards": self.go_backwards,
             "stateful": self.stateful, "unroll": self.unroll,
             "zero_output_for_mask": self.zero_output_for_mask,
+            "activation": serialize_activation(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": serialize_initializer(self.kernel_initializer),
+            "recurrent_initializer": serialize_initializer(self.recurrent_initializer),
+            "bias_initializer": serialize_initializer(self.bias_initializer),
         })
+        if hasattr(self, "recurrent_activation"):
+            config["recurrent_activation"] = serialize_activation(self.recurrent_activation)
         return config

@@ -16,8 +16,7 @@ loop of basic ops with the same semantics.
 """
 from __future__ import annotations
 
-from pyfapi import activations, initializers, ops
-from pyfapi.layers.layer_utils import serialize_activation, serialize_initializer
+from pyfapi import activations, ops
 from pyfapi.layers.rnn.base_rnn import BaseRNN
 
 __all__ = ["GRU"]
@@ -74,18 +73,7 @@ class GRU(BaseRNN):
         if use_cudnn not in ("auto", True, False):
             raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of "
                              f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}")
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = kernel_regularizer
-        self.recurrent_regularizer = recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.recurrent_constraint = recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self._set_cell_args(locals())
         self.reset_after = bool(reset_after)
         self.use_cudnn = use_cudnn
 
@@ -174,13 +162,5 @@ class GRU(BaseRNN):
         dropout, recurrent_dropout, seed, return_*, go_backwards, stateful, unroll,
         reset_after)."""
         config = self._base_config()
-        config.update({
-            "activation": serialize_activation(self.activation),
-            "recurrent_activation": serialize_activation(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize_initializer(self.kernel_initializer),
-            "recurrent_initializer": serialize_initializer(self.recurrent_initializer),
-            "bias_initializer": serialize_initializer(self.bias_initializer),
-            "reset_after": self.reset_after,
-        })
+        config["reset_after"] = self.reset_after
         return config

@@ -9,16 +9,17 @@ of ``units`` in Keras's gate order **i, f, c, o**::
 (Hochreiter & Schmidhuber 1997; defaults activation=tanh, recurrent_activation=sigmoid.)
 The whole sequence runs in one ``pyfapi.ops.lstm`` call (C++ kernel) for the default
 activations, the time mask applied inside the kernel (input dropout is applied to the inputs
-first); recurrent dropout and other activations use a per-step loop of basic ops with
-Keras 3's semantics (masked steps keep h and c; per-gate dropout masks in implementation 1).
+first); with recurrent dropout (Keras's implementation 1: one input and one recurrent mask per
+gate) the input projection is computed first and the kernel applies the recurrent masks. Other
+activations use a per-step loop of basic ops with Keras 3's semantics (masked steps keep h and
+c).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from pyfapi import activations, initializers, ops
+from pyfapi import activations, ops
 from pyfapi.graph.input_spec import InputSpec
-from pyfapi.layers.layer_utils import serialize_activation, serialize_initializer
 from pyfapi.layers.rnn.base_rnn import BaseRNN
 
 __all__ = ["LSTM"]
@@ -74,19 +75,8 @@ class LSTM(BaseRNN):
                          return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        self._set_cell_args(locals())
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = kernel_regularizer
-        self.recurrent_regularizer = recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.recurrent_constraint = recurrent_constraint
-        self.bias_constraint = bias_constraint
         self.use_cudnn = use_cudnn
 
     def build(self, input_shape):
@@ -119,16 +109,24 @@ class LSTM(BaseRNN):
         self.input_spec = InputSpec(ndim=3, axes={-1: features})
 
     def _run(self, x, states, m, in_masks, rec_masks):
-        fused = getattr(ops, "lstm", None)
+        fused = getattr(ops, "lstm", None)  # (None: tests force the per-step loop)
         if (fused is not None and self.activation is activations.tanh
-                and self.recurrent_activation is activations.sigmoid
-                and rec_masks is None and (in_masks is None or in_masks.shape[0] == 1)):
-            if in_masks is not None:
-                x = ops.multiply(x, in_masks[0][:, None, :])
+                and self.recurrent_activation is activations.sigmoid):
             kw = {} if m is None else {"mask": m,
                                        "zero_output_for_mask": self.zero_output_for_mask}
-            seq, h, c = fused(x, self.kernel, self.recurrent_kernel, self.bias,
-                              initial_state=states, return_sequences=self.return_sequences, **kw)
+            if rec_masks is not None and rec_masks.shape[0] == 1:
+                rec_masks = rec_masks.repeat(4, axis=0)
+            if in_masks is None or in_masks.shape[0] == 1:
+                if in_masks is not None:
+                    x = ops.multiply(x, in_masks[0][:, None, :])
+                seq, h, c = fused(x, self.kernel, self.recurrent_kernel, self.bias,
+                                  initial_state=states, return_sequences=self.return_sequences,
+                                  recurrent_masks=rec_masks, **kw)
+            else:  # per-gate input masks (implementation 1): the projection outside the kernel
+                xp = self._project(x, self.kernel, None, in_masks)
+                seq, h, c = fused(xp, None, self.recurrent_kernel, self.bias,
+                                  initial_state=states, return_sequences=self.return_sequences,
+                                  recurrent_masks=rec_masks, **kw)
             return seq, [h, c]
         return self._loop(x, states, m, in_masks, rec_masks)
 
@@ -170,13 +168,5 @@ class LSTM(BaseRNN):
         regularizers, constraints, dropout, recurrent_dropout, seed, return_*, go_backwards,
         stateful, unroll, zero_output_for_mask."""
         config = self._base_config()
-        config.update({
-            "activation": serialize_activation(self.activation),
-            "recurrent_activation": serialize_activation(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize_initializer(self.kernel_initializer),
-            "recurrent_initializer": serialize_initializer(self.recurrent_initializer),
-            "bias_initializer": serialize_initializer(self.bias_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-        })
+        config["unit_forget_bias"] = self.unit_forget_bias
         return config

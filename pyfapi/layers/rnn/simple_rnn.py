@@ -7,9 +7,8 @@ sequence mask and recurrent-dropout mask inside); other activations a per-step l
 """
 from __future__ import annotations
 
-from pyfapi import activations, initializers, ops
+from pyfapi import activations, ops
 from pyfapi.graph.input_spec import InputSpec
-from pyfapi.layers.layer_utils import serialize_activation, serialize_initializer
 from pyfapi.layers.rnn.base_rnn import BaseRNN
 
 __all__ = ["SimpleRNN"]
@@ -50,17 +49,7 @@ class SimpleRNN(BaseRNN):
                          return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = kernel_regularizer
-        self.recurrent_regularizer = recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.recurrent_constraint = recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self._set_cell_args(locals())
 
     def build(self, input_shape):
         """Creates kernel (features, u), recurrent_kernel (u, u), bias (u,)."""
@@ -105,11 +94,4 @@ class SimpleRNN(BaseRNN):
         """Keras 3 SimpleRNN config (no ``seed`` key, as Keras)."""
         config = self._base_config()
         config.pop("seed")
-        config.update({
-            "activation": serialize_activation(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize_initializer(self.kernel_initializer),
-            "recurrent_initializer": serialize_initializer(self.recurrent_initializer),
-            "bias_initializer": serialize_initializer(self.bias_initializer),
-        })
         return config
