@@ -1052,8 +1052,24 @@ class Layer:
 
     @classmethod
     def from_config(cls, config):
-        """``cls(**config)``."""
-        return cls(**config)
+        """``cls(**config)``. A class whose ``__init__`` takes neither ``**kwargs`` nor the base
+        keys ``name`` / ``trainable`` / ``dtype`` (a custom layer without ``get_config``, whose
+        config Keras still writes with them) is built without those keys, which are then set on
+        the instance."""
+        try:
+            params = inspect.signature(cls.__init__).parameters
+        except (TypeError, ValueError):
+            return cls(**config)
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return cls(**config)
+        base = {k: config[k] for k in ("name", "trainable", "dtype")
+                if k in config and k not in params}
+        layer = cls(**{k: v for k, v in config.items() if k not in base})
+        if "name" in base:
+            layer.name = base["name"]
+        if "trainable" in base:
+            layer.trainable = bool(base["trainable"])
+        return layer
 
     def get_build_config(self):
         """``{"input_shape": shape}`` (JSON-able) if the layer was built with a shape, else None."""
