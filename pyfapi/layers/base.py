@@ -35,10 +35,11 @@ from pyfapi.graph import tree
 from pyfapi.graph.input_spec import InputSpec, assert_input_compatibility
 from pyfapi.graph.keras_tensor import KerasTensor, standardize_dtype, standardize_shape
 from pyfapi.graph.node import Node
+from pyfapi._config import PRECISION as _PRECISION
 from pyfapi._config import _enter_precision, _exit_precision
 from pyfapi.mixed_precision import policy as _policies
-from pyfapi.layers import dry_run as _dry_run
 from pyfapi.utils import naming
+from pyfapi.layers import dry_run as _dry_run
 from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 
 __all__ = ["Layer", "InputSpec", "LAYER_REGISTRY", "register_layer", "get_layer_class",
@@ -698,6 +699,17 @@ class Layer:
         given = kwargs.get("mask")
         return given if given is not None else get_keras_mask(first)
 
+    def _masks_before_call(self, args, kwargs, first):
+        """:meth:`_fill_masks` for a ``call`` taking masks; else just the first argument's
+        mask (the common case, without the argument scan)."""
+        if self._call_has_mask_arg or self._call_named_masks:
+            if not kwargs and len(args) == 1 and type(first) is np.ndarray:
+                return None  # one numpy array: no mask to pass or to propagate
+            return self._fill_masks(args, kwargs, first)
+        if isinstance(first, (list, tuple)):
+            return get_keras_mask(first)
+        return getattr(first, "_keras_mask", None)
+
     def _set_output_masks(self, first, outputs, prev):
         """After ``call``: ``compute_mask`` on the outputs (layers with supports_masking), or a
         one-time warning when a layer without it receives a masked input."""
@@ -884,20 +896,24 @@ class Layer:
             training = _CTX.training
         if "mask" in kwargs and not self._call_has_mask_arg:
             kwargs.pop("mask")
-        prev_mask = self._fill_masks(args, kwargs, first)
+        prev_mask = self._masks_before_call(args, kwargs, first)
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
         depth = _CTX.depth
         if depth == 0 and (self._losses or self._layers):
             self._clear_losses()  # Keras 3: the entry layer's call starts with fresh losses
         _CTX.depth = depth + 1
-        prec = _enter_precision(self._precision_code)
+        prec = _PRECISION.code
+        if self._precision_code != prec:
+            _enter_precision(self._precision_code)
         try:
             outputs = self._run_call(args, kwargs, training)
         finally:
-            _exit_precision(prec)
+            if _PRECISION.code != prec:
+                _exit_precision(prec)
             _CTX.depth = depth
-        self._set_output_masks(first, outputs, prev_mask)
+        if prev_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            self._set_output_masks(first, outputs, prev_mask)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -951,17 +967,21 @@ class Layer:
             if "mask" in kwargs and not self._call_has_mask_arg:
                 kwargs.pop("mask")
         first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
-        prev_mask = self._fill_masks(args, kwargs, first)
+        prev_mask = self._masks_before_call(args, kwargs, first)
         if training is None:
             training = _CTX.training
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
-        prec = _enter_precision(self._precision_code)
+        prec = _PRECISION.code  # (inline checks: this runs once per layer per training step)
+        if self._precision_code != prec:
+            _enter_precision(self._precision_code)
         try:
             outputs = self._run_call(args, kwargs, training)
         finally:
-            _exit_precision(prec)
-        self._set_output_masks(first, outputs, prev_mask)
+            if _PRECISION.code != prec:
+                _exit_precision(prec)
+        if prev_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            self._set_output_masks(first, outputs, prev_mask)  # (else it would do nothing)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
