@@ -30,6 +30,9 @@ using namespace pyfapi;
 
 namespace pyfapi {
 void bind_layernorm(pybind11::module_& m);  // csrc/layernorm/bindings_layernorm.cpp
+void bind_softmax(pybind11::module_& m);  // csrc/softmax/bindings_softmax.cpp
+void bind_gemm_batched(pybind11::module_& m);  // csrc/gemm/bindings_gemm_batched.cpp
+void bind_attention(pybind11::module_& m);  // csrc/attention/bindings_attention.cpp
 }
 
 namespace {
@@ -872,4 +875,7 @@ PYBIND11_MODULE(_C, m) {
         py::arg("c4") = 0.f, py::arg("c5") = 0.f);
   // ---- end optimizers bindings ----
   bind_layernorm(m);
+  bind_softmax(m);
+  bind_gemm_batched(m);
+  bind_attention(m);
 }
