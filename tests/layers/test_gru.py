@@ -238,3 +238,22 @@ def test_lstm_dropout_combinations_match_reference(dropout, recurrent_dropout):
         keep_in = np.repeat(keep_in, 4, axis=0)
     eo = lstm_ref(x, *layer.get_weights(), input_masks=keep_in, recurrent_masks=keep_rec)[0]
     np.testing.assert_allclose(got, eo, atol=ATOL)
+
+
+@pytest.mark.parametrize("cls,act,ract", [(layers.GRU, "relu", "hard_sigmoid"),
+                                          (layers.GRU, "softsign", "sigmoid"),
+                                          (layers.LSTM, "linear", "hard_sigmoid"),
+                                          (layers.LSTM, "tanh", "softsign")])
+def test_non_default_activations_match_reference(cls, act, ract):
+    """Activations the kernels run (relu, linear, hard_sigmoid, ...) and one they do not
+    (softsign: the per-step loop), with a mask, against the float64 references."""
+    n, t, d, u = 3, 5, 4, 3
+    x = _x(n, t, d)
+    mask = np.ones((n, t), bool)
+    mask[1, :2] = False
+    layer = cls(u, activation=act, recurrent_activation=ract, return_sequences=True)
+    layer.build(x.shape)
+    _perturb(layer)
+    ref = gru_ref if cls is layers.GRU else lstm_ref
+    eo = ref(x, *layer.get_weights(), mask=mask, activation=act, recurrent_activation=ract)[0]
+    np.testing.assert_allclose(layer(x, mask=mask).numpy(), eo, atol=ATOL)
