@@ -868,6 +868,29 @@ def s_gru(draw):
 
 
 @st.composite
+def s_rnn_gate_projection(draw):
+    from pyfapi.ops.rnn import gate_projection
+    n, t, d = draw(st.integers(0, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    k, u = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    dt = _dtype(FLOAT_DTYPES)
+    x = draw(arrays(dt, (n, t, d), -1, 1))
+    dd = d if draw(st.integers(0, 9)) else d + 1
+    w = draw(arrays(dt, (dd, k * u), -1, 1))
+    b = draw(st.one_of(st.none(), arrays(dt, (k * u,), -1, 1)))
+    masks = draw(arrays(np.float32, (k, n, d), 0, 2))
+
+    def ref():
+        if dd != d:
+            raise ValueError("shape")
+        out = np.concatenate([(_f64(x) * _f64(masks[q])[:, None, :]) @ _f64(w)[:, q * u:(q + 1) * u]
+                              for q in range(k)], axis=-1)
+        return out if b is None else out + _f64(b)
+    return Case(call=lambda: gate_projection(x, w, b, masks), ref=ref,
+                names=("rnn_gate_projection", "shape", "match"), rtol=_kernel_rtol(x, w),
+                info={"op": "rnn_gate_projection", "x": x.shape, "w": w.shape, "k": k})
+
+
+@st.composite
 def s_simple_rnn(draw):
     from references.rnn_ref import simple_rnn_ref
     n, t, u = draw(st.integers(0, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
@@ -1264,7 +1287,7 @@ SPECS = {
     "conv_bias_activation": conv_like("conv_bias_activation"),
     "max_pool": pool_like("max_pool"), "average_pool": pool_like("average_pool"),
     "lstm": s_lstm(), "embedding_lookup": s_embedding_lookup(),
-    "gru": s_gru(), "simple_rnn": s_simple_rnn(),
+    "gru": s_gru(), "simple_rnn": s_simple_rnn(), "rnn_gate_projection": s_rnn_gate_projection(),
     "batch_normalization": s_batch_normalization(), "batch_norm_train": s_batch_norm_train(),
     "allreduce_sum": s_allreduce_sum(),
     "layer_normalization": s_layer_normalization(), "einsum": s_einsum(),

@@ -197,6 +197,20 @@ def test_empty_batch():
     assert out.shape == (0, 2)
 
 
+def _assert_same_on_one_and_two_threads(run):
+    """``run()`` (a list of arrays) gives bitwise equal results with 1 and 2 threads."""
+    old = pyfapi.get_num_threads()
+    results = []
+    try:
+        for nt in (1, 2):
+            pyfapi.set_num_threads(nt)
+            results.append(run())
+    finally:
+        pyfapi.set_num_threads(old)
+    for a, b_ in zip(*results):
+        np.testing.assert_array_equal(a, b_)
+
+
 @pytest.mark.parametrize("reset_after", [True, False])
 def test_one_and_two_threads_identical(force_parallel, reset_after):
     rng = np.random.default_rng(9)
@@ -207,22 +221,15 @@ def test_one_and_two_threads_identical(force_parallel, reset_after):
     mask = _masks(n, t, "random", rng)
     rm = ((rng.random((3, n, u)) > 0.3) / 0.7).astype(np.float32)
     dy = rng.standard_normal((n, t, u)).astype(np.float32)
-    old = pyfapi.get_num_threads()
-    results = []
-    try:
-        for nt in (1, 2):
-            pyfapi.set_num_threads(nt)
-            from pyfapi.kernels.rnn import gru_backward, simple_rnn_backward
-            out, h, ws = gru_forward(xp, r, brec, h0, mask, rm, reset_after, False, True, True)
-            res = [out, h, *gru_backward(ws, dy, h)]
-            out2, h2, ws2 = simple_rnn_forward(xp[..., :u], r[:, :u], h0, mask, rm[0],
-                                               return_sequences=True, training=True)
-            res += [out2, h2, *simple_rnn_backward(ws2, dy, h2)]
-            results.append(res)
-    finally:
-        pyfapi.set_num_threads(old)
-    for a, b_ in zip(*results):
-        np.testing.assert_array_equal(a, b_)
+    from pyfapi.kernels.rnn import gru_backward, simple_rnn_backward
+
+    def run():
+        out, h, ws = gru_forward(xp, r, brec, h0, mask, rm, reset_after, False, True, True)
+        res = [out, h, *gru_backward(ws, dy, h)]
+        out2, h2, ws2 = simple_rnn_forward(xp[..., :u], r[:, :u], h0, mask, rm[0],
+                                           return_sequences=True, training=True)
+        return res + [out2, h2, *simple_rnn_backward(ws2, dy, h2)]
+    _assert_same_on_one_and_two_threads(run)
 
 
 @pytest.mark.parametrize("kw, match", [
@@ -312,17 +319,11 @@ def test_lstm_masked_one_and_two_threads_identical(force_parallel):
     r = rng.standard_normal((u, 4 * u)).astype(np.float32) * 0.5
     mask = _masks(n, t, "random", rng)
     dy = rng.standard_normal((n, u)).astype(np.float32)
-    old = pyfapi.get_num_threads()
-    results = []
-    try:
-        for nt in (1, 2):
-            pyfapi.set_num_threads(nt)
-            out, h, c, ws = lstm_forward(x, w, r, None, training=True, mask=mask)
-            results.append([out, h, c, *lstm_backward(ws, dy, h, c)])
-    finally:
-        pyfapi.set_num_threads(old)
-    for a, b_ in zip(*results):
-        np.testing.assert_array_equal(a, b_)
+
+    def run():
+        out, h, c, ws = lstm_forward(x, w, r, None, training=True, mask=mask)
+        return [out, h, c, *lstm_backward(ws, dy, h, c)]
+    _assert_same_on_one_and_two_threads(run)
 
 
 @pytest.fixture
@@ -477,18 +478,12 @@ def test_lstm_recurrent_dropout_one_and_two_threads_identical(force_parallel):
     mask = _masks(n, t, "random", rng)
     rm = ((rng.random((4, n, u)) > 0.3) / 0.7).astype(np.float32)
     dy = rng.standard_normal((n, t, u)).astype(np.float32)
-    old = pyfapi.get_num_threads()
-    results = []
-    try:
-        for nt in (1, 2):
-            pyfapi.set_num_threads(nt)
-            res = []
-            for inp, ker in ((x, w), (xp, None)):
-                out, h, c, ws = lstm_forward(inp, ker, r, None, return_sequences=True,
-                                             training=True, mask=mask, recurrent_masks=rm)
-                res += [out, h, c, *(g for g in lstm_backward(ws, dy, h, c) if g is not None)]
-            results.append(res)
-    finally:
-        pyfapi.set_num_threads(old)
-    for a, b_ in zip(*results):
-        np.testing.assert_array_equal(a, b_)
+
+    def run():
+        res = []
+        for inp, ker in ((x, w), (xp, None)):
+            out, h, c, ws = lstm_forward(inp, ker, r, None, return_sequences=True,
+                                         training=True, mask=mask, recurrent_masks=rm)
+            res += [out, h, c, *(g for g in lstm_backward(ws, dy, h, c) if g is not None)]
+        return res
+    _assert_same_on_one_and_two_threads(run)

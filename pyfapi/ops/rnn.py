@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register
+from pyfapi.kernels.elementwise import bias_act_backward as _bias_act_backward
 from pyfapi.kernels.gemm import gemm as _gemm
 from pyfapi.kernels.rnn import (
     gru_backward,
@@ -157,7 +158,10 @@ class GateProjection(Op):
             dk = dk.astype(kdt, copy=False)
         if not has_bias:
             return dx, dk
-        db = g2.sum(axis=0, dtype=np.float64).astype(ctx.bias_dtype) if needs[2] else None
+        db = None
+        if needs[2]:  # column sums in C++ (one pass; numpy's float64 axis-0 sum is ~10x slower)
+            db = _bias_act_backward(g2, None, bias_grad=True, op="rnn_gate_projection")[1]
+            db = db.astype(ctx.bias_dtype, copy=False)
         return dx, dk, db
 
 

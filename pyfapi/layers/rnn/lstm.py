@@ -114,19 +114,19 @@ class LSTM(BaseRNN):
                 and self.recurrent_activation is activations.sigmoid):
             kw = {} if m is None else {"mask": m,
                                        "zero_output_for_mask": self.zero_output_for_mask}
-            if rec_masks is None and (in_masks is None or in_masks.shape[0] == 1):
+            if rec_masks is not None and rec_masks.shape[0] == 1:
+                rec_masks = rec_masks.repeat(4, axis=0)
+            if in_masks is None or in_masks.shape[0] == 1:
                 if in_masks is not None:
                     x = ops.multiply(x, in_masks[0][:, None, :])
                 seq, h, c = fused(x, self.kernel, self.recurrent_kernel, self.bias,
-                                     initial_state=states, return_sequences=self.return_sequences,
-                                     **kw)
-            else:  # per-gate dropout masks (implementation 1): projection outside, masks inside
+                                  initial_state=states, return_sequences=self.return_sequences,
+                                  recurrent_masks=rec_masks, **kw)
+            else:  # per-gate input masks (implementation 1): the projection outside the kernel
                 xp = self._project(x, self.kernel, None, in_masks)
-                if rec_masks is not None and rec_masks.shape[0] == 1:
-                    rec_masks = rec_masks.repeat(4, axis=0)
                 seq, h, c = fused(xp, None, self.recurrent_kernel, self.bias,
-                                     initial_state=states, return_sequences=self.return_sequences,
-                                     recurrent_masks=rec_masks, **kw)
+                                  initial_state=states, return_sequences=self.return_sequences,
+                                  recurrent_masks=rec_masks, **kw)
             return seq, [h, c]
         return self._loop(x, states, m, in_masks, rec_masks)
 
