@@ -40,7 +40,7 @@ __all__ = ["GradientTape"]
 
 _ndarray = np.ndarray
 _getrefcount = sys.getrefcount
-_may_share = np.shares_memory
+_may_share = np.may_share_memory  # bounds only: conservative and O(1)
 
 
 def _exclusive(a, holders: int) -> bool:
