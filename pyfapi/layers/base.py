@@ -315,7 +315,8 @@ class Layer:
         self.built = False
         self._build_input_shape = None
         self.input_spec = None
-        self.supports_masking = False
+        # Keras 3: a layer that overrides compute_mask supports masking unless it says otherwise
+        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self._weight_names_used = {}
         self._weight_regularizers = []  # [(variable, callable)] -> layer.losses
         self._weight_constraints = []   # [(variable, callable)] -> constraints()
@@ -750,13 +751,21 @@ class Layer:
 
     def _run_on_zeros(self, args, kwargs):
         runs = []
+        kwargs = dict(kwargs)
+        first = args[0] if args else None
+        if self._call_has_mask_arg and kwargs.get("mask") is None and first is not None:
+            mask = get_keras_mask(first)  # as the run-time call will receive it
+            if mask is not None:
+                kwargs["mask"] = mask
         for fill in (2, 3):
             def concrete(x, fill=fill):
-                if isinstance(x, KerasTensor):
-                    return np.zeros(tuple(fill if d is None else d for d in x.shape), dtype=x.dtype)
+                if isinstance(x, KerasTensor):  # masks all-True, values zeros
+                    shape = tuple(fill if d is None else d for d in x.shape)
+                    return (np.ones(shape, bool) if str(x.dtype) == "bool" else
+                            np.zeros(shape, dtype=x.dtype))
                 return x
             a = tree.map_structure(concrete, list(args))
-            k = tree.map_structure(concrete, dict(kwargs))
+            k = tree.map_structure(concrete, kwargs)
             k.pop("training", None)
             try:
                 out = self.call(*a, **k)
