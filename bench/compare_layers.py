@@ -8,6 +8,8 @@ Usage::
 Cases (each timed as one step with forward AND backward):
 
 * ``ln``: LayerNormalization forward + backward on (4096, 256) (gamma / beta gradients too);
+  every framework returns the forward output as well (graph compilers -- XLA, grappler --
+  would otherwise drop it: the backward of these ops does not need it);
 * ``convt``: Conv2DTranspose 3x3 stride 2 'same', (32, 16, 16, 64) -> 32 filters, forward +
   backward (input and kernel gradients);
 * ``block``: a transformer encoder block training step (MHA 4 heads x 16 + LayerNormalization +
@@ -151,6 +153,13 @@ def _torch_steps(n_threads, only):
     return steps
 
 
+def _fwd_and_vjp(jax, f, dy, *args):
+    """(y, input gradients): y is returned so XLA cannot drop the forward (pyfapi and PyTorch
+    compute it; without it only the backward of a linear op would be timed)."""
+    y, vjp = jax.vjp(f, *args)
+    return y, vjp(dy)
+
+
 def _keras_jax_steps(n_threads, only):
     import jax
     import keras
@@ -163,7 +172,7 @@ def _keras_jax_steps(n_threads, only):
 
         def f_ln(x, g, b):
             return keras.ops.layer_normalization(x, g, b, epsilon=1e-3)
-        vjp = jax.jit(lambda x, g, b, dy: jax.vjp(f_ln, x, g, b)[1](dy))
+        vjp = jax.jit(lambda x, g, b, dy: _fwd_and_vjp(jax, f_ln, dy, x, g, b))
         steps["ln"] = lambda vjp=vjp, x=x, g=g, b=b, dy=dy: jax.block_until_ready(vjp(x, g, b, dy))
     if "convt" in only:
         x = jax.numpy.asarray(rng.standard_normal((32, 16, 16, 64)).astype(np.float32))
@@ -172,7 +181,7 @@ def _keras_jax_steps(n_threads, only):
 
         def f_ct(x, k):
             return keras.ops.conv_transpose(x, k, 2, "same")
-        vjp = jax.jit(lambda x, k, dy: jax.vjp(f_ct, x, k)[1](dy))
+        vjp = jax.jit(lambda x, k, dy: _fwd_and_vjp(jax, f_ct, dy, x, k))
         steps["convt"] = lambda vjp=vjp, x=x, k=k, dy=dy: jax.block_until_ready(vjp(x, k, dy))
     if "block" in only:
         keras.utils.set_random_seed(0)
@@ -208,7 +217,8 @@ def _keras_tf_steps(n_threads, only):
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 y = keras.ops.layer_normalization(x, g, b, epsilon=1e-3)
-            return tape.gradient(y, [x, g, b], output_gradients=dy)
+            # y returned too: else grappler prunes the forward output (pyfapi / torch compute it)
+            return [y] + tape.gradient(y, [x, g, b], output_gradients=dy)
         steps["ln"] = lambda: [t.numpy() for t in ln()]
     if "convt" in only:
         x = tf.constant(rng.standard_normal((32, 16, 16, 64)).astype(np.float32))
@@ -220,7 +230,7 @@ def _keras_tf_steps(n_threads, only):
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 y = keras.ops.conv_transpose(x, k, 2, "same")
-            return tape.gradient(y, [x, k], output_gradients=dy)
+            return [y] + tape.gradient(y, [x, k], output_gradients=dy)
         steps["convt"] = lambda: [t.numpy() for t in convt()]
     if "block" in only:
         keras.utils.set_random_seed(0)
