@@ -1,5 +1,5 @@
-"""Issue-16 layers side by side: pyfapi vs Keras 3 on JAX vs PyTorch (Keras on TensorFlow is not
-installed on this machine), 1 and 2 threads.
+"""Issue-16 layers side by side: pyfapi vs Keras 3 on TensorFlow, Keras 3 on JAX and PyTorch,
+1 and 2 threads.
 
 Usage::
 
@@ -13,13 +13,17 @@ Cases (each timed as one step with forward AND backward):
 * ``block``: a transformer encoder block training step (MHA 4 heads x 16 + LayerNormalization +
   Dense 128/64 + residual adds, Adam, MSE), batch 32, length 128, dim 64.
 
-For every thread count a FRESH subprocess runs every framework: ``OMP_NUM_THREADS`` = N,
+For every thread count FRESH subprocesses run the frameworks: one with pyfapi, PyTorch and Keras
+on JAX (``KERAS_BACKEND=jax``), one with pyfapi and Keras on TensorFlow
+(``KERAS_BACKEND=tensorflow``; Keras picks its backend once per process). ``OMP_NUM_THREADS`` = N,
 ``pyfapi.set_num_threads(N)``, ``torch.set_num_threads(N)``, JAX via ``XLA_FLAGS``
-(``--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` for one thread). JAX
-steps are ``jax.jit``-compiled (compilation excluded); Keras's block uses ``train_on_batch``.
-Frameworks are timed interleaved (one sample each in turn) so load spikes hit all of them;
-the table shows medians of wall and process-CPU time (all threads) per call and pyfapi's ratio
-to each peer (< 1: pyfapi faster). On a shared, oversubscribed machine the CPU time is the robust
+(``--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` for one thread),
+TensorFlow via ``tf.config.threading`` (intra-op N, inter-op 1). JAX steps are ``jax.jit``-
+compiled, TensorFlow's ``tf.function`` graphs (compilation excluded); Keras's block uses
+``train_on_batch`` (Keras's default ``jit_compile="auto"``). Frameworks are timed interleaved
+(one sample each in turn) so load spikes hit all of them; the table shows medians of wall and
+process-CPU time (all threads) per call and pyfapi's ratio to each peer (< 1: pyfapi faster),
+each ratio against the pyfapi timed in the SAME subprocess (row ``pyfapi@tf`` for the TF run). On a shared, oversubscribed machine the CPU time is the robust
 figure; wall time there mostly measures the scheduler.
 """
 from __future__ import annotations
@@ -185,11 +189,65 @@ def _keras_jax_steps(n_threads, only):
     return steps
 
 
-def child(n_threads, repeats, only):
-    """Runs in the subprocess: builds every framework's steps, times them interleaved."""
+def _keras_tf_steps(n_threads, only):
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(n_threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    import keras
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(f"Keras runs on {keras.backend.backend()}, not tensorflow")
+    rng = np.random.default_rng(0)
+    steps = {}
+    if "ln" in only:
+        x = tf.constant(rng.standard_normal((4096, 256)).astype(np.float32))
+        g, b = tf.Variable(tf.ones(256)), tf.Variable(tf.zeros(256))
+        dy = tf.constant(rng.standard_normal((4096, 256)).astype(np.float32))
+
+        @tf.function
+        def ln(x=x, g=g, b=b, dy=dy):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = keras.ops.layer_normalization(x, g, b, epsilon=1e-3)
+            return tape.gradient(y, [x, g, b], output_gradients=dy)
+        steps["ln"] = lambda: [t.numpy() for t in ln()]
+    if "convt" in only:
+        x = tf.constant(rng.standard_normal((32, 16, 16, 64)).astype(np.float32))
+        k = tf.Variable(rng.standard_normal((3, 3, 32, 64)).astype(np.float32) * 0.05)
+        dy = tf.constant(rng.standard_normal((32, 32, 32, 32)).astype(np.float32))
+
+        @tf.function
+        def convt(x=x, k=k, dy=dy):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = keras.ops.conv_transpose(x, k, 2, "same")
+            return tape.gradient(y, [x, k], output_gradients=dy)
+        steps["convt"] = lambda: [t.numpy() for t in convt()]
+    if "block" in only:
+        keras.utils.set_random_seed(0)
+        L = keras.layers
+        inp = keras.Input((128, 64))
+        a = L.MultiHeadAttention(4, 16)(inp, inp)
+        h = L.LayerNormalization()(L.Add()([inp, a]))
+        f = L.Dense(64)(L.Dense(128, activation="relu")(h))
+        model = keras.Model(inp, L.LayerNormalization()(L.Add()([h, f])))
+        model.compile(optimizer="adam", loss="mse")
+        xb = rng.standard_normal((32, 128, 64)).astype(np.float32)
+        yb = rng.standard_normal((32, 128, 64)).astype(np.float32)
+        steps["block"] = lambda: model.train_on_batch(xb, yb)
+    return steps
+
+
+_MAKERS = {"pyfapi": "_pyfapi_steps", "torch": "_torch_steps", "keras-jax": "_keras_jax_steps",
+           "keras-tf": "_keras_tf_steps"}
+#: the subprocesses of one thread count: (KERAS_BACKEND, frameworks)
+_RUNS = (("jax", ("pyfapi", "torch", "keras-jax")), ("tensorflow", ("pyfapi", "keras-tf")))
+
+
+def child(n_threads, repeats, only, frameworks=("pyfapi", "torch", "keras-jax")):
+    """Runs in the subprocess: builds the frameworks' steps, times them interleaved."""
     fws = {}
-    for name, make in (("pyfapi", _pyfapi_steps), ("torch", _torch_steps),
-                       ("keras-jax", _keras_jax_steps)):
+    for name in frameworks:
+        make = globals()[_MAKERS[name]]
         try:
             fws[name] = make(n_threads, only)
         except Exception as e:  # a missing peer: reported, not fatal
@@ -218,18 +276,28 @@ def run(args):
     from _util import cpu_name
     out = {}
     for nt in args.threads:
-        env = dict(os.environ, OMP_NUM_THREADS=str(nt), OPENBLAS_NUM_THREADS=str(nt),
-                   MKL_NUM_THREADS=str(nt), KERAS_BACKEND="jax",
-                   XLA_FLAGS=f"--xla_cpu_multi_thread_eigen={'false' if nt == 1 else 'true'} "
-                             f"intra_op_parallelism_threads={nt}",
-                   PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE), os.environ.get("PYTHONPATH", "")]))
-        code = (f"import compare_layers as c; c.child({nt}, {args.repeats}, {list(args.only)!r})")
-        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-        if r.returncode:
-            print(r.stderr[-3000:])
-            return 1
-        sys.stderr.write(r.stderr)
-        out[nt] = json.loads(r.stdout.strip().splitlines()[-1])
+        out[nt] = {case: {} for case in args.only}
+        for backend, fws in _RUNS:
+            env = dict(os.environ, OMP_NUM_THREADS=str(nt), OPENBLAS_NUM_THREADS=str(nt),
+                       MKL_NUM_THREADS=str(nt), KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2",
+                       XLA_FLAGS=f"--xla_cpu_multi_thread_eigen={'false' if nt == 1 else 'true'} "
+                                 f"intra_op_parallelism_threads={nt}",
+                       PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE),
+                                                   os.environ.get("PYTHONPATH", "")]))
+            code = (f"import compare_layers as c; c.child({nt}, {args.repeats}, "
+                    f"{list(args.only)!r}, {fws!r})")
+            r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+            if r.returncode:
+                print(r.stderr[-3000:])
+                return 1
+            for line in r.stderr.splitlines():  # "# <framework> unavailable: ..." notes
+                if line.startswith("# "):
+                    print(line, file=sys.stderr)
+            res = json.loads(r.stdout.strip().splitlines()[-1])
+            for case, row in res.items():
+                if backend == "tensorflow" and "pyfapi" in row:
+                    row = {("pyfapi@tf" if fw == "pyfapi" else fw): v for fw, v in row.items()}
+                out[nt][case].update(row)
     load = os.getloadavg()
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {cpu_name()}, load average "
           f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; medians of {args.repeats}")
@@ -241,10 +309,10 @@ def run(args):
     for case in args.only:
         for nt in args.threads:
             row = out[nt][case]
-            base = row.get("pyfapi")
             for fw, v in row.items():
                 rw = rc = ""
-                if fw != "pyfapi" and base is not None:
+                base = row.get("pyfapi@tf" if fw == "keras-tf" else "pyfapi")
+                if not fw.startswith("pyfapi") and base is not None:
                     rw = f"{base['wall_ms'] / v['wall_ms']:.2f}"
                     rc = f"{base['cpu_ms'] / v['cpu_ms']:.2f}"
                 print(f"{names[case]:48s} {nt:3d} {fw:>10s} {v['wall_ms']:9.2f} {v['cpu_ms']:9.2f} "

@@ -26,6 +26,7 @@ counted against the framework measured next) are printed, each with its ratio to
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -154,6 +155,9 @@ def run(args):
         return _child(args)
     print(f"uptime: {os.popen('uptime').read().strip()}")
     peers = [fw for fw in args.frameworks if fw != "pyfapi"]
+    if "keras_tf" in peers and importlib.util.find_spec("tensorflow") is None:
+        print("TensorFlow is not installed: no keras_tf column")
+        peers.remove("keras_tf")
     # one child per Keras backend (a process holds one); pyfapi runs in each as the baseline
     groups = [("jax", ["pyfapi"] + [fw for fw in peers if fw != "keras_tf"])]
     if "keras_tf" in peers:

@@ -9,9 +9,11 @@ Feeds (same model, same batches, shuffle off):
                 (``--work-ms`` adds per-batch Python work in __getitem__ to show the overlap)
 Models: the bench MLP (64-32-32-10, batch 128, 16,384 samples) and, with ``--posts``, the
 posts model (Embedding 50000x256 + 5 Conv1D, batch 64, length 500) fed by a threaded PyDataset.
-Prints median seconds per epoch over 3 alternating rounds (each fit's first epoch, which
-builds, is dropped) and the ratio to arrays. Timings are wall-clock on a possibly shared machine:
-quote medians with ``uptime``.
+Prints, per feed, the median wall seconds and the median process CPU seconds per epoch
+(``time.process_time``: all threads of the process, so the batch-producing threads count; far less
+sensitive than wall time to other processes on a shared machine) over alternating rounds (each
+fit's first epoch, which builds, is dropped), and their ratios to arrays. Quote them with
+``uptime``.
 """
 from __future__ import annotations
 
@@ -50,14 +52,16 @@ class Batches(pyfapi.utils.PyDataset):
 
 
 class EpochTimer(pyfapi.callbacks.Callback):
+    """Wall and process-CPU seconds of every epoch."""
+
     def on_train_begin(self, logs=None):
         self.times = []
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._t = time.perf_counter()
+        self._t = (time.perf_counter(), time.process_time())
 
     def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self._t)
+        self.times.append((time.perf_counter() - self._t[0], time.process_time() - self._t[1]))
 
 
 def _model(name, cfg):
@@ -69,13 +73,23 @@ def _model(name, cfg):
 
 
 def run(name, cfg, xs, ys, bs, feeds, epochs, work_ms, rounds=3):
-    """Median epoch time per feed; the feeds alternate over ``rounds`` fits each (noise on a
-    shared machine hits them alike)."""
+    """``{feed: (median wall s/epoch, median CPU s/epoch)}``; the feeds alternate over ``rounds``
+    fits each, in a rotated order every round (noise on a shared machine hits them alike)."""
     times = {f: [] for f in feeds}
-    for _ in range(rounds):
-        for feed, t in _run_once(name, cfg, xs, ys, bs, feeds, epochs, work_ms).items():
+    for r in range(rounds):
+        order = feeds[r % len(feeds):] + feeds[:r % len(feeds)]
+        for feed, t in _run_once(name, cfg, xs, ys, bs, order, epochs, work_ms).items():
             times[feed] += t
-    return {f: statistics.median(t) for f, t in times.items()}
+    return {f: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
+            for f, t in times.items()}
+
+
+def _report(title, res):
+    print(title)
+    print(f"  {'feed':12s} {'wall s':>8s} {'ratio':>6s}   {'CPU s':>8s} {'ratio':>6s}")
+    w0, c0 = res["arrays"]
+    for f, (w, c) in res.items():
+        print(f"  {f:12s} {w:8.4f} x{w / w0:.3f}   {c:8.4f} x{c / c0:.3f}")
 
 
 def _run_once(name, cfg, xs, ys, bs, feeds, epochs, work_ms):
@@ -108,6 +122,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--posts", action="store_true")
     ap.add_argument("--work-ms", type=float, default=0.0)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--no-mlp", action="store_true")
     a = ap.parse_args()
     if a.threads:
         pyfapi.set_num_threads(a.threads)
@@ -117,11 +133,10 @@ def main():
     n = 16384
     x = rng.normal(size=(n, 64)).astype("float32")
     y = np.eye(10, dtype="float32")[rng.integers(0, 10, n)]
-    feeds = ["arrays", "generator", "pydataset-4"]
-    res = run("mlp", {}, x, y, 128, feeds, a.epochs, a.work_ms)
-    print("MLP 64-32-32-10, batch 128, 128 steps/epoch: median s/epoch (ratio to arrays)")
-    for f in feeds:
-        print(f"  {f:12s} {res[f]:.4f}  x{res[f] / res['arrays']:.3f}")
+    if not a.no_mlp:
+        feeds = ["arrays", "generator", "pydataset-4"]
+        res = run("mlp", {}, x, y, 128, feeds, a.epochs, a.work_ms, a.rounds)
+        _report("MLP 64-32-32-10, batch 128, 128 steps/epoch: medians per epoch", res)
     if a.posts:
         n = 256
         cfg = dict(vocab=50000, income=10)
@@ -130,10 +145,9 @@ def main():
               "income": np.eye(10, dtype="float32")[rng.integers(0, 10, n)],
               "gender": rng.integers(0, 2, (n, 1)).astype("float32")}
         feeds = ["arrays", "pydataset-2"]
-        res = run("posts", cfg, xp, yp, 64, feeds, max(3, a.epochs // 2), a.work_ms)
-        print("posts, batch 64, length 500, 4 steps/epoch: median s/epoch (ratio to arrays)")
-        for f in feeds:
-            print(f"  {f:12s} {res[f]:.4f}  x{res[f] / res['arrays']:.3f}")
+        res = run("posts", cfg, xp, yp, 64, feeds, max(3, a.epochs // 2), a.work_ms, a.rounds)
+        _report("posts, batch 64, length 500, 4 steps/epoch: medians per epoch", res)
+    print(f"load at the end={os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

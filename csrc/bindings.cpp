@@ -30,6 +30,9 @@ using namespace pyfapi;
 
 namespace pyfapi {
 void bind_layernorm(pybind11::module_& m);  // csrc/layernorm/bindings_layernorm.cpp
+void bind_softmax(pybind11::module_& m);  // csrc/softmax/bindings_softmax.cpp
+void bind_gemm_batched(pybind11::module_& m);  // csrc/gemm/bindings_gemm_batched.cpp
+void bind_attention(pybind11::module_& m);  // csrc/attention/bindings_attention.cpp
 }
 
 namespace {
@@ -402,7 +405,10 @@ const uint8_t* rnn_mask_ptr(const py::object& o, int64_t N, int64_t T, const cha
 
 // W None: x is the input projection (N, T, 4U). rmask (4, N, U) float32 or None.
 py::tuple lstm_forward_py(farr x, py::object W_obj, farr R, py::object b, py::object h0,
-                          py::object c0, py::object mask, bool zero_output, py::object rmask) {
+                          py::object c0, py::object mask, bool zero_output, py::object rmask,
+                          int act, int ract) {
+  if (act < 0 || act > 4 || ract < 0 || ract > 4)
+    throw py::value_error("lstm_forward: activation codes must be in [0, 4]");
   if (x.ndim() != 3 || R.ndim() != 2) throw py::value_error("lstm_forward: x must be 3-D, R 2-D");
   const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), U = R.shape(0), G = 4 * U;
   if (T < 1 || U < 1) throw py::value_error("lstm_forward: need T >= 1, units >= 1");
@@ -424,7 +430,8 @@ py::tuple lstm_forward_py(farr x, py::object W_obj, farr R, py::object b, py::ob
   float *pg = gates.mutable_data(), *phs = hs.mutable_data(), *pcs = cs.mutable_data();
   {
     py::gil_scoped_release nogil;
-    lstm_forward(N, T, D, U, px, pW, pR, pb, ph, pc, pg, phs, pcs, pm, zero_output, pys, prm);
+    lstm_forward(N, T, D, U, px, pW, pR, pb, ph, pc, pg, phs, pcs, pm, zero_output, pys, prm, act,
+                 ract);
   }
   return py::make_tuple(gates, hs, cs, ys_obj);
 }
@@ -432,7 +439,9 @@ py::tuple lstm_forward_py(farr x, py::object W_obj, farr R, py::object b, py::ob
 py::tuple lstm_backward_py(farr x, py::object W_obj, farr R, py::object h0, py::object c0,
                            farr gates, farr hs, farr cs, py::object dy_seq, py::object dh_T,
                            py::object dc_T, bool need_dx, py::object mask, bool zero_output,
-                           py::object dy_last, py::object rmask) {
+                           py::object dy_last, py::object rmask, int act, int ract) {
+  if (act < 0 || act > 4 || ract < 0 || ract > 4)
+    throw py::value_error("lstm_backward: activation codes must be in [0, 4]");
   if (x.ndim() != 3 || R.ndim() != 2) throw py::value_error("lstm_backward: x must be 3-D, R 2-D");
   const int64_t N = x.shape(0), T = x.shape(1), D = x.shape(2), U = R.shape(0), G = 4 * U;
   if (T < 1 || U < 1) throw py::value_error("lstm_backward: need T >= 1, units >= 1");
@@ -477,7 +486,7 @@ py::tuple lstm_backward_py(farr x, py::object W_obj, farr R, py::object h0, py::
   {
     py::gil_scoped_release nogil;
     lstm_backward(N, T, D, U, px, pW, pR, ph0, pc0, pg, phs, pcs, pdy, pdh, pdc, pdx, pdW, pdR,
-                  pdb, pdh0, pdc0, scratch, pm, zero_output, pdyl, prm);
+                  pdb, pdh0, pdc0, scratch, pm, zero_output, pdyl, prm, act, ract);
   }
   return py::make_tuple(dx_obj, dW, dR, db, dh0, dc0);
 }
@@ -825,13 +834,14 @@ PYBIND11_MODULE(_C, m) {
   m.def("lstm_forward", &lstm_forward_py, py::arg("x").noconvert(), py::arg("W"),
         py::arg("R").noconvert(), py::arg("b"), py::arg("h0"), py::arg("c0"),
         py::arg("mask") = py::none(), py::arg("zero_output") = false,
-        py::arg("rmask") = py::none());
+        py::arg("rmask") = py::none(), py::arg("act") = 0, py::arg("ract") = 1);
   m.def("lstm_backward", &lstm_backward_py, py::arg("x").noconvert(), py::arg("W"),
         py::arg("R").noconvert(), py::arg("h0"), py::arg("c0"), py::arg("gates").noconvert(),
         py::arg("hs").noconvert(), py::arg("cs").noconvert(), py::arg("dy_seq"),
         py::arg("dh_T"), py::arg("dc_T"), py::arg("need_dx") = true,
         py::arg("mask") = py::none(), py::arg("zero_output") = false,
-        py::arg("dy_last") = py::none(), py::arg("rmask") = py::none());
+        py::arg("dy_last") = py::none(), py::arg("rmask") = py::none(), py::arg("act") = 0,
+        py::arg("ract") = 1);
   m.def("embedding_first_bad_index", &embedding_check_py<int32_t>, py::arg("indices").noconvert(),
         py::arg("input_dim"));
   m.def("embedding_first_bad_index", &embedding_check_py<int64_t>, py::arg("indices").noconvert(),
@@ -867,4 +877,7 @@ PYBIND11_MODULE(_C, m) {
         py::arg("c4") = 0.f, py::arg("c5") = 0.f);
   // ---- end optimizers bindings ----
   bind_layernorm(m);
+  bind_softmax(m);
+  bind_gemm_batched(m);
+  bind_attention(m);
 }

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi import ops
+from pyfapi.ops import _eager_ops  # hot paths: no KerasTensor wrapper frame
 from pyfapi.utils.naming import to_snake_case
 
 __all__ = [
@@ -185,8 +186,9 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if not from_logits:
         logits = _softmax_logits(y_pred, axis)
         if logits is not None:  # softmax output: fused log-softmax on its logits (Keras 3 TF)
-            return ops.categorical_crossentropy(y, logits, from_logits=True, axis=axis)
-    return ops.categorical_crossentropy(y, y_pred, from_logits=bool(from_logits), axis=axis)
+            return _eager_ops.categorical_crossentropy(y, logits, from_logits=True, axis=axis)
+    return _eager_ops.categorical_crossentropy(y, y_pred, from_logits=bool(from_logits),
+                                               axis=axis)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
@@ -460,19 +462,19 @@ def _reduce(values, sample_weight, reduction, name):
             raise ValueError(
                 f"{name}: sample_weight of shape {tuple(_value(sample_weight).shape)} does not "
                 f"match the per-sample losses of shape {vshape}") from None
-        values = ops.multiply(values, sw)
+        values = _eager_ops.multiply(values, sw)
     if reduction is None or reduction == "none":
         return values
     if sample_weight is None and reduction != "sum" and len(values.shape):
-        return ops.mean(values)  # sum / N in one op
-    total = ops.sum(values)
+        return _eager_ops.mean(values)  # sum / N in one op
+    total = _eager_ops.sum(values)
     if reduction == "sum":
         return total
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         wsum = float(np.sum(sw, dtype=np.float64))  # Keras: divide_no_nan by sum(weights)
-        return ops.divide(total, wsum) if wsum else ops.multiply(total, 0.0)
+        return _eager_ops.divide(total, wsum) if wsum else _eager_ops.multiply(total, 0.0)
     n = int(np.prod(values.shape)) if len(values.shape) else 1
-    return ops.divide(total, float(max(n, 1))) if n != 1 else total
+    return _eager_ops.divide(total, float(max(n, 1))) if n != 1 else total
 
 
 class Loss:

@@ -1,9 +1,12 @@
 """Metrics: stateful classes (``update_state`` / ``result`` / ``reset_state``) computed in numpy.
 
-Metrics never touch the autodiff tape: ``fit`` passes them the numpy values of the outputs. Each
-metric keeps a weighted running sum and a weight total in float64 (as Keras 3's ``Mean`` keeps
-``total`` and ``count``), so a metric over an epoch is the mean over samples whatever the batch
-size.
+Metrics never touch the autodiff tape: ``fit`` passes them the numpy values of the outputs. As in
+Keras 3, a metric's state lives in non-trainable variables made by ``add_weight`` (``Mean``:
+``total`` and ``count``; the confusion metrics: ``true_positives``...; same names, shapes and
+dtypes as Keras's), listed by ``metric.variables``, zeroed by ``reset_state`` and driven by the
+stateless API (``stateless_update_state`` / ``stateless_result`` / ``stateless_reset_state``). A
+batch is summed in float64, then added to the variables (float32 by default), so a metric over an
+epoch is the mean over samples whatever the batch size.
 
 Functions (per-sample values, numpy in and out; Keras 3 formulas):
 ``binary_accuracy(y_true, y_pred, threshold=0.5)``, ``categorical_accuracy``,
@@ -250,7 +253,10 @@ class Metric:
             ``assign_add`` / ``assign_sub``.
         """
         from pyfapi.autodiff import Variable
-        var = Variable(initializer, shape=tuple(shape), dtype=dtype or self.dtype,
+        dtype = _state_dtype(dtype or self.dtype)
+        if isinstance(initializer, str) and initializer.lower() == "zeros":
+            initializer = np.zeros(tuple(shape), dtype=dtype)  # integer counts too
+        var = Variable(initializer, shape=tuple(shape), dtype=dtype,
                        trainable=False, aggregation=aggregation, name=name)
         var.path = f"{self.name}/{var.name}"
         self.__dict__.setdefault("_variables", []).append(var)
@@ -326,62 +332,93 @@ class Metric:
         return f"<{type(self).__name__} name={self.name}>"
 
 
+def _state_dtype(dtype):
+    """The numpy dtype of a metric's state variables: Keras's ``"int"`` is int32 (as Keras 3 on
+    JAX, which has no int64 by default)."""
+    return "int32" if dtype in ("int", int) else dtype
+
+
+def _add(var, delta):
+    """``var += delta`` in place (cast to the variable's dtype, as Keras's ``assign_add``)."""
+    np.add(var.value, delta, out=var.value, casting="unsafe")
+    var._version += 1
+
+
 class Mean(Metric):
     """Weighted mean of the values given: ``sum(w * v) / sum(w)`` (Keras 3 ``Mean``).
 
-    ``update_state(values, sample_weight=None)``: ``values`` any shape; ``sample_weight`` a
-    scalar (the weight of every value, e.g. a batch size) or an array broadcastable to
-    ``values``. ``result()`` is a Python float (0.0 before any update).
+    State: the variables ``total`` and ``count`` (scalars of the metric's dtype, float32 by
+    default, as Keras: per-sample sums, see ``update_state``).
+    ``update_state(values, sample_weight=None)``: ``values`` any shape (axis 0 the samples);
+    ``sample_weight`` a scalar (the weight of the whole batch, e.g. its size) or an array
+    broadcastable to ``values``. ``result()`` is a Python float (0.0 before any update).
     """
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = 0.0
-        self.count = 0.0
+        self.total = self.add_weight(shape=(), initializer="zeros", name="total")
+        self.count = self.add_weight(shape=(), initializer="zeros", name="count")
 
     def update_state(self, values, sample_weight=None):
-        """Adds ``sum(values * w)`` to total and ``sum(w)`` to count (float64 sums; w = 1 if
-        ``sample_weight`` is None). A lower-rank weight is broadcast over trailing axes.
+        """Adds the batch to ``total`` and ``count`` as Keras 3's ``reduce_to_samplewise_values``:
+        values are averaged over the axes the weight lacks, multiplied by the (broadcast)
+        weight, then averaged to one value per sample; ``total += sum`` of those and ``count +=``
+        the number of samples (no weight) or the sum of the weights (averaged over their own
+        non-batch axes). A scalar weight ``w`` adds ``w * mean(values)`` and ``w``. Summed in
+        float64, then added to the variables. A weight with an extra trailing axis of 1 is
+        squeezed first.
+
+        Raises:
+            ValueError: a weight that cannot be broadcast to the values.
         """
         v = _np(values)
         if sample_weight is None:
-            self.total += float(np.sum(v, dtype=np.float64))
-            self.count += v.size if v.ndim else 1
+            if v.ndim > 1:
+                v = v.mean(axis=tuple(range(1, v.ndim)), dtype=np.float64)
+            _add(self.total, np.sum(v, dtype=np.float64))
+            _add(self.count, v.shape[0] if v.ndim else 1)
             return
-        if np.ndim(sample_weight) == 0:
-            w = float(sample_weight)
-            self.total += float(np.sum(v, dtype=np.float64)) * w
-            self.count += (v.size if v.ndim else 1) * w
+        if np.ndim(sample_weight) == 0:  # fast path (the loss trackers: the batch size)
+            w = float(np.asarray(getattr(sample_weight, "value", sample_weight)))
+            _add(self.total, float(np.mean(v, dtype=np.float64)) * w if v.size else 0.0)
+            _add(self.count, w)
             return
         w = _np(sample_weight).astype(np.float64)
-        if w.ndim < v.ndim:
-            w = w.reshape(w.shape + (1,) * (v.ndim - w.ndim))
-        elif w.ndim > v.ndim and w.shape[-1] == 1:
+        v = v.astype(np.float64)
+        if w.ndim > v.ndim and w.shape[-1] == 1:
             w = w.reshape(w.shape[:-1])
-        w = np.broadcast_to(w, v.shape)
-        self.total += float(np.sum(v * w))
-        self.count += float(np.sum(w))
+        wnd = w.ndim
+        if v.ndim > wnd:
+            v = v.mean(axis=tuple(range(wnd, v.ndim)))
+        try:
+            w = np.broadcast_to(w, v.shape)
+        except ValueError:
+            raise ValueError(f"{self.name}: sample_weight of shape {np.shape(sample_weight)} "
+                             f"cannot be broadcast to the values' shape {v.shape}") from None
+        v = v * w
+        if wnd > 1:
+            w = w.mean(axis=tuple(range(1, wnd)))
+        if v.ndim > 1:
+            v = v.mean(axis=tuple(range(1, v.ndim)))
+        _add(self.total, np.sum(v))
+        _add(self.count, np.sum(w))
 
     def result(self):
-        """``total / count`` as a Python float; 0.0 when count is 0."""
-        return self.total / self.count if self.count else 0.0
-
-    def reset_state(self):
-        """Sets total and count to 0.0."""
-        self.total = 0.0
-        self.count = 0.0
+        """``total / count`` (in the variables' dtype) as a Python float; 0.0 when count is 0."""
+        c = self.count.value
+        return float(self.total.value / c) if c else 0.0
 
 
 class Sum(Metric):
-    """Running (weighted) sum of the values given."""
+    """Running (weighted) sum of the values given. State: the variable ``total`` (Keras 3)."""
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = 0.0
+        self.total = self.add_weight(shape=(), initializer="zeros", name="total")
 
     def update_state(self, values, sample_weight=None):
-        """Adds ``sum(values * sample_weight)`` (float64) to the total; a lower-rank weight is
-        broadcast over trailing axes.
+        """Adds ``sum(values * sample_weight)`` (summed in float64) to the total; a lower-rank
+        weight is broadcast over trailing axes.
         """
         v = _np(values).astype(np.float64)
         if sample_weight is not None:
@@ -389,15 +426,11 @@ class Sum(Metric):
             if w.ndim < v.ndim:
                 w = w.reshape(w.shape + (1,) * (v.ndim - w.ndim))
             v = v * w
-        self.total += float(np.sum(v))
+        _add(self.total, np.sum(v))
 
     def result(self):
         """The running total as a Python float."""
-        return self.total
-
-    def reset_state(self):
-        """Sets the total to 0.0."""
-        self.total = 0.0
+        return float(self.total.value)
 
 
 class MeanMetricWrapper(Mean):

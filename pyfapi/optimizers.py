@@ -102,8 +102,12 @@ class Optimizer:
         clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
         global_clipnorm: clip all gradients together to this global L2 norm.
         name: the optimizer name.
+        use_ema, ema_momentum, ema_overwrite_frequency: Keras's moving average of the weights.
+        loss_scale_factor: accepted (Keras scales the loss up and the gradients down by it: the
+            same update); gradient_accumulation_steps: NotImplementedError unless None.
 
     Raises:
+        NotImplementedError: ``gradient_accumulation_steps`` given.
         ValueError: more than one of ``clipnorm``, ``clipvalue``, ``global_clipnorm``; a negative
             learning rate or clip value.
     """
@@ -133,6 +137,15 @@ class Optimizer:
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments "
                             f"{sorted(unknown)}")
+        if kwargs.get("gradient_accumulation_steps") is not None:
+            # Keras would update every N-th step with the mean of N gradients; training on
+            # silently would give other results
+            raise NotImplementedError(
+                f"{type(self).__name__}: gradient_accumulation_steps="
+                f"{kwargs['gradient_accumulation_steps']!r} is not implemented by pyfapi; "
+                f"use a larger batch_size instead (the same mean gradient per update)")
+        # loss_scale_factor is accepted: Keras multiplies the loss by it and divides the
+        # gradients by it, the same update up to float32 rounding
         given = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
                                 ("global_clipnorm", global_clipnorm)) if v is not None]
         if len(given) > 1:

@@ -40,6 +40,9 @@ CASES = {
          [r(1, 1, 2), r(2, 4), r(1, 4)], _F32),
         (lambda x, w, u, b: ops.lstm(x, w, u, b, mask=np.array([[1, 0, 1], [0, 1, 1]])),
          [r(2, 3, 2), r(2, 8, scale=0.5), r(2, 8, scale=0.5), r(8, scale=0.5)], _F32),
+        (lambda x, w, u, b: ops.lstm(x, w, u, b, return_sequences=True, activation="sigmoid",
+                                     recurrent_activation="linear"),
+         [r(2, 3, 2), r(2, 8, scale=0.5), r(2, 8, scale=0.5), r(8, scale=0.5)], _F32),
         # per-gate recurrent-dropout masks; a projected input (kernel None)
         (lambda x, w, u, b: ops.lstm(x, w, u, b, return_sequences=True,
                                      recurrent_masks=np.array([1.25, 0.0, 1.25, 1.25])[:, None, None]
@@ -51,6 +54,10 @@ CASES = {
          [r(2, 3, 8), r(2, 8, scale=0.5), r(8, scale=0.5), r(2, 2), r(2, 2)], _F32),
     ],
     "gru": [
+        # activations other than Keras's defaults (the kernels' generic loops)
+        (lambda xp, r, b: ops.gru(xp, r, b, return_sequences=True, activation="linear",
+                                  recurrent_activation="tanh"),
+         [r(2, 3, 6), r(2, 6, scale=0.5), r(6, scale=0.5)], _F32),
         (lambda xp, r, b, h0: ops.gru(xp, r, b, initial_state=h0, return_sequences=True),
          [r(2, 3, 6), r(2, 6, scale=0.5), r(6, scale=0.5), r(2, 2)], _F32),
         (lambda xp, r: ops.gru(xp, r, reset_after=False, mask=np.array([[1, 0, 1], [0, 1, 1]]),

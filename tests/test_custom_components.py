@@ -143,3 +143,23 @@ def test_top_level_aliases_and_ops():
     np.testing.assert_allclose(ops.einsum("ij,jk->ik", x, y).numpy(), x @ y)
     np.testing.assert_allclose(ops.mod(np.array([5.0, -5.0]), 3.0).numpy(), [2.0, 1.0])
     np.testing.assert_allclose(ops.floor_divide(np.array([5.0, -5.0]), 3.0).numpy(), [1.0, -2.0])
+
+
+def test_from_config_of_a_layer_whose_init_takes_no_base_keys():
+    """Keras writes name / trainable / dtype into the config of a custom layer without
+    get_config even when its __init__ cannot take them (the Transformer text-classification
+    example's TokenAndPositionEmbedding); from_config builds it without them, then sets them."""
+    import pyfapi
+
+    class Positional(pyfapi.layers.Layer):
+        def __init__(self, maxlen, dim):
+            super().__init__()
+            self.maxlen, self.dim = maxlen, dim
+
+    cfg = {"maxlen": 5, "dim": 4, "name": "pos", "trainable": False,
+           "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                     "config": {"name": "float32"}, "registered_name": None}}
+    layer = Positional.from_config(cfg)
+    assert (layer.maxlen, layer.dim, layer.name, layer.trainable) == (5, 4, "pos", False)
+    with pytest.raises(TypeError):
+        Positional.from_config({"maxlen": 5, "dim": 4, "units": 3})  # a real mismatch still fails

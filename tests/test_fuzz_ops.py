@@ -868,6 +868,29 @@ def s_gru(draw):
 
 
 @st.composite
+def s_rnn_gate_projection(draw):
+    from pyfapi.ops.rnn import gate_projection
+    n, t, d = draw(st.integers(0, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    k, u = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    dt = _dtype(FLOAT_DTYPES)
+    x = draw(arrays(dt, (n, t, d), -1, 1))
+    dd = d if draw(st.integers(0, 9)) else d + 1
+    w = draw(arrays(dt, (dd, k * u), -1, 1))
+    b = draw(st.one_of(st.none(), arrays(dt, (k * u,), -1, 1)))
+    masks = draw(arrays(np.float32, (k, n, d), 0, 2))
+
+    def ref():
+        if dd != d:
+            raise ValueError("shape")
+        out = np.concatenate([(_f64(x) * _f64(masks[q])[:, None, :]) @ _f64(w)[:, q * u:(q + 1) * u]
+                              for q in range(k)], axis=-1)
+        return out if b is None else out + _f64(b)
+    return Case(call=lambda: gate_projection(x, w, b, masks), ref=ref,
+                names=("rnn_gate_projection", "shape", "match"), rtol=_kernel_rtol(x, w),
+                info={"op": "rnn_gate_projection", "x": x.shape, "w": w.shape, "k": k})
+
+
+@st.composite
 def s_simple_rnn(draw):
     from references.rnn_ref import simple_rnn_ref
     n, t, u = draw(st.integers(0, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
@@ -1145,6 +1168,75 @@ def s_sparsemax(draw):
 
 
 @st.composite
+def s_masked_softmax(draw):
+    from pyfapi.ops.masked_softmax import masked_softmax
+    x = draw(arrays(_dtype(NUMERIC), shapes(min_dims=1), -4, 4))
+    kind = draw(st.sampled_from(["none", "bool", "add", "bad"]))
+    uniform = draw(st.booleans())
+    mshape = tuple(d if draw(st.booleans()) else 1 for d in x.shape)[draw(st.integers(0, x.ndim)):]
+    if kind == "bad":
+        mshape = mshape[:-1] + (mshape[-1] + 2,) if mshape else (x.shape[-1] + 2,)
+    mask = None if kind == "none" else (
+        draw(arrays(np.bool_, mshape)) if kind in ("bool", "bad") else draw(arrays(np.float32, mshape)))
+
+    def ref():
+        if kind == "bad":
+            raise ValueError("does not broadcast")
+        v = _f64(x)
+        n = v.shape[-1]
+        if n == 0:
+            return v
+        keep = np.broadcast_to(mask, v.shape) if kind == "bool" else np.ones(v.shape, bool)
+        if kind == "add":
+            v = v + np.broadcast_to(mask.astype(np.float64), v.shape)
+        out = np.zeros(v.shape)
+        for idx in np.ndindex(*v.shape[:-1]):
+            k = keep[idx]
+            if not k.any():
+                out[idx] = 1.0 / n if uniform else 0.0
+                continue
+            e = np.exp(v[idx][k] - v[idx][k].max())
+            out[idx][k] = e / e.sum()
+        return out
+    return _case("masked_softmax", lambda: masked_softmax(x, mask, uniform), ref,
+                 names=("mask", "shape"), rtol=1e-2 if x.dtype == np.float16 else 1e-5,
+                 x=(x.shape, x.dtype.name), kind=kind, mask=mshape, uniform=uniform)
+
+
+@st.composite
+def s_fused_attention(draw):
+    from pyfapi.ops.fused_attention import fused_attention
+    b, t, s_, nh = (draw(st.integers(0 if i == 0 else 1, 4)) for i in range(4))
+    h, hv = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    dt = _dtype((np.float32, np.float64))
+    q = draw(arrays(dt, (b, t, nh, h)))
+    k = draw(arrays(dt, (b, s_ + draw(st.sampled_from([0, 0, 0, 1])), nh, h)))
+    v = draw(arrays(dt, (b, s_, nh, hv)))
+    mshape = draw(st.sampled_from([None, (t, s_), (b, 1, t, s_), (1, s_), (t, s_ + 1)]))
+    mask = None if mshape is None else draw(arrays(np.bool_, mshape))
+    uniform = draw(st.booleans())
+
+    def ref():
+        if k.shape[1] != v.shape[1] or (mshape is not None and mshape[-1] not in (s_, 1)):
+            raise ValueError("shapes do not match")
+        q64, k64, v64 = _f64(q), _f64(k), _f64(v)
+        sc = np.einsum("btnh,bsnh->bnts", q64, k64)
+        keep = np.ones(sc.shape, bool) if mask is None else np.broadcast_to(mask, sc.shape)
+        p = np.zeros(sc.shape)
+        for idx in np.ndindex(*sc.shape[:-1]):
+            m = keep[idx]
+            if not m.any():
+                p[idx] = 1.0 / sc.shape[-1] if uniform else 0.0
+                continue
+            e = np.exp(sc[idx][m] - sc[idx][m].max())
+            p[idx][m] = e / e.sum()
+        return np.einsum("bnts,bsnh->btnh", p, v64)
+    return _case("fused_attention", lambda: fused_attention(q, k, v, mask, uniform), ref,
+                 names=("mask", "shape", "match"), rtol=1e-4, q=q.shape, k=k.shape, v=v.shape,
+                 mask=mshape, uniform=uniform)
+
+
+@st.composite
 def s_conv_transpose(draw):
     from references.conv_transpose_ref import conv_transpose_ref
     from pyfapi.kernels.conv_transpose import conv_transpose_geometry
@@ -1195,11 +1287,12 @@ SPECS = {
     "conv_bias_activation": conv_like("conv_bias_activation"),
     "max_pool": pool_like("max_pool"), "average_pool": pool_like("average_pool"),
     "lstm": s_lstm(), "embedding_lookup": s_embedding_lookup(),
-    "gru": s_gru(), "simple_rnn": s_simple_rnn(),
+    "gru": s_gru(), "simple_rnn": s_simple_rnn(), "rnn_gate_projection": s_rnn_gate_projection(),
     "batch_normalization": s_batch_normalization(), "batch_norm_train": s_batch_norm_train(),
     "allreduce_sum": s_allreduce_sum(),
     "layer_normalization": s_layer_normalization(), "einsum": s_einsum(),
     "sparsemax": s_sparsemax(), "conv_transpose": s_conv_transpose(),
+    "masked_softmax": s_masked_softmax(), "fused_attention": s_fused_attention(),
     # public composites of registered ops
     "moments": s_moments(), "dot": s_dot(), "moveaxis": s_moveaxis(), "swapaxes": s_swapaxes(),
     "flatten": s_flatten(), "slice": s_slice(),

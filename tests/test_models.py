@@ -219,7 +219,7 @@ def test_dict_outputs_and_dict_inputs():
     b = Input((3,), name="b")
     s = layers.add([a, b])
     model = Model({"a": a, "b": b}, {"sum": s, "scaled": layers.Dense(2, name="d")(s)})
-    assert model.input_names == ["a", "b"] and model.output_names == ["sum", "scaled"]
+    assert model.input_names == ["a", "b"] and model.output_names == ["scaled", "sum"]  # Keras 3 sorts
     out = model({"b": np.ones((1, 3)), "a": np.full((1, 3), 2.0)})
     assert set(out) == {"sum", "scaled"}
     np.testing.assert_array_equal(np.asarray(out["sum"]), np.full((1, 3), 3.0, np.float32))
@@ -642,3 +642,23 @@ def test_posts_model_fit_with_loss_dict():
     assert sorted(history) == ["age_loss", "gender_loss", "income_loss", "loss"]
     expected = 0.25 * history["age_loss"][0] + history["income_loss"][0] + 10 * history["gender_loss"][0]
     np.testing.assert_allclose(history["loss"][0], expected, rtol=1e-4)
+
+
+def test_clone_model_rebuilds_unregistered_custom_layers():
+    """Keras's clone_model takes each layer's own class: an unregistered custom layer needs no
+    custom_objects (it raised "Unknown layer class" before)."""
+    import numpy as np
+
+    import pyfapi
+
+    class Twice(pyfapi.layers.Layer):
+        def call(self, x):
+            return x * 2.0
+
+    i = pyfapi.Input((3,))
+    m = pyfapi.Model(i, pyfapi.layers.Dense(2)(Twice()(i)))
+    c = pyfapi.models.clone_model(m)
+    assert isinstance(c.layers[1], Twice) and c.layers[1] is not m.layers[1]
+    c.set_weights(m.get_weights())
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_array_equal(c.predict(x, verbose=0), m.predict(x, verbose=0))

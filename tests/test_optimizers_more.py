@@ -144,3 +144,13 @@ def test_use_ema_averages_saved_and_finalized_by_fit():
     assert opt.get_config()["use_ema"] is True
     with pytest.raises(ValueError, match="ema_momentum"):
         optimizers.Adam(use_ema=True, ema_momentum=1.5)
+
+
+def test_gradient_accumulation_is_refused_not_ignored():
+    """Keras updates every N-th step with the mean of N gradients; pyfapi does not implement it
+    and says so instead of training differently (a config with None still loads)."""
+    import pyfapi
+    with pytest.raises(NotImplementedError, match="gradient_accumulation_steps=2.*SGD|SGD.*gradient_accumulation_steps=2"):
+        pyfapi.optimizers.SGD(0.05, gradient_accumulation_steps=2)
+    opt = pyfapi.optimizers.Adam(gradient_accumulation_steps=None, loss_scale_factor=8.0)
+    assert isinstance(opt, pyfapi.optimizers.Adam)

@@ -197,6 +197,20 @@ def test_empty_batch():
     assert out.shape == (0, 2)
 
 
+def _assert_same_on_one_and_two_threads(run):
+    """``run()`` (a list of arrays) gives bitwise equal results with 1 and 2 threads."""
+    old = pyfapi.get_num_threads()
+    results = []
+    try:
+        for nt in (1, 2):
+            pyfapi.set_num_threads(nt)
+            results.append(run())
+    finally:
+        pyfapi.set_num_threads(old)
+    for a, b_ in zip(*results):
+        np.testing.assert_array_equal(a, b_)
+
+
 @pytest.mark.parametrize("reset_after", [True, False])
 def test_one_and_two_threads_identical(force_parallel, reset_after):
     rng = np.random.default_rng(9)
@@ -207,22 +221,15 @@ def test_one_and_two_threads_identical(force_parallel, reset_after):
     mask = _masks(n, t, "random", rng)
     rm = ((rng.random((3, n, u)) > 0.3) / 0.7).astype(np.float32)
     dy = rng.standard_normal((n, t, u)).astype(np.float32)
-    old = pyfapi.get_num_threads()
-    results = []
-    try:
-        for nt in (1, 2):
-            pyfapi.set_num_threads(nt)
-            from pyfapi.kernels.rnn import gru_backward, simple_rnn_backward
-            out, h, ws = gru_forward(xp, r, brec, h0, mask, rm, reset_after, False, True, True)
-            res = [out, h, *gru_backward(ws, dy, h)]
-            out2, h2, ws2 = simple_rnn_forward(xp[..., :u], r[:, :u], h0, mask, rm[0],
-                                               return_sequences=True, training=True)
-            res += [out2, h2, *simple_rnn_backward(ws2, dy, h2)]
-            results.append(res)
-    finally:
-        pyfapi.set_num_threads(old)
-    for a, b_ in zip(*results):
-        np.testing.assert_array_equal(a, b_)
+    from pyfapi.kernels.rnn import gru_backward, simple_rnn_backward
+
+    def run():
+        out, h, ws = gru_forward(xp, r, brec, h0, mask, rm, reset_after, False, True, True)
+        res = [out, h, *gru_backward(ws, dy, h)]
+        out2, h2, ws2 = simple_rnn_forward(xp[..., :u], r[:, :u], h0, mask, rm[0],
+                                           return_sequences=True, training=True)
+        return res + [out2, h2, *simple_rnn_backward(ws2, dy, h2)]
+    _assert_same_on_one_and_two_threads(run)
 
 
 @pytest.mark.parametrize("kw, match", [
@@ -312,17 +319,11 @@ def test_lstm_masked_one_and_two_threads_identical(force_parallel):
     r = rng.standard_normal((u, 4 * u)).astype(np.float32) * 0.5
     mask = _masks(n, t, "random", rng)
     dy = rng.standard_normal((n, u)).astype(np.float32)
-    old = pyfapi.get_num_threads()
-    results = []
-    try:
-        for nt in (1, 2):
-            pyfapi.set_num_threads(nt)
-            out, h, c, ws = lstm_forward(x, w, r, None, training=True, mask=mask)
-            results.append([out, h, c, *lstm_backward(ws, dy, h, c)])
-    finally:
-        pyfapi.set_num_threads(old)
-    for a, b_ in zip(*results):
-        np.testing.assert_array_equal(a, b_)
+
+    def run():
+        out, h, c, ws = lstm_forward(x, w, r, None, training=True, mask=mask)
+        return [out, h, c, *lstm_backward(ws, dy, h, c)]
+    _assert_same_on_one_and_two_threads(run)
 
 
 @pytest.fixture
@@ -477,18 +478,108 @@ def test_lstm_recurrent_dropout_one_and_two_threads_identical(force_parallel):
     mask = _masks(n, t, "random", rng)
     rm = ((rng.random((4, n, u)) > 0.3) / 0.7).astype(np.float32)
     dy = rng.standard_normal((n, t, u)).astype(np.float32)
-    old = pyfapi.get_num_threads()
-    results = []
-    try:
-        for nt in (1, 2):
-            pyfapi.set_num_threads(nt)
-            res = []
-            for inp, ker in ((x, w), (xp, None)):
-                out, h, c, ws = lstm_forward(inp, ker, r, None, return_sequences=True,
-                                             training=True, mask=mask, recurrent_masks=rm)
-                res += [out, h, c, *(g for g in lstm_backward(ws, dy, h, c) if g is not None)]
-            results.append(res)
-    finally:
-        pyfapi.set_num_threads(old)
-    for a, b_ in zip(*results):
-        np.testing.assert_array_equal(a, b_)
+
+    def run():
+        res = []
+        for inp, ker in ((x, w), (xp, None)):
+            out, h, c, ws = lstm_forward(inp, ker, r, None, return_sequences=True,
+                                         training=True, mask=mask, recurrent_masks=rm)
+            res += [out, h, c, *(g for g in lstm_backward(ws, dy, h, c) if g is not None)]
+        return res
+    _assert_same_on_one_and_two_threads(run)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+@pytest.mark.parametrize("kind,act,ract", [
+    ("gru", "relu", "hard_sigmoid"), ("gru_before", "linear", "sigmoid"),
+    ("gru", "tanh", "tanh"), ("lstm", "relu", "hard_sigmoid"), ("lstm", "linear", "tanh"),
+    ("lstm", "sigmoid", "relu")])
+def test_non_default_activations_in_kernels(isa_path, isa, kind, act, ract):
+    """GRU (reset_after True / False) and LSTM kernels with activations other than Keras's
+    defaults vs the float64 references (values and directional gradients), masks and recurrent
+    dropout on, units 37 (tiles and remainders) over two batch chunks, every ISA."""
+    rng = np.random.default_rng(31)
+    n, t, d, u = 19, 4, 3, 37
+    mask = _masks(n, t, "random", rng)
+    gy = rng.standard_normal((n, t, u))
+    gh = rng.standard_normal((n, u))
+    if kind.startswith("gru"):
+        ra = kind == "gru"
+        x, w, r, b, h0 = _gru_params(rng, n, t, d, u, ra, True, True)
+        r *= 0.3
+        rm = ((rng.random((3, n, u)) > 0.3) / 0.7).astype(np.float32)
+        params = [a.astype(np.float64) for a in (x, w, r, b, h0)]
+
+        def ref():
+            return gru_ref(*params, mask=mask, reset_after=ra, recurrent_masks=rm,
+                           activation=act, recurrent_activation=ract)
+
+        tv = [pyfapi.Variable(a) for a in (x, w, r, b, h0)]
+        with GradientTape() as tape:
+            xp = ops.matmul(tv[0], tv[1])
+            xp = ops.add(xp, tv[3][0] if ra else tv[3])
+            o, hh = ops.gru(xp, tv[2], tv[3][1] if ra else None, initial_state=tv[4], mask=mask,
+                            recurrent_masks=rm, reset_after=ra, return_sequences=True,
+                            activation=act, recurrent_activation=ract)
+            total = ops.add(ops.sum(ops.multiply(o, gy.astype(np.float32))),
+                            ops.sum(ops.multiply(hh, gh.astype(np.float32))))
+    else:
+        params = [rng.standard_normal(s) * sc for s, sc in
+                  [((n, t, d), 1.0), ((d, 4 * u), 0.5), ((u, 4 * u), 0.15), ((4 * u,), 0.3),
+                   ((n, u), 1.0), ((n, u), 1.0)]]
+        rm = (rng.random((4, n, u)) > 0.3) / 0.7
+
+        def ref():
+            o, hh, _ = lstm_ref(*params, mask=mask, recurrent_masks=rm, activation=act,
+                                recurrent_activation=ract)
+            return o, hh
+
+        tv = [pyfapi.Variable(a.astype(np.float32)) for a in params]
+        with GradientTape() as tape:
+            o, hh, _ = ops.lstm(tv[0], tv[1], tv[2], tv[3], initial_state=tv[4:], mask=mask,
+                                return_sequences=True, recurrent_masks=rm, activation=act,
+                                recurrent_activation=ract)
+            total = ops.add(ops.sum(ops.multiply(o, gy.astype(np.float32))),
+                            ops.sum(ops.multiply(hh, gh.astype(np.float32))))
+    got = tape.gradient(total, tv)
+    ro, rh = ref()
+    np.testing.assert_allclose(o.numpy(), ro, atol=5e-5, rtol=1e-4)
+    np.testing.assert_allclose(hh.numpy(), rh, atol=5e-5, rtol=1e-4)
+
+    def loss64():
+        o64, h64 = ref()
+        return float((o64 * gy).sum() + (h64 * gh).sum())
+    _directional_check(loss64, params, got, rng)
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_non_default_activations_one_and_two_threads_identical(force_parallel, kind):
+    from pyfapi.kernels.lstm import lstm_backward, lstm_forward
+    from pyfapi.kernels.rnn import gru_backward
+    rng = np.random.default_rng(13)
+    n, t, u = 37, 5, 5
+    mask = _masks(n, t, "random", rng)
+    dy = rng.standard_normal((n, t, u)).astype(np.float32)
+    g = 3 if kind == "gru" else 4
+    xp = rng.standard_normal((n, t, g * u)).astype(np.float32)
+    r = (rng.standard_normal((u, g * u)) * 0.5).astype(np.float32)
+
+    def run():
+        if kind == "gru":
+            out, h, ws = gru_forward(xp, r, None, None, mask, None, True, False, True, True,
+                                     activation="relu", recurrent_activation="hard_sigmoid")
+            return [out, h, *gru_backward(ws, dy, h)]
+        out, h, c, ws = lstm_forward(xp, None, r, None, return_sequences=True, training=True,
+                                     mask=mask, activation="relu",
+                                     recurrent_activation="hard_sigmoid")
+        return [out, h, c, *(a for a in lstm_backward(ws, dy, h, c) if a is not None)]
+    _assert_same_on_one_and_two_threads(run)
+
+
+def test_unknown_kernel_activation_is_a_value_error():
+    with pytest.raises(ValueError, match=r"gru: activation must be one of"):
+        gru_forward(np.zeros((1, 2, 3), np.float32), np.zeros((1, 3), np.float32),
+                    activation="selu")
+    with pytest.raises(ValueError, match=r"lstm: recurrent_activation must be one of"):
+        ops.lstm(np.zeros((1, 2, 3), np.float32), np.zeros((3, 4), np.float32),
+                 np.zeros((1, 4), np.float32), None, recurrent_activation="softmax")

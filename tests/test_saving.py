@@ -432,3 +432,74 @@ def test_optimizer_state_moves_between_keras_and_pyfapi_weights_files(tmp_path):
     k2.load_weights(str(tmp_path / "p.weights.h5"))
     _same([np.asarray(v) for v in k2.optimizer.variables], _opt_values(p.optimizer))
     assert int(np.asarray(k2.optimizer.iterations)) == 6
+
+
+def test_dict_outputs_follow_keras_sorted_key_order_and_move_weights_both_ways(tmp_path):
+    """Keras 3 flattens a dict of outputs in sorted key order: output_names, layers and weights
+    follow it, so heads keep their weights across libraries (they were swapped silently)."""
+    keras = pytest.importorskip("keras")
+
+    def build(lib):
+        inp = lib.Input((3,), name="x")
+        h = lib.layers.Dense(4, name="h")(inp)
+        return lib.Model(inp, {"z": lib.layers.Dense(1, name="z")(h),
+                               "a": lib.layers.Dense(1, name="a")(h)})
+
+    ours, theirs = build(pyfapi), build(keras)
+    assert ours.output_names == list(theirs.output_names) == ["a", "z"]
+    assert [l.name for l in ours.layers] == [l.name for l in theirs.layers]
+    x = RNG.normal(size=(5, 3)).astype(np.float32)
+    ours.save_weights(tmp_path / "p.weights.h5")
+    theirs.load_weights(str(tmp_path / "p.weights.h5"))
+    got, want = theirs.predict(x, verbose=0), ours.predict(x, verbose=0)
+    for k in ("a", "z"):
+        np.testing.assert_allclose(np.asarray(got[k]), want[k], rtol=1e-5, atol=1e-6)
+    theirs.save(str(tmp_path / "k.keras"))
+    back = load_model(tmp_path / "k.keras")
+    for k in ("a", "z"):
+        np.testing.assert_allclose(back.predict(x, verbose=0)[k], np.asarray(got[k]),
+                                   rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("calls", [1, 2])
+def test_nested_functional_models_move_both_ways_with_keras(tmp_path, calls):
+    """Keras counts a nested functional model's built-in node before its calls (node 1 is the
+    first call) and names its module keras.src.models.functional; pyfapi writes and reads the
+    same, so archives with a base model inside (called once or shared) load in both."""
+    keras = pytest.importorskip("keras")
+
+    def build(lib):
+        i = lib.Input((3,))
+        inner = lib.Model(i, lib.layers.Dense(2)(i), name="base")
+        xs = [lib.Input((3,)) for _ in range(calls)]
+        outs = [inner(lib.layers.Rescaling(2.0 + k)(x)) for k, x in enumerate(xs)]
+        out = outs[0] if calls == 1 else lib.layers.concatenate(outs)
+        return lib.Model(xs if calls > 1 else xs[0], out)
+
+    x = [RNG.normal(size=(4, 3)).astype(np.float32) for _ in range(calls)]
+    feed = x if calls > 1 else x[0]
+    ours = build(pyfapi)
+    ours.save(tmp_path / "p.keras")
+    k = keras.saving.load_model(str(tmp_path / "p.keras"))
+    np.testing.assert_allclose(np.asarray(k.predict(feed, verbose=0)),
+                               ours.predict(feed, verbose=0), rtol=1e-5, atol=1e-6)
+    again = load_model(tmp_path / "p.keras")
+    np.testing.assert_array_equal(again.predict(feed, verbose=0), ours.predict(feed, verbose=0))
+    theirs = build(keras)
+    theirs.save(str(tmp_path / "k.keras"))
+    back = load_model(tmp_path / "k.keras")
+    np.testing.assert_allclose(back.predict(feed, verbose=0),
+                               np.asarray(theirs.predict(feed, verbose=0)), rtol=1e-5, atol=1e-6)
+
+
+def test_keras_loads_spatial_dropout_archives(tmp_path):
+    """Keras 3's SpatialDropout1D/2D take no ``trainable`` argument: pyfapi's configs leave it
+    out (Keras refused the archive before)."""
+    keras = pytest.importorskip("keras")
+    for layer, shape in ((layers.SpatialDropout1D(0.2), (6, 4)),
+                         (layers.SpatialDropout2D(0.3), (5, 5, 2))):
+        m = Sequential([Input(shape), layer])
+        m.save(tmp_path / "s.keras")
+        k = keras.saving.load_model(str(tmp_path / "s.keras"))
+        assert type(k.layers[-1]).__name__ == type(layer).__name__
+        assert k.layers[-1].rate == layer.rate

@@ -24,7 +24,8 @@ def _noisy(api):
             return x * self.w + 0.0 * api.random.normal((1,), seed=self.seed_gen)
 
     inp = api.Input((3,))
-    return api.Model(inp, api.layers.Dense(2)(Noisy(name="noisy")(inp)))
+    # explicit names: automatic ones count every Dense the test process made so far
+    return api.Model(inp, api.layers.Dense(2, name="head")(Noisy(name="noisy")(inp)))
 
 
 def _datasets(path):

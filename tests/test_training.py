@@ -506,7 +506,7 @@ def test_dict_outputs_are_routed_by_name():
     inp = Input(shape=(3,), name="in")
     h = layers.Dense(4)(inp)
     model = Model(inp, {"b": layers.Dense(2, name="b_head")(h), "a": layers.Dense(1)(h)})
-    assert model.output_names == ["b", "a"]
+    assert model.output_names == ["a", "b"]  # sorted keys, as Keras 3
     model.compile("sgd", {"a": "mse", "b": "mae"}, metrics={"b": ["mse"]})
     x = RNG.normal(size=(6, 3)).astype(np.float32)
     y = {"a": RNG.normal(size=(6, 1)), "b": RNG.normal(size=(6, 2))}
@@ -740,3 +740,28 @@ def test_accuracy_resolved_from_shapes_not_loss_like_keras():
     assert logs["accuracy"] != pytest.approx(((p > 0.5) == y).mean())  # not BinaryAccuracy
     assert type(metrics.resolve_accuracy("accuracy", (30, 2), (30, 2), "binary_crossentropy")) \
         is metrics.CategoricalAccuracy
+
+
+def test_single_target_for_the_one_output_with_a_loss():
+    """compile(loss=[fn, None]) with one y array (Keras's miniature-GPT pattern): the target goes
+    to the output that has a loss; same losses as training that output alone."""
+    import numpy as np
+
+    import pyfapi
+    from pyfapi import layers
+
+    def build(two):
+        pyfapi.utils.set_random_seed(1)
+        i = pyfapi.Input((4,))
+        h = layers.Dense(3, name="h")(i)
+        o = layers.Dense(2, name="o")(h)
+        return pyfapi.Model(i, [o, h] if two else o)
+
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
+    y = np.ones((8, 2), "float32")
+    two, one = build(True), build(False)
+    two.compile(pyfapi.optimizers.SGD(0.1), loss=["mse", None])
+    one.compile(pyfapi.optimizers.SGD(0.1), loss="mse")
+    a = two.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    b = one.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(a, b, rtol=1e-6)

@@ -27,6 +27,8 @@ struct Cells {
   lstm_cell::BackwardFn backward;
   lstm_cell::MatmulFn matmul;
   rnn_cell::MatmulTnFn matmul_tn;
+  lstm_cell::ForwardActFn forward_act;
+  lstm_cell::BackwardActFn backward_act;
 };
 
 // The cell functions for the active ISA (checked at run time before any ISA-specific call).
@@ -39,7 +41,11 @@ Cells pick_cells() {
           PYFAPI_ISA_PICK(lc::generic::small_matmul, lc::avx2::small_matmul,
                           lc::avx512::small_matmul),
           PYFAPI_ISA_PICK(rnn_cell::generic::small_matmul_tn, rnn_cell::avx2::small_matmul_tn,
-                          rnn_cell::avx512::small_matmul_tn)};
+                          rnn_cell::avx512::small_matmul_tn),
+          PYFAPI_ISA_PICK(lc::generic::forward_cell_act, lc::avx2::forward_cell_act,
+                          lc::avx512::forward_cell_act),
+          PYFAPI_ISA_PICK(lc::generic::backward_cell_act, lc::avx2::backward_cell_act,
+                          lc::avx512::backward_cell_act)};
 }
 
 }  // namespace
@@ -47,7 +53,8 @@ Cells pick_cells() {
 void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
                   const float* R, const float* b, const float* h0, const float* c0, float* gates,
                   float* hs, float* cs, const uint8_t* mask, bool zero_output, float* ys,
-                  const float* rmask) {
+                  const float* rmask, int act, int ract) {
+  const bool default_acts = act == 0 && ract == 1;
   if (N <= 0 || T <= 0 || U <= 0) return;
   // The recurrence runs in float32 under every GEMM precision (its small-matrix path does not
   // go through sgemm, and the error of bfloat16 products would compound over the time steps).
@@ -103,8 +110,12 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
           mm(rows, U, U, ab.data(), U, R + q * U, G, z + q * U, T * G, true);
         }
       }
-      cells.forward(rows, U, z, T * G, cp, ldcp, cs + (n0 * T + t) * U, T * U,
-                   hs + (n0 * T + t) * U, T * U);
+      if (default_acts)
+        cells.forward(rows, U, z, T * G, cp, ldcp, cs + (n0 * T + t) * U, T * U,
+                      hs + (n0 * T + t) * U, T * U);
+      else
+        cells.forward_act(rows, U, z, T * G, cp, ldcp, cs + (n0 * T + t) * U, T * U,
+                          hs + (n0 * T + t) * U, T * U, act, ract);
       if (mask) {  // masked steps keep h and c (h_{-1} = h0 or zeros)
         for (int64_t r = 0; r < rows; ++r) {
           if (mask[(n0 + r) * T + t]) continue;
@@ -124,7 +135,8 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
                    const float* hs, const float* cs, const float* dy_seq, const float* dh_T,
                    const float* dc_T, float* dx, float* dW, float* dR, float* db, float* dh0,
                    float* dc0, float* dz, const uint8_t* mask, bool zero_output,
-                   const float* dy_last, const float* rmask) {
+                   const float* dy_last, const float* rmask, int act, int ract) {
+  const bool default_acts = act == 0 && ract == 1;
   GemmPrecisionScope f32(Precision::Float32);  // float32, as lstm_forward
   const int64_t G = 4 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
@@ -189,8 +201,12 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
         ldcp = T * U;
       }
       float* dzt = dz + (n0 * T + t) * G;
-      cells.backward(rows, U, gates + (n0 * T + t) * G, T * G, cs + (n0 * T + t) * U, T * U, cp,
-                    ldcp, dh, dc, dzt, T * G);
+      if (default_acts)
+        cells.backward(rows, U, gates + (n0 * T + t) * G, T * G, cs + (n0 * T + t) * U, T * U,
+                       cp, ldcp, dh, dc, dzt, T * G);
+      else
+        cells.backward_act(rows, U, gates + (n0 * T + t) * G, T * G, cs + (n0 * T + t) * U,
+                           T * U, cp, ldcp, dh, dc, dzt, T * G, act, ract);
       if (mask)  // a masked step has no gate gradient; dh and dc pass through (restored below)
         for (int64_t r = 0; r < rows; ++r)
           if (!mask[(n0 + r) * T + t]) std::fill(dzt + r * T * G, dzt + r * T * G + G, 0.0f);

@@ -24,11 +24,14 @@ namespace pyfapi {
 void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, const float* W,
                   const float* R, const float* b, const float* h0, const float* c0, float* gates,
                   float* hs, float* cs, const uint8_t* mask = nullptr, bool zero_output = false,
-                  float* ys = nullptr, const float* rmask = nullptr);
+                  float* ys = nullptr, const float* rmask = nullptr, int act = 0, int ract = 1);
 // W == nullptr: x is already the input projection (N, T, 4U) (D == 4U; b, if any, is added),
 // e.g. with Keras's per-gate input-dropout masks applied by the caller.
 // rmask (4, N, U) or nullptr: recurrent-dropout multipliers, one per gate (Keras's
 // implementation 1): z_q += (h_{t-1} * rmask_q) R_q.
+// act / ract: activation codes (lstm_math.h act_f: 0 tanh, 1 sigmoid, 2 relu, 3 linear,
+// 4 hard_sigmoid) of the candidate / cell output and of the gates i, f, o; the same pair in
+// lstm_backward.
 
 // Backward through time from the workspace of lstm_forward.
 //   dy_seq (N, T, U) (gradient of every step's output) or nullptr;
@@ -48,7 +51,7 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
                    const float* dc_T, float* dx, float* dW, float* dR, float* db, float* dh0,
                    float* dc0, float* dz, const uint8_t* mask = nullptr,
                    bool zero_output = false, const float* dy_last = nullptr,
-                   const float* rmask = nullptr);
+                   const float* rmask = nullptr, int act = 0, int ract = 1);
 // With a mask: dy_seq / dy_last are the gradients of the masked outputs ys (dy_last: of
 // ys[:, T-1], (N, U)); dh_T must then NOT include the last output's gradient.
 

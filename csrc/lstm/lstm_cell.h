@@ -15,6 +15,16 @@ using BackwardFn = void (*)(int64_t rows, int64_t U, const float* gates, int64_t
                             const float* c, int64_t ldc, const float* cprev, int64_t ldcp,
                             const float* dh, float* dc, float* dz, int64_t ldz);
 
+// The same with activation codes (lstm_math.h act_f): act for the candidate g and tanh(c), ract
+// for the gates i, f, o (any pair; the plain functions are Keras's tanh / sigmoid).
+using ForwardActFn = void (*)(int64_t rows, int64_t U, float* z, int64_t ldz, const float* cprev,
+                              int64_t ldcp, float* c, int64_t ldc, float* h, int64_t ldh,
+                              int act, int ract);
+using BackwardActFn = void (*)(int64_t rows, int64_t U, const float* gates, int64_t ldg,
+                               const float* c, int64_t ldc, const float* cprev, int64_t ldcp,
+                               const float* dh, float* dc, float* dz, int64_t ldz, int act,
+                               int ract);
+
 // C (+)= A @ B for the small per-step products (see lstm_cell_impl.h).
 using MatmulFn = void (*)(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda,
                           const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate);
@@ -26,6 +36,13 @@ using MatmulFn = void (*)(int64_t rows, int64_t K, int64_t N, const float* A, in
   void backward_cell(int64_t rows, int64_t U, const float* gates, int64_t ldg, const float* c, \
                      int64_t ldc, const float* cprev, int64_t ldcp, const float* dh, float* dc, \
                      float* dz, int64_t ldz);                                                 \
+  void forward_cell_act(int64_t rows, int64_t U, float* z, int64_t ldz, const float* cprev,   \
+                        int64_t ldcp, float* c, int64_t ldc, float* h, int64_t ldh, int act,    \
+                        int ract);                                                            \
+  void backward_cell_act(int64_t rows, int64_t U, const float* gates, int64_t ldg,             \
+                         const float* c, int64_t ldc, const float* cprev, int64_t ldcp,        \
+                         const float* dh, float* dc, float* dz, int64_t ldz, int act,          \
+                         int ract);                                                           \
   void small_matmul(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda,         \
                     const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate);     \
   }

@@ -8,8 +8,53 @@ namespace pyfapi {
 namespace lstm_cell {
 namespace PYFAPI_ISA {  // csrc/common/isa_dispatch.h
 
+using lstm_math::act_f;
+using lstm_math::dact_y;
 using lstm_math::sigmoid_f;
 using lstm_math::tanh_f;
+
+// forward_cell / backward_cell with activation codes act (candidate and cell output) and ract
+// (gates i, f, o) other than Keras's defaults: generic loops (lstm_math.h act_f / dact_y).
+void forward_cell_act(int64_t rows, int64_t U, float* z, int64_t ldz, const float* cprev,
+                      int64_t ldcp, float* c, int64_t ldc, float* h, int64_t ldh, int act,
+                      int ract) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* zr = z + r * ldz;
+    for (int64_t j = 0; j < U; ++j) {
+      float i = act_f(ract, zr[j]);
+      float f = act_f(ract, zr[U + j]);
+      float g = act_f(act, zr[2 * U + j]);
+      float o = act_f(ract, zr[3 * U + j]);
+      float cn = f * cprev[r * ldcp + j] + i * g;
+      zr[j] = i;
+      zr[U + j] = f;
+      zr[2 * U + j] = g;
+      zr[3 * U + j] = o;
+      c[r * ldc + j] = cn;
+      h[r * ldh + j] = o * act_f(act, cn);
+    }
+  }
+}
+
+void backward_cell_act(int64_t rows, int64_t U, const float* gates, int64_t ldg, const float* c,
+                       int64_t ldc, const float* cprev, int64_t ldcp, const float* dh, float* dc,
+                       float* dz, int64_t ldz, int act, int ract) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* gr = gates + r * ldg;
+    float* dzr = dz + r * ldz;
+    for (int64_t j = 0; j < U; ++j) {
+      float i = gr[j], f = gr[U + j], g = gr[2 * U + j], o = gr[3 * U + j];
+      float tc = act_f(act, c[r * ldc + j]);
+      float dhj = dh[r * U + j];
+      float dct = dc[r * U + j] + dhj * o * dact_y(act, tc);
+      dzr[j] = dct * g * dact_y(ract, i);
+      dzr[U + j] = dct * cprev[r * ldcp + j] * dact_y(ract, f);
+      dzr[2 * U + j] = dct * i * dact_y(act, g);
+      dzr[3 * U + j] = dhj * tc * dact_y(ract, o);
+      dc[r * U + j] = dct * f;
+    }
+  }
+}
 
 // One time step of the forward nonlinearity for `rows` batch rows.
 //   z: pre-activations (row stride ldz), overwritten with the activated gates i, f, g, o.

@@ -31,5 +31,34 @@ inline float tanh_f(float x) {
 
 inline float sigmoid_f(float x) { return 0.5f * tanh_f(0.5f * x) + 0.5f; }
 
+// Keras activations of the recurrent kernels by code (pyfapi/kernels/rnn.py ACTIVATION_CODES):
+// 0 tanh, 1 sigmoid, 2 relu, 3 linear, 4 hard_sigmoid (Keras 3: relu6(x + 3) / 6). static: each
+// ISA's translation unit keeps its own copy (an out-of-line inline function could be shared
+// across ISAs by the linker).
+static inline float act_f(int a, float x) {
+  switch (a) {
+    case 0: return tanh_f(x);
+    case 1: return sigmoid_f(x);
+    case 2: return x < 0.0f ? 0.0f : x;
+    case 4: {
+      float y = (x + 3.0f) * (1.0f / 6.0f);
+      y = y < 0.0f ? 0.0f : y;
+      return y > 1.0f ? 1.0f : y;
+    }
+    default: return x;
+  }
+}
+
+// The derivative of act_f(a, .) written from its output y (every code above allows it).
+static inline float dact_y(int a, float y) {
+  switch (a) {
+    case 0: return 1.0f - y * y;
+    case 1: return y * (1.0f - y);
+    case 2: return y > 0.0f ? 1.0f : 0.0f;
+    case 4: return (y > 0.0f && y < 1.0f) ? (1.0f / 6.0f) : 0.0f;
+    default: return 1.0f;
+  }
+}
+
 }  // namespace lstm_math
 }  // namespace pyfapi

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstring>
+#include <string>
 
 #include "rnn/rnn.h"
 #include "rnn/rnn_py.h"
@@ -21,9 +22,16 @@ using rnn_py::opt;
 using rnn_py::outputs_if;
 using rnn_py::ptr;
 
+void check_acts(int act, int ract, const char* op) {
+  if (act < 0 || act > 4 || ract < 0 || ract > 4)
+    throw py::value_error(std::string(op) + ": activation codes must be in [0, 4]");
+}
+
 py::tuple gru_forward_py(farr xp, farr R, py::object brec, py::object h0, py::object mask,
-                         py::object rmask, bool reset_after, bool zero_output) {
+                         py::object rmask, bool reset_after, bool zero_output, int act,
+                         int ract) {
   const char* op = "gru_forward";
+  check_acts(act, ract, op);
   if (xp.ndim() != 3 || R.ndim() != 2) throw py::value_error("gru_forward: xp 3-D, R 2-D");
   const int64_t N = xp.shape(0), T = xp.shape(1), G = xp.shape(2), U = R.shape(0);
   if (U < 1 || G != 3 * U) throw py::value_error("gru_forward: xp must have 3 * units columns");
@@ -41,15 +49,17 @@ py::tuple gru_forward_py(farr xp, farr R, py::object brec, py::object h0, py::ob
   const uint8_t* pm = ptr(m);
   {
     py::gil_scoped_release nogil;
-    gru_forward(N, T, U, reset_after, px, pg, pR, pb, ph, pm, prm, zero_output, pa, phs, pys);
+    gru_forward(N, T, U, reset_after, px, pg, pR, pb, ph, pm, prm, zero_output, pa, phs, pys, act,
+                ract);
   }
   return py::make_tuple(g, aux, hs, ys_obj);
 }
 
 py::tuple gru_backward_py(farr g, farr aux, farr hs, farr R, py::object h0, py::object mask,
                           py::object rmask, bool reset_after, bool zero_output, py::object dy_seq,
-                          py::object dy_last, py::object dh_T) {
+                          py::object dy_last, py::object dh_T, int act, int ract) {
   const char* op = "gru_backward";
+  check_acts(act, ract, op);
   if (g.ndim() != 3 || R.ndim() != 2) throw py::value_error("gru_backward: g 3-D, R 2-D");
   const int64_t N = g.shape(0), T = g.shape(1), G = g.shape(2), U = R.shape(0);
   if (U < 1 || G != 3 * U) throw py::value_error("gru_backward: gates must have 3 * units columns");
@@ -72,7 +82,7 @@ py::tuple gru_backward_py(farr g, farr aux, farr hs, farr R, py::object h0, py::
   {
     py::gil_scoped_release nogil;
     gru_backward(N, T, U, reset_after, pg, pa, phs, pR, ph, pm, prm, zero_output, pdys, pdyl, pdh,
-                 pdx, pdR, pdb, pdh0);
+                 pdx, pdR, pdb, pdh0, act, ract);
   }
   return py::make_tuple(dxp, dR, dbrec, dh0);
 }
@@ -135,12 +145,12 @@ py::tuple simple_rnn_backward_py(farr hs, farr R, py::object h0, py::object mask
 void bind_rnn(py::module_& m) {
   m.def("gru_forward", &gru_forward_py, py::arg("xp").noconvert(), py::arg("R").noconvert(),
         py::arg("brec"), py::arg("h0"), py::arg("mask"), py::arg("rmask"), py::arg("reset_after"),
-        py::arg("zero_output"),
+        py::arg("zero_output"), py::arg("act") = 0, py::arg("ract") = 1,
         "GRU recurrence over (N, T, 3U) x-projections -> (gates, aux, hs, ys or None).");
   m.def("gru_backward", &gru_backward_py, py::arg("gates").noconvert(), py::arg("aux").noconvert(),
         py::arg("hs").noconvert(), py::arg("R").noconvert(), py::arg("h0"), py::arg("mask"),
         py::arg("rmask"), py::arg("reset_after"), py::arg("zero_output"), py::arg("dy_seq"),
-        py::arg("dy_last"), py::arg("dh_T"),
+        py::arg("dy_last"), py::arg("dh_T"), py::arg("act") = 0, py::arg("ract") = 1,
         "GRU backward through time -> (dxp, dR, dbrec, dh0).");
   m.def("simple_rnn_forward", &simple_rnn_forward_py, py::arg("xp").noconvert(),
         py::arg("R").noconvert(), py::arg("h0"), py::arg("mask"), py::arg("rmask"),

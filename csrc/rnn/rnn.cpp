@@ -82,7 +82,8 @@ int team(int64_t nchunks, int64_t work) {
 
 void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, const float* xp, float* g,
                  const float* R, const float* brec, const float* h0, const uint8_t* mask,
-                 const float* rmask, bool zero_output_for_mask, float* aux, float* hs, float* ys) {
+                 const float* rmask, bool zero_output_for_mask, float* aux, float* hs, float* ys,
+                 int act, int ract) {
   GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) return;
   const int64_t G = 3 * U;
@@ -132,14 +133,14 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, const float*
         else
           for (int q = 0; q < 3; ++q) mm(rows, U, U, A[q], lda, R + q * U, G, rec.data() + q * U, G, false);
         k.gru_fwd_after(rows, U, xt, ldg, gt, ldg, rec.data(), G, brec, hp, ldhp, at, T * U, ht,
-                        T * U);
+                        T * U, act, ract);
       } else {
         if (!rmask) mm(rows, U, 2 * U, hp, ldhp, R, G, rec.data(), G, false);
         else
           for (int q = 0; q < 2; ++q) mm(rows, U, U, A[q], lda, R + q * U, G, rec.data() + q * U, G, false);
-        k.gru_fwd_zr(rows, U, xt, ldg, gt, ldg, rec.data(), G, A[2], lda, at, T * U);
+        k.gru_fwd_zr(rows, U, xt, ldg, gt, ldg, rec.data(), G, A[2], lda, at, T * U, act, ract);
         mm(rows, U, U, at, T * U, R + 2 * U, G, rec.data() + 2 * U, G, false);
-        k.gru_fwd_h(rows, U, xt, ldg, gt, ldg, rec.data() + 2 * U, G, hp, ldhp, ht, T * U);
+        k.gru_fwd_h(rows, U, xt, ldg, gt, ldg, rec.data() + 2 * U, G, hp, ldhp, ht, T * U, act, ract);
       }
       if (mask) {
         rnn_mask::carry_state(n0, rows, t, T, U, mask, hp, ldhp, hs);
@@ -153,7 +154,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
                   const float* aux, const float* hs, const float* R, const float* h0,
                   const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                   const float* dy_seq, const float* dy_last, const float* dh_T, float* dxp,
-                  float* dR, float* dbrec, float* dh0) {
+                  float* dR, float* dbrec, float* dh0, int act, int ract) {
   GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   const int64_t G = 3 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
@@ -214,7 +215,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
       float* dxt = dxp + (n0 * T + t) * G;
       if (reset_after) {
         float* drt = drl.data();
-        k.gru_bwd_after(rows, U, gt, ldg, at, T * U, hp, ldhp, dh, dxt, ldg, drt, G);
+        k.gru_bwd_after(rows, U, gt, ldg, at, T * U, hp, ldhp, dh, dxt, ldg, drt, G, act, ract);
         if (!rmask) {
           mm(rows, G, U, drt, G, RT.data(), U, dh, U, true);
         } else {
@@ -227,10 +228,10 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
           for (int64_t r = 0; r < rows; ++r)
             if (!mask[(n0 + r) * T + t]) std::fill(drt + r * G, drt + r * G + G, 0.0f);
       } else {
-        k.gru_bwd_h(rows, U, gt, ldg, hp, ldhp, dh, dxt, ldg);
+        k.gru_bwd_h(rows, U, gt, ldg, hp, ldhp, dh, dxt, ldg, act, ract);
         // dL/d(r * A_h) = dx_h @ R_h^T
         mm(rows, U, U, dxt + 2 * U, ldg, RT.data() + 2 * U * U, U, tmp.data(), U, false);
-        k.gru_bwd_r(rows, U, gt, ldg, A[2], lda, tmp.data(), dxt, ldg);
+        k.gru_bwd_r(rows, U, gt, ldg, A[2], lda, tmp.data(), dxt, ldg, act, ract);
         add_rows(rows, U, tmp.data(), M[2], dh);
         if (!rmask) {
           mm(rows, 2 * U, U, dxt, ldg, RT.data(), U, dh, U, true);

@@ -32,7 +32,8 @@ namespace pyfapi {
 // hs (N, T, U): state per step. ys (N, T, U): outputs per step, written only when mask != nullptr.
 void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, const float* xp, float* g,
                  const float* R, const float* brec, const float* h0, const uint8_t* mask,
-                 const float* rmask, bool zero_output_for_mask, float* aux, float* hs, float* ys);
+                 const float* rmask, bool zero_output_for_mask, float* aux, float* hs, float* ys,
+                 int act = 0, int ract = 1);
 
 // Backward. dy_seq (N, T, U) or nullptr: gradient of every output; dy_last (N, U) or nullptr:
 // gradient of the last output y_{T-1}; dh_T (N, U) or nullptr: gradient of the final state.
@@ -41,7 +42,9 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
                   const float* aux, const float* hs, const float* R, const float* h0,
                   const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                   const float* dy_seq, const float* dy_last, const float* dh_T, float* dxp,
-                  float* dR, float* dbrec, float* dh0);
+                  float* dR, float* dbrec, float* dh0, int act = 0, int ract = 1);
+// act / ract: activation codes of the candidate and of the gates (lstm/lstm_math.h act_f: 0 tanh,
+// 1 sigmoid, 2 relu, 3 linear, 4 hard_sigmoid); the same pair in the forward and the backward.
 
 // SimpleRNN forward. hs (N, T, U): in the x-projection (incl. bias), out the state per step.
 // ys as for the GRU.

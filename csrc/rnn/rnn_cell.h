@@ -1,7 +1,10 @@
 // Per-step elementwise parts of the GRU and SimpleRNN recurrences (csrc/rnn/rnn.cpp), one build
 // per ISA (rnn_cell_<isa>.cpp), picked at run time from pyfapi::active_isa(). Every function
 // works on `rows` batch rows; ld* are row strides in floats. Formulas: Keras 3 GRUCell /
-// SimpleRNNCell (keras/src/layers/rnn/gru.py, simple_rnn.py), gate order z, r, h.
+// SimpleRNNCell (keras/src/layers/rnn/gru.py, simple_rnn.py), gate order z, r, h. The GRU
+// functions' act / ract are activation codes (lstm/lstm_math.h act_f): the formulas below are
+// written for Keras's defaults tanh (act 0) / sigmoid (ract 1); other codes replace them (and
+// their derivatives, taken from the outputs).
 #pragma once
 #include <cstdint>
 
@@ -17,32 +20,38 @@ namespace rnn_cell {
 using GruFwdAfterFn = void (*)(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g,
                                int64_t ldg, const float* rec,
                                int64_t ldr, const float* brec, const float* hp, int64_t ldhp,
-                               float* rh, int64_t ldrh, float* h, int64_t ldh);
+                               float* rh, int64_t ldrh, float* h, int64_t ldh, int act,
+                               int ract);
 // GRU, reset_after=False, first half: z, r from x (x-projection) + rec (A_z R_z | A_r R_r, 2U,
 // stride ldr) into g's z, r blocks; rhp = r * ah (ah = A_h, the (dropped-out) h_{t-1} of the
 // candidate, stride ldah).
 using GruFwdZrFn = void (*)(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g,
                             int64_t ldg, const float* rec,
-                            int64_t ldr, const float* ah, int64_t ldah, float* rhp, int64_t ldrhp);
+                            int64_t ldr, const float* ah, int64_t ldah, float* rhp, int64_t ldrhp,
+                            int act, int ract);
 // GRU, reset_after=False, second half: hh = tanh(xh + rech) (xh from x, hh stored in g's h
 // block), h = z * hp + (1 - z) * hh.
 using GruFwdHFn = void (*)(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g,
                            int64_t ldg, const float* rech,
-                           int64_t ldr, const float* hp, int64_t ldhp, float* h, int64_t ldh);
+                           int64_t ldr, const float* hp, int64_t ldhp, float* h, int64_t ldh,
+                           int act, int ract);
 // GRU backward, reset_after=True. gates (z, r, hh), rh, hp as stored by the forward; dh (stride
 // U): in dL/dh_t, out dL/dh_t * z (the direct path to h_{t-1}). dx (3U): dL/d(x-projection);
 // drec (3U): dL/d(recurrent products + brec).
 using GruBwdAfterFn = void (*)(int64_t rows, int64_t U, const float* gates, int64_t ldg,
                                const float* rh, int64_t ldrh, const float* hp, int64_t ldhp,
-                               float* dh, float* dx, int64_t ldx, float* drec, int64_t ldd);
+                               float* dh, float* dx, int64_t ldx, float* drec, int64_t ldd,
+                               int act, int ract);
 // GRU backward, reset_after=False, first half: dx_h = dh (1 - z)(1 - hh^2), dx_z = dh (hp - hh)
 // z (1 - z); dh (in/out, stride U) becomes dh * z.
 using GruBwdHFn = void (*)(int64_t rows, int64_t U, const float* gates, int64_t ldg,
-                           const float* hp, int64_t ldhp, float* dh, float* dx, int64_t ldx);
+                           const float* hp, int64_t ldhp, float* dh, float* dx, int64_t ldx,
+                           int act, int ract);
 // GRU backward, reset_after=False, second half: from drhp = dL/d(r * ah) (stride U):
 // dx_r = drhp * ah * r (1 - r); drhp (in/out) becomes dL/d(ah) = drhp * r.
 using GruBwdRFn = void (*)(int64_t rows, int64_t U, const float* gates, int64_t ldg,
-                           const float* ah, int64_t ldah, float* drhp, float* dx, int64_t ldx);
+                           const float* ah, int64_t ldah, float* drhp, float* dx, int64_t ldx,
+                           int act, int ract);
 // SimpleRNN: h = act(z) in place (act: 0 tanh, 1 relu, 2 linear), stride ldz.
 using SrnnFwdFn = void (*)(int64_t rows, int64_t U, int act, float* z, int64_t ldz);
 // SimpleRNN backward: dz = dh * act'(h) from the output h (stride ldh), dh stride U.
@@ -59,20 +68,20 @@ using MatmulTnFn = void (*)(int64_t rows, int64_t K, int64_t N, const float* A, 
   void gru_fwd_after(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g,           \
                      int64_t ldg, const float* rec,                                             \
                      int64_t ldr, const float* brec, const float* hp, int64_t ldhp, float* rh,   \
-                     int64_t ldrh, float* h, int64_t ldh);                                      \
+                     int64_t ldrh, float* h, int64_t ldh, int act, int ract);                   \
   void gru_fwd_zr(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, int64_t ldg,  \
                   const float* rec, int64_t ldr,                                                \
-                  const float* ah, int64_t ldah, float* rhp, int64_t ldrhp);                    \
+                  const float* ah, int64_t ldah, float* rhp, int64_t ldrhp, int act, int ract); \
   void gru_fwd_h(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, int64_t ldg,   \
                  const float* rech, int64_t ldr,                                                \
-                 const float* hp, int64_t ldhp, float* h, int64_t ldh);                         \
+                 const float* hp, int64_t ldhp, float* h, int64_t ldh, int act, int ract);      \
   void gru_bwd_after(int64_t rows, int64_t U, const float* gates, int64_t ldg, const float* rh, \
                      int64_t ldrh, const float* hp, int64_t ldhp, float* dh, float* dx,         \
-                     int64_t ldx, float* drec, int64_t ldd);                                    \
+                     int64_t ldx, float* drec, int64_t ldd, int act, int ract);                 \
   void gru_bwd_h(int64_t rows, int64_t U, const float* gates, int64_t ldg, const float* hp,     \
-                 int64_t ldhp, float* dh, float* dx, int64_t ldx);                              \
+                 int64_t ldhp, float* dh, float* dx, int64_t ldx, int act, int ract);           \
   void gru_bwd_r(int64_t rows, int64_t U, const float* gates, int64_t ldg, const float* ah,     \
-                 int64_t ldah, float* drhp, float* dx, int64_t ldx);                            \
+                 int64_t ldah, float* drhp, float* dx, int64_t ldx, int act, int ract);         \
   void srnn_fwd(int64_t rows, int64_t U, int act, float* z, int64_t ldz);                       \
   void srnn_bwd(int64_t rows, int64_t U, int act, const float* h, int64_t ldh, const float* dh, \
                 float* dz, int64_t ldz);                                                        \

@@ -10,12 +10,40 @@ namespace pyfapi {
 namespace rnn_cell {
 namespace PYFAPI_ISA {  // csrc/common/isa_dispatch.h
 
+using lstm_math::act_f;
+using lstm_math::dact_y;
 using lstm_math::sigmoid_f;
 using lstm_math::tanh_f;
 
+// The GRU functions take the activation codes act / ract (lstm_math.h): Keras's defaults (tanh,
+// sigmoid) run the vectorised loops, any other pair a generic loop (act_f / dact_y per element).
+inline bool default_acts(int act, int ract) { return act == 0 && ract == 1; }
+
 void gru_fwd_after(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, int64_t ldg,
                    const float* rec, int64_t ldr, const float* brec, const float* hp, int64_t ldhp,
-                   float* rh, int64_t ldrh, float* h, int64_t ldh) {
+                   float* rh, int64_t ldrh, float* h, int64_t ldh, int act, int ract) {
+  if (!default_acts(act, ract)) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* xr = x + r * ldx;
+      float* gr = g + r * ldg;
+      const float* rc = rec + r * ldr;
+      const float* hpr = hp + r * ldhp;
+      for (int64_t j = 0; j < U; ++j) {
+        const float bz = brec ? brec[j] : 0.0f, br = brec ? brec[U + j] : 0.0f;
+        const float bh = brec ? brec[2 * U + j] : 0.0f;
+        float z = act_f(ract, xr[j] + rc[j] + bz);
+        float rg = act_f(ract, xr[U + j] + rc[U + j] + br);
+        float rv = rc[2 * U + j] + bh;
+        float hh = act_f(act, xr[2 * U + j] + rg * rv);
+        gr[j] = z;
+        gr[U + j] = rg;
+        gr[2 * U + j] = hh;
+        rh[r * ldrh + j] = rv;
+        h[r * ldh + j] = z * hpr[j] + (1.0f - z) * hh;
+      }
+    }
+    return;
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const float* xz = x + r * ldx;
     const float* xr = xz + U;
@@ -64,7 +92,18 @@ void gru_fwd_after(int64_t rows, int64_t U, const float* x, int64_t ldx, float* 
 
 void gru_fwd_zr(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, int64_t ldg,
                 const float* rec, int64_t ldr, const float* ah, int64_t ldah, float* rhp,
-                int64_t ldrhp) {
+                int64_t ldrhp, int act, int ract) {
+  if (!default_acts(act, ract)) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < U; ++j) {
+        float z = act_f(ract, x[r * ldx + j] + rec[r * ldr + j]);
+        float rg = act_f(ract, x[r * ldx + U + j] + rec[r * ldr + U + j]);
+        g[r * ldg + j] = z;
+        g[r * ldg + U + j] = rg;
+        rhp[r * ldrhp + j] = rg * ah[r * ldah + j];
+      }
+    return;
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const float* xz = x + r * ldx;
     const float* xr = xz + U;
@@ -87,7 +126,17 @@ void gru_fwd_zr(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, 
 
 void gru_fwd_h(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, int64_t ldg,
                const float* rech, int64_t ldr, const float* hp, int64_t ldhp, float* h,
-               int64_t ldh) {
+               int64_t ldh, int act, int ract) {
+  if (!default_acts(act, ract)) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < U; ++j) {
+        const float z = g[r * ldg + j];
+        float hh = act_f(act, x[r * ldx + 2 * U + j] + rech[r * ldr + j]);
+        g[r * ldg + 2 * U + j] = hh;
+        h[r * ldh + j] = z * hp[r * ldhp + j] + (1.0f - z) * hh;
+      }
+    return;
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const float* xh = x + r * ldx + 2 * U;
     const float* gz = g + r * ldg;
@@ -107,7 +156,25 @@ void gru_fwd_h(int64_t rows, int64_t U, const float* x, int64_t ldx, float* g, i
 
 void gru_bwd_after(int64_t rows, int64_t U, const float* gates, int64_t ldg, const float* rh,
                    int64_t ldrh, const float* hp, int64_t ldhp, float* dh, float* dx, int64_t ldx,
-                   float* drec, int64_t ldd) {
+                   float* drec, int64_t ldd, int act, int ract) {
+  if (!default_acts(act, ract)) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < U; ++j) {
+        const float* gr = gates + r * ldg;
+        float z = gr[j], rg = gr[U + j], hh = gr[2 * U + j], d = dh[r * U + j];
+        float ah = d * (1.0f - z) * dact_y(act, hh);
+        float az = d * (hp[r * ldhp + j] - hh) * dact_y(ract, z);
+        float ar = ah * rh[r * ldrh + j] * dact_y(ract, rg);
+        dx[r * ldx + j] = az;
+        dx[r * ldx + U + j] = ar;
+        dx[r * ldx + 2 * U + j] = ah;
+        drec[r * ldd + j] = az;
+        drec[r * ldd + U + j] = ar;
+        drec[r * ldd + 2 * U + j] = ah * rg;
+        dh[r * U + j] = d * z;
+      }
+    return;
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const float* gz = gates + r * ldg;
     const float* gr = gz + U;
@@ -139,7 +206,17 @@ void gru_bwd_after(int64_t rows, int64_t U, const float* gates, int64_t ldg, con
 }
 
 void gru_bwd_h(int64_t rows, int64_t U, const float* gates, int64_t ldg, const float* hp,
-               int64_t ldhp, float* dh, float* dx, int64_t ldx) {
+               int64_t ldhp, float* dh, float* dx, int64_t ldx, int act, int ract) {
+  if (!default_acts(act, ract)) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < U; ++j) {
+        float z = gates[r * ldg + j], hh = gates[r * ldg + 2 * U + j], d = dh[r * U + j];
+        dx[r * ldx + 2 * U + j] = d * (1.0f - z) * dact_y(act, hh);
+        dx[r * ldx + j] = d * (hp[r * ldhp + j] - hh) * dact_y(ract, z);
+        dh[r * U + j] = d * z;
+      }
+    return;
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const float* gz = gates + r * ldg;
     const float* gh = gz + 2 * U;
@@ -158,7 +235,16 @@ void gru_bwd_h(int64_t rows, int64_t U, const float* gates, int64_t ldg, const f
 }
 
 void gru_bwd_r(int64_t rows, int64_t U, const float* gates, int64_t ldg, const float* ah,
-               int64_t ldah, float* drhp, float* dx, int64_t ldx) {
+               int64_t ldah, float* drhp, float* dx, int64_t ldx, int act, int ract) {
+  if (!default_acts(act, ract)) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < U; ++j) {
+        float rg = gates[r * ldg + U + j], d = drhp[r * U + j];
+        dx[r * ldx + U + j] = d * ah[r * ldah + j] * dact_y(ract, rg);
+        drhp[r * U + j] = d * rg;
+      }
+    return;
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const float* gr = gates + r * ldg + U;
     const float* a = ah + r * ldah;

@@ -2,15 +2,18 @@
 ``keras/src/metrics/confusion_metrics.py`` and ``metrics_utils.update_confusion_matrix_variables``).
 
 A prediction counts as positive at threshold ``t`` when ``y_pred > t`` (strictly); ``y_true`` is
-positive when non-zero. Counts are weighted by ``sample_weight`` (broadcast to ``y_pred``'s shape)
-and kept in float64. Per threshold, the counts are found with one ``searchsorted`` over the
-sorted thresholds and a reversed cumulative sum, O(n log T) per batch.
+positive when non-zero. Counts are weighted by ``sample_weight`` (broadcast to ``y_pred``'s shape).
+Per threshold, a batch's counts are found in float64 with one ``searchsorted`` over the sorted
+thresholds and a reversed cumulative sum, O(n log T) per batch, then added to the metric's state
+variables, named and shaped as Keras 3's (``accumulator`` for TruePositives & co.;
+``true_positives`` / ``false_positives`` for Precision; ``true_positives`` / ``false_negatives`` for
+Recall; all four, ``(num_thresholds[, num_labels])``, for AUC; float32 by default).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from pyfapi.metrics import Metric, _np
+from pyfapi.metrics import Metric, _add, _np
 
 __all__ = ["TruePositives", "TrueNegatives", "FalsePositives", "FalseNegatives", "Precision",
            "Recall", "AUC"]
@@ -74,7 +77,13 @@ def confusion_counts(y_true, y_pred, thresholds, sample_weight=None):
 
 
 class _ConfusionBase(Metric):
-    """Shared ``update_state`` of the confusion metrics: thresholds, top_k, class_id."""
+    """Shared ``update_state`` of the confusion metrics: thresholds, top_k, class_id.
+
+    ``_state``: ``(count, variable name)`` of the counts kept (count one of ``tp``, ``fp``,
+    ``tn``, ``fn``), each a variable of shape ``(len(thresholds),)`` held in the attribute of its
+    name, as Keras (``metric.true_positives``)."""
+
+    _state = (("tp", "true_positives"), ("fp", "false_positives"))
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None,
                  default_threshold=0.5):
@@ -94,15 +103,9 @@ class _ConfusionBase(Metric):
         self._order = np.argsort(arr, kind="stable")
         self.thresholds = arr
         self._single = single
-        self.reset_state()
-
-    def reset_state(self):
-        """Zero counts."""
-        n = len(self.thresholds)
-        self.tp = np.zeros(n)
-        self.fp = np.zeros(n)
-        self.tn = np.zeros(n)
-        self.fn = np.zeros(n)
+        n = len(arr)
+        for _, vname in self._state:
+            setattr(self, vname, self.add_weight(shape=(n,), initializer="zeros", name=vname))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Adds the batch's weighted counts at every threshold.
@@ -131,12 +134,12 @@ class _ConfusionBase(Metric):
         tp, fp, tn, fn = confusion_counts(yt, yp, thr, w)
         inv = np.empty_like(self._order)
         inv[self._order] = np.arange(len(self._order))
-        self.tp += tp[inv]
-        self.fp += fp[inv]
-        self.tn += tn[inv]
-        self.fn += fn[inv]
+        counts = {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
+        for kind, vname in self._state:
+            _add(getattr(self, vname), counts[kind][inv])
 
     def _out(self, values):
+        values = np.asarray(values)
         return float(values[0]) if self._single else values.astype(np.float32)
 
     def get_config(self):
@@ -147,36 +150,36 @@ class _ConfusionBase(Metric):
 
 
 class _Count(_ConfusionBase):
-    _which = None
+    """One count, in the variable ``accumulator`` (Keras's ``_ConfusionMatrixConditionCount``)."""
 
     def __init__(self, thresholds=None, name=None, dtype=None):
         super().__init__(thresholds=thresholds, name=name, dtype=dtype)
 
     def result(self):
         """The weighted count (a float for one threshold, else a float32 array)."""
-        return self._out(getattr(self, self._which))
+        return self._out(self.accumulator.value)
 
 
 class TruePositives(_Count):
     """Weighted count of ``y_true != 0`` and ``y_pred > threshold`` (Keras ``TruePositives``;
     ``thresholds`` a float or list, default 0.5)."""
-    _which = "tp"
+    _state = (("tp", "accumulator"),)
 
 
 class FalsePositives(_Count):
     """Weighted count of ``y_true == 0`` and ``y_pred > threshold`` (Keras ``FalsePositives``)."""
-    _which = "fp"
+    _state = (("fp", "accumulator"),)
 
 
 class TrueNegatives(_Count):
     """Weighted count of ``y_true == 0`` and ``y_pred <= threshold`` (Keras ``TrueNegatives``)."""
-    _which = "tn"
+    _state = (("tn", "accumulator"),)
 
 
 class FalseNegatives(_Count):
     """Weighted count of ``y_true != 0`` and ``y_pred <= threshold`` (Keras ``FalseNegatives``).
     """
-    _which = "fn"
+    _state = (("fn", "accumulator"),)
 
 
 def _div(a, b):
@@ -193,12 +196,15 @@ class Precision(_ConfusionBase):
         class_id: compute for one class (last-axis index) only.
     """
 
+    _state = (("tp", "true_positives"), ("fp", "false_positives"))
+
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(thresholds, top_k, class_id, name=name, dtype=dtype)
 
     def result(self):
         """Precision (a float, or a float32 array for several thresholds)."""
-        return self._out(_div(self.tp, self.tp + self.fp))
+        tp, fp = self.true_positives.value, self.false_positives.value
+        return self._out(_div(tp, tp + fp))
 
     def get_config(self):
         """Thresholds, top_k, class_id, name, dtype."""
@@ -208,9 +214,12 @@ class Precision(_ConfusionBase):
 class Recall(Precision):
     """``tp / (tp + fn)`` (0 without positives), Keras 3 ``Recall``; arguments as Precision."""
 
+    _state = (("tp", "true_positives"), ("fn", "false_negatives"))
+
     def result(self):
         """Recall (a float, or a float32 array for several thresholds)."""
-        return self._out(_div(self.tp, self.tp + self.fn))
+        tp, fn = self.true_positives.value, self.false_negatives.value
+        return self._out(_div(tp, tp + fn))
 
 
 class AUC(Metric):
@@ -269,24 +278,36 @@ class AUC(Metric):
         if self.label_weights is not None and np.any(self.label_weights < 0):
             raise ValueError("All values of `label_weights` must be non-negative.")
         self.from_logits = from_logits
-        self.reset_state()
+        self._built = False
+        if not self.multi_label:
+            self._build((self.num_thresholds,))
+        elif num_labels is not None:
+            self._build((self.num_thresholds, int(num_labels)))
+
+    _NAMES = ("true_positives", "false_positives", "true_negatives", "false_negatives")
+
+    def _build(self, shape):
+        """The four count variables (Keras 3 names), made once: at construction, or at the first
+        batch with ``multi_label=True`` and ``num_labels=None`` (as Keras)."""
+        for vname in self._NAMES:
+            setattr(self, vname, self.add_weight(shape=shape, initializer="zeros", name=vname))
+        self._built = True
 
     @property
     def thresholds(self):
         """The thresholds as a list (including the two end points)."""
         return self._thresholds.tolist()
 
-    def reset_state(self):
-        """Zero counts (per label when multi_label)."""
-        shape = (self.num_thresholds,) if not self.multi_label or self.num_labels is None else \
-            (self.num_thresholds, self.num_labels)
-        self.tp = np.zeros(shape)
-        self.fp = np.zeros(shape)
-        self.tn = np.zeros(shape)
-        self.fn = np.zeros(shape)
+    def _counts(self):
+        return tuple(getattr(self, n).value.astype(np.float64) for n in self._NAMES)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Accumulate the batch's confusion counts at every threshold."""
+        """Accumulate the batch's confusion counts at every threshold.
+
+        Raises:
+            ValueError: ``multi_label`` predictions that are not ``(batch, num_labels)``, or whose
+                number of labels changed.
+        """
         yp = np.asarray(_np(y_pred), dtype=np.float64)
         if self.from_logits:
             yp = 1.0 / (1.0 + np.exp(-yp))
@@ -298,28 +319,22 @@ class AUC(Metric):
                 raise ValueError(f"{self.name}: multi_label=True needs predictions of shape "
                                  f"(batch, num_labels), received {yp.shape}")
             labels = yp.shape[-1]
-            if self.tp.ndim == 1:
+            if not self._built:
                 self.num_labels = labels
-                self.reset_state()
-            elif self.tp.shape[1] != labels:
-                raise ValueError(f"{self.name}: expected {self.tp.shape[1]} labels, received "
-                                 f"predictions with {labels}")
-            for j in range(labels):
-                tp, fp, tn, fn = confusion_counts(yt[..., j], yp[..., j], thr,
-                                                  None if w is None else w[..., j])
-                self.tp[:, j] += tp
-                self.fp[:, j] += fp
-                self.tn[:, j] += tn
-                self.fn[:, j] += fn
+                self._build((self.num_thresholds, labels))
+            elif self.true_positives.value.shape[1] != labels:
+                raise ValueError(f"{self.name}: expected {self.true_positives.value.shape[1]} "
+                                 f"labels, received predictions with {labels}")
+            got = [confusion_counts(yt[..., j], yp[..., j], thr,
+                                    None if w is None else w[..., j]) for j in range(labels)]
+            for k, vname in enumerate(self._NAMES):
+                _add(getattr(self, vname), np.stack([c[k] for c in got], axis=1))
             return
         if self.label_weights is not None:
             lw = np.broadcast_to(self.label_weights, yp.shape)
             w = lw if w is None else w * lw
-        tp, fp, tn, fn = confusion_counts(yt, yp, thr, w)
-        self.tp += tp
-        self.fp += fp
-        self.tn += tn
-        self.fn += fn
+        for vname, c in zip(self._NAMES, confusion_counts(yt, yp, thr, w)):
+            _add(getattr(self, vname), c)
 
     def _average(self, by_label):
         if not self.multi_label:
@@ -330,7 +345,7 @@ class AUC(Metric):
 
     def _interpolate_pr_auc(self):
         n = self.num_thresholds
-        tp, fp, fn = self.tp, self.fp, self.fn
+        tp, fp, _, fn = self._counts()
         dtp = tp[:n - 1] - tp[1:]
         p = tp + fp
         dp = p[:n - 1] - p[1:]
@@ -344,15 +359,18 @@ class AUC(Metric):
         return self._average(np.sum(inc, axis=0))
 
     def result(self):
-        """The area (a float)."""
+        """The area (a float; 0.0 before the first batch of a lazily built multi-label AUC)."""
+        if not self._built:
+            return 0.0
         if self.curve == "PR" and self.summation_method == "interpolation":
             return self._interpolate_pr_auc()
         n = self.num_thresholds
-        recall = _div(self.tp, self.tp + self.fn)
+        tp, fp, tn, fn = self._counts()
+        recall = _div(tp, tp + fn)
         if self.curve == "ROC":
-            x, y = _div(self.fp, self.fp + self.tn), recall
+            x, y = _div(fp, fp + tn), recall
         else:
-            x, y = recall, _div(self.tp, self.tp + self.fp)
+            x, y = recall, _div(tp, tp + fp)
         if self.summation_method == "interpolation":
             heights = (y[:n - 1] + y[1:]) / 2.0
         elif self.summation_method == "minoring":

@@ -1,13 +1,15 @@
 """Metrics with per-class state (Keras 3 formulas): :class:`FBetaScore` / :class:`F1Score`
 (``f_score_metrics.py``), :class:`R2Score` and :class:`RootMeanSquaredError`
-(``regression_metrics.py``), :class:`MeanIoU` (``iou_metrics.py``)."""
+(``regression_metrics.py``), :class:`MeanIoU` (``iou_metrics.py``). State in variables named and
+shaped as Keras 3's (those sized by the number of classes are made at the first batch, as Keras);
+each batch is summed in float64 and added to them."""
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
 
-from pyfapi.metrics import Mean, Metric, _np
+from pyfapi.metrics import Mean, Metric, _add, _np
 
 __all__ = ["FBetaScore", "F1Score", "R2Score", "RootMeanSquaredError", "MeanIoU"]
 
@@ -66,14 +68,18 @@ class FBetaScore(Metric):
         self.beta = beta
         self.threshold = threshold
         self.axis = None if average == "micro" else 0
-        self.reset_state()
+        self._built = False
 
-    def reset_state(self):
-        """Forget the counts (the number of classes is learnt again)."""
-        self.tp = self.fp = self.fn = self.support = None
+    _NAMES = ("true_positives", "false_positives", "false_negatives", "intermediate_weights")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Add the batch's (weighted) tp / fp / fn per class."""
+        """Add the batch's (weighted) tp / fp / fn / support per class (the variables
+        ``true_positives``, ``false_positives``, ``false_negatives``, ``intermediate_weights``
+        of shape ``(num_classes,)``, or scalars with ``average="micro"``, made at the first batch).
+
+        Raises:
+            ValueError: inputs not 2-D; a number of classes different from the first batch's.
+        """
         yt = np.asarray(_np(y_true), dtype=np.float64)
         yp = np.asarray(_np(y_pred), dtype=np.float64)
         _check_2d(type(self).__name__, yt, yp)
@@ -91,26 +97,29 @@ class FBetaScore(Metric):
             return np.sum(v, axis=self.axis)
 
         vals = (wsum(yp * yt), wsum(yp * (1 - yt)), wsum((1 - yp) * yt), wsum(yt))
-        if self.tp is None:
-            self.tp, self.fp, self.fn, self.support = [np.zeros_like(v) for v in vals]
-        elif np.shape(self.tp) != np.shape(vals[0]):
+        if not self._built:
+            for vname in self._NAMES:
+                setattr(self, vname, self.add_weight(shape=np.shape(vals[0]),
+                                                     initializer="zeros", name=vname))
+            self._built = True
+        elif self.true_positives.value.shape != np.shape(vals[0]):
             raise ValueError(f"{self.name}: the number of classes changed from "
-                             f"{np.shape(self.tp)} to {np.shape(vals[0])}")
-        self.tp = self.tp + vals[0]
-        self.fp = self.fp + vals[1]
-        self.fn = self.fn + vals[2]
-        self.support = self.support + vals[3]
+                             f"{self.true_positives.value.shape} to {np.shape(vals[0])}")
+        for vname, v in zip(self._NAMES, vals):
+            _add(getattr(self, vname), v)
 
     def result(self):
-        """The score: a float, or a float32 array per class with ``average=None``."""
-        if self.tp is None:
+        """The score: a float, or a float32 array per class with ``average=None`` (0.0 before
+        the first batch)."""
+        if not self._built:
             return 0.0
-        p = self.tp / (self.tp + self.fp + _EPS)
-        r = self.tp / (self.tp + self.fn + _EPS)
+        tp, fp, fn, support = (getattr(self, n).value.astype(np.float64) for n in self._NAMES)
+        p = tp / (tp + fp + _EPS)
+        r = tp / (tp + fn + _EPS)
         b2 = self.beta ** 2
         f = (p * r) / (b2 * p + r + _EPS) * (1 + b2)
         if self.average == "weighted":
-            return float(np.sum(f * self.support / (np.sum(self.support) + _EPS)))
+            return float(np.sum(f * support / (np.sum(support) + _EPS)))
         if self.average is not None:
             return float(np.mean(f))
         return f.astype(np.float32)
@@ -158,15 +167,17 @@ class R2Score(Metric):
                              f">= 0. Received: num_regressors={num_regressors}")
         self.class_aggregation = class_aggregation
         self.num_regressors = num_regressors
-        self.reset_state()
-
-    def reset_state(self):
-        """Zero the sums."""
-        self.sum = self.squared_sum = self.total_mse = self.count = None
-        self.num_samples = 0
+        self.num_samples = self.add_weight(shape=(), initializer="zeros", name="num_samples")
+        self._built = False
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Accumulate weighted sums of y, y^2 and squared errors per column."""
+        """Accumulate weighted sums of y, y^2 and squared errors per column (the variables
+        ``squared_sum``, ``sum``, ``residual`` and ``count`` of shape ``(num_columns,)``, made at
+        the first batch after ``num_samples``, as Keras).
+
+        Raises:
+            ValueError: inputs not 2-D; a number of columns different from the first batch's.
+        """
         yt = np.asarray(_np(y_true), dtype=np.float64)
         yp = np.asarray(_np(y_pred), dtype=np.float64)
         if yt.ndim == yp.ndim - 1:
@@ -181,25 +192,32 @@ class R2Score(Metric):
             if w.ndim == 1:
                 w = w[:, None]
             w = np.broadcast_to(w, yt.shape)
-        vals = [np.sum(yt * w, axis=0), np.sum(yt * yt * w, axis=0),
-                np.sum((yt - yp) ** 2 * w, axis=0), np.sum(w, axis=0)]
-        if self.sum is None:
-            self.sum, self.squared_sum, self.total_mse, self.count = vals
-        else:
-            self.sum = self.sum + vals[0]
-            self.squared_sum = self.squared_sum + vals[1]
-            self.total_mse = self.total_mse + vals[2]
-            self.count = self.count + vals[3]
-        self.num_samples += yt.size
+        cols = yt.shape[1]
+        if not self._built:
+            for attr, vname in (("squared_sum", "squared_sum"), ("sum", "sum"),
+                                ("total_mse", "residual"), ("count", "count")):
+                setattr(self, attr, self.add_weight(shape=(cols,), initializer="zeros",
+                                                    name=vname))
+            self._built = True
+        elif self.sum.value.shape != (cols,):
+            raise ValueError(f"R2Score: expected {self.sum.value.shape[0]} output columns, "
+                             f"received {cols}")
+        _add(self.sum, np.sum(yt * w, axis=0))
+        _add(self.squared_sum, np.sum(yt * yt * w, axis=0))
+        _add(self.total_mse, np.sum((yt - yp) ** 2 * w, axis=0))
+        _add(self.count, np.sum(w, axis=0))
+        _add(self.num_samples, yt.size)
 
     def result(self):
         """R2 (a float, or a float32 array per column when ``class_aggregation=None``)."""
-        if self.sum is None:
+        if not self._built:
             return 0.0
+        sm, sq, mse, cnt = (v.value.astype(np.float64) for v in
+                            (self.sum, self.squared_sum, self.total_mse, self.count))
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean = self.sum / self.count
-            total = self.squared_sum - self.sum * mean
-            raw = 1 - self.total_mse / total
+            mean = sm / cnt
+            total = sq - sm * mean
+            raw = 1 - mse / total
         raw = np.where(np.isinf(raw), 0.0, raw)
         if self.class_aggregation == "uniform_average":
             r2 = np.mean(raw)
@@ -208,7 +226,7 @@ class R2Score(Metric):
         else:
             r2 = raw
         if self.num_regressors != 0:
-            n, p = self.num_samples, self.num_regressors
+            n, p = float(self.num_samples.value), self.num_regressors
             if p > n - 1:
                 warnings.warn("More independent predictors than datapoints in adjusted R2 "
                               "score. Falling back to standard R2 score.", stacklevel=2)
@@ -263,7 +281,9 @@ class MeanIoU(Metric):
 
     Ids outside ``[0, num_classes)`` are skipped, as Keras's bounds mask does. As in Keras, the
     default ``dtype`` is ``"int"``: float sample weights are truncated to integers (with Keras's
-    warning); pass ``dtype="float32"`` for fractional weights.
+    warning); pass ``dtype="float32"`` for fractional weights. State: the variable
+    ``total_confusion_matrix`` of shape ``(num_classes, num_classes)`` (int32 by default, as Keras
+    on JAX).
     """
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
@@ -278,11 +298,8 @@ class MeanIoU(Metric):
         self.sparse_y_true = sparse_y_true
         self.sparse_y_pred = sparse_y_pred
         self.axis = axis
-        self.reset_state()
-
-    def reset_state(self):
-        """Zero the confusion matrix."""
-        self.total_cm = np.zeros((self.num_classes, self.num_classes))
+        self.total_cm = self.add_weight(shape=(self.num_classes, self.num_classes),
+                                        initializer="zeros", name="total_confusion_matrix")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the batch's weighted confusion matrix."""
@@ -313,11 +330,12 @@ class MeanIoU(Metric):
             ok &= yt != self.ignore_class
         t = yt[ok].astype(np.int64)
         p = yp[ok].astype(np.int64)
-        self.total_cm += np.bincount(t * nc + p, weights=w[ok], minlength=nc * nc).reshape(nc, nc)
+        _add(self.total_cm,
+             np.bincount(t * nc + p, weights=w[ok], minlength=nc * nc).reshape(nc, nc))
 
     def result(self):
         """The mean IoU over classes present (a float)."""
-        cm = self.total_cm
+        cm = self.total_cm.value.astype(np.float64)
         tp = np.diag(cm)
         denom = cm.sum(axis=0) + cm.sum(axis=1) - tp
         valid = np.sum(denom > 1e-9)

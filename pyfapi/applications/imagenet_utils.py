@@ -280,3 +280,29 @@ def preprocess_input(x, data_format=None):
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float32)
     return x / np.asarray(127.5, x.dtype) - np.asarray(1.0, x.dtype)
+
+
+_CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+
+
+def preprocess_input_caffe(x, data_format=None):
+    """Keras's ``mode="caffe"`` (VGG, ResNet): RGB -> BGR, then minus the ImageNet means of the
+    B, G, R channels (103.939, 116.779, 123.68), no scaling.
+
+    Args:
+        x: array-like ``(..., 3)`` channels last; integer arrays are converted to float32.
+    Returns:
+        float32 (or the input float dtype) numpy array of the same shape.
+    Raises:
+        ValueError: the last axis is not 3 channels, or channels_first.
+    """
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"preprocess_input: pyfapi is channels_last only; received "
+                         f"data_format={data_format!r}")
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float32)
+    if x.ndim == 0 or x.shape[-1] != 3:
+        raise ValueError(f"preprocess_input (caffe): expected RGB images with 3 channels last, "
+                         f"received shape {x.shape}")
+    return x[..., ::-1] - np.asarray(_CAFFE_MEAN_BGR, x.dtype)

@@ -40,7 +40,7 @@ __all__ = ["GradientTape"]
 
 _ndarray = np.ndarray
 _getrefcount = sys.getrefcount
-_may_share = np.shares_memory
+_may_share = np.may_share_memory  # bounds only: conservative and O(1)
 
 
 def _exclusive(a, holders: int) -> bool:
@@ -266,8 +266,11 @@ def _backward(records, grads, keep):
     """Runs the backward rules of ``records`` in reverse order, accumulating into ``grads``
     (id -> array); each rule runs in the GEMM precision its forward ran in."""
     get = grads.get
+    state = _PRECISION
     for op, ctx, inputs, outputs, versions in reversed(records):
-        _enter_precision(ctx.__dict__.get("_precision", 0))
+        code = ctx.__dict__.get("_precision", 0)
+        if code != state.code:
+            _enter_precision(code)
         if type(outputs) is tuple:
             out_grads = [get(id(o)) for o in outputs]
             if all(g is None for g in out_grads):

@@ -16,7 +16,7 @@ import numpy as np
 
 from pyfapi import _C
 
-__all__ = ["gemm", "ACTIVATIONS"]
+__all__ = ["gemm", "batched_matmul", "ACTIVATIONS"]
 
 #: Epilogue activations of :func:`gemm` and the convolutions: name -> code of the C++ epilogue
 #: (``Act`` in csrc/gemm/gemm.h).
@@ -188,3 +188,72 @@ def _f32_scalar(x) -> float:
     if abs(x) > _FLT_MAX and x == x:
         return math.copysign(math.inf, x)
     return x
+
+
+def _mat_ok(x) -> bool:
+    """True when the last two axes of ``x`` are a matrix the batched kernel reads in place: unit
+    stride along one of them, the other's stride (the leading dimension) at least that length,
+    and non-negative strides that are multiples of 4 bytes on every axis."""
+    for s in x.strides:
+        if s < 0 or s % 4:
+            return False
+    r, c = x.shape[-2:]
+    s0, s1 = x.strides[-2] // 4, x.strides[-1] // 4
+    return ((c <= 1 or s1 == 1) and (r <= 1 or s0 >= c)) or \
+        ((r <= 1 or s0 == 1) and (c <= 1 or s1 >= r))
+
+
+def batched_matmul(a, b, out=None) -> np.ndarray:
+    """``out[i] = a[i] @ b[i]`` over the leading (batch) axes, on the C++ SGEMM
+    (csrc/gemm/batched_gemm.h: parallel over the batch entries, one packed SGEMM each).
+
+    Args:
+        a: float32 array (*batch, M, K); b: float32 array (*batch, K, N), the same batch shape
+            (at most 8 batch axes). Any view unit-stride along one of its last two axes (a
+            transposed attention head view, for instance) is read in place; other layouts and
+            other real dtypes are converted once (copied to C order / float32).
+        out: optional float32 array (*batch, M, N), writable, rows unit-stride, not overlapping
+            ``a`` / ``b`` (e.g. a transposed view of the final layout); new C-ordered when None.
+
+    Returns:
+        ``out``.
+
+    Raises:
+        ValueError: ranks < 2, different batch shapes, non-chaining inner sizes, a bad ``out``
+            (shapes named). TypeError: non-real dtypes.
+    """
+    a = a if type(a) is _ndarray and a.dtype is _F32 else np.asarray(a)
+    b = b if type(b) is _ndarray and b.dtype is _F32 else np.asarray(b)
+    for name, x in (("a", a), ("b", b)):
+        if x.dtype.kind not in "fiub":
+            raise TypeError(f"batched_matmul: {name} must be a real (float32) array, got dtype {x.dtype}")
+    if a.ndim < 2 or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2] or a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"batched_matmul: expected a (*batch, M, K) and b (*batch, K, N) with the "
+                         f"same batch shape, got a {a.shape} and b {b.shape}")
+    if a.ndim - 2 > 8:
+        raise ValueError(f"batched_matmul: at most 8 batch axes, got a of shape {a.shape}")
+    if a.dtype is not _F32 and a.dtype != _F32:
+        a = a.astype(np.float32)
+    if b.dtype is not _F32 and b.dtype != _F32:
+        b = b.astype(np.float32)
+    if not _mat_ok(a):
+        a = np.ascontiguousarray(a)
+    if not _mat_ok(b):
+        b = np.ascontiguousarray(b)
+    shape = a.shape[:-1] + b.shape[-1:]
+    if out is None:
+        out = _empty(shape, _F32)
+    else:
+        if type(out) is not _ndarray or out.dtype != _F32 or out.shape != shape:
+            raise ValueError(f"batched_matmul: out must be a float32 array of shape {shape}, got "
+                             f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}")
+        if not out.flags.writeable or not _mat_ok(out) or (shape[-1] > 1 and out.strides[-1] != 4):
+            raise ValueError(f"batched_matmul: out (shape {shape}, strides {out.strides}) must be "
+                             f"writable with unit-stride rows")
+        if _may_share(out, a) or _may_share(out, b):
+            raise ValueError("batched_matmul: out overlaps a or b")
+    if out.size == 0 or a.shape[-1] == 0:  # nothing to read (numpy's strides of empty arrays
+        out[...] = 0.0                      # may be arbitrary): empty, or sums over K = 0
+        return out
+    _C.gemm_batched(a, b, out)
+    return out

@@ -52,7 +52,7 @@ class LSTMWorkspace:
         return_sequences: how the forward was called (decides the shape of ``d_outputs``).
         mask: the (N, T) uint8 time mask or None; zero_output_for_mask: its output rule.
         rmask: the (4, N, u) recurrent-dropout multipliers or None. kernel is None for a
-        projected input.
+        projected input. acts: the (activation, recurrent_activation) codes.
 
     With ``return_sequences`` the forward's ``outputs`` IS ``hs`` (no copy): do not modify it in
     place before the backward.
@@ -69,6 +69,7 @@ class LSTMWorkspace:
     mask: np.ndarray | None = None
     zero_output_for_mask: bool = False
     rmask: np.ndarray | None = None
+    acts: tuple = (0, 1)
 
 
 def _check(inputs, kernel, recurrent_kernel, bias, initial_state):
@@ -118,7 +119,8 @@ def _check(inputs, kernel, recurrent_kernel, bias, initial_state):
 
 def lstm_forward(inputs, kernel, recurrent_kernel, bias=None, initial_state=None,
                  return_sequences: bool = False, training: bool = False, mask=None,
-                 zero_output_for_mask: bool = False, recurrent_masks=None):
+                 zero_output_for_mask: bool = False, recurrent_masks=None, activation="tanh",
+                 recurrent_activation="sigmoid"):
     """Run a Keras LSTM over a whole sequence in one C++ call.
 
     Args:
@@ -127,6 +129,8 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias=None, initial_state=None
             (u, 4u); bias: (4u,) or None (no bias).
         recurrent_masks: (4, N, u) recurrent-dropout multipliers (one per gate i, f, c, o) or
             None.
+        activation / recurrent_activation: "tanh", "sigmoid", "relu", "linear" or
+            "hard_sigmoid" (candidate and cell output / gates i, f, o).
         initial_state: None (zeros) or a pair ``(h0, c0)`` of (N, u) arrays.
         return_sequences: outputs of every step (N, T, u) instead of the last one (N, u).
         training: also return the :class:`LSTMWorkspace` for :func:`lstm_backward`.
@@ -142,6 +146,8 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias=None, initial_state=None
         TypeError: a non-real dtype. ValueError: wrong ranks, T == 0, feature / units mismatch
         (the message names the expected and received shapes).
     """
+    from pyfapi.kernels.rnn import activation_codes
+    acts = activation_codes("lstm", activation, recurrent_activation)
     x, w, r, b, h0, c0 = _check(inputs, kernel, recurrent_kernel, bias, initial_state)
     n, t, _ = x.shape
     u = r.shape[0]
@@ -165,13 +171,13 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias=None, initial_state=None
         cs = np.zeros((0, t, u), np.float32)
     else:
         gates, hs, cs, ys = _C.lstm_forward(x, w, r, b, h0, c0, m, bool(zero_output_for_mask),
-                                            rm)
+                                            rm, *acts)
     seq = hs if ys is None else ys
     outputs = seq if return_sequences else seq[:, -1].copy()
     h = hs[:, -1].copy()
     c = cs[:, -1].copy()
     ws = (LSTMWorkspace(x, w, r, h0, c0, gates, hs, cs, bool(return_sequences), m,
-                        bool(zero_output_for_mask), rm) if training else None)
+                        bool(zero_output_for_mask), rm, acts) if training else None)
     return outputs, h, c, ws
 
 
@@ -229,5 +235,6 @@ def lstm_backward(workspace: LSTMWorkspace, d_outputs=None, d_h=None, d_c=None,
                 z((4 * u,), np.float32), z((0, u), np.float32), z((0, u), np.float32))
     dx, dw, dr, db, dh0, dc0 = _C.lstm_backward(
         ws.inputs, ws.kernel, ws.recurrent_kernel, ws.h0, ws.c0, ws.gates, ws.hs, ws.cs, dy_seq,
-        dh, dc, bool(need_inputs_grad), ws.mask, ws.zero_output_for_mask, dy_last, ws.rmask)
+        dh, dc, bool(need_inputs_grad), ws.mask, ws.zero_output_for_mask, dy_last, ws.rmask,
+        *ws.acts)
     return dx, (None if dw_none else dw), dr, db, dh0, dc0

@@ -25,6 +25,7 @@ import numpy as np
 from pyfapi import _C
 
 __all__ = [
+    "ACTIVATION_CODES",
     "SIMPLE_RNN_ACTIVATIONS",
     "RNNWorkspace",
     "gru_backward",
@@ -35,6 +36,17 @@ __all__ = [
 
 #: SimpleRNN activations run by the kernel (others use the layer's per-step path).
 SIMPLE_RNN_ACTIVATIONS = {"tanh": 0, "relu": 1, "linear": 2}
+#: GRU / LSTM activations the kernels run (codes of csrc/lstm/lstm_math.h act_f); hard_sigmoid is
+#: Keras 3's relu6(x + 3) / 6.
+ACTIVATION_CODES = {"tanh": 0, "sigmoid": 1, "relu": 2, "linear": 3, "hard_sigmoid": 4}
+
+
+def activation_codes(op, activation, recurrent_activation):
+    """(act, ract) codes of :data:`ACTIVATION_CODES`; ValueError naming the op otherwise."""
+    for name, a in (("activation", activation), ("recurrent_activation", recurrent_activation)):
+        if a not in ACTIVATION_CODES:
+            raise ValueError(f"{op}: {name} must be one of {sorted(ACTIVATION_CODES)}, got {a!r}")
+    return ACTIVATION_CODES[activation], ACTIVATION_CODES[recurrent_activation]
 
 
 def _f32(x, name, op):
@@ -52,7 +64,8 @@ class RNNWorkspace:
     Attributes:
         kind: "gru" or "simple_rnn". gates / aux: GRU workspace (None for SimpleRNN).
         hs: (N, T, U) state of every step. recurrent_kernel, h0, mask (uint8), rmask: the
-        forward's arguments. reset_after / act / zero_output_for_mask / return_sequences: flags.
+        forward's arguments. reset_after / act / zero_output_for_mask / return_sequences: flags;
+        act (and gate_act for the GRU): activation codes.
     """
     kind: str
     gates: np.ndarray | None
@@ -66,6 +79,7 @@ class RNNWorkspace:
     act: int
     zero_output_for_mask: bool
     return_sequences: bool
+    gate_act: int = 1
 
 
 def _common(op, xp, recurrent_kernel, gates_per_unit, initial_state, mask, recurrent_masks,
@@ -111,7 +125,8 @@ def _common(op, xp, recurrent_kernel, gates_per_unit, initial_state, mask, recur
 
 def gru_forward(xp, recurrent_kernel, recurrent_bias=None, initial_state=None, mask=None,
                 recurrent_masks=None, reset_after=True, zero_output_for_mask=False,
-                return_sequences=False, training=False):
+                return_sequences=False, training=False, activation="tanh",
+                recurrent_activation="sigmoid"):
     """GRU recurrence over a whole sequence in one C++ call.
 
     Args:
@@ -123,6 +138,7 @@ def gru_forward(xp, recurrent_kernel, recurrent_bias=None, initial_state=None, m
         zero_output_for_mask: masked steps output zeros instead of the previous output.
         return_sequences: outputs (N, T, U) instead of the last output (N, U).
         training: also return the workspace for :func:`gru_backward`.
+        activation / recurrent_activation: names in :data:`ACTIVATION_CODES` (candidate / gates).
 
     Returns:
         ``(outputs, h, workspace)``: h is the final state (N, U); workspace None unless training.
@@ -132,6 +148,7 @@ def gru_forward(xp, recurrent_kernel, recurrent_bias=None, initial_state=None, m
         reset_after=False.
     """
     op = "gru"
+    act, ract = activation_codes(op, activation, recurrent_activation)
     x, r, h0, m, rm = _common(op, xp, recurrent_kernel, 3, initial_state, mask, recurrent_masks, 3)
     n, t, _ = x.shape
     u = r.shape[0]
@@ -148,14 +165,14 @@ def gru_forward(xp, recurrent_kernel, recurrent_bias=None, initial_state=None, m
         ys = None if m is None else hs
     else:
         gates, aux, hs, ys = _C.gru_forward(x, r, b, h0, m, rm, bool(reset_after),
-                                            bool(zero_output_for_mask))
+                                            bool(zero_output_for_mask), act, ract)
     seq = hs if ys is None else ys
     outputs = seq if return_sequences else seq[:, -1].copy()
     h = hs[:, -1].copy()
     ws = None
     if training:
-        ws = RNNWorkspace("gru", gates, aux, hs, r, h0, m, rm, bool(reset_after), 0,
-                          bool(zero_output_for_mask), bool(return_sequences))
+        ws = RNNWorkspace("gru", gates, aux, hs, r, h0, m, rm, bool(reset_after), act,
+                          bool(zero_output_for_mask), bool(return_sequences), ract)
     return outputs, h, ws
 
 
@@ -200,7 +217,8 @@ def gru_backward(workspace, d_outputs=None, d_h=None):
         return (z((0, t, 3 * u), np.float32), z((u, 3 * u), np.float32), z((3 * u,), np.float32),
                 z((0, u), np.float32))
     return _C.gru_backward(ws.gates, ws.aux, ws.hs, ws.recurrent_kernel, ws.h0, ws.mask, ws.rmask,
-                           ws.reset_after, ws.zero_output_for_mask, dys, dyl, dh)
+                           ws.reset_after, ws.zero_output_for_mask, dys, dyl, dh, ws.act,
+                           ws.gate_act)
 
 
 def simple_rnn_forward(xp, recurrent_kernel, initial_state=None, mask=None, recurrent_masks=None,

@@ -35,10 +35,11 @@ from pyfapi.graph import tree
 from pyfapi.graph.input_spec import InputSpec, assert_input_compatibility
 from pyfapi.graph.keras_tensor import KerasTensor, standardize_dtype, standardize_shape
 from pyfapi.graph.node import Node
+from pyfapi._config import PRECISION as _PRECISION
 from pyfapi._config import _enter_precision, _exit_precision
 from pyfapi.mixed_precision import policy as _policies
-from pyfapi.layers import dry_run as _dry_run
 from pyfapi.utils import naming
+from pyfapi.layers import dry_run as _dry_run
 from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 
 __all__ = ["Layer", "InputSpec", "LAYER_REGISTRY", "register_layer", "get_layer_class",
@@ -314,7 +315,8 @@ class Layer:
         self.built = False
         self._build_input_shape = None
         self.input_spec = None
-        self.supports_masking = False
+        # Keras 3: a layer that overrides compute_mask supports masking unless it says otherwise
+        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self._weight_names_used = {}
         self._weight_regularizers = []  # [(variable, callable)] -> layer.losses
         self._weight_constraints = []   # [(variable, callable)] -> constraints()
@@ -698,6 +700,17 @@ class Layer:
         given = kwargs.get("mask")
         return given if given is not None else get_keras_mask(first)
 
+    def _masks_before_call(self, args, kwargs, first):
+        """:meth:`_fill_masks` for a ``call`` taking masks; else just the first argument's
+        mask (the common case, without the argument scan)."""
+        if self._call_has_mask_arg or self._call_named_masks:
+            if not kwargs and len(args) == 1 and type(first) is np.ndarray:
+                return None  # one numpy array: no mask to pass or to propagate
+            return self._fill_masks(args, kwargs, first)
+        if isinstance(first, (list, tuple)):
+            return get_keras_mask(first)
+        return getattr(first, "_keras_mask", None)
+
     def _set_output_masks(self, first, outputs, prev):
         """After ``call``: ``compute_mask`` on the outputs (layers with supports_masking), or a
         one-time warning when a layer without it receives a masked input."""
@@ -738,13 +751,21 @@ class Layer:
 
     def _run_on_zeros(self, args, kwargs):
         runs = []
+        kwargs = dict(kwargs)
+        first = args[0] if args else None
+        if self._call_has_mask_arg and kwargs.get("mask") is None and first is not None:
+            mask = get_keras_mask(first)  # as the run-time call will receive it
+            if mask is not None:
+                kwargs["mask"] = mask
         for fill in (2, 3):
             def concrete(x, fill=fill):
-                if isinstance(x, KerasTensor):
-                    return np.zeros(tuple(fill if d is None else d for d in x.shape), dtype=x.dtype)
+                if isinstance(x, KerasTensor):  # masks all-True, values zeros
+                    shape = tuple(fill if d is None else d for d in x.shape)
+                    return (np.ones(shape, bool) if str(x.dtype) == "bool" else
+                            np.zeros(shape, dtype=x.dtype))
                 return x
             a = tree.map_structure(concrete, list(args))
-            k = tree.map_structure(concrete, dict(kwargs))
+            k = tree.map_structure(concrete, kwargs)
             k.pop("training", None)
             try:
                 out = self.call(*a, **k)
@@ -884,20 +905,24 @@ class Layer:
             training = _CTX.training
         if "mask" in kwargs and not self._call_has_mask_arg:
             kwargs.pop("mask")
-        prev_mask = self._fill_masks(args, kwargs, first)
+        prev_mask = self._masks_before_call(args, kwargs, first)
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
         depth = _CTX.depth
         if depth == 0 and (self._losses or self._layers):
             self._clear_losses()  # Keras 3: the entry layer's call starts with fresh losses
         _CTX.depth = depth + 1
-        prec = _enter_precision(self._precision_code)
+        prec = _PRECISION.code
+        if self._precision_code != prec:
+            _enter_precision(self._precision_code)
         try:
             outputs = self._run_call(args, kwargs, training)
         finally:
-            _exit_precision(prec)
+            if _PRECISION.code != prec:
+                _exit_precision(prec)
             _CTX.depth = depth
-        self._set_output_masks(first, outputs, prev_mask)
+        if prev_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            self._set_output_masks(first, outputs, prev_mask)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -951,17 +976,21 @@ class Layer:
             if "mask" in kwargs and not self._call_has_mask_arg:
                 kwargs.pop("mask")
         first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
-        prev_mask = self._fill_masks(args, kwargs, first)
+        prev_mask = self._masks_before_call(args, kwargs, first)
         if training is None:
             training = _CTX.training
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
-        prec = _enter_precision(self._precision_code)
+        prec = _PRECISION.code  # (inline checks: this runs once per layer per training step)
+        if self._precision_code != prec:
+            _enter_precision(self._precision_code)
         try:
             outputs = self._run_call(args, kwargs, training)
         finally:
-            _exit_precision(prec)
-        self._set_output_masks(first, outputs, prev_mask)
+            if _PRECISION.code != prec:
+                _exit_precision(prec)
+        if prev_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            self._set_output_masks(first, outputs, prev_mask)  # (else it would do nothing)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -1032,8 +1061,24 @@ class Layer:
 
     @classmethod
     def from_config(cls, config):
-        """``cls(**config)``."""
-        return cls(**config)
+        """``cls(**config)``. A class whose ``__init__`` takes neither ``**kwargs`` nor the base
+        keys ``name`` / ``trainable`` / ``dtype`` (a custom layer without ``get_config``, whose
+        config Keras still writes with them) is built without those keys, which are then set on
+        the instance."""
+        try:
+            params = inspect.signature(cls.__init__).parameters
+        except (TypeError, ValueError):
+            return cls(**config)
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return cls(**config)
+        base = {k: config[k] for k in ("name", "trainable", "dtype")
+                if k in config and k not in params}
+        layer = cls(**{k: v for k, v in config.items() if k not in base})
+        if "name" in base:
+            layer.name = base["name"]
+        if "trainable" in base:
+            layer.trainable = bool(base["trainable"])
+        return layer
 
     def get_build_config(self):
         """``{"input_shape": shape}`` (JSON-able) if the layer was built with a shape, else None."""

@@ -25,10 +25,20 @@ def model_from_json(json_string, custom_objects=None):
 
 
 def clone_model(model, custom_objects=None):
-    """A new model with the same architecture and freshly initialised weights."""
-    from pyfapi.models.serialization import serialize_layer
+    """A new model with the same architecture and freshly initialised weights.
 
-    return model_from_config(serialize_layer(model), custom_objects)
+    Every layer is rebuilt from its own class (as Keras takes ``layer.__class__``), so custom
+    layers need neither registration nor ``custom_objects``.
+    """
+    from pyfapi.models.serialization import serialize_layer
+    from pyfapi.utils.object_registration import get_registered_name
+
+    classes = {}
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        cls = type(layer)
+        classes.setdefault(get_registered_name(cls), cls)
+        classes.setdefault(cls.__name__, cls)
+    return model_from_config(serialize_layer(model), {**classes, **(custom_objects or {})})
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

@@ -93,6 +93,13 @@ class Model(Trainer, Layer):
             inputs = list(inputs)
         if isinstance(outputs, tuple):
             outputs = list(outputs)
+        # Keras 3 flattens structures with tree.flatten, which takes dict keys in sorted order:
+        # the order of model.inputs / outputs / output_names / layers (hence of the weights in
+        # .weights.h5 and of losses given as lists) follows the sorted keys, not insertion
+        if isinstance(inputs, dict):
+            inputs = {k: inputs[k] for k in sorted(inputs)}
+        if isinstance(outputs, dict):
+            outputs = {k: outputs[k] for k in sorted(outputs)}
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         flat_in = tree.flatten(inputs)
@@ -435,12 +442,13 @@ class Model(Trainer, Layer):
             if type(self).get_config is Model.get_config and "_auto_config" in self.__dict__:
                 return _with_auto_config(self, base)
             return base
-        from pyfapi.models.serialization import serialize_layer, serialize_node_args
+        from pyfapi.models.serialization import (creation_node_offset, serialize_layer,
+                                                 serialize_node_args)
 
         own = self._nodes
         reindex = {}
         for layer in self._operations:
-            kept = 0
+            kept = creation_node_offset(layer)
             for node in layer._inbound_nodes:
                 if node in own:
                     reindex[id(node)] = kept
@@ -470,7 +478,7 @@ class Model(Trainer, Layer):
         """
         if "layers" not in config or "input_layers" not in config:
             return cls(**config)
-        from pyfapi.models.serialization import (_NotReady, deserialize_layer,
+        from pyfapi.models.serialization import (_NotReady, deserialize_layer, stored_node_index,
                                                  deserialize_node_args)
 
         created = {}
@@ -501,7 +509,8 @@ class Model(Trainer, Layer):
             name, node_index, tensor_index = ref
             if name not in created:
                 raise ValueError(f"Invalid functional model config: unknown layer {name!r}")
-            return created[name]._inbound_nodes[node_index].outputs[tensor_index]
+            layer = created[name]
+            return layer._inbound_nodes[stored_node_index(layer, node_index)].outputs[tensor_index]
 
         def map_refs(refs):
             if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):

@@ -43,8 +43,9 @@ def serialize_layer(layer) -> dict:
         if entry is not None:
             return entry
     mod = cls.__module__
-    if mod.startswith("pyfapi.models"):
-        module, registered = "keras", None
+    if mod.startswith("pyfapi.models"):  # as Keras writes a nested model (and the archive's top)
+        module = "keras.src.models.functional" if _class_name(layer) == "Functional" else "keras"
+        registered = None
     elif mod.startswith("pyfapi."):
         module, registered = "keras.layers", None
     else:  # a user's class: as Keras, no module and its registered (or plain) name
@@ -87,6 +88,26 @@ def deserialize_layer(data, custom_objects=None):
     if build_config and not layer.built and hasattr(layer, "build_from_config"):
         layer.build_from_config(build_config)
     return layer
+
+
+def creation_node_offset(layer) -> int:
+    """1 for a functional model used as a layer, else 0. In a model config's ``input_layers`` /
+    ``output_layers`` (not in the layers' ``inbound_nodes``, which count calls from 0), Keras 3
+    counts a functional model's "built-in node" before its calls: a nested functional model's
+    first call is node 1 there (``Functional.get_config``'s ``kept_nodes``, read back by
+    ``functional_from_config``'s ``node_index -= 1``). pyfapi writes and reads the same
+    numbering (Sequential, like Keras's, is not functional)."""
+    if not getattr(layer, "_is_graph_network", False):
+        return 0
+    return 0 if any(c.__name__ == "Sequential" and c.__module__.startswith("pyfapi.models")
+                    for c in type(layer).__mro__) else 1
+
+
+def stored_node_index(layer, node_index) -> int:
+    """The position in ``layer._inbound_nodes`` of a node index read from a config (see
+    :func:`creation_node_offset`; an index written 0-based by pyfapi before it counted the
+    built-in node reads as the first call)."""
+    return max(node_index - creation_node_offset(layer), 0)
 
 
 def _history_index(tensor, own_nodes):

@@ -79,8 +79,14 @@ def _static(fn, attr):
 
 
 import functools as _functools  # noqa: E402
+import types as _types  # noqa: E402
 
 from pyfapi.graph import keras_tensor as _kt  # noqa: E402
+
+#: The eager functions without the KerasTensor wrapper (one Python frame less per call), for
+#: pyfapi's own hot paths that never see KerasTensors (``Dense.call``, the losses):
+#: ``from pyfapi.ops import _eager_ops as ops``.
+_eager_ops = _types.SimpleNamespace(**{_n: globals()[_n] for _n in __all__})
 
 for _name in list(__all__):
     _fn = globals()[_name]

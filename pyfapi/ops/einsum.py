@@ -109,30 +109,50 @@ def _matmul_plan(a_sub, b_sub, out, a_shape, b_shape):
     return batch, m, n, k, da, db
 
 
+def _view(x, shape):
+    """``x`` reshaped to ``shape`` without a copy, or None when numpy would have to copy."""
+    try:
+        return np.reshape(x, shape, copy=False)
+    except ValueError:
+        return None
+
+
 def _contract(subs, out, arrays):
     if len(arrays) == 2 and all(a.dtype == np.float32 for a in arrays):
         plan = _matmul_plan(subs[0], subs[1], out, arrays[0].shape, arrays[1].shape)
         if plan is not None:
             batch, m, n, k, da, db = plan
             a, b = arrays
-            pa = a.transpose([subs[0].index(c) for c in batch + m + k])
-            pb = b.transpose([subs[1].index(c) for c in batch + k + n])
             bs = tuple(da[c] for c in batch)
             M = int(np.prod([da[c] for c in m], dtype=np.int64))
             N = int(np.prod([db[c] for c in n], dtype=np.int64))
             K = int(np.prod([da[c] for c in k], dtype=np.int64))
-            pa = pa.reshape(bs + (M, K))
-            pb = pb.reshape(bs + (K, N))
+            ta = a.transpose([subs[0].index(c) for c in batch + m + k])
+            tb = b.transpose([subs[1].index(c) for c in batch + k + n])
+            pa = _view(ta, bs + (M, K))
+            pb = _view(tb, bs + (K, N))
+            pa = ta.reshape(bs + (M, K)) if pa is None else pa
+            pb = tb.reshape(bs + (K, N)) if pb is None else pb
+            cur = batch + m + n
+            full = bs + tuple(da[c] for c in m) + tuple(db[c] for c in n)
+            if not (M and N and K and all(bs)):
+                y = np.matmul(pa, pb).reshape(full)
+                return y.transpose([cur.index(c) for c in out])
+            # write the product straight into the output's layout when that is a (batched)
+            # matrix view with unit-stride rows (no transpose copy afterwards)
+            y = np.empty(tuple(full[cur.index(c)] for c in out), np.float32)
+            yv = _view(y.transpose([out.index(c) for c in cur]), bs + (M, N))
+            direct = yv is not None and (N <= 1 or yv.strides[-1] == 4)
+            if not direct:
+                y = np.empty(full, np.float32)
+                yv = y.reshape(bs + (M, N))
             if not batch:
                 from pyfapi.kernels.gemm import gemm
-                y = gemm(np.ascontiguousarray(pa), np.ascontiguousarray(pb)) if M and N and K \
-                    else np.matmul(pa, pb)
+                gemm(pa, pb, out=yv)
             else:
-                y = np.matmul(pa, pb)  # batched: numpy's loop over BLAS calls (faster here than
-                # one pyfapi SGEMM call per batch entry, measured on the attention shapes)
-            y = y.reshape(bs + tuple(da[c] for c in m) + tuple(db[c] for c in n))
-            cur = batch + m + n
-            return y.transpose([cur.index(c) for c in out])
+                from pyfapi.kernels.gemm import batched_matmul
+                batched_matmul(pa, pb, out=yv)  # C++: parallel over the batch entries
+            return y if direct else y.transpose([cur.index(c) for c in out])
     spec = ",".join(subs) + "->" + out
     return np.einsum(spec, *arrays, optimize=len(arrays) > 2 or None)
 

@@ -31,7 +31,7 @@ class LSTM(Op):
     @staticmethod
     def forward(ctx, inputs, *rest, has_kernel=True, has_bias=True, has_state=False,
                 return_sequences=False, mask=None, zero_output_for_mask=False,
-                recurrent_masks=None):
+                recurrent_masks=None, activation="tanh", recurrent_activation="sigmoid"):
         """``inputs`` (batch, T, F), kernel (F, 4U), recurrent_kernel (U, 4U) -> ``(outputs, h,
         c)``; outputs (batch, T, U) if return_sequences else (batch, U); h, c (batch, U).
         """
@@ -46,7 +46,8 @@ class LSTM(Op):
         outputs, h, c, ws = lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_state=state,
                                          return_sequences=return_sequences, training=True,
                                          mask=mask, zero_output_for_mask=zero_output_for_mask,
-                                         recurrent_masks=recurrent_masks)
+                                         recurrent_masks=recurrent_masks, activation=activation,
+                                         recurrent_activation=recurrent_activation)
         ctx.ws = ws
         ctx.in_dtypes = [a.dtype for a in ins]
         ctx.has_kernel, ctx.has_bias, ctx.has_state = has_kernel, has_bias, has_state
@@ -70,7 +71,8 @@ class LSTM(Op):
 
 
 def lstm(inputs, kernel, recurrent_kernel, bias, initial_state=None, return_sequences=False,
-         mask=None, zero_output_for_mask=False, recurrent_masks=None):
+         mask=None, zero_output_for_mask=False, recurrent_masks=None, activation="tanh",
+         recurrent_activation="sigmoid"):
     """Run a Keras LSTM over a whole sequence (``keras.layers.LSTM`` math, one C++ call).
 
     Args:
@@ -86,6 +88,8 @@ def lstm(inputs, kernel, recurrent_kernel, bias, initial_state=None, return_sequ
             output (zeros with ``zero_output_for_mask``), as keras.layers.LSTM.
         recurrent_masks: (4, batch, units) recurrent-dropout multipliers, one per gate
             (keras.layers.LSTM's implementation 1 in training), or None.
+        activation / recurrent_activation: "tanh", "sigmoid", "relu", "linear" or
+            "hard_sigmoid" (candidate and cell output / gates; Keras's defaults tanh / sigmoid).
 
     Returns:
         ``(outputs, h, c)`` Tensors; h and c are the final states (batch, units). Differentiable
@@ -112,4 +116,5 @@ def lstm(inputs, kernel, recurrent_kernel, bias, initial_state=None, return_sequ
     return apply(LSTM, *args, has_kernel=kernel is not None, has_bias=bias is not None,
                  has_state=initial_state is not None, return_sequences=bool(return_sequences),
                  mask=mask, zero_output_for_mask=bool(zero_output_for_mask),
-                 recurrent_masks=recurrent_masks)
+                 recurrent_masks=recurrent_masks, activation=activation,
+                 recurrent_activation=recurrent_activation)

@@ -11,6 +11,7 @@ import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register
 from pyfapi.kernels import elementwise as _ew
+from pyfapi.kernels import softmax as _softmax_kernels
 from pyfapi.ops import math as _m  # _m.USE_GEMM_KERNEL is read per call (benchmarks switch it)
 from pyfapi.ops._common import FLOAT32, as_float, extremum_keepdims, norm_axes
 
@@ -347,7 +348,8 @@ def _normalization_axes(axis, ndim, op):
 
 @register
 class Softmax(Op):
-    """``exp(x - max) / sum(exp(x - max))`` along ``axis``; VJP ``y * (g - sum(g * y))``."""
+    """``exp(x - max) / sum(exp(x - max))`` along ``axis``; VJP ``y * (g - sum(g * y))``.
+    float32 over the last axis runs the fused C++ row kernels (pyfapi.kernels.softmax)."""
     name = "softmax"
 
     @staticmethod
@@ -357,6 +359,9 @@ class Softmax(Op):
         ctx.axis = axis = _normalization_axes(axis, x.ndim, "softmax")
         if x.size == 0:  # nothing to normalise (numpy's max has no identity for an empty axis)
             ctx.saved = e = np.empty_like(x)
+            return e
+        if x.dtype == FLOAT32 and axis == (x.ndim - 1,):  # the fused C++ row kernel
+            ctx.saved = e = _softmax_kernels.softmax_forward(x)
             return e
         with _errstate(invalid="ignore"):  # an all -inf (or inf/nan) row: -inf - -inf -> nan, as TF
             e = np.exp(x - extremum_keepdims(x, axis))
@@ -368,6 +373,8 @@ class Softmax(Op):
     def backward(ctx, g):
         """Returns ``y * (g - sum(g * y, axis))``."""
         y = ctx.saved
+        if y.dtype == FLOAT32 and ctx.axis == (y.ndim - 1,) and y.size:
+            return _softmax_kernels.softmax_backward(g, y)
         gy = g * y
         gy -= y * _sum(gy, axis=ctx.axis, keepdims=True)
         return gy

@@ -22,9 +22,10 @@ __all__ = ["save_weights", "load_weights", "save_model", "load_model",
 
 def save_model(model, filepath, overwrite=True, **kwargs):
     """``.keras`` archive, or Keras's legacy HDF5 format for ``.h5`` / ``.hdf5`` paths (see
-    :mod:`pyfapi.saving.legacy_h5`)."""
+    :mod:`pyfapi.saving.legacy_h5`; ``include_optimizer=True`` as Keras)."""
     if _legacy.is_legacy_h5_path(filepath):
-        return _legacy.save_legacy_h5(model, filepath, overwrite=overwrite)
+        return _legacy.save_legacy_h5(model, filepath, overwrite=overwrite,
+                                      include_optimizer=kwargs.get("include_optimizer", True))
     return _archive.save_model(model, filepath, overwrite=overwrite)
 
 

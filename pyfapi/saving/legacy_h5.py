@@ -17,9 +17,13 @@ Loading Keras 2.x files: the tf.keras 2.x model config (``batch_input_shape``, l
 ``inbound_nodes``, ``input_layers`` / ``output_layers``, optimizer configs with ``decay``) is
 converted to the Keras 3 config first (:func:`keras2_to_keras3_config`); weights are matched to
 layers by NAME and assigned in weight order, after every shape was checked (nothing is assigned
-when anything does not match). Writes are atomic. Optimizer state is not saved in this format by
-pyfapi (Keras 3's ``optimizer_weights`` group is ignored on load): use ``.keras`` to resume
-training exactly.
+when anything does not match). Writes are atomic.
+
+Optimizer state: as Keras 3, ``save(..., include_optimizer=True)`` (the default) writes the built
+optimizer's variables (iteration, learning_rate, slots; ``weight_names`` attribute) to the
+``optimizer_weights`` group, and loading a compiled model builds its optimizer and sets them in
+order; a state of another layout (tf.keras 2's optimizers: no learning-rate variable, other
+names) leaves a fresh optimizer with a warning, as Keras 3 does.
 """
 from __future__ import annotations
 
@@ -62,8 +66,28 @@ def _weight_names(layer):
     return names
 
 
-def save_legacy_h5(model, filepath, overwrite=True):
-    """Write ``model`` in Keras's legacy HDF5 format (atomically).
+def _optimizer_entries(optimizer):
+    """``[(name, array)]`` of the optimizer's variables in Keras 3's ``optimizer_weights`` form:
+    ``optimizer.variables`` in order (iteration, learning_rate, slots), named
+    ``"<optimizer name>/<variable name>"`` (Keras 3's variable paths), empty when unbuilt."""
+    if optimizer is None or not getattr(optimizer, "built", False):
+        return []
+    out, seen = [], set()
+    for v in optimizer.variables:
+        name = getattr(v, "path", None) or v.name
+        if "/" not in name:
+            name = f"{optimizer.name}/{name}"
+        base, k = name, 1
+        while name in seen:  # dataset names must be unique
+            name, k = f"{base}_{k}", k + 1
+        seen.add(name)
+        out.append((name, np.array(getattr(v, "value", v))))
+    return out
+
+
+def save_legacy_h5(model, filepath, overwrite=True, include_optimizer=True):
+    """Write ``model`` in Keras's legacy HDF5 format (atomically); with ``include_optimizer``
+    and a built optimizer, its variables too (the ``optimizer_weights`` group, as Keras 3).
 
     Raises:
         ValueError: an unbuilt model. FileExistsError: ``overwrite=False`` and the file exists.
@@ -82,6 +106,8 @@ def save_legacy_h5(model, filepath, overwrite=True):
         cc["optimizer_config"] = {"class_name": opt["class_name"], "config": opt["config"]}
         training_config = json.dumps(cc, default=_json_default)
     h5py = _h5py()
+    opt_entries = _optimizer_entries(getattr(model, "optimizer", None)) \
+        if include_optimizer and training_config is not None else []
     layers = list(model.layers)
     arrays = [(layer, [np.asarray(getattr(w, "value", w)) for w in layer.weights])
               for layer in layers]
@@ -103,6 +129,11 @@ def save_legacy_h5(model, filepath, overwrite=True):
                 lg.attrs["weight_names"] = np.array([n.encode("utf8") for n in names])
                 for n, a in zip(names, vals):
                     lg.create_dataset(n, data=a)
+            if opt_entries:
+                og = f.create_group("optimizer_weights")
+                og.attrs["weight_names"] = np.array([n.encode("utf8") for n, _ in opt_entries])
+                for n, a in opt_entries:
+                    og.create_dataset(n, data=a)
     atomic_write(os.fspath(filepath), write, overwrite=overwrite)
 
 
@@ -126,6 +157,12 @@ def _k2_layer_config(layer):
     if cls in ("BatchNormalization", "LayerNormalization") and isinstance(cfg.get("axis"), list) \
             and len(cfg["axis"]) == 1:
         cfg["axis"] = cfg["axis"][0]  # tf.keras 2.x stored the axis as a one-element list
+    if cls == "Embedding":
+        cfg.pop("input_length", None)  # tf.keras 2.x; deprecated (a warning) in Keras 3
+    if "time_major" in cfg:  # tf.keras 2.x recurrent layers; Keras 3 has batch-major only
+        if cfg.pop("time_major"):
+            raise ValueError(f"layer {cfg.get('name')!r} ({cls}) was saved with "
+                             f"time_major=True, which Keras 3 (and pyfapi) do not support")
     return cfg
 
 
@@ -216,7 +253,10 @@ def _compile_from_training_config(model, tc, custom_objects):
     if "lr" in ocfg and "learning_rate" not in ocfg:
         ocfg["learning_rate"] = ocfg.pop("lr")
     ocfg.pop("name", None)
-    cfg = {"optimizer": {"class_name": opt.get("class_name"), "config": ocfg},
+    cls = str(opt.get("class_name"))
+    if cls.startswith("Custom>"):  # tf.keras 2.11+ registers its new optimizers so
+        cls = cls[len("Custom>"):]
+    cfg = {"optimizer": {"class_name": cls, "config": ocfg},
            "loss": tc.get("loss"), "loss_weights": tc.get("loss_weights"),
            "metrics": _k2_metrics(tc.get("metrics")),
            "weighted_metrics": _k2_metrics(tc.get("weighted_metrics"))}
@@ -303,10 +343,49 @@ def load_legacy_h5(filepath, custom_objects=None, compile=True):
         plan = _weights_plan(group, model, filepath)
         tc = f.attrs.get("training_config")
         tc = json.loads(_attr_str(tc)) if tc is not None else None
+        opt_state = _read_optimizer_weights(f, filepath) if compile and tc else None
     _assign(plan)
     if compile and tc:
         _compile_from_training_config(model, tc, custom_objects)
+        if opt_state is not None and getattr(model, "optimizer", None) is not None:
+            _restore_optimizer(model, opt_state, filepath)
     return model
+
+
+def _read_optimizer_weights(f, source):
+    """``[(name, array)]`` of the file's ``optimizer_weights`` group in ``weight_names`` order,
+    or None (no group, or unreadable: a warning)."""
+    if "optimizer_weights" not in f:
+        return None
+    g = f["optimizer_weights"]
+    try:
+        names = _attr_list(g.attrs.get("weight_names"))
+        return [(n, np.asarray(g[n][()])) for n in names]
+    except (KeyError, OSError, ValueError) as e:
+        warnings.warn(f"{source}: the optimizer state could not be read ({e}); the optimizer "
+                      f"starts afresh.", stacklevel=4)
+        return None
+
+
+def _restore_optimizer(model, entries, source):
+    """Keras 3's ``optimizer.build(trainable_variables)`` then ``set_weights`` in order; a state
+    of another layout (e.g. tf.keras 2's, without the learning rate) or of other shapes leaves a
+    fresh optimizer, with a warning, as Keras."""
+    opt = model.optimizer
+    opt.build(model.trainable_variables)
+    variables = opt.variables
+    ok = len(variables) == len(entries) and all(
+        tuple(v.value.shape) == tuple(a.shape) for v, (_, a) in zip(variables, entries))
+    if not ok and _restore_tf_keras2_optimizer(model, entries):
+        return
+    if not ok:
+        warnings.warn(f"{source}: the saved optimizer state ({len(entries)} variables) does not "
+                      f"match the optimizer's ({len(variables)}: {type(opt).__name__} of this "
+                      f"model); the optimizer starts afresh.", stacklevel=4)
+        return
+    for v, (_, a) in zip(variables, entries):
+        v.value[...] = a.astype(v.value.dtype, copy=False)
+        v._version += 1
 
 
 def load_weights_legacy(model, filepath):
@@ -326,3 +405,41 @@ def load_weights_legacy(model, filepath):
                              f"layer_names attribute)")
         plan = _weights_plan(group, model, filepath)
     _assign(plan)
+
+
+#: tf.keras 2.11+ slot names that differ from Keras 3's (per optimizer class)
+_K2_SLOT_ALIAS = {"Adam": {"momentum": "m", "velocity": "v", "velocity_hat": "vhat"},
+                  "AdamW": {"momentum": "m", "velocity": "v", "velocity_hat": "vhat"},
+                  "SGD": {"momentum": "m"}}
+
+
+def _restore_tf_keras2_optimizer(model, entries) -> bool:
+    """The state of a tf.keras 2.11+ optimizer (``iteration:0`` and
+    ``"<Optimizer>/<slot>/<variable path>:0"``, no learning-rate variable) matched by variable
+    path and slot name; True when every slot of every trainable variable was found with its shape
+    (then assigned, with the iteration count), else False and nothing assigned."""
+    opt = model.optimizer
+    by_name = {n[:-2] if n.endswith(":0") else n: a for n, a in entries}
+    if "iteration" not in by_name:
+        return False
+    cls = type(opt).__name__
+    alias = _K2_SLOT_ALIAS.get(cls, {})
+    prefixes = {str(n).split("/", 1)[0] for n in by_name if "/" in n}
+    plan = []
+    for var in model.trainable_variables:
+        slots = opt._slots.get(id(var))
+        if slots is None:
+            return False
+        for slot_name, sv in zip(opt._slot_names_for(var), slots):
+            key = f"{alias.get(slot_name, slot_name)}/{var.path}"
+            found = [by_name[f"{p}/{key}"] for p in prefixes if f"{p}/{key}" in by_name]
+            if len(found) != 1 or tuple(found[0].shape) != tuple(sv.value.shape):
+                return False
+            plan.append((sv, found[0]))
+    if len(plan) + 1 != len(entries):
+        return False
+    plan.append((opt.iterations, by_name["iteration"]))
+    for v, a in plan:
+        v.value[...] = np.asarray(a).astype(v.value.dtype, copy=False)
+        v._version += 1
+    return True

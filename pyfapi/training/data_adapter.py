@@ -169,6 +169,11 @@ def standardize_targets(y, output_names, sparse_outputs=(), arg="y", required=No
                 f"{list(y)}" + (f" (unknown: {unknown})" if unknown else "") +
                 (f" (missing targets for: {missing})" if missing else ""))
         arrays = [y.get(k) for k in names]
+    elif (required is not None and len(required) == 1 and len(names) > 1
+          and not isinstance(y, (list, tuple))):
+        # one array for the one output that has a loss (compile(loss=[fn, None]), as Keras 3
+        # drops the outputs without a loss from the targets' structure)
+        arrays = [y if k in required else None for k in names]
     else:
         arrays = _by_names(y, names, "output", arg)
     out = []

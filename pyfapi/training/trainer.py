@@ -1370,10 +1370,11 @@ class Trainer:
         from pyfapi.saving import load_weights
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
-    def save(self, filepath, overwrite=True, zipped=True):
-        """Write a ``.keras`` archive: architecture, weights, compile config, optimizer state."""
+    def save(self, filepath, overwrite=True, zipped=True, **kwargs):
+        """Write a ``.keras`` archive: architecture, weights, compile config, optimizer state
+        (``.h5`` / ``.hdf5``: Keras's legacy format, ``include_optimizer=True`` as Keras)."""
         from pyfapi.saving import save_model
-        save_model(self, filepath, overwrite=overwrite)
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def get_compile_config(self):
         """The JSON-able arguments of the last ``compile`` (None if not compiled)."""

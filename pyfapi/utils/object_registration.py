@@ -8,7 +8,8 @@ configs and ``.keras`` archives; ``custom_object_scope({...})`` adds objects for
 
 Every config lookup of pyfapi (layers, losses, metrics, schedules, activations, Lambda
 functions, compile configs) passes its ``custom_objects`` argument through :func:`resolve`, so
-registered and scoped objects are found by their registered name and by their short name.
+registered objects are found by their registered name (as Keras: ``"Custom>my_fn"``, not
+``"my_fn"``) and scoped ones by their key.
 """
 from __future__ import annotations
 
@@ -110,12 +111,8 @@ def get_custom_objects() -> dict:
 
 
 def resolve(custom_objects=None) -> dict:
-    """``custom_objects`` merged over the scopes and the global registry, each registered
-    ``"<package>><name>"`` entry also under its short ``<name>`` (explicit entries win)."""
-    out: dict = {}
-    for table in (_GLOBAL_CUSTOM_OBJECTS, _scope_objects(), custom_objects or {}):
-        for key, obj in table.items():
-            if isinstance(key, str) and ">" in key:
-                out.setdefault(key.split(">", 1)[1], obj)
-        out.update(table)
+    """``custom_objects`` merged over the scopes and the global registry (later ones win)."""
+    out = dict(_GLOBAL_CUSTOM_OBJECTS)
+    out.update(_scope_objects())
+    out.update(custom_objects or {})
     return out

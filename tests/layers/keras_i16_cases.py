@@ -140,6 +140,7 @@ def run_keras(out_path):
     model.set_weights([rng.uniform(-0.5, 0.5, w.shape).astype(np.float32)
                        for w in model.get_weights()])
     model.save_weights(out_path + ".keras_enc.weights.h5")
+    model.save(out_path + ".keras_enc.keras")  # a whole Keras archive (MHA config + weights)
     res["enc/keras_out"] = _np(model.predict(ENC_X, verbose=0))
     import os
     if os.path.exists(out_path + ".pyfapi_enc.weights.h5"):

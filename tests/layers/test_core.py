@@ -337,3 +337,27 @@ def test_embedding_takes_another_sequence_length_after_build():
     pyfapi.Model(j, dense(j))
     with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 5"):
         dense(np.ones((1, 2), np.float32))
+
+
+def _double(x):
+    return x * 2.0
+
+
+def test_lambda_with_a_user_function_moves_both_ways_with_keras(tmp_path):
+    """A Lambda of a named user function is written in Keras 3's function form and read back
+    from it, by pyfapi and by Keras, with the function in custom_objects; a Keras file holding
+    a lambda's bytecode is a clear error."""
+    keras = pytest.importorskip("keras")
+    x = np.ones((2, 3), np.float32)
+    i = pyfapi.Input((3,))
+    pyfapi.Model(i, layers.Lambda(_double)(i)).save(tmp_path / "p.keras")
+    for load in (pyfapi.saving.load_model, lambda p, **kw: keras.saving.load_model(str(p), **kw)):
+        m = load(tmp_path / "p.keras", custom_objects={"_double": _double})
+        np.testing.assert_array_equal(np.asarray(m.predict(x, verbose=0)), 2 * x)
+    ki = keras.Input((3,))
+    keras.Model(ki, keras.layers.Lambda(_double)(ki)).save(str(tmp_path / "k.keras"))
+    m = pyfapi.saving.load_model(tmp_path / "k.keras", custom_objects={"_double": _double})
+    np.testing.assert_array_equal(m.predict(x, verbose=0), 2 * x)
+    keras.Model(ki, keras.layers.Lambda(lambda t: t + 1)(ki)).save(str(tmp_path / "b.keras"))
+    with pytest.raises(ValueError, match="lambda as bytecode"):
+        pyfapi.saving.load_model(tmp_path / "b.keras")

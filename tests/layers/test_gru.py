@@ -216,3 +216,44 @@ def test_book_gru_dropout_and_stacked_gru_learn():
         model.fit(x, y, epochs=8, batch_size=32, verbose=0)
         after = model.evaluate(x, y, verbose=0)
         assert after < 0.5 * before, (before, after)
+
+
+@pytest.mark.parametrize("dropout,recurrent_dropout", [(0.0, 0.4), (0.3, 0.0), (0.3, 0.4)])
+def test_lstm_dropout_combinations_match_reference(dropout, recurrent_dropout):
+    """LSTM in training with only recurrent dropout (kernel with the input projection inside),
+    only input dropout (one mask, implementation 2) and both (per-gate masks, projection op):
+    the seeded masks reproduce the float64 reference of Keras's equations."""
+    n, t, d, u = 4, 5, 3, 3
+    x = _x(n, t, d)
+    layer = layers.LSTM(u, dropout=dropout, recurrent_dropout=recurrent_dropout, seed=11,
+                        return_sequences=True)
+    layer.build(x.shape)
+    got = layer(x, training=True).numpy()
+    rng = pyfapi.utils.random.make_rng(11)
+    count = 4 if recurrent_dropout else 1
+    keep_in = (rng.random((count, n, d)) >= dropout) / (1 - dropout) if dropout else None
+    keep_rec = ((rng.random((count, n, u)) >= recurrent_dropout) / (1 - recurrent_dropout)
+                if recurrent_dropout else None)
+    if keep_in is not None and count == 1:
+        keep_in = np.repeat(keep_in, 4, axis=0)
+    eo = lstm_ref(x, *layer.get_weights(), input_masks=keep_in, recurrent_masks=keep_rec)[0]
+    np.testing.assert_allclose(got, eo, atol=ATOL)
+
+
+@pytest.mark.parametrize("cls,act,ract", [(layers.GRU, "relu", "hard_sigmoid"),
+                                          (layers.GRU, "softsign", "sigmoid"),
+                                          (layers.LSTM, "linear", "hard_sigmoid"),
+                                          (layers.LSTM, "tanh", "softsign")])
+def test_non_default_activations_match_reference(cls, act, ract):
+    """Activations the kernels run (relu, linear, hard_sigmoid, ...) and one they do not
+    (softsign: the per-step loop), with a mask, against the float64 references."""
+    n, t, d, u = 3, 5, 4, 3
+    x = _x(n, t, d)
+    mask = np.ones((n, t), bool)
+    mask[1, :2] = False
+    layer = cls(u, activation=act, recurrent_activation=ract, return_sequences=True)
+    layer.build(x.shape)
+    _perturb(layer)
+    ref = gru_ref if cls is layers.GRU else lstm_ref
+    eo = ref(x, *layer.get_weights(), mask=mask, activation=act, recurrent_activation=ract)[0]
+    np.testing.assert_allclose(layer(x, mask=mask).numpy(), eo, atol=ATOL)

@@ -98,3 +98,17 @@ def test_weight_files_move_between_keras_and_pyfapi(keras_results):
                                rtol=2e-4, atol=2e-5)
     np.testing.assert_allclose(res["enc/keras_on_pyfapi_archive"], meta["_paths"]["pyfapi_enc_out"],
                                rtol=2e-4, atol=2e-5)
+
+
+def test_keras_written_archive_with_multi_head_attention_loads(keras_results):
+    """A .keras archive written by real Keras (an encoder block with a causal MultiHeadAttention)
+    loads with pyfapi.models.load_model: same layers, same predictions (the fused attention path
+    on pyfapi's side), and it trains."""
+    res, meta = keras_results
+    model = pyfapi.models.load_model(meta["_paths"]["out"] + ".keras_enc.keras")
+    assert [type(lay).__name__ for lay in model.layers].count("MultiHeadAttention") == 1
+    np.testing.assert_allclose(model.predict(ENC_X, verbose=0), res["enc/keras_out"],
+                               rtol=2e-4, atol=2e-5)
+    model.compile(optimizer="adam", loss="mse")
+    loss = model.train_on_batch(ENC_X, np.zeros_like(ENC_X))
+    assert np.isfinite(loss)

@@ -161,3 +161,63 @@ def test_losses_and_metrics_weighted_by_the_output_mask_as_keras():
         pr = pm.evaluate(ids, yy, verbose=0, return_dict=True)
         for k in kr:
             assert pr[k] == pytest.approx(kr[k], rel=1e-5, abs=1e-6), (k, kr, pr)
+
+
+def test_masking_guide_custom_layers():
+    """The Keras guide "Understanding masking & padding": a layer overriding compute_mask
+    supports masking without saying so (TemporalSplit, CustomEmbedding, eager too), and a layer
+    whose call needs the mask (TemporalSoftmax) builds in a functional model."""
+    import warnings
+
+    import numpy as np
+
+    import pyfapi
+    from pyfapi import layers, ops
+
+    class TemporalSplit(layers.Layer):
+        def call(self, inputs):
+            return ops.split(inputs, 2, axis=1)
+
+        def compute_mask(self, inputs, mask=None):
+            return None if mask is None else ops.split(mask, 2, axis=1)
+
+    class CustomEmbedding(layers.Layer):
+        def __init__(self, input_dim, output_dim, **kwargs):
+            super().__init__(**kwargs)
+            self.input_dim, self.output_dim = input_dim, output_dim
+
+        def build(self, input_shape):
+            self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim))
+
+        def call(self, inputs):
+            return ops.take(self.embeddings, ops.cast(inputs, "int32"), axis=0)
+
+        def compute_mask(self, inputs, mask=None):
+            return ops.not_equal(inputs, 0)
+
+    class TemporalSoftmax(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs, mask=None):
+            assert mask is not None
+            m = ops.expand_dims(ops.cast(mask, "float32"), -1)
+            e = ops.exp(inputs) * m
+            return e / ops.sum(e, axis=1, keepdims=True)
+
+    x = np.array([[1, 2, 0, 0], [3, 0, 0, 0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "does not support masking" warning
+        y = CustomEmbedding(10, 4)(x)
+        np.testing.assert_array_equal(np.asarray(y._keras_mask), x != 0)
+        a, b = TemporalSplit()(layers.Embedding(10, 4, mask_zero=True)(x))
+    np.testing.assert_array_equal(np.asarray(a._keras_mask), (x != 0)[:, :2])
+    np.testing.assert_array_equal(np.asarray(b._keras_mask), (x != 0)[:, 2:])
+
+    inputs = pyfapi.Input((None,), dtype="int32")
+    h = layers.Dense(1)(layers.Embedding(10, 8, mask_zero=True)(inputs))
+    model = pyfapi.Model(inputs, TemporalSoftmax()(h))
+    out = np.asarray(model(x))[..., 0]
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-6)
+    assert (out[x == 0] == 0).all()

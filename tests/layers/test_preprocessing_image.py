@@ -212,10 +212,14 @@ AUGMENT = [
 
 @pytest.mark.parametrize("make", AUGMENT)
 def test_augmentation_identity_at_inference_and_seeded(make):
+    """As Keras 3: a direct call augments (``training`` defaults to True), ``training=False``
+    (predict / evaluate) passes the images through."""
     x = RNG.uniform(0, 255, (4, 9, 11, 3)).astype(np.float32)
     layer = make(5)
-    np.testing.assert_array_equal(_np(layer(x)), x)
     np.testing.assert_array_equal(_np(layer(x, training=False)), x)
+    np.testing.assert_array_equal(_np(make(5)(x)), _np(make(5)(x, training=True)))
+    model = pyfapi.Sequential([pyfapi.Input((9, 11, 3)), make(5)])
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
     a = _np(make(5)(x, training=True))
     b = _np(make(5)(x, training=True))
     np.testing.assert_array_equal(a, b)  # same seed, same transformation

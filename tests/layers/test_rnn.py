@@ -73,7 +73,7 @@ def test_lstm_go_backwards_sequence_order(path):
     np.testing.assert_allclose(_np(layer(x)), eseq, rtol=RTOL, atol=ATOL)
 
 
-def test_lstm_custom_activations_use_loop():
+def test_lstm_custom_activations():
     x = _x((2, 3, 2), 8)
     layer = layers.LSTM(3, activation="relu", recurrent_activation="hard_sigmoid",
                         use_bias=False, return_sequences=True)

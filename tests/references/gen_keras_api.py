@@ -20,6 +20,8 @@ out["metrics"] = {cases.case_id(i, c[0]): cases.run_metric(keras.metrics, i)
 if hasattr(cases, "LOSS_CASES"):
     out["losses"] = {cases.case_id(i, c[0]): cases.run_loss(keras.losses, i)
                      for i, c in enumerate(cases.LOSS_CASES)}
+out["metric_variables"] = {cases.case_id(i, c[0]): cases.metric_state(keras.metrics, i)
+                           for i, c in enumerate(cases.METRIC_CASES)}
 out["schedules"] = {cases.case_id(i, c[0]): cases.run_schedule(keras.optimizers.schedules, i)
                     for i, c in enumerate(cases.SCHEDULE_CASES)}
 out["optimizers"] = {cases.case_id(i, c[0]): cases.run_optimizer(keras, i)

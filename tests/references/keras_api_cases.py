@@ -237,3 +237,20 @@ OPT_CASES += [
     ("SGD", {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.5,
              "ema_overwrite_frequency": 2}),
 ]
+
+
+def metric_state(module, i):
+    """Every case of METRIC_CASES: its state variables after all batches (``[name, shape, dtype,
+    values]`` each, Keras 3's names / shapes / dtypes) and the values after ``reset_state``."""
+    cls, kw, kind = METRIC_CASES[i]
+    m = getattr(module, cls)(**kw)
+    for yt, yp, sw in batches(kind, seed=100 + i):
+        m.update_state(yt, yp, sample_weight=sw)
+
+    def dump(v):
+        a = np.asarray(v.numpy() if hasattr(v, "numpy") else v)
+        return [v.name, list(a.shape), str(a.dtype), a.astype(np.float64).reshape(-1).tolist()]
+
+    state = [dump(v) for v in m.variables]
+    m.reset_state()
+    return {"vars": state, "reset": [dump(v) for v in m.variables]}

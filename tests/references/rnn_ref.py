@@ -11,6 +11,12 @@ def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
+#: Keras 3 activations by name (hard_sigmoid = relu6(x + 3) / 6), float64.
+ACTS = {"tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda v: np.maximum(v, 0.0),
+        "linear": lambda v: v, "hard_sigmoid": lambda v: np.clip((v + 3.0) / 6.0, 0.0, 1.0),
+        "softsign": lambda v: v / (np.abs(v) + 1.0)}
+
+
 def _masked_step(t, mask, h_new, h_prev, y_prev, zero_output):
     if mask is None:
         return h_new, h_new
@@ -21,12 +27,15 @@ def _masked_step(t, mask, h_new, h_prev, y_prev, zero_output):
 
 
 def gru_ref(x, kernel, recurrent_kernel, bias=None, h0=None, mask=None, reset_after=True,
-            input_masks=None, recurrent_masks=None, zero_output_for_mask=False):
+            input_masks=None, recurrent_masks=None, zero_output_for_mask=False,
+            activation="tanh", recurrent_activation="sigmoid"):
     """Returns (outputs (N, T, U), final state (N, U)) in float64.
 
     bias: (2, 3U) (reset_after) or (3U,) or None. input_masks (3, N, D) / recurrent_masks
-    (3, N, U): dropout multipliers per gate z, r, h, or None.
+    (3, N, U): dropout multipliers per gate z, r, h, or None. activation (candidate) /
+    recurrent_activation (gates z, r): names of :data:`ACTS`.
     """
+    act, ract = ACTS[activation], ACTS[recurrent_activation]
     x = np.asarray(x, np.float64)
     W = np.asarray(kernel, np.float64)
     R = np.asarray(recurrent_kernel, np.float64)
@@ -48,12 +57,12 @@ def gru_ref(x, kernel, recurrent_kernel, bias=None, h0=None, mask=None, reset_af
         x_z = xi[0] @ W[:, :u] + b_in[:u]
         x_r = xi[1] @ W[:, u:2 * u] + b_in[u:2 * u]
         x_h = xi[2] @ W[:, 2 * u:] + b_in[2 * u:]
-        z = _sigmoid(x_z + hi[0] @ R[:, :u] + b_rec[:u])
-        r = _sigmoid(x_r + hi[1] @ R[:, u:2 * u] + b_rec[u:2 * u])
+        z = ract(x_z + hi[0] @ R[:, :u] + b_rec[:u])
+        r = ract(x_r + hi[1] @ R[:, u:2 * u] + b_rec[u:2 * u])
         if reset_after:
-            hh = np.tanh(x_h + r * (hi[2] @ R[:, 2 * u:] + b_rec[2 * u:]))
+            hh = act(x_h + r * (hi[2] @ R[:, 2 * u:] + b_rec[2 * u:]))
         else:
-            hh = np.tanh(x_h + (r * hi[2]) @ R[:, 2 * u:])
+            hh = act(x_h + (r * hi[2]) @ R[:, 2 * u:])
         h_new = z * h + (1.0 - z) * hh
         h, y = _masked_step(t, mask, h_new, h, y, zero_output_for_mask)
         outs[:, t] = y
@@ -85,13 +94,16 @@ def simple_rnn_ref(x, kernel, recurrent_kernel, bias=None, h0=None, mask=None,
 
 
 def lstm_ref(x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, mask=None,
-             zero_output_for_mask=False, input_masks=None, recurrent_masks=None):
+             zero_output_for_mask=False, input_masks=None, recurrent_masks=None,
+             activation="tanh", recurrent_activation="sigmoid"):
     """Keras LSTM (gates i, f, c, o) with the sequence-mask rule; returns (outputs, h, c).
 
     input_masks (4, N, D) / recurrent_masks (4, N, U): dropout multipliers per gate i, f, c, o
     (keras/src/layers/rnn/lstm.py LSTMCell.call, implementation 1: x_q = (x * dp_q) @ W_q + b_q,
-    z_q = x_q + (h_{t-1} * rec_dp_q) @ R_q), or None.
+    z_q = x_q + (h_{t-1} * rec_dp_q) @ R_q), or None. activation (candidate and cell output) /
+    recurrent_activation (gates i, f, o): names of :data:`ACTS`.
     """
+    act, ract = ACTS[activation], ACTS[recurrent_activation]
     x = np.asarray(x, np.float64)
     W = np.asarray(kernel, np.float64)
     R = np.asarray(recurrent_kernel, np.float64)
@@ -112,10 +124,10 @@ def lstm_ref(x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, mask=None
                 xq = x[:, t] if input_masks is None else x[:, t] * input_masks[q]
                 hq = h if recurrent_masks is None else h * recurrent_masks[q]
                 z[:, blk] = xq @ W[:, blk] + b[blk] + hq @ R[:, blk]
-        i, f = _sigmoid(z[:, :u]), _sigmoid(z[:, u:2 * u])
-        g, o = np.tanh(z[:, 2 * u:3 * u]), _sigmoid(z[:, 3 * u:])
+        i, f = ract(z[:, :u]), ract(z[:, u:2 * u])
+        g, o = act(z[:, 2 * u:3 * u]), ract(z[:, 3 * u:])
         c_new = f * c + i * g
-        h_new = o * np.tanh(c_new)
+        h_new = o * act(c_new)
         if mask is not None:
             c = np.where(mask[:, t].astype(bool)[:, None], c_new, c)
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi import activations, ops
+from pyfapi.autodiff import Tensor
+from pyfapi.ops.masked_softmax import masked_softmax as fused_masked_softmax
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import as_shape
 
@@ -39,6 +41,12 @@ def masked_softmax(inputs, axis=-1, mask=None, where="Softmax", zero_masked=True
         mv = np.asarray(mv)
         if mv.dtype != np.bool_:
             mv = mv > 0.5
+        ax = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        if (len(ax) == 1 and isinstance(inputs, (Tensor, np.ndarray)) and inputs.ndim
+                and ax[0] in (-1, inputs.ndim - 1) and inputs.dtype in (np.float32, np.float64)):
+            # the fused kernel: the same numbers (masked entries 0; a fully masked row 0, or
+            # uniform as Keras's fused attention) in one pass, no -1e9 / where temporaries
+            return fused_masked_softmax(inputs, mv, uniform_if_all_masked=not zero_masked)
         inputs = ops.where(mv, inputs, _large_negative(getattr(inputs, "dtype", np.float32)))
     if isinstance(axis, (tuple, list)):
         if len(axis) > 1:

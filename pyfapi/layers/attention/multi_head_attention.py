@@ -16,12 +16,14 @@ import string
 import numpy as np
 
 from pyfapi import constraints, initializers, ops, regularizers
+from pyfapi.autodiff import Tensor
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.layers.activations.softmax import masked_softmax
 from pyfapi.layers.base import Layer
 from pyfapi.layers.core.einsum_dense import EinsumDense
 from pyfapi.layers.layer_utils import serialize_initializer, serialize_object
 from pyfapi.layers.regularization.dropout import Dropout
+from pyfapi.ops.fused_attention import fused_attention
 
 __all__ = ["MultiHeadAttention"]
 
@@ -325,11 +327,19 @@ class MultiHeadAttention(Layer):
         # on the explicit-softmax path (Softmax layer) its weights are zeros. Same here.
         fused_path = not (self._dropout > 0.0 or return_attention_scores or len(query.shape) != 4)
         query = ops.multiply(query, self._inverse_sqrt_key_dim)
-        scores = ops.einsum(self._dot_eq, query, key)
         if attention_mask is not None:
             axis = -len(self._attention_axes) * 2 - 1
-            for _ in range(len(scores.shape) - attention_mask.ndim):
+            scores_rank = len(query.shape) - 1 + len(self._attention_axes)
+            for _ in range(scores_rank - attention_mask.ndim):
                 attention_mask = np.expand_dims(attention_mask, axis)
+        if fused_path and self._dot_eq == "abcd,aecd->acbe" and all(
+                isinstance(t, Tensor) and t.dtype in (np.float32, np.float64)
+                for t in (query, key, value)):
+            # one C++ pass per (batch, head): q k^T, the masked softmax and P v stay in cache
+            # (pyfapi.ops.fused_attention; the same numbers as the einsum / softmax path below)
+            return fused_attention(query, key, value, attention_mask,
+                                   uniform_if_all_masked=True), None
+        scores = ops.einsum(self._dot_eq, query, key)
         scores = masked_softmax(scores, self._norm_axes, attention_mask,
                                 where=f"Layer '{self.name}' (MultiHeadAttention)",
                                 zero_masked=not fused_path)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 import numpy as np
-from pyfapi import activations, initializers, ops
+from pyfapi import activations, initializers
+from pyfapi.ops import _eager_ops as ops  # call() never sees KerasTensors
 from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import check_rank

@@ -5,6 +5,7 @@ import importlib
 import inspect
 
 from pyfapi.layers.base import Layer, map_shape_structure
+from pyfapi.utils.object_registration import get_registered_name
 from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 
 __all__ = ["Lambda"]
@@ -111,7 +112,8 @@ class Lambda(Layer):
         config = dict(config)
         for key in ("function", "output_shape", "mask"):
             value = config.get(key)
-            if isinstance(value, dict) and "function_name" in value:
+            if isinstance(value, dict) and ("function_name" in value or
+                                            value.get("class_name") in ("function", "__lambda__")):
                 config[key] = _deserialize_function(value, custom_objects)
         if isinstance(config.get("output_shape"), list) and config["output_shape"] and \
                 all(isinstance(d, (int, type(None))) for d in config["output_shape"]):
@@ -134,11 +136,24 @@ def _serialize_function(layer, fn, arg):
             f"Lambda '{layer.name}': cannot serialize `{arg}`={fn!r}: only named module-level "
             "functions can be saved (lambdas, closures and nested functions cannot). Use a "
             "named function, or subclass Layer and implement get_config.")
-    return {"module": module, "function_name": name}
+    if module == "pyfapi" or module.startswith("pyfapi."):
+        return {"module": module, "function_name": name}  # found again by import
+    # a user's function: Keras 3's form (serialize_keras_object of a function), so Keras reads
+    # it back with the function in custom_objects or registered
+    return {"module": "builtins", "class_name": "function", "config": get_registered_name(fn),
+            "registered_name": "function"}
 
 
 def _deserialize_function(spec, custom_objects=None):
-    name, module = spec["function_name"], spec.get("module") or ""
+    if spec.get("class_name") == "__lambda__":
+        raise ValueError("Lambda: the file holds a Python lambda as bytecode (Keras's "
+                         "safe_mode=False format), which pyfapi does not load; define it as a "
+                         "named function and pass it in custom_objects={name: fn}, or subclass "
+                         "Layer")
+    if spec.get("class_name") == "function":
+        name, module = spec.get("config"), ""
+    else:
+        name, module = spec["function_name"], spec.get("module") or ""
     custom_objects = resolve_custom_objects(custom_objects)
     if name in custom_objects:
         return custom_objects[name]

@@ -78,8 +78,10 @@ class BaseImageLayer(PreprocessingLayer):
     def _check_input(self, first):
         pass
 
-    def call(self, inputs, training=None):
-        """Transformed float32 images (augmentation: only when ``training``)."""
+    def call(self, inputs, training=True):
+        """Transformed float32 images. Augmentation layers transform only when ``training``,
+        which defaults to True as in Keras 3 (a direct call ``RandomFlip()(images)`` augments;
+        ``predict`` / ``evaluate`` and ``training=False`` pass the images through)."""
         if self._augmentation and not training:
             x = to_numpy(inputs)
             if x.ndim not in (3, 4):

@@ -27,9 +27,11 @@ class SpatialDropout1D(Dropout):
         return super().call(inputs, training=training)
 
     def get_config(self):
-        """name, trainable, dtype, rate, seed (Keras keys)."""
+        """rate, seed, name, dtype: Keras 3's keys (its SpatialDropout takes no ``trainable``,
+        so a config holding one would not load in Keras)."""
         config = super().get_config()
         config.pop("noise_shape", None)
+        config.pop("trainable", None)
         return config
 
 
@@ -56,8 +58,9 @@ class SpatialDropout2D(Dropout):
         return super().call(inputs, training=training)
 
     def get_config(self):
-        """name, trainable, dtype, rate, seed, data_format (Keras keys)."""
+        """rate, seed, name, dtype, data_format: Keras 3's keys (no ``trainable``)."""
         config = super().get_config()
         config.pop("noise_shape", None)
+        config.pop("trainable", None)
         config["data_format"] = self.data_format
         return config

@@ -27,6 +27,13 @@ from pyfapi.utils.random import make_rng
 __all__ = ["BaseRNN"]
 
 
+#: activations the GRU / LSTM kernels run (pyfapi.kernels.rnn.ACTIVATION_CODES); others take the
+#: layers' per-step loop of basic ops.
+_KERNEL_ACTIVATIONS = {activations.tanh: "tanh", activations.sigmoid: "sigmoid",
+                       activations.relu: "relu", activations.linear: "linear",
+                       activations.hard_sigmoid: "hard_sigmoid"}
+
+
 def _rate(layer_cls, name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
         raise ValueError(f"{layer_cls}: `{name}` must be a float in [0, 1], received {value!r}")
@@ -82,6 +89,15 @@ class BaseRNN(Layer):
             setattr(self, f"{w}_initializer", initializers.get(args[f"{w}_initializer"]))
             setattr(self, f"{w}_regularizer", args[f"{w}_regularizer"])
             setattr(self, f"{w}_constraint", args[f"{w}_constraint"])
+
+    def _kernel_activations(self):
+        """``{"activation": name, "recurrent_activation": name}`` when the fused kernels run
+        both activations, else None (the per-step loop)."""
+        a = _KERNEL_ACTIVATIONS.get(self.activation)
+        ra = _KERNEL_ACTIVATIONS.get(self.recurrent_activation)
+        if a is None or ra is None:
+            return None
+        return {"activation": a, "recurrent_activation": ra}
 
     # ---- build helpers ---------------------------------------------------------------------
     def _features(self, input_shape):

@@ -9,14 +9,15 @@ Per step t, with Keras's gate order **z, r, h** in the 3 * units columns (Cho et
     h_t = z * h_{t-1} + (1 - z) * hh
 
 where ``x_g = x_t W_g + bi_g``. The bias is (2, 3 units) with reset_after (input bias ``bi`` in
-row 0, recurrent bias ``br`` in row 1), else (3 units,) added to the input projection. The
-default activations (tanh, sigmoid) run one whole-sequence C++ kernel (``pyfapi.ops.gru``, the
-sequence mask and recurrent-dropout masks applied inside it); other activations use a per-step
-loop of basic ops with the same semantics.
+row 0, recurrent bias ``br`` in row 1), else (3 units,) added to the input projection.
+Activations among tanh, sigmoid, relu, linear and hard_sigmoid run one whole-sequence C++ kernel
+(``pyfapi.ops.gru``, the sequence mask and recurrent-dropout masks applied inside it; Keras's
+defaults tanh / sigmoid on its vectorised path); other activations use a per-step loop of basic
+ops with the same semantics.
 """
 from __future__ import annotations
 
-from pyfapi import activations, ops
+from pyfapi import ops
 from pyfapi.layers.rnn.base_rnn import BaseRNN
 
 __all__ = ["GRU"]
@@ -108,14 +109,14 @@ class GRU(BaseRNN):
         b_in, b_rec = self._biases()
         xp = self._project(x, self.kernel, b_in, in_masks)
         h0 = states[0] if states else None
-        if (self.activation is activations.tanh
-                and self.recurrent_activation is activations.sigmoid):
+        acts = self._kernel_activations()
+        if acts is not None:
             if rec_masks is not None and rec_masks.shape[0] == 1:
                 rec_masks = rec_masks.repeat(3, axis=0)
             out, h = ops.gru(xp, self.recurrent_kernel, b_rec, initial_state=h0, mask=m,
                              recurrent_masks=rec_masks, reset_after=self.reset_after,
                              zero_output_for_mask=self.zero_output_for_mask,
-                             return_sequences=self.return_sequences)
+                             return_sequences=self.return_sequences, **acts)
             return out, [h]
         return self._loop(xp, b_rec, h0, m, rec_masks)
 

@@ -7,8 +7,9 @@ of ``units`` in Keras's gate order **i, f, c, o**::
     c_t = f * c_{t-1} + i * activation(z_c)        h_t = o * activation(c_t)
 
 (Hochreiter & Schmidhuber 1997; defaults activation=tanh, recurrent_activation=sigmoid.)
-The whole sequence runs in one ``pyfapi.ops.lstm`` call (C++ kernel) for the default
-activations, the time mask applied inside the kernel (input dropout is applied to the inputs
+The whole sequence runs in one ``pyfapi.ops.lstm`` call (C++ kernel) for activations among tanh,
+sigmoid, relu, linear and hard_sigmoid (Keras's defaults on its vectorised path), the time mask
+applied inside the kernel (input dropout is applied to the inputs
 first); with recurrent dropout (Keras's implementation 1: one input and one recurrent mask per
 gate) the input projection is computed first and the kernel applies the recurrent masks. Other
 activations use a per-step loop of basic ops with Keras 3's semantics (masked steps keep h and
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyfapi import activations, ops
+from pyfapi import ops
 from pyfapi.graph.input_spec import InputSpec
 from pyfapi.layers.rnn.base_rnn import BaseRNN
 
@@ -110,23 +111,23 @@ class LSTM(BaseRNN):
 
     def _run(self, x, states, m, in_masks, rec_masks):
         fused = getattr(ops, "lstm", None)  # (None: tests force the per-step loop)
-        if (fused is not None and self.activation is activations.tanh
-                and self.recurrent_activation is activations.sigmoid):
-            kw = {} if m is None else {"mask": m,
-                                       "zero_output_for_mask": self.zero_output_for_mask}
-            if rec_masks is None and (in_masks is None or in_masks.shape[0] == 1):
+        acts = self._kernel_activations()
+        if fused is not None and acts is not None:
+            kw = dict(acts) if m is None else {"mask": m, **acts,
+                                               "zero_output_for_mask": self.zero_output_for_mask}
+            if rec_masks is not None and rec_masks.shape[0] == 1:
+                rec_masks = rec_masks.repeat(4, axis=0)
+            if in_masks is None or in_masks.shape[0] == 1:
                 if in_masks is not None:
                     x = ops.multiply(x, in_masks[0][:, None, :])
                 seq, h, c = fused(x, self.kernel, self.recurrent_kernel, self.bias,
-                                     initial_state=states, return_sequences=self.return_sequences,
-                                     **kw)
-            else:  # per-gate dropout masks (implementation 1): projection outside, masks inside
+                                  initial_state=states, return_sequences=self.return_sequences,
+                                  recurrent_masks=rec_masks, **kw)
+            else:  # per-gate input masks (implementation 1): the projection outside the kernel
                 xp = self._project(x, self.kernel, None, in_masks)
-                if rec_masks is not None and rec_masks.shape[0] == 1:
-                    rec_masks = rec_masks.repeat(4, axis=0)
                 seq, h, c = fused(xp, None, self.recurrent_kernel, self.bias,
-                                     initial_state=states, return_sequences=self.return_sequences,
-                                     recurrent_masks=rec_masks, **kw)
+                                  initial_state=states, return_sequences=self.return_sequences,
+                                  recurrent_masks=rec_masks, **kw)
             return seq, [h, c]
         return self._loop(x, states, m, in_masks, rec_masks)
 

@@ -1,0 +1,100 @@
+// Fused multi-head dot-product attention (attention.h).
+#include "attention/attention.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "common/threads.h"
+#include "gemm/batched_gemm.h"
+#include "gemm/gemm.h"
+
+namespace pyfapi {
+namespace {
+
+int attention_threads(const AttentionDims& d) {
+  const int64_t entries = d.B * d.NH;
+  const int64_t macs = entries * d.T * d.S * (d.H + d.Hv);
+  return static_cast<int>(std::min<int64_t>(threads_for(macs, kMinGemmMacsPerThread),
+                                            std::max<int64_t>(entries, 1)));
+}
+
+float* attention_scratch(int64_t n) {
+  thread_local std::vector<float> buf;
+  if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
+  return buf.data();
+}
+
+}  // namespace
+
+void attention_forward(const AttentionDims& d, const float* q, const float* k, const float* v,
+                       const SoftmaxMask& mask, float* p, float* o) {
+  const int64_t entries = d.B * d.NH;
+  if (entries <= 0 || d.T <= 0) return;
+  const SoftmaxRowsFwd rows = softmax_rows_forward_kernel();
+  const int64_t ldq = d.NH * d.H, ldv = d.NH * d.Hv;
+  const int nt = attention_threads(d);
+  const Precision prec = gemm_precision();
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    GemmPrecisionScope scope(prec);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < entries; ++i) {
+      const int64_t b = i / d.NH, h = i % d.NH;
+      const float* qi = q + b * d.T * ldq + h * d.H;
+      const float* ki = k + b * d.S * ldq + h * d.H;
+      const float* vi = v + b * d.S * ldv + h * d.Hv;
+      float* pi = p + i * d.T * d.S;
+      float* oi = o + b * d.T * ldv + h * d.Hv;
+      if (d.S == 0) {
+        for (int64_t t = 0; t < d.T; ++t) std::fill(oi + t * ldv, oi + t * ldv + d.Hv, 0.f);
+        continue;
+      }
+      gemm_one(false, true, d.T, d.S, d.H, qi, ldq, ki, ldq, pi, d.S);      // q k^T
+      rows(pi, i * d.T, (i + 1) * d.T, d.S, mask, pi);                       // softmax, in place
+      gemm_one(false, false, d.T, d.Hv, d.S, pi, d.S, vi, ldv, oi, ldv);     // P v
+    }
+  }
+}
+
+void attention_backward(const AttentionDims& d, const float* d_o, const float* q, const float* k,
+                        const float* v, const float* p, const SoftmaxMask& mask, float* dq,
+                        float* dk, float* dv) {
+  const int64_t entries = d.B * d.NH;
+  if (entries <= 0) return;
+  const SoftmaxRowsBwd rows = softmax_rows_backward_kernel();
+  const int64_t ldq = d.NH * d.H, ldv = d.NH * d.Hv;
+  const int nt = attention_threads(d);
+  const Precision prec = gemm_precision();
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    GemmPrecisionScope scope(prec);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < entries; ++i) {
+      const int64_t b = i / d.NH, h = i % d.NH;
+      const float* qi = q + b * d.T * ldq + h * d.H;
+      const float* ki = k + b * d.S * ldq + h * d.H;
+      const float* vi = v + b * d.S * ldv + h * d.Hv;
+      const float* doi = d_o + b * d.T * ldv + h * d.Hv;
+      const float* pi = p + i * d.T * d.S;
+      float* dqi = dq + b * d.T * ldq + h * d.H;
+      float* dki = dk + b * d.S * ldq + h * d.H;
+      float* dvi = dv + b * d.S * ldv + h * d.Hv;
+      if (d.T == 0 || d.S == 0) {  // empty products: zero gradients (sums over nothing)
+        for (int64_t t = 0; t < d.T; ++t) std::fill(dqi + t * ldq, dqi + t * ldq + d.H, 0.f);
+        for (int64_t s = 0; s < d.S; ++s) {
+          std::fill(dki + s * ldq, dki + s * ldq + d.H, 0.f);
+          std::fill(dvi + s * ldv, dvi + s * ldv + d.Hv, 0.f);
+        }
+        continue;
+      }
+      float* ds = attention_scratch(d.T * d.S);
+      gemm_one(false, true, d.T, d.S, d.Hv, doi, ldv, vi, ldv, ds, d.S);     // dP = dO v^T
+      rows(ds, pi, i * d.T, (i + 1) * d.T, d.S, mask, ds);                   // dS, in place
+      gemm_one(false, false, d.T, d.H, d.S, ds, d.S, ki, ldq, dqi, ldq);     // dq = dS k
+      gemm_one(true, false, d.S, d.H, d.T, ds, d.S, qi, ldq, dki, ldq);      // dk = dS^T q
+      gemm_one(true, false, d.S, d.Hv, d.T, pi, d.S, doi, ldv, dvi, ldv);    // dv = P^T dO
+    }
+  }
+}
+
+}  // namespace pyfapi

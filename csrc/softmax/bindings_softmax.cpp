@@ -1,0 +1,82 @@
+// pybind11 bindings of the fused softmax (python face: pyfapi/kernels/softmax.py, which validates
+// and converts first; the checks here are a last guard that raises before any memory is touched,
+// nothing is converted).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <string>
+#include <vector>
+
+#include "softmax/softmax.h"
+#include "softmax/softmax_mask_py.h"
+
+namespace py = pybind11;
+
+namespace pyfapi {
+namespace {
+
+using farr = py::array_t<float, 0>;
+
+void sm_need_c(const farr& a, const std::vector<py::ssize_t>& shape, const char* name) {
+  bool ok = static_cast<size_t>(a.ndim()) == shape.size() && (a.flags() & py::array::c_style);
+  for (size_t i = 0; ok && i < shape.size(); ++i) ok = a.shape(i) == shape[i];
+  if (!ok)
+    throw py::value_error(std::string("softmax: ") + name +
+                          " has the wrong shape or is not C-contiguous float32");
+}
+
+std::vector<py::ssize_t> sm_shape(const farr& x) {
+  if (x.ndim() < 1) throw py::value_error("softmax: x must have rank >= 1");
+  if (!(x.flags() & py::array::c_style))
+    throw py::value_error("softmax: x must be C-contiguous float32");
+  return std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim());
+}
+
+int64_t sm_rows(const std::vector<py::ssize_t>& shape) {
+  int64_t M = 1;
+  for (size_t i = 0; i + 1 < shape.size(); ++i) M *= shape[i];
+  return M;
+}
+
+farr softmax_forward_py(farr x, py::object mask, bool uniform_if_all_masked) {
+  const auto shape = sm_shape(x);
+  const SoftmaxMask m = softmax_mask_from_py(mask, shape, uniform_if_all_masked);
+  const int64_t N = shape.back(), M = sm_rows(shape);
+  farr y(shape);
+  const float* px = x.data();
+  float* py_ = y.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    softmax_forward(px, M, N, m, py_);
+  }
+  return y;
+}
+
+farr softmax_backward_py(farr g, farr y, py::object mask) {
+  const auto shape = sm_shape(y);
+  sm_need_c(g, shape, "g");
+  const SoftmaxMask m = softmax_mask_from_py(mask, shape, false);
+  const int64_t N = shape.back(), M = sm_rows(shape);
+  farr dx(shape);
+  const float *pg = g.data(), *pyy = y.data();
+  float* pd = dx.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    softmax_backward(pg, pyy, M, N, m, pd);
+  }
+  return dx;
+}
+
+}  // namespace
+
+void bind_softmax(py::module_& m) {
+  m.def("softmax_forward", &softmax_forward_py, py::arg("x").noconvert(), py::arg("mask"),
+        py::arg("uniform_if_all_masked") = false,
+        "Last-axis softmax of a C-contiguous float32 x; mask: None, or a bool (keep) / float32 "
+        "(additive) array of x's shape (broadcast views allowed). Returns y.");
+  m.def("softmax_backward", &softmax_backward_py, py::arg("g").noconvert(),
+        py::arg("y").noconvert(), py::arg("mask"),
+        "dx = y (g - sum(g y)) over the last axis; zero where a bool mask is False.");
+}
+
+}  // namespace pyfapi

@@ -1,0 +1,85 @@
+"""Python face of the fused multi-head attention kernels (csrc/attention).
+
+Keras's layout (``keras.ops.dot_product_attention``, MultiHeadAttention's rank-4 path):
+q (B, T, heads, H), k (B, S, heads, H), v (B, S, heads, Hv), q already scaled::
+
+    P = softmax(q k^T) over S, per (batch, head), with an optional bool mask (True = keep)
+    O = P v                                             (B, T, heads, Hv)
+
+Mask semantics are the softmax kernels' (:mod:`pyfapi.kernels.softmax`): masked entries give 0;
+a fully masked row gives zeros or, with ``uniform_if_all_masked``, 1 / S; no gradient flows
+through masked entries. Conversion policy: float32 C-contiguous inputs reach C++ without a copy;
+other real dtypes / layouts are converted ONCE here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pyfapi import _C
+from pyfapi.kernels.softmax import prepare_mask
+
+__all__ = ["attention_forward", "attention_backward"]
+
+_F32 = np.dtype(np.float32)
+
+
+def _f32(x, name, op):
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
+    if x.dtype is _F32 and x.flags.c_contiguous:
+        return x
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"{op}: {name} must be a real (float32) array, got dtype {x.dtype}")
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def _check(q, k, v, op):
+    if q.ndim != 4 or k.ndim != 4 or v.ndim != 4:
+        raise ValueError(f"{op}: q, k and v must have rank 4 (batch, length, heads, dim), got "
+                         f"shapes {q.shape}, {k.shape}, {v.shape}")
+    if (k.shape[0], k.shape[2], k.shape[3]) != (q.shape[0], q.shape[2], q.shape[3]) or \
+            v.shape[:3] != k.shape[:3]:
+        raise ValueError(f"{op}: shapes do not match: q {q.shape} (B, T, heads, H), k {k.shape} "
+                         f"(B, S, heads, H), v {v.shape} (B, S, heads, Hv)")
+
+
+def attention_forward(q, k, v, mask=None, uniform_if_all_masked=False):
+    """Fused attention forward.
+
+    Args:
+        q, k, v: real arrays (B, T, heads, H), (B, S, heads, H), (B, S, heads, Hv).
+        mask: None or a bool array (True = keep) broadcastable to (B, heads, T, S).
+        uniform_if_all_masked: fully masked rows attend uniformly (Keras's fused path).
+
+    Returns:
+        ``(o, p)``: o float32 (B, T, heads, Hv); p float32 (B, heads, T, S), the softmax.
+
+    Raises:
+        ValueError: ranks / shapes that do not match (named), a mask that does not broadcast.
+        TypeError: non-real dtypes, a non-bool mask.
+    """
+    op = "fused_attention"
+    q, k, v = _f32(q, "q", op), _f32(k, "k", op), _f32(v, "v", op)
+    _check(q, k, v, op)
+    if mask is not None and np.asarray(getattr(mask, "value", mask)).dtype != np.bool_:
+        raise TypeError(f"{op}: mask must be a bool array (True = keep)")
+    pshape = (q.shape[0], q.shape[2], q.shape[1], k.shape[1])
+    return _C.attention_forward(q, k, v, prepare_mask(mask, pshape, op), bool(uniform_if_all_masked))
+
+
+def attention_backward(d_o, q, k, v, p, mask=None):
+    """Gradients ``(dq, dk, dv)`` (float32, the shapes of q, k, v) of :func:`attention_forward`
+    from the output gradient ``d_o`` and the forward's ``p``.
+
+    Raises:
+        ValueError: shapes that do not match.
+    """
+    op = "fused_attention_backward"
+    q, k, v = _f32(q, "q", op), _f32(k, "k", op), _f32(v, "v", op)
+    _check(q, k, v, op)
+    d_o, p = _f32(d_o, "d_o", op), _f32(p, "p", op)
+    pshape = (q.shape[0], q.shape[2], q.shape[1], k.shape[1])
+    if d_o.shape != q.shape[:3] + v.shape[3:] or p.shape != pshape:
+        raise ValueError(f"{op}: d_o {d_o.shape} / p {p.shape} do not match q {q.shape}, "
+                         f"k {k.shape}, v {v.shape}")
+    return _C.attention_backward(d_o, q, k, v, p, prepare_mask(mask, pshape, op))
