@@ -478,6 +478,32 @@ def _spawn(args, threads, frameworks, models, repeats, warmup):
     return data
 
 
+def _merge_separate(run, extra, fw):
+    """Put framework ``fw``'s results from the worker run ``extra`` (pyfapi + fw) into ``run``.
+
+    Each phase keeps the pyfapi medians of its own process (``pyfapi_same_process``): the table's
+    pyfapi/fw ratio uses them, so it compares two frameworks timed interleaved in one process.
+    """
+    if "error" in run:
+        return
+    if "error" in extra:
+        run["frameworks"][fw] = {"skipped": f"separate process: {extra['error']}",
+                                 "import_rss_mb": None}
+        for res in run["models"].values():
+            res["results"][fw] = {"skipped": extra["error"]}
+        return
+    run["frameworks"][fw] = extra["frameworks"][fw]
+    for name, res in run["models"].items():
+        er = extra.get("models", {}).get(name, {}).get("results", {})
+        r = dict(er.get(fw, {"skipped": "not run in the separate process"}))
+        ref = er.get("pyfapi", {})
+        for ph in res["phases"]:
+            if isinstance(r.get(ph), dict) and isinstance(ref.get(ph), dict):
+                r[ph] = dict(r[ph], pyfapi_same_process={
+                    k: ref[ph].get(k) for k in ("median_ms", "cpu_median_ms")})
+        res["results"][fw] = r
+
+
 def _fmt(v, nd=2):
     if v is None:
         return "-"
@@ -535,6 +561,11 @@ def format_report(report):
         for fw, v in iso["frameworks"].items():
             lines.append(f"- {fw}: {v}")
     lines.append("")
+    if any(isinstance(ph, dict) and "pyfapi_same_process" in ph
+           for run in report["runs"] for res in run.get("models", {}).values()
+           for r in res["results"].values() for ph in r.values()):
+        lines.append("keras_jax ran in a second process beside pyfapi (Keras fixes its backend "
+                     "at import); its pyfapi/keras_jax ratios use that process's pyfapi times.")
     lines.append("ratio < 1 means pyfapi is faster. rss+ = peak RSS growth while building + "
                  "warming up that model (pyfapi/keras/torch).")
     return "\n".join(lines)
@@ -573,9 +604,10 @@ def _table(run, fws, key):
             med = {fw: rr[fw].get(ph, {}).get(key) for fw in fws}
             row = [label, ph] + [_fmt(med[fw]) for fw in fws]
             if "pyfapi" in fws:
-                for p in peers:
-                    row.append(f"{med['pyfapi'] / med[p]:.2f}"
-                               if med["pyfapi"] and med[p] else "-")
+                for p in peers:  # a peer run in its own process: that process's pyfapi
+                    ref = (rr[p].get(ph, {}).get("pyfapi_same_process") or {}).get(key) \
+                        or med["pyfapi"]
+                    row.append(f"{ref / med[p]:.2f}" if ref and med[p] else "-")
             row.append(" / ".join(_fmt(rr[fw].get("rss_growth_mb"), 0)
                                   if "rss_growth_mb" in rr[fw] else "-" for fw in fws)
                        if ph == res["phases"][0] else "")
@@ -689,11 +721,20 @@ def run(args):
               "args": {k: v for k, v in vars(args).items() if not k.startswith("_")}}
     print(f"[models] {report['machine']['cpu']}, {report['machine']['usable_cores']} cores; "
           f"threads {args.threads}; models {args.models}; policy {args.policy}", flush=True)
+    # Keras fixes its backend at import: Keras on JAX beside Keras on TensorFlow needs its own
+    # process (with pyfapi again, so its ratios compare two frameworks timed side by side)
+    separate = [f for f in args.frameworks if f == "keras_jax" and "keras" in args.frameworks]
+    main_fws = [f for f in args.frameworks if f not in separate]
     for th in args.threads:
-        print(f"[models] threads = {th}: fresh subprocess with {', '.join(args.frameworks)}",
+        print(f"[models] threads = {th}: fresh subprocess with {', '.join(main_fws)}",
               flush=True)
-        report["runs"].append(_spawn(args, th, args.frameworks, args.models, args.repeats,
-                                     args.warmup))
+        run_ = _spawn(args, th, main_fws, args.models, args.repeats, args.warmup)
+        for fw in separate:
+            print(f"[models] threads = {th}: fresh subprocess with pyfapi, {fw} (Keras backends "
+                  f"cannot share a process)", flush=True)
+            _merge_separate(run_, _spawn(args, th, ["pyfapi", fw], args.models, args.repeats,
+                                         args.warmup), fw)
+        report["runs"].append(run_)
     if args.isolated_memory:
         th = min(args.threads)
         iso = {"threads": th, "repeats": 1, "frameworks": {}}

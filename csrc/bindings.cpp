@@ -732,6 +732,7 @@ void optimizer_step_py(int kind, py::list params, py::list grads, py::list slots
 
 namespace pyfapi { void bind_image(pybind11::module_& m); }  // csrc/image
 namespace pyfapi { void bind_preprocessing(pybind11::module_& m); }  // csrc/preprocessing
+namespace pyfapi { void bind_memory(pybind11::module_& m); }  // csrc/memory
 namespace pyfapi {
 void bind_rnn(pybind11::module_& m);  // csrc/rnn/bindings_rnn.cpp
 }
@@ -739,6 +740,7 @@ void bind_rnn(pybind11::module_& m);  // csrc/rnn/bindings_rnn.cpp
 PYBIND11_MODULE(_C, m) {
   pyfapi::bind_image(m);
   pyfapi::bind_preprocessing(m);
+  pyfapi::bind_memory(m);
   m.doc() = "pyfapi C++ kernels";
   pyfapi::bind_rnn(m);
 #ifdef PYFAPI_VERSION

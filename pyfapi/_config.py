@@ -5,7 +5,7 @@ import os
 import platform
 import threading
 
-from pyfapi import _C
+from pyfapi import _C, _array_cache
 
 __all__ = ["set_num_threads", "get_num_threads", "show_config", "config", "MAX_THREADS"]
 
@@ -94,6 +94,7 @@ def config() -> dict:
                            else _C.pinned_workers()),
         "forked_single_threaded": bool(_C.forked_single_threaded()),
         "allocator": _C.allocator,
+        "array_cache": _array_cache.describe(),
         "omp_wait": ", ".join(f"{k}={os.environ[k]}" for k in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
                               if k in os.environ) or "default",
     }
@@ -105,3 +106,7 @@ def show_config() -> None:
     width = max(map(len, cfg))
     for key, value in cfg.items():
         print(f"{key:>{width}}: {value}")
+
+
+# numpy's memory handler for large arrays (pyfapi/_array_cache.py), installed at import
+_array_cache.install_from_env()

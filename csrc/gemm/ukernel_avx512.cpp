@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "gemm/pack.h"
+#include "gemm/tile_avx512.h"
 #include "gemm/ukernel.h"
 
 namespace pyfapi {
@@ -17,10 +18,18 @@ constexpr int MR = 12;
 constexpr int NV = 2;  // zmm vectors per tile row
 constexpr int NR = 16 * NV;
 
-inline __mmask16 lane_mask(int n_rem, int v) {
-  int r = n_rem - 16 * v;
-  return r >= 16 ? static_cast<__mmask16>(0xFFFF)
-                 : r <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << r) - 1u);
+// One k step of ROWS accumulator rows: acc[i] += a_of(i) * (the NR floats at b).
+template <int ROWS, typename AOf>
+inline void fma_step(__m512 (&acc)[ROWS][NV], const float* b, AOf a_of) {
+  __m512 bv[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+#pragma GCC unroll 16
+  for (int i = 0; i < ROWS; ++i) {
+    const __m512 ai = _mm512_set1_ps(a_of(i));
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+  }
 }
 
 // ROWS (<= MR) accumulator rows: edge tiles of m_rem <= 4 or <= 8 rows run a 4- or 8-row
@@ -28,30 +37,13 @@ inline __mmask16 lane_mask(int n_rem, int v) {
 // Each C element is the same FMA chain whatever ROWS is, so results do not depend on it.
 template <bool PACKED, int ROWS>
 void tile(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
-             int64_t ldc, int m_rem, int n_rem, const Epilogue& ep) {
+          int64_t ldc, int m_rem, int n_rem, const Epilogue& ep) {
   __m512 acc[ROWS][NV];
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
-
+  start_tile(acc, c, ldc);
   if (PACKED) {
-#pragma GCC unroll 16
-    for (int i = 0; i < ROWS; ++i) {  // the C tile's rows (NR floats = 2 or 3 cache lines)
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T1);
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T1);
-    }
 #pragma GCC unroll 4
     for (int64_t k = 0; k < kc; ++k) {
-      __m512 bv[NV];
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
-#pragma GCC unroll 16
-      for (int i = 0; i < ROWS; ++i) {
-        __m512 ai = _mm512_set1_ps(a[i]);
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
-      }
+      fma_step(acc, b, [a](int i) { return a[i]; });
       a += MR;
       b += NR;
     }
@@ -60,43 +52,12 @@ void tile(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) row[i] = a + (i < m_rem ? i : m_rem - 1) * rs_a;
     for (int64_t k = 0; k < kc; ++k) {
-      __m512 bv[NV];
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
-#pragma GCC unroll 16
-      for (int i = 0; i < ROWS; ++i) {
-        __m512 ai = _mm512_set1_ps(row[i][k * cs_a]);
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
-      }
+      const int64_t off = k * cs_a;
+      fma_step(acc, b, [&row, off](int i) { return row[i][off]; });
       b += NR;
     }
   }
-
-  // Epilogue while the tile is in registers: C = act(alpha * acc + beta * C + bias).
-  __mmask16 mask[NV];
-#pragma GCC unroll 4
-  for (int v = 0; v < NV; ++v) mask[v] = lane_mask(n_rem, v);
-  const __m512 valpha = _mm512_set1_ps(ep.alpha), vbeta = _mm512_set1_ps(ep.beta);
-  __m512 vbias[NV];
-#pragma GCC unroll 4
-  for (int v = 0; v < NV; ++v)
-    vbias[v] = ep.bias ? _mm512_maskz_loadu_ps(mask[v], ep.bias + 16 * v) : _mm512_setzero_ps();
-  const bool use_beta = ep.beta != 0.f, relu = ep.act == Act::Relu;
-  const __m512 zero = _mm512_setzero_ps();
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i) {
-    if (i >= m_rem) break;
-    float* cr = c + i * ldc;
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      __m512 r = _mm512_mul_ps(acc[i][v], valpha);
-      if (use_beta) r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v), r);
-      if (ep.bias) r = _mm512_add_ps(r, vbias[v]);
-      if (relu) r = _mm512_max_ps(zero, r);  // NaN stays NaN (relu_epilogue)
-      _mm512_mask_storeu_ps(cr + 16 * v, mask[v], r);
-    }
-  }
+  store_tile(acc, c, ldc, m_rem, n_rem, ep);
 }
 
 template <bool PACKED>

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 
+#include "gemm/tile_avx512.h"
 #include "gemm/ukernel.h"
 
 namespace pyfapi {
@@ -31,12 +32,6 @@ namespace {
 constexpr int MR = 12;
 constexpr int NV = 2;  // zmm vectors per tile row
 constexpr int NR = 16 * NV;
-
-inline __mmask16 lane_mask(int n_rem, int v) {
-  int r = n_rem - 16 * v;
-  return r >= 16 ? static_cast<__mmask16>(0xFFFF)
-                 : r <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << r) - 1u);
-}
 
 // 16 words, lane j = bf16(lo[j]) | bf16(hi[j]) << 16.
 inline __m512i pair_words(__m512 lo, __m512 hi) {
@@ -160,15 +155,7 @@ template <int ROWS>
 void tile(int64_t kc, const uint32_t* a, const uint32_t* b, float* c, int64_t ldc, int m_rem,
           int n_rem, const Epilogue& ep) {
   __m512 acc[ROWS][NV];
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T1);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T1);
-  }
+  start_tile(acc, c, ldc);
   const int64_t kp = (kc + 1) / 2;
 #pragma GCC unroll 4
   for (int64_t q = 0; q < kp; ++q) {
@@ -189,30 +176,7 @@ void tile(int64_t kc, const uint32_t* a, const uint32_t* b, float* c, int64_t ld
     b += NR;
   }
 
-  // Epilogue while the tile is in registers: C = act(alpha * acc + beta * C + bias).
-  __mmask16 mask[NV];
-#pragma GCC unroll 4
-  for (int v = 0; v < NV; ++v) mask[v] = lane_mask(n_rem, v);
-  const __m512 valpha = _mm512_set1_ps(ep.alpha), vbeta = _mm512_set1_ps(ep.beta);
-  __m512 vbias[NV];
-#pragma GCC unroll 4
-  for (int v = 0; v < NV; ++v)
-    vbias[v] = ep.bias ? _mm512_maskz_loadu_ps(mask[v], ep.bias + 16 * v) : _mm512_setzero_ps();
-  const bool use_beta = ep.beta != 0.f, relu = ep.act == Act::Relu;
-  const __m512 zero = _mm512_setzero_ps();
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i) {
-    if (i >= m_rem) break;
-    float* cr = c + i * ldc;
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      __m512 r = _mm512_mul_ps(acc[i][v], valpha);
-      if (use_beta) r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v), r);
-      if (ep.bias) r = _mm512_add_ps(r, vbias[v]);
-      if (relu) r = _mm512_max_ps(zero, r);  // NaN stays NaN (relu_epilogue)
-      _mm512_mask_storeu_ps(cr + 16 * v, mask[v], r);
-    }
-  }
+  store_tile(acc, c, ldc, m_rem, n_rem, ep);
 }
 
 // Packed A only (rs_a = 1, cs_a = MR are implied by the packing).
