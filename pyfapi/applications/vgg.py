@@ -22,7 +22,6 @@ def build_vgg(model_name, include_top, weights, input_tensor, input_shape, pooli
               classifier_activation, name):
     """The VGG16 / VGG19 functional model (see :func:`VGG16`)."""
     from pyfapi import layers
-    from pyfapi.models import Model
 
     weights, classes, img_input, inputs = imagenet_utils.prepare_application_inputs(
         weights=weights, include_top=include_top, input_tensor=input_tensor,
@@ -34,20 +33,15 @@ def build_vgg(model_name, include_top, weights, input_tensor, input_shape, pooli
             x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same",
                               name=f"block{block}_conv{i}")(x)
         x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{block}_pool")(x)
-    if include_top:
+    if include_top:  # VGG's own top; the rest (pooling, size check, weights) as every application
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(4096, activation="relu", name="fc1")(x)
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
-    model = Model(inputs, x, name=name)
-    imagenet_utils.add_min_size_check(model, min_size=MIN_SIZE, model_name=model_name)
-    if weights is not None:
-        model.load_weights(weights)
-    return model
+    return imagenet_utils.finish_application_model(
+        x, inputs, include_top=False, pooling=None if include_top else pooling, classes=classes,
+        classifier_activation=classifier_activation, name=name, weights=weights,
+        min_size=MIN_SIZE, model_name=model_name)
 
 
 def VGG16(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
