@@ -148,6 +148,9 @@ UNARY = {
     "absolute": (np.abs, (-3, 3), INPUT_DTYPES[:-1], None),
     "negative": (np.negative, (-3, 3), INPUT_DTYPES[:-1], None),
     "exp": (np.exp, (-3, 3), INPUT_DTYPES, None),
+    "sin": (np.sin, (-4, 4), INPUT_DTYPES, None),
+    "cos": (np.cos, (-4, 4), INPUT_DTYPES, None),
+    "rsqrt": (lambda x: 1.0 / np.sqrt(x), (0.25, 3), INPUT_DTYPES, None),
     "expm1": (np.expm1, (-3, 3), INPUT_DTYPES, None),
     "log": (np.log, (0.1, 3), INPUT_DTYPES[:-1], None),
     "log1p": (np.log1p, (0, 3), INPUT_DTYPES[:-1], None),
@@ -452,6 +455,43 @@ def s_repeat(draw):
     return _case("repeat", lambda: ops.repeat(x, reps, axis=axis),
                  lambda: np.repeat(_f64(x), reps, axis=_np_axis(axis, x.ndim)),
                  names=("axis", "repeats"), x=x.shape, reps=reps, axis=axis)
+
+
+@st.composite
+def s_cumsum(draw):
+    x = draw(arrays(_dtype(NUMERIC), shapes(max_dims=3)))
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim - 1, x.ndim)))
+
+    def ref():
+        if axis is None:
+            return np.cumsum(_f64(x).ravel())
+        return np.cumsum(_f64(x), axis=_np_axis(axis, x.ndim))
+    return _case("cumsum", lambda: ops.cumsum(x, axis=axis), ref, names=("axis",),
+                 rtol=max(_result_rtol(x), 1e-5), x=x.shape, axis=axis)
+
+
+@st.composite
+def s_flip(draw):
+    x = draw(arrays(_dtype(), shapes(max_dims=3)))
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim - 1, x.ndim)))
+    return _case("flip", lambda: ops.flip(x, axis=axis),
+                 lambda: np.flip(_f64(x), axis=None if axis is None else _np_axis(axis, x.ndim)),
+                 names=("axis",), x=x.shape, axis=axis)
+
+
+def triangle_spec(name):
+    @st.composite
+    def strat(draw):
+        x = draw(arrays(_dtype(), shapes(max_dims=4)))
+        k = draw(st.integers(-3, 3))
+
+        def ref():
+            if x.ndim < 2:
+                raise ValueError("rank < 2")
+            return getattr(np, name)(_f64(x), k)
+        return _case(name, lambda: getattr(ops, name)(x, k=k), ref, names=("rank",),
+                     x=x.shape, k=k)
+    return strat()
 
 
 @st.composite
@@ -1277,6 +1317,8 @@ SPECS = {
     "reshape": s_reshape(), "transpose": s_transpose(), "expand_dims": s_expand_dims(),
     "squeeze": s_squeeze(), "broadcast_to": s_broadcast_to(), "concatenate": s_concatenate(),
     "stack": s_stack(), "unstack": s_unstack(), "split": s_split(), "tile": s_tile(), "repeat": s_repeat(),
+    "cumsum": s_cumsum(), "flip": s_flip(), "tril": triangle_spec("tril"),
+    "triu": triangle_spec("triu"),
     "pad": s_pad(), "get_item": s_get_item(), "take": s_take(),
     "take_along_axis": s_take_along_axis(), "where": s_where(), "clip": s_clip(),
     "cast": s_cast(), "matmul": s_matmul(), "linear": s_linear(),
