@@ -35,6 +35,9 @@ __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
     "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal",
     "LecunUniform", "Orthogonal", "Identity", "get", "serialize", "deserialize", "compute_fans",
+    "zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal",
+    "variance_scaling", "orthogonal", "identity", "glorot_uniform", "glorot_normal", "he_normal",
+    "he_uniform", "lecun_normal", "lecun_uniform", "IdentityInitializer", "OrthogonalInitializer",
 ]
 
 
@@ -339,6 +342,15 @@ _ALIASES = {
     "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform, "orthogonal": Orthogonal,
     "identity": Identity,
 }
+
+# keras.initializers' lower-case names are the classes themselves (``glorot_uniform(seed=1)``),
+# as are Keras's longer class aliases
+zeros, ones, constant = Zeros, Ones, Constant
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
+glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform
+lecun_normal, lecun_uniform = LecunNormal, LecunUniform
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 
 
 def serialize(initializer):

@@ -159,3 +159,20 @@ def test_input_output_axes_fans():
     assert np.abs(w).max() <= math.sqrt(6.0 / 2400)
     cfg = I.GlorotUniform().get_config()
     assert cfg == {"seed": None, "input_axes": None, "output_axes": None}
+
+
+def test_lower_case_names_are_the_classes_as_keras():
+    """keras.initializers.glorot_uniform(seed=1) is the GlorotUniform class under another name."""
+    from pyfapi import initializers as I
+    pairs = {"zeros": "Zeros", "ones": "Ones", "constant": "Constant", "glorot_uniform":
+             "GlorotUniform", "glorot_normal": "GlorotNormal", "he_normal": "HeNormal",
+             "he_uniform": "HeUniform", "lecun_normal": "LecunNormal", "lecun_uniform":
+             "LecunUniform", "random_normal": "RandomNormal", "random_uniform": "RandomUniform",
+             "truncated_normal": "TruncatedNormal", "variance_scaling": "VarianceScaling",
+             "orthogonal": "Orthogonal", "identity": "Identity",
+             "IdentityInitializer": "Identity", "OrthogonalInitializer": "Orthogonal"}
+    for alias, cls in pairs.items():
+        assert getattr(I, alias) is getattr(I, cls), alias
+    a = I.glorot_uniform(seed=3)((5, 4))
+    b = I.GlorotUniform(seed=3)((5, 4))
+    assert (a == b).all()
