@@ -50,6 +50,12 @@ _LAZY = {
     "KerasTensor": ("pyfapi.graph", "KerasTensor"),
     "DTypePolicy": ("pyfapi.mixed_precision", "DTypePolicy"),
     "Layer": ("pyfapi.layers", "Layer"),
+    "InputSpec": ("pyfapi.layers", "InputSpec"),
+    "Loss": ("pyfapi.losses", "Loss"),
+    "Metric": ("pyfapi.metrics", "Metric"),
+    "Optimizer": ("pyfapi.optimizers", "Optimizer"),
+    "Initializer": ("pyfapi.initializers", "Initializer"),
+    "Regularizer": ("pyfapi.regularizers", "Regularizer"),
 }
 _SUBMODULES = (
     "kernels", "autodiff", "ops", "graph", "layers", "models", "training", "optimizers", "losses",
@@ -59,8 +65,13 @@ _SUBMODULES = (
     "config",  # keras.config; also callable: pyfapi.config() -> the build configuration dict
 )
 
-__all__ = ["__version__", "set_num_threads", "get_num_threads", "show_config",
+__all__ = ["__version__", "version", "set_num_threads", "get_num_threads", "show_config",
            *_LAZY, *_SUBMODULES]
+
+
+def version() -> str:
+    """The package version (``keras.version()``)."""
+    return __version__
 
 
 def __getattr__(name: str):

@@ -136,3 +136,14 @@ def test_config_module_is_keras_config_and_still_callable():
     with pytest.raises(ValueError, match="channels_last only"):
         cfg.set_image_data_format("channels_first")
     assert cfg.enable_unsafe_deserialization() is None
+
+
+def test_top_level_names_as_keras():
+    """keras.Loss / Metric / Optimizer / InputSpec / Initializer / Regularizer and
+    keras.version() at the top level."""
+    assert pyfapi.Loss is pyfapi.losses.Loss and pyfapi.Metric is pyfapi.metrics.Metric
+    assert pyfapi.Optimizer is pyfapi.optimizers.Optimizer
+    assert pyfapi.InputSpec is pyfapi.layers.InputSpec
+    assert pyfapi.Initializer is pyfapi.initializers.Initializer
+    assert pyfapi.Regularizer is pyfapi.regularizers.Regularizer
+    assert pyfapi.version() == pyfapi.__version__
