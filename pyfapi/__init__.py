@@ -62,6 +62,7 @@ _SUBMODULES = (
     "metrics", "callbacks", "initializers", "activations", "regularizers", "constraints",
     "applications", "datasets", "utils", "preprocessing",
     "saving", "testing", "distributed", "mixed_precision", "random", "backend",
+    "tree",
     "config",  # keras.config; also callable: pyfapi.config() -> the build configuration dict
 )
 
