@@ -34,3 +34,17 @@ def test_to_categorical_keras_parity():
     keras = pytest.importorskip("keras")
     for x, n in (([0, 3, 1], None), (np.array([[1], [2]]), 4), (np.array([[0, 1], [1, 1]]), 2)):
         np.testing.assert_array_equal(to_categorical(x, n), keras.utils.to_categorical(x, n))
+
+
+def test_progbar_as_keras_averages_pairs_and_keeps_stateful_values(capsys):
+    """keras.utils.Progbar: values given as (name, value) pairs are averaged over the steps seen
+    (weighted by the step increment), stateful metrics shown as given; add(n) advances."""
+    from pyfapi.utils import Progbar
+    bar = Progbar(4, verbose=2, stateful_metrics=["acc"])
+    bar.update(1, [("loss", 4.0), ("acc", 0.5)])
+    bar.update(3, [("loss", 1.0), ("acc", 0.75)])  # loss: (4*1 + 1*2) / 3 = 2.0
+    bar.add(1, [("loss", 2.0), ("acc", 0.9)])      # loss: (6 + 2) / 4 = 2.0; final line
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("4/4")
+    assert "loss: 2.0000" in out[0] and "acc: 0.9000" in out[0]
+    assert bar.seen == 4

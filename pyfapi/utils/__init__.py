@@ -12,6 +12,7 @@ from pyfapi.utils.numerical_utils import normalize, to_categorical
 from pyfapi.utils.object_registration import (CustomObjectScope, custom_object_scope,
                                               get_custom_objects, get_registered_name,
                                               get_registered_object, register_keras_serializable)
+from pyfapi.utils.progbar import Progbar
 from pyfapi.utils.py_dataset import PyDataset, Sequence
 from pyfapi.utils.random import global_rng, set_random_seed
 from pyfapi.utils.sequence_utils import pad_sequences
@@ -23,4 +24,4 @@ __all__ = ["set_random_seed", "global_rng", "to_categorical", "normalize", "PyDa
            "get_file", "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
            "plot_model", "model_to_dot", "register_keras_serializable", "custom_object_scope",
            "CustomObjectScope", "get_custom_objects", "get_registered_name",
-           "get_registered_object"]
+           "get_registered_object", "Progbar"]

@@ -51,31 +51,64 @@ def _fmt_value(v):
 
 
 class Progbar:
-    """A progress bar over ``target`` steps.
+    """A progress bar over ``target`` steps (``keras.utils.Progbar``).
 
     Args:
         target: number of steps (None when unknown).
         width: bar width in characters (20 as Keras).
         verbose: 0 silent, 1 live bar on a TTY / one final line otherwise, 2 one final line.
         interval: minimum seconds between two redraws of the live bar.
+        stateful_metrics: names whose values are shown as given; other values passed as
+            ``[(name, value), ...]`` are averaged over the steps seen, as Keras does.
+        unit_name: accepted for Keras compatibility (the bar says "step").
         dynamic: override the TTY detection.
     """
 
-    def __init__(self, target, width=20, verbose=1, interval=0.05, dynamic=None):
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None,
+                 unit_name="step", dynamic=None):
         self.target = target
         self.width = width
         self.verbose = verbose
         self.interval = interval
+        self.stateful_metrics = set(stateful_metrics or ())
+        self.unit_name = unit_name
         self.dynamic = is_dynamic() if dynamic is None else dynamic
         self.seen = 0
         self._start = time.perf_counter()
         self._last = 0.0
         self._prev_width = 0
+        self._sums = {}  # name -> [weighted sum, steps] of averaged values
+
+    def _shown(self, current, values):
+        """A dict is shown as given (the fit loop's logs); Keras's ``[(name, value), ...]`` is
+        averaged over the steps since the last update unless the name is stateful."""
+        if values is None or isinstance(values, dict):
+            return values or {}
+        step = max(current - self.seen, 1)
+        out = {}
+        for name, value in values:
+            if name in self.stateful_metrics:
+                self._sums[name] = [value, 1]
+            else:
+                acc = self._sums.setdefault(name, [0.0, 0])
+                acc[0] += float(value) * step
+                acc[1] += step
+            total, n = self._sums[name]
+            out[name] = total / max(n, 1) if name not in self.stateful_metrics else total
+        for name, (total, n) in self._sums.items():
+            out.setdefault(name, total if name in self.stateful_metrics else total / max(n, 1))
+        return out
+
+    def add(self, n, values=None):
+        """``update(seen + n, values)``."""
+        self.update(self.seen + n, values)
 
     def update(self, current, values=None, finalize=None):
-        """Show progress at step ``current`` with ``values`` (a dict name -> number)."""
+        """Show progress at step ``current`` with ``values``: a dict name -> number (shown as
+        given) or Keras's list of ``(name, value)`` pairs (averaged, see the class)."""
         if finalize is None:
             finalize = self.target is not None and current >= self.target
+        values = self._shown(current, values)
         self.seen = current
         if not self.verbose:
             return
