@@ -28,6 +28,7 @@ a 0-d float32 :class:`~pyfapi.autodiff.Variable` (``float(opt.learning_rate)`` g
 from __future__ import annotations
 
 import math
+import re
 import sys
 
 import numpy as np
@@ -220,6 +221,28 @@ class Optimizer:
         order), for saving."""
         return [self.iterations, self._lr, *self._average_vars, *self._slot_vars]
 
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Variables that weight decay leaves alone (Keras 3): those in ``var_list``, and those
+        whose name matches one of the regular expressions ``var_names`` (``re.search``, e.g.
+        ``["bias", "gamma"]``).
+
+        Raises:
+            ValueError: called after the optimizer was built (as Keras).
+        """
+        if self._tracked:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the "
+                             "optimizer is built.")
+        excluded = self.__dict__.setdefault("_wd_excluded", (set(), []))
+        excluded[0].update(id(v) for v in (var_list or ()))
+        excluded[1].extend(var_names or ())
+
+    def _use_weight_decay(self, var) -> bool:
+        ids, patterns = self.__dict__.get("_wd_excluded", ((), ()))
+        if id(var) in ids:
+            return False
+        name = getattr(var, "name", "") or ""
+        return not any(re.search(p, name) for p in patterns)
+
     def build(self, var_list):
         """Create the slot variables of every variable in ``var_list`` not seen before.
 
@@ -341,6 +364,14 @@ class Optimizer:
         step = int(self.iterations.value) + 1
         self._prepare_step(lr, step)
         wd = self.weight_decay
+        if wd and "_wd_excluded" in self.__dict__:
+            # some variables are excluded: decay the others here (before the update, as the
+            # kernels do) and run the update rule without decay
+            for _, var in pairs:
+                if self._use_weight_decay(var):
+                    w = var.value
+                    w -= w * _f32(wd * lr)
+            wd = None
         if fused and self._apply_fused(ws, gs, ss, lr, wd):
             self._finish_step(pairs, step)
             return

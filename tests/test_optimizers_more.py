@@ -154,3 +154,34 @@ def test_gradient_accumulation_is_refused_not_ignored():
         pyfapi.optimizers.SGD(0.05, gradient_accumulation_steps=2)
     opt = pyfapi.optimizers.Adam(gradient_accumulation_steps=None, loss_scale_factor=8.0)
     assert isinstance(opt, pyfapi.optimizers.Adam)
+
+
+def test_exclude_from_weight_decay_as_keras():
+    """AdamW.exclude_from_weight_decay(var_names=["bias"]): the bias is not decayed; the
+    weights after two steps equal real Keras's, and configuring it after build is refused."""
+    import numpy as np
+
+    import pyfapi
+
+    def run(lib, exclude, epochs=2):
+        i = lib.Input((3,))
+        m = lib.Model(i, lib.layers.Dense(2)(i))
+        m.set_weights([np.ones((3, 2), "float32"), np.ones(2, "float32")])
+        opt = lib.optimizers.AdamW(learning_rate=0.1, weight_decay=0.5)
+        if exclude:
+            opt.exclude_from_weight_decay(var_names=["bias"])
+        m.compile(opt, "mse")
+        m.fit(np.ones((4, 3), "float32"), np.full((4, 2), 3.0, "float32"), epochs=epochs,
+              batch_size=4, verbose=0)
+        return [np.asarray(w) for w in m.get_weights()], opt
+
+    (one, _), (plain, _) = run(pyfapi, True, 1), run(pyfapi, False, 1)
+    assert not np.allclose(one[1], plain[1])  # after one step the exclusion changed the bias only
+    np.testing.assert_allclose(one[0], plain[0], rtol=1e-6)
+    ours, opt = run(pyfapi, True)
+    keras = pytest.importorskip("keras")
+    theirs, _ = run(keras, True)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    with pytest.raises(ValueError, match="before the optimizer is built"):
+        opt.exclude_from_weight_decay(var_names=["kernel"])
