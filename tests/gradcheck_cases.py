@@ -65,6 +65,7 @@ CASES = {
     "negative": [(ops.negative, [r(2, 3)])],
     "exp": [(ops.exp, [r(2, 3)])],
     "sin": [(ops.sin, [r(2, 3)])],
+    "roll": [(lambda x: ops.roll(x, 2, axis=1), [r(2, 3)]), (lambda x: ops.roll(x, -1), [r(2, 3)])],
     "cos": [(ops.cos, [r(2, 3)])],
     "rsqrt": [(ops.rsqrt, [pos(2, 3)])],
     "cumsum": [(lambda x: ops.cumsum(x, axis=1), [r(2, 3, 4)]), (ops.cumsum, [r(2, 3)])],

@@ -148,6 +148,9 @@ UNARY = {
     "absolute": (np.abs, (-3, 3), INPUT_DTYPES[:-1], None),
     "negative": (np.negative, (-3, 3), INPUT_DTYPES[:-1], None),
     "exp": (np.exp, (-3, 3), INPUT_DTYPES, None),
+    "log2": (np.log2, (0.1, 3), INPUT_DTYPES[:-1], None),
+    "log10": (np.log10, (0.1, 3), INPUT_DTYPES[:-1], None),
+    "ceil": (np.ceil, (-3, 3), INPUT_DTYPES[:-1], None),
     "sin": (np.sin, (-4, 4), INPUT_DTYPES, None),
     "cos": (np.cos, (-4, 4), INPUT_DTYPES, None),
     "rsqrt": (lambda x: 1.0 / np.sqrt(x), (0.25, 3), INPUT_DTYPES, None),
@@ -477,6 +480,66 @@ def s_flip(draw):
     return _case("flip", lambda: ops.flip(x, axis=axis),
                  lambda: np.flip(_f64(x), axis=None if axis is None else _np_axis(axis, x.ndim)),
                  names=("axis",), x=x.shape, axis=axis)
+
+
+@st.composite
+def s_sorting(draw):
+    """argsort / sort / top_k against numpy's stable sort (top_k: of the negated values)."""
+    x = draw(arrays(_dtype(NUMERIC), shapes(max_dims=3)))
+    which = draw(st.sampled_from(["argsort", "sort", "top_k"]))
+    if which == "top_k":
+        k = draw(st.integers(0, (x.shape[-1] if x.ndim else 0) + 1))
+
+        def ref():
+            if x.ndim == 0 or k > x.shape[-1]:
+                raise ValueError("k out of range")
+            order = np.argsort(-_f64(x), axis=-1, kind="stable")[..., :k]
+            return np.take_along_axis(_f64(x), order, -1)
+        return _case("top_k", lambda: ops.top_k(x, k)[0], ref, names=("k", "rank"),
+                     x=x.shape, k=k)
+    axis = draw(st.integers(-x.ndim - 1, max(x.ndim, 1)))
+
+    def ref2():
+        if x.ndim == 0:
+            return _f64(x) if which == "sort" else np.zeros((), np.int32)
+        ax = _np_axis(axis, x.ndim)
+        out = np.argsort(_f64(x), axis=ax, kind="stable")
+        return np.sort(_f64(x), axis=ax) if which == "sort" else out
+    return _case(which, lambda: getattr(ops, which)(x, axis=axis), ref2, names=("axis",),
+                 x=x.shape, axis=axis)
+
+
+@st.composite
+def s_roll(draw):
+    x = draw(arrays(_dtype(), shapes(max_dims=3)))
+    shift = draw(st.integers(-4, 4))
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim - 1, x.ndim)))
+    return _case("roll", lambda: ops.roll(x, shift, axis=axis),
+                 lambda: np.roll(_f64(x), shift, None if axis is None else _np_axis(axis, x.ndim)),
+                 names=("axis",), x=x.shape, shift=shift, axis=axis)
+
+
+@st.composite
+def s_linspace(draw):
+    a, b = draw(st.floats(-5, 5)), draw(st.floats(-5, 5))
+    num = draw(st.integers(-1, 9))
+    endpoint = draw(st.booleans())
+
+    def ref():
+        if num < 0:
+            raise ValueError("num < 0")
+        return np.linspace(a, b, num, endpoint=endpoint)
+    return _case("linspace", lambda: ops.linspace(a, b, num, endpoint=endpoint), ref,
+                 names=("num",), rtol=1e-5, a=a, b=b, num=num)
+
+
+@st.composite
+def s_isinf(draw):
+    x = draw(arrays(st.sampled_from([np.float32, np.float64]), shapes(max_dims=2)))
+    x = x.copy()
+    if x.size:
+        x.flat[0] = draw(st.sampled_from([np.inf, -np.inf, np.nan, 1.0]))
+    return _case("isinf", lambda: ops.isinf(x), lambda: np.isinf(x), names=(), x=x.shape)
 
 
 def triangle_spec(name):
@@ -1317,6 +1380,8 @@ SPECS = {
     "reshape": s_reshape(), "transpose": s_transpose(), "expand_dims": s_expand_dims(),
     "squeeze": s_squeeze(), "broadcast_to": s_broadcast_to(), "concatenate": s_concatenate(),
     "stack": s_stack(), "unstack": s_unstack(), "split": s_split(), "tile": s_tile(), "repeat": s_repeat(),
+    "argsort": s_sorting(), "sort": s_sorting(), "top_k": s_sorting(), "roll": s_roll(),
+    "linspace": s_linspace(), "isinf": s_isinf(),
     "cumsum": s_cumsum(), "flip": s_flip(), "tril": triangle_spec("tril"),
     "triu": triangle_spec("triu"),
     "pad": s_pad(), "get_item": s_get_item(), "take": s_take(),

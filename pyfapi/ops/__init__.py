@@ -23,9 +23,12 @@ from pyfapi.ops.contractions import *  # noqa: F401,F403
 from pyfapi.ops.contractions import __all__ as _contractions_all
 from pyfapi.ops.numpy_extra import *  # noqa: F401,F403
 from pyfapi.ops.numpy_extra import __all__ as _numpy_extra_all
+from pyfapi.ops.sorting import *  # noqa: F401,F403
+from pyfapi.ops.sorting import __all__ as _sorting_all
 from pyfapi.ops import operators as _operators  # noqa: F401  (binds Tensor operators)
 
-__all__ = [*_core_all, *_math_all, *_nn_all, *_shape_all, *_contractions_all, *_numpy_extra_all]
+__all__ = [*_core_all, *_math_all, *_nn_all, *_shape_all, *_contractions_all, *_numpy_extra_all,
+           *_sorting_all]
 
 #: Kernel op modules (owned by the kernel helpers); each is imported if it exists and its public
 #: names (its ``__all__``) are re-exported here. A function named like its module (``conv`` in
