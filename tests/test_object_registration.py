@@ -149,3 +149,60 @@ def test_registered_objects_move_between_keras_and_pyfapi(tmp_path):
     assert isinstance(p.layers[1], Scale) and p.layers[1].k == 1.5
     np.testing.assert_allclose(p.predict(X, verbose=0), np.asarray(km.predict(X, verbose=0)),
                                rtol=1e-5, atol=1e-6)
+
+
+@pyfapi.saving.register_keras_serializable(package="RegTest")
+def reg_loss(y, p):
+    return pyfapi.ops.mean(pyfapi.ops.square(y - p), axis=-1)
+
+
+@pyfapi.saving.register_keras_serializable(package="RegTest")
+class RegMetric(pyfapi.metrics.Mean):
+    def update_state(self, y, p, sample_weight=None):
+        super().update_state(pyfapi.ops.abs(y - p))
+
+
+def test_compiled_custom_losses_and_metrics_move_both_ways_with_keras(tmp_path):
+    """compile_config writes user losses / metrics in Keras's forms (function: "RegTest>reg_loss";
+    class: registered_name), so a compiled archive reloads compiled in pyfapi and in Keras,
+    and Keras's (also with built-in functions like keras.metrics.mean_absolute_error) in
+    pyfapi; evaluate agrees."""
+    keras = pytest.importorskip("keras")
+
+    @keras.saving.register_keras_serializable(package="RegTest", name="reg_loss")
+    def k_reg_loss(y, p):
+        return keras.ops.mean(keras.ops.square(y - p), axis=-1)
+
+    @keras.saving.register_keras_serializable(package="RegTest", name="RegMetric")
+    class KRegMetric(keras.metrics.Mean):
+        def update_state(self, y, p, sample_weight=None):
+            super().update_state(keras.ops.abs(y - p))
+
+    rng = np.random.default_rng(2)
+    x, y = rng.random((8, 3), dtype=np.float32), rng.random((8, 2), dtype=np.float32)
+    i = pyfapi.Input((3,))
+    m = pyfapi.Model(i, layers.Dense(2)(i))
+    m.compile("adam", loss=reg_loss, metrics=[RegMetric(name="rm"), "mae"])
+    m.fit(x, y, verbose=0)
+    m.save(tmp_path / "p.keras")
+    want = m.evaluate(x, y, verbose=0, return_dict=True)
+    for got in (pyfapi.saving.load_model(tmp_path / "p.keras").evaluate(x, y, verbose=0,
+                                                                         return_dict=True),
+                keras.saving.load_model(str(tmp_path / "p.keras")).evaluate(
+                    x, y, verbose=0, return_dict=True)):
+        assert set(got) == set(want)
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-5)
+
+    ki = keras.Input((3,))
+    km = keras.Model(ki, keras.layers.Dense(2)(ki))
+    km.compile("adam", loss=k_reg_loss,
+               metrics=[KRegMetric(name="rm"), keras.metrics.mean_absolute_error])
+    km.fit(x, y, verbose=0)
+    km.save(str(tmp_path / "k.keras"))
+    got = pyfapi.saving.load_model(tmp_path / "k.keras").evaluate(x, y, verbose=0,
+                                                                  return_dict=True)
+    want = km.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(got) == set(want)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-5)

@@ -236,7 +236,7 @@ def add_min_size_check(model, *, min_size: int, model_name: str) -> None:
 
 
 def finish_application_model(x, inputs, *, include_top, pooling, classes, classifier_activation,
-                             name, weights, min_size=None, model_name=None):
+                             name, weights, min_size=None, model_name=None, named_pooling=False):
     """The functional ``Model(inputs, y, name=name)`` of an application whose last feature map
     is ``x`` (``(batch, h, w, c)``), as Keras: with the top, ``y`` =
     ``GlobalAveragePooling2D(name="avg_pool")`` then ``Dense(classes, classifier_activation,
@@ -254,10 +254,10 @@ def finish_application_model(x, inputs, *, include_top, pooling, classes, classi
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
+    elif pooling == "avg":  # ResNet names them (named_pooling), Xception / Inception do not
+        x = layers.GlobalAveragePooling2D(name="avg_pool" if named_pooling else None)(x)
     elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+        x = layers.GlobalMaxPooling2D(name="max_pool" if named_pooling else None)(x)
 
     model = Model(inputs, x, name=name)
     if min_size is not None:

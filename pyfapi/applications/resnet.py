@@ -61,7 +61,7 @@ def _resnet(model_name, name, include_top, weights, input_tensor, input_shape, p
     return imagenet_utils.finish_application_model(
         x, inputs, include_top=include_top, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation, name=name, weights=weights,
-        min_size=MIN_SIZE, model_name=model_name)
+        min_size=MIN_SIZE, model_name=model_name, named_pooling=True)
 
 
 def ResNet50(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,

@@ -244,16 +244,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         model.compile_from_config(compile_config, custom_objects)
         if opt_arrays is not None:
             opt = model.optimizer
-            opt.build(model._tstate().train_vars or list(model.trainable_weights))
-            variables = opt.variables
-            if len(variables) != len(opt_arrays):
-                raise ValueError(f"{source}: the optimizer state holds {len(opt_arrays)} "
-                                 f"variables but the rebuilt optimizer has {len(variables)}")
-            for v, a in zip(variables, opt_arrays):
-                if tuple(v.value.shape) != tuple(a.shape):
-                    raise ValueError(f"{source}: optimizer variable {v.name!r} has shape "
-                                     f"{tuple(v.value.shape)} but the file holds {a.shape}")
-                opt_plan.append((v, a))
+            if len(opt_arrays) > len(opt.variables):  # saved after training: slots to fill
+                opt.build(model._tstate().train_vars or list(model.trainable_weights))
+            # as Keras: another variable count is skipped with a warning, a shape is an error
+            opt_plan = optimizer_plan(model, opt_arrays, source)
     assign_plan(plan)
     _load_assets(model, filepath)
     for v, a in opt_plan:

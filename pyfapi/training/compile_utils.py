@@ -264,16 +264,14 @@ class CompileLoss:
         return total, per
 
     def get_config(self):
-        """``{"loss": serialized specs, "loss_weights": ...}``; user callables stored as
-        ``{"custom": name}``.
+        """``{"loss": serialized specs, "loss_weights": ...}``; user functions and objects in
+        Keras 3's form (:func:`serialize_custom`).
         """
         def ser(spec):
             if spec is None:
                 return None
             out = losses_module.serialize(spec)
-            if out is None:  # a user callable: stored by name, resolved from custom_objects
-                out = {"custom": getattr(spec, "__name__", type(spec).__name__)}
-            return out
+            return serialize_custom(spec) if out is None else out
         return {"loss": _map_specs(self._user_loss, ser), "loss_weights": self._user_weights}
 
 
@@ -498,10 +496,24 @@ class CompileMetrics(metrics_module.Metric):
                 # Keras 3's serialized form ("module" lets keras.saving locate the class)
                 return {"module": "keras.metrics", "class_name": type(spec).__name__,
                         "config": spec.get_config(), "registered_name": None}
-            return {"custom": getattr(spec, "__name__", None) or getattr(spec, "name", None) or
-                    type(spec).__name__}
+            return serialize_custom(spec)
         return {"metrics": _map_specs(self._user_metrics, ser),
                 "weighted_metrics": _map_specs(self._user_weighted, ser)}
+
+
+def serialize_custom(spec):
+    """Keras 3's serialized form of a user loss / metric given to ``compile``: a function as
+    ``{"module": "builtins", "class_name": "function", "config": <registered name>,
+    "registered_name": "function"}``, an object with ``get_config`` as ``{"module": None,
+    "class_name", "config", "registered_name"}``; found again on load through
+    ``register_keras_serializable``, ``custom_objects`` or ``custom_object_scope``."""
+    from pyfapi.utils.object_registration import get_registered_name
+    if not isinstance(spec, type) and hasattr(spec, "get_config") and \
+            not hasattr(spec, "__code__"):
+        return {"module": None, "class_name": type(spec).__name__, "config": spec.get_config(),
+                "registered_name": get_registered_name(type(spec))}
+    return {"module": "builtins", "class_name": "function", "config": get_registered_name(spec),
+            "registered_name": "function"}
 
 
 def _map_specs(spec, fn):

@@ -1437,20 +1437,48 @@ def _sum_loss(loss):
 
 
 def _deser(spec, fn, custom_objects):
+    """A compile-config loss / metric spec back to an object: names and pyfapi's or Keras's
+    serialized built-ins through ``fn``; user functions and classes (Keras's function form, a
+    ``registered_name``, or pyfapi's older ``{"custom": name}``) from ``custom_objects``, the
+    custom-object scope and the registry.
+
+    Raises:
+        ValueError: a custom object none of those knows.
+    """
     if spec is None or isinstance(spec, str):
         return spec
     if isinstance(spec, list):
         return [_deser(s, fn, custom_objects) for s in spec]
-    if isinstance(spec, dict) and "custom" in spec and len(spec) == 1:
-        name = spec["custom"]
-        custom_objects = resolve_custom_objects(custom_objects)
-        if name not in custom_objects:
-            raise ValueError(
-                f"The model was compiled with the custom object {name!r}; pass it as "
-                f"custom_objects={{{name!r}: ...}} to load_model (or use compile=False)")
-        return custom_objects[name]
-    if isinstance(spec, dict) and "class_name" in spec:
+    if not isinstance(spec, dict):
+        return spec
+    known = resolve_custom_objects(custom_objects)
+
+    def missing(name):
+        short = name.split(">", 1)[-1] if isinstance(name, str) else name
+        return ValueError(
+            f"The model was compiled with the custom object {name!r}; register it with "
+            f"@pyfapi.saving.register_keras_serializable() or pass custom_objects="
+            f"{{{short!r}: ...}} to load_model (or use compile=False)")
+    if "custom" in spec and len(spec) == 1:
+        if spec["custom"] not in known:
+            raise missing(spec["custom"])
+        return known[spec["custom"]]
+    if spec.get("class_name") == "function":
+        name = spec.get("config")
+        if name in known:
+            return known[name]
+        try:  # Keras writes built-in functions the same way ("mean_absolute_error")
+            return fn(name)
+        except (ValueError, TypeError):
+            raise missing(name) from None
+    if "class_name" in spec:
+        registered = spec.get("registered_name")
+        cls = known.get(registered) if isinstance(registered, str) else None
+        if cls is None and not str(spec.get("module") or "").startswith("keras"):
+            cls = known.get(spec["class_name"])
+        if cls is not None:
+            return cls.from_config(dict(spec.get("config") or {}))
+        if spec.get("module") is None and registered is not None:
+            raise missing(registered)
         return fn(spec)
-    if isinstance(spec, dict):
-        return {k: _deser(v, fn, custom_objects) for k, v in spec.items()}
-    return spec
+    return {k: _deser(v, fn, custom_objects) for k, v in spec.items()}
