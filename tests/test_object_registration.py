@@ -74,8 +74,14 @@ def test_registry_lookups_and_errors():
     assert pyfapi.utils.get_custom_objects()["RegTest>doubled_relu"] is doubled_relu
     with pytest.raises(ValueError, match="get_config"):
         pyfapi.saving.register_keras_serializable()(type("NoConfig", (), {}))
-    with pytest.raises(ValueError, match="already been registered"):
-        pyfapi.saving.register_keras_serializable(package="RegTest", name="Scale")(Unregistered)
+    class Other(layers.Layer):
+        pass
+
+    class Newer(layers.Layer):
+        pass
+    pyfapi.saving.register_keras_serializable(package="RegTest", name="Other")(Other)
+    pyfapi.saving.register_keras_serializable(package="RegTest", name="Other")(Newer)
+    assert pyfapi.saving.get_registered_object("RegTest>Other") is Newer  # re-filed, as Keras
 
 
 def test_custom_object_scope_and_custom_objects(tmp_path):

@@ -39,26 +39,18 @@ def register_keras_serializable(package="Custom", name=None):
         name: the name under the package (default: the object's ``__name__``).
 
     Raises:
-        ValueError: a class without ``get_config``, or a registered name already taken by
-            another object.
+        ValueError: a class without ``get_config``. A name already taken is re-filed to the new
+            object, as Keras does (re-running a notebook cell redefines the class).
     """
     def decorator(arg):
         class_name = name if name is not None else arg.__name__
         registered_name = f"{package}>{class_name}"
         if inspect.isclass(arg) and not hasattr(arg, "get_config"):
             raise ValueError("Cannot register a class that does not have a get_config() method.")
-        prior = _GLOBAL_CUSTOM_OBJECTS.get(registered_name)
-        if prior is not None and prior is not arg and _qualname(prior) != _qualname(arg):
-            raise ValueError(f"{registered_name} has already been registered to {prior}")
         _GLOBAL_CUSTOM_OBJECTS[registered_name] = arg
         _GLOBAL_CUSTOM_NAMES[arg] = registered_name
         return arg
     return decorator
-
-
-def _qualname(obj):
-    # re-running a notebook cell redefines the class: the same module + qualname replaces it
-    return (getattr(obj, "__module__", None), getattr(obj, "__qualname__", None))
 
 
 def get_registered_name(obj) -> str:
