@@ -56,3 +56,18 @@ def force_parallel():
     _C._set_force_threads(True)
     yield
     _C._set_force_threads(before)
+
+
+ISAS = ("generic", "avx2", "avx512")
+
+
+@pytest.fixture(params=ISAS)
+def isa(request):
+    """Runs the test once per SIMD path (forced with ``_C.set_isa``; restored after); a path
+    this CPU lacks is skipped."""
+    from pyfapi import _C
+    old = _C.active_isa()
+    if not _C.set_isa(request.param):
+        pytest.skip(f"{request.param} not available on this CPU")
+    yield request.param
+    _C.set_isa(old)

@@ -13,16 +13,7 @@ from pyfapi import _C, ops
 from pyfapi.autodiff import GradientTape, Tensor
 
 batched_matmul = sys.modules["pyfapi.kernels.gemm"].batched_matmul
-ISAS = ("generic", "avx2", "avx512")
-
-
-@pytest.fixture(params=ISAS)
-def isa(request):
-    old = _C.active_isa()
-    if not _C.set_isa(request.param):
-        pytest.skip(f"{request.param} not available on this CPU")
-    yield request.param
-    _C.set_isa(old)
+ISAS = ("generic", "avx2", "avx512")  # the `isa` fixture over these paths is in conftest.py
 
 
 def _ref(a, b):

@@ -16,21 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi import _C
-from pyfapi.kernels.softmax import prepare_mask
+from pyfapi.kernels.softmax import _f32, prepare_mask  # _f32: the shared float32 conversion
 
 __all__ = ["attention_forward", "attention_backward"]
-
-_F32 = np.dtype(np.float32)
-
-
-def _f32(x, name, op):
-    if type(x) is not np.ndarray:
-        x = np.asarray(x)
-    if x.dtype is _F32 and x.flags.c_contiguous:
-        return x
-    if x.dtype.kind not in "fiub":
-        raise TypeError(f"{op}: {name} must be a real (float32) array, got dtype {x.dtype}")
-    return np.ascontiguousarray(x, dtype=np.float32)
 
 
 def _check(q, k, v, op):
