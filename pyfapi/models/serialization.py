@@ -20,7 +20,7 @@ from pyfapi.graph import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.layers.base import get_layer_class
 from pyfapi.utils.object_registration import get_registered_name
-from pyfapi.utils.object_registration import resolve as resolve_custom_objects
+from pyfapi.utils.object_registration import find_custom
 
 __all__ = ["serialize_layer", "deserialize_layer", "serialize_node_args", "deserialize_node_args"]
 
@@ -71,10 +71,7 @@ def deserialize_layer(data, custom_objects=None):
         from pyfapi.layers.core.symbolic_op import SymbolicOp
         return SymbolicOp.from_keras_entry(data)
     class_name = data["class_name"]
-    registered = data.get("registered_name")
-    custom_objects = resolve_custom_objects(custom_objects)
-    cls = (custom_objects.get(registered) if registered else None) or \
-        custom_objects.get(class_name)
+    cls = find_custom(data, custom_objects)
     if cls is None:
         cls = get_layer_class(class_name, custom_objects)
     config = data.get("config", {})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register
-from pyfapi.ops._common import as_float
+from pyfapi.ops._common import as_float, norm_axes
 
 __all__ = ["sin", "cos", "rsqrt", "cumsum", "flip", "tril", "triu"]
 
@@ -69,16 +69,6 @@ class Rsqrt(Op):
         return g * (-0.5 * y * y * y)
 
 
-def _axis(x, axis, op):
-    if axis is None:
-        return None
-    nd = np.ndim(x)
-    a = int(axis)
-    if not -nd <= a < nd:
-        raise ValueError(f"{op}: axis {axis} is out of bounds for an array of rank {np.ndim(x)}")
-    return a % nd
-
-
 @register
 class Cumsum(Op):
     """``y = cumsum(x, axis)`` (``axis=None``: of the flattened array); VJP the reversed cumsum
@@ -91,7 +81,7 @@ class Cumsum(Op):
         x = np.asarray(x)
         if x.dtype == bool:
             x = x.astype(np.int32)
-        axis = _axis(x, axis, "cumsum")
+        axis = None if axis is None else norm_axes(axis, x.ndim, "cumsum")[0]
         ctx.info = (x.shape, axis)
         y = np.cumsum(x, axis=axis, dtype=dtype)
         return y if dtype is not None or y.dtype == x.dtype else y.astype(x.dtype)
@@ -115,8 +105,7 @@ class Flip(Op):
         """Returns ``x`` reversed along ``axis`` (int, tuple or None)."""
         x = np.asarray(x)
         if axis is not None:
-            axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-            axis = tuple(_axis(x, a, "flip") for a in axes)
+            axis = norm_axes(axis, x.ndim, "flip")
         ctx.info = axis
         return np.flip(x, axis)
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register
 from pyfapi.autodiff.tensor import as_array, convert_to_tensor
+from pyfapi.ops._common import norm_axes
 from pyfapi.ops import math as _m
 from pyfapi.ops.shape_ops import take_along_axis
 
@@ -18,10 +19,7 @@ __all__ = ["argsort", "sort", "top_k", "roll", "linspace", "log2", "log10", "cei
 
 
 def _axis(x, axis, op):
-    nd = np.ndim(x)
-    if not -nd <= int(axis) < nd:
-        raise ValueError(f"{op}: axis {axis} is out of bounds for an array of rank {nd}")
-    return int(axis) % nd
+    return norm_axes(axis, np.ndim(x), op)[0]
 
 
 def argsort(x, axis=-1):
@@ -79,7 +77,7 @@ class Roll(Op):
         x = np.asarray(x)
         if axis is not None:
             axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-            axis = tuple(_axis(x, a, "roll") for a in axes)
+            axis = tuple(_axis(x, a, "roll") for a in axes)  # in the given order: pairs shifts
             if len(axis) == 1:
                 axis = axis[0]
         ctx.info = (shift, axis)

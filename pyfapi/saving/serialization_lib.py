@@ -17,7 +17,7 @@ import inspect
 from pyfapi import activations, constraints, initializers, losses, optimizers, regularizers
 from pyfapi import learning_rate_schedule as schedules
 from pyfapi.layers.base import Layer, get_layer_class
-from pyfapi.utils.object_registration import get_registered_name, resolve
+from pyfapi.utils.object_registration import find_custom, get_registered_name
 
 __all__ = ["serialize_keras_object", "deserialize_keras_object"]
 
@@ -98,10 +98,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         return {k: deserialize_keras_object(v, custom_objects, safe_mode) for k, v in config.items()}
     if config["class_name"] == "function":
         return activations.deserialize(config, custom_objects)
-    table = resolve(custom_objects)
-    registered = config.get("registered_name")
-    cls = (table.get(registered) if isinstance(registered, str) else None) or \
-        table.get(config["class_name"])
+    cls = find_custom(config, custom_objects)
     if cls is None:
         module = config.get("module") or ""
         family = _family_deserializers().get(module)

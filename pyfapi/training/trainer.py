@@ -33,6 +33,7 @@ from pyfapi.training import data_adapter as da
 from pyfapi.training.compile_utils import CompileLoss, CompileMetrics, LossTracker, as_output_list
 from pyfapi.training.structured_arrays import StructuredArrays
 from pyfapi.utils import distributed_context as _dist
+from pyfapi.utils.object_registration import find_custom
 from pyfapi.utils.object_registration import resolve as resolve_custom_objects
 from pyfapi.utils.step_data import unpack_x_y_sample_weight
 
@@ -1473,9 +1474,9 @@ def _deser(spec, fn, custom_objects):
             raise missing(name) from None
     if "class_name" in spec:
         registered = spec.get("registered_name")
-        cls = known.get(registered) if isinstance(registered, str) else None
-        if cls is None and not str(spec.get("module") or "").startswith("keras"):
-            cls = known.get(spec["class_name"])
+        # a Keras built-in's bare class name must not be shadowed by a user object of that name
+        cls = find_custom(spec, custom_objects,
+                          by_class_name=not str(spec.get("module") or "").startswith("keras"))
         if cls is not None:
             return cls.from_config(dict(spec.get("config") or {}))
         if spec.get("module") is None and registered is not None:

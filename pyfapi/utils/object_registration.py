@@ -17,7 +17,8 @@ import inspect
 import threading
 
 __all__ = ["register_keras_serializable", "get_registered_name", "get_registered_object",
-           "custom_object_scope", "CustomObjectScope", "get_custom_objects", "resolve"]
+           "custom_object_scope", "CustomObjectScope", "get_custom_objects", "resolve",
+           "find_custom"]
 
 _GLOBAL_CUSTOM_OBJECTS: dict = {}   # registered name -> object
 _GLOBAL_CUSTOM_NAMES: dict = {}     # object -> registered name
@@ -108,3 +109,15 @@ def resolve(custom_objects=None) -> dict:
     out.update(_scope_objects())
     out.update(custom_objects or {})
     return out
+
+
+def find_custom(config, custom_objects=None, by_class_name=True):
+    """The user object a serialized ``{"class_name", "registered_name", ...}`` entry names:
+    looked up by its ``registered_name``, then (``by_class_name``) by its ``class_name``, in
+    :func:`resolve`'s table; None when neither is there (a built-in, found by the caller)."""
+    table = resolve(custom_objects)
+    registered = config.get("registered_name")
+    obj = table.get(registered) if isinstance(registered, str) else None
+    if obj is None and by_class_name:
+        obj = table.get(config.get("class_name"))
+    return obj

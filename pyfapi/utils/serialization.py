@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 
-from pyfapi.utils.object_registration import resolve
+from pyfapi.utils.object_registration import find_custom
 
 __all__ = ["serialize_object", "deserialize_object", "get_object", "config_repr", "Configurable"]
 
@@ -66,10 +66,7 @@ def deserialize_object(config, kind, classes, aliases, custom_objects=None):
         raise ValueError(f"Could not deserialize {kind} config {config!r}: expected a dict "
                          "with 'class_name' and 'config'")
     name = config["class_name"]
-    custom_objects = resolve(custom_objects)
-    registered = config.get("registered_name")
-    cls = (custom_objects.get(registered) if isinstance(registered, str) else None) or \
-        custom_objects.get(name) or classes.get(name) or aliases.get(name)
+    cls = find_custom(config, custom_objects) or classes.get(name) or aliases.get(name)
     if cls is None:
         raise ValueError(f"Unknown {kind} class_name {name!r}. Known: {sorted(classes)} "
                          "(pass custom classes in custom_objects)")
