@@ -18,6 +18,19 @@ int attention_threads(const AttentionDims& d) {
                                             std::max<int64_t>(entries, 1)));
 }
 
+// Element offsets of entry i = (batch b, head h) into the [B, T|S, NH, H|Hv] tensors: q / dq (q),
+// k / dk (k), v / dv (v) and o / dO (o).
+struct EntryOffsets {
+  int64_t q, k, v, o;
+  EntryOffsets(const AttentionDims& d, int64_t i) {
+    const int64_t b = i / d.NH, h = i % d.NH, ldq = d.NH * d.H, ldv = d.NH * d.Hv;
+    q = b * d.T * ldq + h * d.H;
+    k = b * d.S * ldq + h * d.H;
+    v = b * d.S * ldv + h * d.Hv;
+    o = b * d.T * ldv + h * d.Hv;
+  }
+};
+
 float* attention_scratch(int64_t n) {
   thread_local std::vector<float> buf;
   if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
@@ -39,12 +52,12 @@ void attention_forward(const AttentionDims& d, const float* q, const float* k, c
     GemmPrecisionScope scope(prec);
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < entries; ++i) {
-      const int64_t b = i / d.NH, h = i % d.NH;
-      const float* qi = q + b * d.T * ldq + h * d.H;
-      const float* ki = k + b * d.S * ldq + h * d.H;
-      const float* vi = v + b * d.S * ldv + h * d.Hv;
+      const EntryOffsets e(d, i);
+      const float* qi = q + e.q;
+      const float* ki = k + e.k;
+      const float* vi = v + e.v;
       float* pi = p + i * d.T * d.S;
-      float* oi = o + b * d.T * ldv + h * d.Hv;
+      float* oi = o + e.o;
       if (d.S == 0) {
         for (int64_t t = 0; t < d.T; ++t) std::fill(oi + t * ldv, oi + t * ldv + d.Hv, 0.f);
         continue;
@@ -70,15 +83,15 @@ void attention_backward(const AttentionDims& d, const float* d_o, const float* q
     GemmPrecisionScope scope(prec);
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < entries; ++i) {
-      const int64_t b = i / d.NH, h = i % d.NH;
-      const float* qi = q + b * d.T * ldq + h * d.H;
-      const float* ki = k + b * d.S * ldq + h * d.H;
-      const float* vi = v + b * d.S * ldv + h * d.Hv;
-      const float* doi = d_o + b * d.T * ldv + h * d.Hv;
+      const EntryOffsets e(d, i);
+      const float* qi = q + e.q;
+      const float* ki = k + e.k;
+      const float* vi = v + e.v;
+      const float* doi = d_o + e.o;
       const float* pi = p + i * d.T * d.S;
-      float* dqi = dq + b * d.T * ldq + h * d.H;
-      float* dki = dk + b * d.S * ldq + h * d.H;
-      float* dvi = dv + b * d.S * ldv + h * d.Hv;
+      float* dqi = dq + e.q;
+      float* dki = dk + e.k;
+      float* dvi = dv + e.v;
       if (d.T == 0 || d.S == 0) {  // empty products: zero gradients (sums over nothing)
         for (int64_t t = 0; t < d.T; ++t) std::fill(dqi + t * ldq, dqi + t * ldq + d.H, 0.f);
         for (int64_t s = 0; s < d.S; ++s) {
