@@ -31,7 +31,7 @@ import threading
 
 import numpy as np
 
-from pyfapi.graph import tree
+from pyfapi import tree
 from pyfapi.graph.input_spec import InputSpec, assert_input_compatibility
 from pyfapi.graph.keras_tensor import KerasTensor, standardize_dtype, standardize_shape
 from pyfapi.graph.node import Node
