@@ -150,8 +150,8 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
                    float* dc0, float* dz, const uint8_t* mask, bool zero_output,
                    const float* dy_last, const float* rmask, int act, int ract) {
   const bool default_acts = act == 0 && ract == 1;
-  // As lstm_forward: bfloat16 operands for dx, dW and dL/dh_{t-1} = dz_t R^T when
-  // rnn_bf16::active(), else float32. dR and db are accumulated from float32 operands.
+  // As lstm_forward: bfloat16 operands for dx, dW, dL/dh_{t-1} = dz_t R^T and the steps' dR +=
+  // h_{t-1}^T dz_t when rnn_bf16::active(), else float32. db is summed from float32 dz.
   const bool bf16 = rnn_bf16::active();
   GemmPrecisionScope prec(bf16 ? Precision::BFloat16 : Precision::Float32);
   const int64_t G = 4 * U;
@@ -189,6 +189,7 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
     std::vector<float> carry(mask && !zero_output ? ru : 0, 0.0f);
     std::vector<float> ab(rmask ? ru : 0), tmp(rmask ? ru : 0);
     std::vector<uint32_t> dzb(bf16 ? static_cast<size_t>(rows * 4 * Up) : 0);  // bf16(dz_t)
+    std::vector<uint32_t> tnw(bf16 ? static_cast<size_t>(rnn_bf16::tn_scratch(rows, U, G)) : 0);
     double* dbp = dbpart.data() + ch * G;
     float* dRp = dRpart.data() + ch * U * G;
     // dh / dc of this chunk live in dh0 / dc0 (they end up holding dL/dh_0 and dL/dc_0).
@@ -263,7 +264,14 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
       const float* hp = t > 0 ? hs + (n0 * T + t - 1) * U : (h0 ? h0 + n0 * U : nullptr);
       if (hp) {
         const int64_t ldhp = t > 0 ? T * U : U;
-        if (!rmask) {
+        if (bf16) {
+          if (!rmask)
+            rnn_bf16::tn(rows, U, G, hp, ldhp, nullptr, 0, dzt, T * G, dRp, G, tnw.data());
+          else
+            for (int q = 0; q < 4; ++q)
+              rnn_bf16::tn(rows, U, U, hp, ldhp, rmask + (q * N + n0) * U, U, dzt + q * U,
+                           T * G, dRp + q * U, G, tnw.data());
+        } else if (!rmask) {
           cells.matmul_tn(rows, U, G, hp, ldhp, dzt, T * G, dRp, G);
         } else {
           for (int q = 0; q < 4; ++q) {

@@ -80,6 +80,7 @@ void add_col_sums(int64_t rows, int64_t G, const float* d, int64_t ldd, double* 
 // acc): C (+)= A (rows x K) @ B[rows b*U .., columns col .. col + N) (K a multiple of U).
 struct Products {
   Mm mm;
+  rnn_cell::MatmulTnFn matmul_tn;
   const float* B;  // float32 matrix (ld ldb)
   int64_t ldb, U;
   bool bf16;
@@ -97,11 +98,23 @@ struct Products {
       mm(rows, K, N, A, lda, B + b * U * ldb + col, ldb, C, ldc, acc);
     }
   }
+  // C (K x N, stride ldc) += A^T B (A rows x K, B rows x N): a step's share of dR.
+  void tn(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, const float* Bm,
+          int64_t ldbm, float* C, int64_t ldc, std::vector<uint32_t>& words) const {
+    if (bf16) {
+      words.resize(static_cast<size_t>(rnn_bf16::tn_scratch(rows, K, N)));
+      rnn_bf16::tn(rows, K, N, A, lda, nullptr, 0, Bm, ldbm, C, ldc, words.data());
+    } else {
+      matmul_tn(rows, K, N, A, lda, Bm, ldbm, C, ldc);
+    }
+  }
 };
 
 // Products with B = R (K = U rows, N columns) or R^T (K = N_gates * U rows, U columns).
-Products products(bool bf16, const Mm& mm, const float* B, int64_t K, int64_t N, int64_t U) {
-  return {mm, B, N, U, bf16, bf16 ? rnn_bf16::pack(K / U, U, N, B, N) : rnn_bf16::Packed{}};
+Products products(bool bf16, const Kernels& k, const float* B, int64_t K, int64_t N,
+                  int64_t U) {
+  return {Mm{k.matmul, U <= kSmallUnits}, k.matmul_tn, B, N, U, bf16,
+          bf16 ? rnn_bf16::pack(K / U, U, N, B, N) : rnn_bf16::Packed{}};
 }
 
 int team(int64_t nchunks, int64_t work) {
@@ -120,7 +133,7 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, const float*
   if (N <= 0 || T <= 0 || U <= 0) return;
   const int64_t G = 3 * U;
   const Kernels k = pick_kernels();
-  const Products P = products(bf16, Mm{k.matmul, U <= kSmallUnits}, R, U, G, U);
+  const Products P = products(bf16, k, R, U, G, U);
   const int64_t nchunks = num_chunks(N);
   const int nt = team(nchunks, N * T * U * (2 * U * 3 + 60));
   // dynamic: a thread that starts late (busy machine) takes fewer chunks; every chunk runs the
@@ -200,7 +213,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
   }
   const Kernels k = pick_kernels();
   const std::vector<float> RT = transpose(R, U, G);  // (3U x U): rows q*U.. are R_q^T
-  const Products P = products(bf16, Mm{k.matmul, U <= kSmallUnits}, RT.data(), G, U, U);
+  const Products P = products(bf16, k, RT.data(), G, U, U);
   const int64_t nchunks = num_chunks(N);
   std::vector<float> dRpart(static_cast<size_t>(nchunks * U * G), 0.0f);
   std::vector<double> dbpart(reset_after && dbrec ? static_cast<size_t>(nchunks * G) : 0, 0.0);
@@ -289,18 +302,19 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
       // This step's share of dR (and dbrec): dR_q += A_q^T d(rec)_q.
       if (reset_after) {
         if (!zero_hp) {
-          if (!rmask) k.matmul_tn(rows, U, G, hp, ldhp, drl.data(), G, dRp, G);
+          if (!rmask) P.tn(rows, U, G, hp, ldhp, drl.data(), G, dRp, G, words);
           else
             for (int q = 0; q < 3; ++q)
-              k.matmul_tn(rows, U, U, A[q], lda, drl.data() + q * U, G, dRp + q * U, G);
+              P.tn(rows, U, U, A[q], lda, drl.data() + q * U, G, dRp + q * U, G, words);
         }
         if (dbp) add_col_sums(rows, G, drl.data(), G, dbp);
       } else if (!zero_hp) {
-        if (!rmask) k.matmul_tn(rows, U, 2 * U, hp, ldhp, dxt, ldg, dRp, G);
+        if (!rmask) P.tn(rows, U, 2 * U, hp, ldhp, dxt, ldg, dRp, G, words);
         else
-          for (int q = 0; q < 2; ++q) k.matmul_tn(rows, U, U, A[q], lda, dxt + q * U, ldg, dRp + q * U, G);
+          for (int q = 0; q < 2; ++q)
+            P.tn(rows, U, U, A[q], lda, dxt + q * U, ldg, dRp + q * U, G, words);
         // dR_h += (r * A_h)^T dx_h
-        k.matmul_tn(rows, U, U, at, T * U, dxt + 2 * U, ldg, dRp + 2 * U, G);
+        P.tn(rows, U, U, at, T * U, dxt + 2 * U, ldg, dRp + 2 * U, G, words);
       }
     }
   }
@@ -318,7 +332,7 @@ void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R
   GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) return;
   const Kernels k = pick_kernels();
-  const Products P = products(bf16, Mm{k.matmul, U <= kSmallUnits}, R, U, U, U);
+  const Products P = products(bf16, k, R, U, U, U);
   const int64_t nchunks = num_chunks(N);
   const int nt = team(nchunks, N * T * U * (2 * U + 20));
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
@@ -374,7 +388,7 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
   }
   const Kernels k = pick_kernels();
   const std::vector<float> RT = transpose(R, U, U);
-  const Products P = products(bf16, Mm{k.matmul, U <= kSmallUnits}, RT.data(), U, U, U);
+  const Products P = products(bf16, k, RT.data(), U, U, U);
   const int64_t nchunks = num_chunks(N);
   std::vector<float> dRpart(static_cast<size_t>(nchunks * U * U), 0.0f);
   const int nt = team(nchunks, N * T * U * (4 * U + 100));
@@ -417,9 +431,9 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
         const int64_t ldhp = t > 0 ? T * U : U;
         if (m) {
           mul_rows(rows, U, hp, ldhp, m, ab.data());
-          k.matmul_tn(rows, U, U, ab.data(), U, dxt, T * U, dRp, U);
+          P.tn(rows, U, U, ab.data(), U, dxt, T * U, dRp, U, words);
         } else {
-          k.matmul_tn(rows, U, U, hp, ldhp, dxt, T * U, dRp, U);
+          P.tn(rows, U, U, hp, ldhp, dxt, T * U, dRp, U, words);
         }
       }
     }

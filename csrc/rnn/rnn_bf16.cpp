@@ -145,6 +145,35 @@ void matmul(int64_t rows, int64_t kp, int64_t N, const uint32_t* A, int64_t lda,
   }
 }
 
+void tn(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, const float* m,
+        int64_t ldm, const float* B, int64_t ldb, float* C, int64_t ldc, uint32_t* scratch) {
+  if (rows <= 0 || K <= 0 || N <= 0) return;
+  const int64_t rp = pairs(rows);
+  const int64_t ldn = (N + 15) / 16 * 16;
+  uint32_t* At = scratch;            // K x rp: word (k, p) = (A[2p][k], A[2p + 1][k])
+  uint32_t* Bw = scratch + K * rp;   // rp x ldn: word (p, j) = (B[2p][j], B[2p + 1][j])
+  const __m512i idx = _mm512_mullo_epi32(
+      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+      _mm512_set1_epi32(static_cast<int>(rp)));
+  for (int64_t p = 0; p < rp; ++p) {
+    const float* a0 = A + 2 * p * lda;
+    const float* m0 = m ? m + 2 * p * ldm : nullptr;
+    const bool has_hi = 2 * p + 1 < rows;
+    for (int64_t v = 0; v * 16 < K; ++v) {
+      const __mmask16 mk = lanes(K, v);
+      __m512 lo = _mm512_maskz_loadu_ps(mk, a0 + 16 * v);
+      __m512 hi = has_hi ? _mm512_maskz_loadu_ps(mk, a0 + lda + 16 * v) : _mm512_setzero_ps();
+      if (m0) {
+        lo = _mm512_mul_ps(lo, _mm512_maskz_loadu_ps(mk, m0 + 16 * v));
+        if (has_hi) hi = _mm512_mul_ps(hi, _mm512_maskz_loadu_ps(mk, m0 + ldm + 16 * v));
+      }
+      _mm512_mask_i32scatter_epi32(At + 16 * v * rp + p, mk, idx, pair_words(lo, hi), 4);
+    }
+  }
+  pack_into(1, rows, N, B, ldb, ldn, Bw);
+  matmul(K, rp, N, At, rp, Bw, ldn, C, ldc, true);
+}
+
 }  // namespace rnn_bf16
 }  // namespace pyfapi
 
@@ -165,6 +194,10 @@ void round_rows(int64_t, int64_t, int64_t, const float*, int64_t, const float*, 
 }
 void matmul(int64_t, int64_t, int64_t, const uint32_t*, int64_t, const uint32_t*, int64_t, float*,
             int64_t, bool) {
+  unavailable();
+}
+void tn(int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t, const float*,
+        int64_t, float*, int64_t, uint32_t*) {
   unavailable();
 }
 }  // namespace rnn_bf16

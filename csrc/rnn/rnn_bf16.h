@@ -80,6 +80,16 @@ void round_rows(int64_t rows, int64_t nb, int64_t kb, const float* A, int64_t ld
 void matmul(int64_t rows, int64_t kp, int64_t N, const uint32_t* A, int64_t lda,
             const uint32_t* B, int64_t ldb, float* C, int64_t ldc, bool accumulate);
 
+// C (K x N, stride ldc) += bf16(A (* m))^T bf16(B): the per-step rank-`rows` update of a
+// recurrent-kernel gradient (dR += h_{t-1}^T dz_t), A rows x K (stride lda; m, if not null, the
+// same shape, stride ldm), B rows x N (stride ldb). The rows are the pairs of vdpbf16ps (an odd
+// count padded with zero). scratch: tn_scratch(rows, K, N) words.
+void tn(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, const float* m,
+        int64_t ldm, const float* B, int64_t ldb, float* C, int64_t ldc, uint32_t* scratch);
+inline int64_t tn_scratch(int64_t rows, int64_t K, int64_t N) {
+  return pairs(rows) * (K + (N + 15) / 16 * 16);
+}
+
 // C (+)= bf16(A (* m)) @ blocks b0 .. b0 + nb of B, columns col .. col + N: round_rows into
 // `scratch` (>= rows * nb * B.kbp words) then matmul.
 inline void product(const Packed& B, int64_t b0, int64_t nb, int64_t col, int64_t N, int64_t rows,
