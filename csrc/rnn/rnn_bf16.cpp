@@ -35,8 +35,8 @@ inline __m512i pair_words(__m512 lo, __m512 hi) {
 
 // C tile of RB rows x NV zmm (the last one limited to `last` lanes) (+)= A @ B over kp pairs.
 template <int RB, int NV>
-inline void tile(int64_t kp, const uint32_t* A, int64_t lda, const uint32_t* B, int64_t ldb,
-                 float* C, int64_t ldc, bool accumulate, __mmask16 last) {
+inline void tile(int64_t kp, const uint32_t* A, int64_t lda, int64_t ldp, const uint32_t* B,
+                 int64_t ldb, float* C, int64_t ldc, bool accumulate, __mmask16 last) {
   __m512 acc[RB][NV];
 #pragma GCC unroll 4
   for (int r = 0; r < RB; ++r)
@@ -55,7 +55,7 @@ inline void tile(int64_t kp, const uint32_t* A, int64_t lda, const uint32_t* B, 
     }
 #pragma GCC unroll 4
     for (int r = 0; r < RB; ++r) {
-      const __m512i aw = _mm512_set1_epi32(static_cast<int>(A[r * lda + p]));
+      const __m512i aw = _mm512_set1_epi32(static_cast<int>(A[r * lda + p * ldp]));
       const __m512bh a = reinterpret_cast<const __m512bh&>(aw);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], a, b[v]);
@@ -70,17 +70,17 @@ inline void tile(int64_t kp, const uint32_t* A, int64_t lda, const uint32_t* B, 
 }
 
 template <int RB>
-void tile_rows(int64_t kp, int64_t N, const uint32_t* A, int64_t lda, const uint32_t* B,
-               int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+void tile_rows(int64_t kp, int64_t N, const uint32_t* A, int64_t lda, int64_t ldp,
+               const uint32_t* B, int64_t ldb, float* C, int64_t ldc, bool accumulate) {
   for (int64_t j = 0; j < N; j += 64) {
     const int64_t n = min64(64, N - j);
     const int64_t nv = (n + 15) / 16;
     const __mmask16 last = lanes(n, nv - 1);
     switch (nv) {
-      case 4: tile<RB, 4>(kp, A, lda, B + j, ldb, C + j, ldc, accumulate, last); break;
-      case 3: tile<RB, 3>(kp, A, lda, B + j, ldb, C + j, ldc, accumulate, last); break;
-      case 2: tile<RB, 2>(kp, A, lda, B + j, ldb, C + j, ldc, accumulate, last); break;
-      default: tile<RB, 1>(kp, A, lda, B + j, ldb, C + j, ldc, accumulate, last); break;
+      case 4: tile<RB, 4>(kp, A, lda, ldp, B + j, ldb, C + j, ldc, accumulate, last); break;
+      case 3: tile<RB, 3>(kp, A, lda, ldp, B + j, ldb, C + j, ldc, accumulate, last); break;
+      case 2: tile<RB, 2>(kp, A, lda, ldp, B + j, ldb, C + j, ldc, accumulate, last); break;
+      default: tile<RB, 1>(kp, A, lda, ldp, B + j, ldb, C + j, ldc, accumulate, last); break;
     }
   }
 }
@@ -107,40 +107,44 @@ void pack_into(int64_t nblocks, int64_t kb, int64_t N, const float* B, int64_t l
 
 void round_rows(int64_t rows, int64_t nb, int64_t kb, const float* A, int64_t lda, const float* m,
                 int64_t ldm, uint32_t* dst, int64_t ldd) {
-  const int64_t kbp = pairs(kb);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t b = 0; b < nb; ++b) {
-      const float* a = A + r * lda + b * kb;
-      const float* mr = m ? m + r * ldm + b * kb : nullptr;
-      uint32_t* d = dst + r * ldd + b * kbp;
-      // 32 elements (16 words) at a time; elements past kb load as zero (the pad of an odd kb).
-      for (int64_t i = 0; i < kb; i += 32) {
-        const __mmask16 mlo = lanes(kb - i, 0), mhi = lanes(kb - i, 1);
-        __m512 lo = _mm512_maskz_loadu_ps(mlo, a + i);
-        __m512 hi = _mm512_maskz_loadu_ps(mhi, a + i + 16);
+  // An even kb needs no padding: the nb blocks are one block of nb * kb.
+  const int64_t len = kb % 2 == 0 ? nb * kb : kb;
+  const int64_t nblk = kb % 2 == 0 ? 1 : nb;
+  const int64_t lenp = pairs(len);
+  for (int64_t b = 0; b < nblk; ++b)
+    // 32 elements (16 words) at a time; elements past len load as zero (the pad of an odd kb).
+    for (int64_t i = 0; i < len; i += 32) {
+      const __mmask16 mlo = lanes(len - i, 0), mhi = lanes(len - i, 1);
+      const __mmask16 mst = lanes(min64(16, pairs(len - i)), 0);
+      const float* a = A + b * len + i;
+      const float* mr = m ? m + b * len + i : nullptr;
+      uint32_t* d = dst + b * lenp + i / 2;
+      for (int64_t r = 0; r < rows; ++r) {
+        __m512 lo = _mm512_maskz_loadu_ps(mlo, a + r * lda);
+        __m512 hi = _mm512_maskz_loadu_ps(mhi, a + r * lda + 16);
         if (mr) {
-          lo = _mm512_mul_ps(lo, _mm512_maskz_loadu_ps(mlo, mr + i));
-          hi = _mm512_mul_ps(hi, _mm512_maskz_loadu_ps(mhi, mr + i + 16));
+          lo = _mm512_mul_ps(lo, _mm512_maskz_loadu_ps(mlo, mr + r * ldm));
+          hi = _mm512_mul_ps(hi, _mm512_maskz_loadu_ps(mhi, mr + r * ldm + 16));
         }
         // cvtne2ps_pbh(hi, lo): elements 0..15 from lo, 16..31 from hi: word w holds elements
         // (2w, 2w + 1), the natural order of the pairs.
         const __m512bh v = _mm512_cvtne2ps_pbh(hi, lo);
-        const int64_t words = min64(16, pairs(kb - i));
-        _mm512_mask_storeu_epi32(d + i / 2, lanes(words, 0), reinterpret_cast<const __m512i&>(v));
+        _mm512_mask_storeu_epi32(d + r * ldd, mst, reinterpret_cast<const __m512i&>(v));
       }
     }
 }
 
 void matmul(int64_t rows, int64_t kp, int64_t N, const uint32_t* A, int64_t lda,
-            const uint32_t* B, int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+            const uint32_t* B, int64_t ldb, float* C, int64_t ldc, bool accumulate,
+            int64_t ldp) {
   if (rows <= 0 || N <= 0) return;
   int64_t r = 0;
   for (; r + 4 <= rows; r += 4)
-    tile_rows<4>(kp, N, A + r * lda, lda, B, ldb, C + r * ldc, ldc, accumulate);
+    tile_rows<4>(kp, N, A + r * lda, lda, ldp, B, ldb, C + r * ldc, ldc, accumulate);
   switch (rows - r) {
-    case 3: tile_rows<3>(kp, N, A + r * lda, lda, B, ldb, C + r * ldc, ldc, accumulate); break;
-    case 2: tile_rows<2>(kp, N, A + r * lda, lda, B, ldb, C + r * ldc, ldc, accumulate); break;
-    case 1: tile_rows<1>(kp, N, A + r * lda, lda, B, ldb, C + r * ldc, ldc, accumulate); break;
+    case 3: tile_rows<3>(kp, N, A + r * lda, lda, ldp, B, ldb, C + r * ldc, ldc, accumulate); break;
+    case 2: tile_rows<2>(kp, N, A + r * lda, lda, ldp, B, ldb, C + r * ldc, ldc, accumulate); break;
+    case 1: tile_rows<1>(kp, N, A + r * lda, lda, ldp, B, ldb, C + r * ldc, ldc, accumulate); break;
     default: break;
   }
 }
@@ -150,11 +154,12 @@ void tn(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, const f
   if (rows <= 0 || K <= 0 || N <= 0) return;
   const int64_t rp = pairs(rows);
   const int64_t ldn = (N + 15) / 16 * 16;
-  uint32_t* At = scratch;            // K x rp: word (k, p) = (A[2p][k], A[2p + 1][k])
-  uint32_t* Bw = scratch + K * rp;   // rp x ldn: word (p, j) = (B[2p][j], B[2p + 1][j])
-  const __m512i idx = _mm512_mullo_epi32(
-      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-      _mm512_set1_epi32(static_cast<int>(rp)));
+  // A^T as the left operand of matmul with its pairs p-major: word (k, p) = (A[2p][k],
+  // A[2p + 1][k]) at At[p * ldk + k] (pair stride ldk), so rows 2p, 2p + 1 pack with plain
+  // vector stores; B^T's pairs as pack_into's: word (p, j) = (B[2p][j], B[2p + 1][j]).
+  const int64_t ldk = (K + 15) / 16 * 16;
+  uint32_t* At = scratch;             // rp x ldk
+  uint32_t* Bw = scratch + rp * ldk;  // rp x ldn
   for (int64_t p = 0; p < rp; ++p) {
     const float* a0 = A + 2 * p * lda;
     const float* m0 = m ? m + 2 * p * ldm : nullptr;
@@ -167,11 +172,11 @@ void tn(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, const f
         lo = _mm512_mul_ps(lo, _mm512_maskz_loadu_ps(mk, m0 + 16 * v));
         if (has_hi) hi = _mm512_mul_ps(hi, _mm512_maskz_loadu_ps(mk, m0 + ldm + 16 * v));
       }
-      _mm512_mask_i32scatter_epi32(At + 16 * v * rp + p, mk, idx, pair_words(lo, hi), 4);
+      _mm512_storeu_si512(At + p * ldk + 16 * v, pair_words(lo, hi));
     }
   }
   pack_into(1, rows, N, B, ldb, ldn, Bw);
-  matmul(K, rp, N, At, rp, Bw, ldn, C, ldc, true);
+  matmul(K, rp, N, At, 1, Bw, ldn, C, ldc, true, ldk);
 }
 
 }  // namespace rnn_bf16
@@ -193,7 +198,7 @@ void round_rows(int64_t, int64_t, int64_t, const float*, int64_t, const float*, 
   unavailable();
 }
 void matmul(int64_t, int64_t, int64_t, const uint32_t*, int64_t, const uint32_t*, int64_t, float*,
-            int64_t, bool) {
+            int64_t, bool, int64_t) {
   unavailable();
 }
 void tn(int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t, const float*,

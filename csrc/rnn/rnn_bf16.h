@@ -74,11 +74,13 @@ inline Packed pack(int64_t nblocks, int64_t kb, int64_t N, const float* B, int64
 void round_rows(int64_t rows, int64_t nb, int64_t kb, const float* A, int64_t lda, const float* m,
                 int64_t ldm, uint32_t* dst, int64_t ldd);
 
-// C (rows x N, stride ldc) (+)= A (rows x kp words, stride lda) @ B (kp pair rows, stride ldb
-// words, N columns): float32 accumulation; accumulate == false overwrites C. Register tiles of
-// 4 rows x 64 columns (masked edges; no read or write outside the N columns).
+// C (rows x N, stride ldc) (+)= A (rows x kp words: word (r, p) at A[r * lda + p * ldp]) @ B
+// (kp pair rows, stride ldb words, N columns): float32 accumulation; accumulate == false
+// overwrites C. Register tiles of 4 rows x 64 columns (masked edges; no read or write outside
+// the N columns).
 void matmul(int64_t rows, int64_t kp, int64_t N, const uint32_t* A, int64_t lda,
-            const uint32_t* B, int64_t ldb, float* C, int64_t ldc, bool accumulate);
+            const uint32_t* B, int64_t ldb, float* C, int64_t ldc, bool accumulate,
+            int64_t ldp = 1);
 
 // C (K x N, stride ldc) += bf16(A (* m))^T bf16(B): the per-step rank-`rows` update of a
 // recurrent-kernel gradient (dR += h_{t-1}^T dz_t), A rows x K (stride lda; m, if not null, the
@@ -87,7 +89,7 @@ void matmul(int64_t rows, int64_t kp, int64_t N, const uint32_t* A, int64_t lda,
 void tn(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, const float* m,
         int64_t ldm, const float* B, int64_t ldb, float* C, int64_t ldc, uint32_t* scratch);
 inline int64_t tn_scratch(int64_t rows, int64_t K, int64_t N) {
-  return pairs(rows) * (K + (N + 15) / 16 * 16);
+  return pairs(rows) * ((K + 15) / 16 * 16 + (N + 15) / 16 * 16);
 }
 
 // C (+)= bf16(A (* m)) @ blocks b0 .. b0 + nb of B, columns col .. col + N: round_rows into
