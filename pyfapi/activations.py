@@ -27,6 +27,7 @@ import math
 
 from pyfapi import ops
 from pyfapi.utils.object_registration import get_registered_name, resolve
+from pyfapi.utils.serialization import get_object
 
 __all__ = [
     "linear", "relu", "relu6", "leaky_relu", "sigmoid", "hard_sigmoid", "tanh", "softmax",
@@ -314,23 +315,7 @@ def get(identifier):
     Raises:
         ValueError: unknown name or an object that is neither a string nor callable.
     """
-    if identifier is None:
-        return linear
-    if isinstance(identifier, str):
-        fn = _BY_NAME.get(identifier) or _custom_function(identifier)
-        if fn is None:
-            raise ValueError(f"Could not interpret activation function identifier: "
-                             f"{identifier!r}. Known names: {sorted(_BY_NAME)}")
-        return fn
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
-
-
-def _custom_function(name):
-    return resolve(None).get(name) if isinstance(name, str) else None
+    return get_object(identifier, "activation function", _BY_NAME, deserialize, none=linear)
 
 
 def serialize(fn):

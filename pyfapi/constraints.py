@@ -135,4 +135,4 @@ def get(identifier):
     Raises:
         ValueError: an unknown name or an identifier that is not callable.
     """
-    return get_object(identifier, "constraint", _CLASSES, _ALIASES, deserialize)
+    return get_object(identifier, "constraint", (_ALIASES, _CLASSES), deserialize)

@@ -375,4 +375,4 @@ def get(identifier):
     Raises:
         ValueError: an unknown name or an identifier that is not callable.
     """
-    return get_object(identifier, "initializer", _CLASSES, _ALIASES, deserialize)
+    return get_object(identifier, "initializer", (_ALIASES, _CLASSES), deserialize)

@@ -38,6 +38,7 @@ import numpy as np
 from pyfapi import ops
 from pyfapi.ops import _eager_ops  # hot paths: no KerasTensor wrapper frame
 from pyfapi.utils.naming import to_snake_case
+from pyfapi.utils.serialization import get_object
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
@@ -680,26 +681,7 @@ def get(identifier):
         ValueError: an unknown name (the message lists the known ones).
         TypeError: any other type.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        key = identifier
-        if key in _FUNCTIONS:
-            return _FUNCTIONS[key]
-        if key in _CLASSES:
-            return _CLASSES[key]()
-        if key.lower() in _FUNCTIONS:
-            return _FUNCTIONS[key.lower()]
-        raise ValueError(f"Unknown loss {identifier!r}. Expected one of "
-                         f"{sorted(set(_FUNCTIONS) | set(_CLASSES))} or a callable")
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret loss identifier {identifier!r} "
-                    f"(type {type(identifier).__name__}): expected a string, a callable or a dict")
+    return get_object(identifier, "loss", (_FUNCTIONS, _CLASSES), deserialize, lower=True)
 
 
 def serialize(loss):

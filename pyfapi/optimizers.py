@@ -35,6 +35,7 @@ import numpy as np
 
 from pyfapi import learning_rate_schedule as schedules
 from pyfapi.utils.naming import to_snake_case
+from pyfapi.utils.serialization import get_object
 
 # `from pyfapi.optimizers.schedules import ExponentialDecay` as with keras.optimizers.schedules
 sys.modules.setdefault(__name__ + ".schedules", schedules)
@@ -1123,20 +1124,13 @@ def get(identifier):
         ValueError: an unknown name (the message lists the known ones).
         TypeError: any other type.
     """
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"Unknown optimizer {identifier!r}. Expected one of "
-                             f"{sorted(_BY_NAME)} or an Optimizer instance")
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
-        return identifier()
-    raise TypeError(f"Could not interpret optimizer identifier {identifier!r} "
-                    f"(type {type(identifier).__name__})")
+    return get_object(identifier, "optimizer", (_BY_NAME, _CLASSES), deserialize, lower=True,
+                      instance_of=Optimizer, wrap_callable=_not_an_optimizer)
+
+
+def _not_an_optimizer(obj):
+    raise ValueError(f"Could not interpret optimizer identifier: {obj!r} (expected a name, a "
+                     "config dict or an Optimizer)")
 
 
 def serialize(optimizer):

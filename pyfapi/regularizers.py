@@ -196,4 +196,4 @@ def get(identifier):
     Raises:
         ValueError: an unknown name or an identifier that is not callable.
     """
-    return get_object(identifier, "regularizer", _CLASSES, _ALIASES, deserialize)
+    return get_object(identifier, "regularizer", (_ALIASES, _CLASSES), deserialize)

@@ -39,16 +39,20 @@ def _rebuild(node, values):
 
 def flatten(structure) -> list:
     """The leaves of ``structure``, depth first (dict values by sorted key)."""
+    if not isinstance(structure, (list, tuple, dict)):
+        return [structure]
     out: list = []
-
-    def walk(s):
-        if is_nested(s):
-            for k in _keys(s):
-                walk(s[k])
-        else:
-            out.append(s)
-    walk(structure)
+    _flatten_into(structure, out)
     return out
+
+
+def _flatten_into(node, out) -> None:
+    # (the training hot path: Node arguments, tape sources; leaves appended inline)
+    for x in (node[k] for k in _keys(node)) if isinstance(node, dict) else node:
+        if isinstance(x, (list, tuple, dict)):
+            _flatten_into(x, out)
+        else:
+            out.append(x)
 
 
 def flatten_with_path(structure) -> list:
@@ -65,24 +69,32 @@ def flatten_with_path(structure) -> list:
     return out
 
 
+_END = object()
+
+
 def pack_sequence_as(structure, flat_sequence):
     """``structure`` with its leaves replaced, in order, by ``flat_sequence``.
 
     Raises:
         ValueError: ``flat_sequence`` has another number of items than ``structure`` leaves.
     """
-    flat = list(flat_sequence)
-    n = len(flatten(structure))
-    if len(flat) != n:
-        raise ValueError(f"pack_sequence_as: the structure has {n} leaves, received a sequence "
-                         f"of {len(flat)} items")
+    flat = flat_sequence if isinstance(flat_sequence, (list, tuple)) else list(flat_sequence)
     it = iter(flat)
+    try:
+        packed = _pack(structure, it)
+        mismatch = next(it, _END) is not _END  # items left over
+    except StopIteration:  # too few items
+        mismatch = True
+    if mismatch:
+        raise ValueError(f"pack_sequence_as: the structure has {len(flatten(structure))} leaves, "
+                         f"received a sequence of {len(flat)} items")
+    return packed
 
-    def build(s):
-        if is_nested(s):
-            return _rebuild(s, [build(s[k]) for k in _keys(s)])
-        return next(it)
-    return build(structure)
+
+def _pack(s, it):
+    if isinstance(s, (list, tuple, dict)):
+        return _rebuild(s, [_pack(s[k], it) for k in _keys(s)])
+    return next(it)
 
 
 def assert_same_structure(a, b, check_types=None):
@@ -113,6 +125,8 @@ def map_structure(func, *structures):
     """
     if not structures:
         raise ValueError("map_structure: at least one structure is required")
+    if len(structures) == 1:
+        return pack_sequence_as(structures[0], [func(x) for x in flatten(structures[0])])
     for other in structures[1:]:
         assert_same_structure(structures[0], other)
     flats = [flatten(s) for s in structures]

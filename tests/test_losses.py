@@ -152,7 +152,7 @@ def test_get_resolves_names_classes_and_callables():
 
 
 def test_get_unknown_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match="Unknown loss 'msee'.*mean_squared_error"):
+    with pytest.raises(ValueError, match="Could not interpret loss identifier: 'msee'.*mean_squared_error"):
         losses.get("msee")
 
 

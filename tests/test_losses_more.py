@@ -98,7 +98,7 @@ def test_loss_names_configs_and_errors():
         losses.Huber()(np.zeros((2, 3)), np.zeros((2, 4), np.float32))
     with pytest.raises(TypeError, match="unexpected arguments"):
         losses.Huber(alpha=1.0)
-    with pytest.raises(ValueError, match="Unknown loss 'hubber'"):
+    with pytest.raises(ValueError, match="Could not interpret loss identifier: 'hubber'"):
         losses.get("hubber")
 
 

@@ -74,5 +74,5 @@ def test_get():
     m = metrics.get(lambda y, p: np.abs(y - p).sum(-1))
     m.update_state(np.zeros((2, 2)), np.ones((2, 2)))
     assert m.result() == pytest.approx(2.0)
-    with pytest.raises(ValueError, match="Unknown metric 'acuracy'"):
+    with pytest.raises(ValueError, match="Could not interpret metric identifier: 'acuracy'"):
         metrics.get("acuracy")

@@ -105,7 +105,7 @@ def test_string_names_and_bad_arguments():
                       ("kl_divergence", "KLDivergence"), ("cosine_similarity", "CosineSimilarity"),
                       ("AUC", "AUC")]:
         assert type(metrics.get(name)).__name__ == cls
-    with pytest.raises(ValueError, match="Unknown metric 'precission'"):
+    with pytest.raises(ValueError, match="Could not interpret metric identifier: 'precission'"):
         metrics.get("precission")
     with pytest.raises(ValueError, match="num_thresholds"):
         metrics.AUC(num_thresholds=1)

@@ -163,7 +163,7 @@ def test_get_and_serialization_round_trip():
     assert isinstance(back, optimizers.SGD)
     assert (float(back.learning_rate), back.momentum, back.nesterov) == \
         (pytest.approx(0.3), 0.2, True)
-    with pytest.raises(ValueError, match="Unknown optimizer 'adamm'.*adam"):
+    with pytest.raises(ValueError, match="Could not interpret optimizer identifier: 'adamm'.*adam"):
         optimizers.get("adamm")
 
 

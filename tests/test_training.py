@@ -162,11 +162,11 @@ def test_loss_list_of_wrong_length():
 
 def test_unknown_loss_optimizer_and_metric_strings():
     model = _multi_output()
-    with pytest.raises(ValueError, match="Unknown loss 'msq'"):
+    with pytest.raises(ValueError, match="Could not interpret loss identifier: 'msq'"):
         model.compile("rmsprop", loss="msq")
-    with pytest.raises(ValueError, match="Unknown optimizer 'rmsprob'"):
+    with pytest.raises(ValueError, match="Could not interpret optimizer identifier: 'rmsprob'"):
         model.compile("rmsprob", loss="mse")
-    with pytest.raises(ValueError, match="Unknown metric 'accurcy'"):
+    with pytest.raises(ValueError, match="Could not interpret metric identifier: 'accurcy'"):
         model.compile("rmsprop", loss="mse", metrics={"age": ["accurcy"]})
     with pytest.raises(ValueError, match="loss_weights.*'sex'"):
         model.compile("rmsprop", loss="mse", loss_weights={"sex": 1.0})
@@ -497,7 +497,7 @@ def test_sequential_without_input_shape_is_built_by_fit():
     h = seq.fit(x, y, epochs=2, verbose=0).history
     assert set(h) == {"loss", "mae"} and len(h["loss"]) == 2
     assert seq.predict(x, verbose=0).shape == (10, 2)
-    with pytest.raises(ValueError, match="Unknown loss 'msee'"):
+    with pytest.raises(ValueError, match="Could not interpret loss identifier: 'msee'"):
         Sequential([layers.Dense(2)]).compile("sgd", "msee")
 
 

@@ -32,6 +32,7 @@ import sys
 
 import numpy as np
 
+from pyfapi import tree
 from pyfapi._config import PRECISION as _PRECISION, _enter_precision, _exit_precision
 from pyfapi.autodiff.registry import _ACTIVE_TAPES
 from pyfapi.autodiff.tensor import Tensor, _wrap, as_array
@@ -106,7 +107,7 @@ class GradientTape:
             TypeError: an element is not a Tensor (e.g. a raw numpy array, which has no identity
                 to track: wrap it with ``pyfapi.ops.convert_to_tensor`` first).
         """
-        for t in _flatten(tensor):
+        for t in tree.flatten(tensor):
             if not isinstance(t, Tensor):
                 raise TypeError(f"GradientTape.watch: expected a Tensor or Variable, got "
                                 f"{type(t).__name__} (wrap arrays with pyfapi.ops.convert_to_tensor)")
@@ -191,8 +192,8 @@ class GradientTape:
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError(f"GradientTape.gradient: unconnected_gradients must be 'none' or 'zero', "
                              f"got {unconnected_gradients!r}")
-        targets = [target] if isinstance(target, Tensor) else _flatten(target)
-        flat_sources = [sources] if isinstance(sources, Tensor) else _flatten(sources)
+        targets = [target] if isinstance(target, Tensor) else tree.flatten(target)
+        flat_sources = [sources] if isinstance(sources, Tensor) else tree.flatten(sources)
         for s in flat_sources:
             if not isinstance(s, Tensor):
                 raise TypeError(f"GradientTape.gradient: sources must be Tensors or Variables, got "
@@ -201,7 +202,7 @@ class GradientTape:
             seeds = [None] * len(targets)
         else:
             seeds = [output_gradients] if len(targets) == 1 and not isinstance(output_gradients, (list, tuple)) \
-                else _flatten(output_gradients)
+                else tree.flatten(output_gradients)
             if len(seeds) != len(targets):
                 raise ValueError(f"GradientTape.gradient: {len(targets)} target(s) but "
                                  f"{len(seeds)} output_gradients")
@@ -259,7 +260,7 @@ class GradientTape:
             return flat_out[0]
         if type(sources) is list and len(flat_out) == len(sources):
             return flat_out
-        return _pack(sources, iter(flat_out))
+        return tree.pack_sequence_as(sources, flat_out)
 
 
 def _backward(records, grads, keep):
@@ -368,24 +369,3 @@ class _Paused:
         if self.was_active:
             _ACTIVE_TAPES.append(self.tape)
         return False
-
-
-def _flatten(x) -> list:
-    if isinstance(x, (list, tuple, dict)):
-        out = []
-        for e in (x.values() if isinstance(x, dict) else x):
-            if isinstance(e, (list, tuple, dict)):  # recurse only into containers (leaves inline)
-                out.extend(_flatten(e))
-            else:
-                out.append(e)
-        return out
-    return [x]
-
-
-def _pack(structure, it):
-    if isinstance(structure, dict):
-        return {k: _pack(v, it) for k, v in structure.items()}
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_pack(e, it) for e in structure) if type(structure) in (list, tuple) \
-            else type(structure)(*(_pack(e, it) for e in structure))
-    return next(it)

@@ -7,7 +7,7 @@ stamps every output KerasTensor with ``_keras_history = (layer, node_index, tens
 """
 from __future__ import annotations
 
-from pyfapi.graph import tree
+from pyfapi import tree
 from pyfapi.graph.keras_tensor import KerasHistory, KerasTensor
 
 __all__ = ["Node"]

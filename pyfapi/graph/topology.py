@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import collections
 
-from pyfapi.graph import tree
+from pyfapi import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 
 __all__ = ["map_graph", "ExecutionPlan"]

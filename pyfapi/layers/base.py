@@ -31,7 +31,7 @@ import threading
 
 import numpy as np
 
-from pyfapi.graph import tree
+from pyfapi import tree
 from pyfapi.graph.input_spec import InputSpec, assert_input_compatibility
 from pyfapi.graph.keras_tensor import KerasTensor, standardize_dtype, standardize_shape
 from pyfapi.graph.node import Node
@@ -791,8 +791,8 @@ class Layer:
         first = args[0] if args else next(iter(kwargs.values()))
         if args and not (len(args) == 1 and isinstance(first, (np.ndarray, KerasTensor))):
             self._check_positional_args(args)
-        if _has_keras_tensor(first) or (len(args) > 1 or kwargs) and any(
-                isinstance(x, KerasTensor) for x in tree.flatten((args[1:], kwargs))):
+        if _has_keras_tensor(first) or (len(args) > 1 or kwargs) and _any_keras_tensor(
+                args, kwargs):
             return self._symbolic_call(first, args, kwargs)
         return self._eager_call(first, args, kwargs)
 
@@ -1237,6 +1237,15 @@ def _is_array_like(x) -> bool:
     array, a Tensor / KerasTensor or anything with a shape or ``__array__``."""
     return (x is None or isinstance(x, _SCALARS) or hasattr(x, "shape")
             or hasattr(x, "__array__"))
+
+
+def _any_keras_tensor(args, kwargs) -> bool:
+    """A KerasTensor among ``args[1:]`` and the keyword values (the call's other arguments)."""
+    for v in (*args[1:], *kwargs.values()):
+        if isinstance(v, KerasTensor) or isinstance(v, (list, tuple, dict)) and \
+                _has_keras_tensor(v):
+            return True
+    return False
 
 
 def _has_keras_tensor(x) -> bool:

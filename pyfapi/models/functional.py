@@ -14,7 +14,7 @@ import json
 
 import numpy as np
 
-from pyfapi.graph import tree
+from pyfapi import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.graph.topology import ExecutionPlan, map_graph
 from pyfapi.layers.base import (Layer, _freeze_shape, _input_shape_structure, _with_auto_config,
@@ -27,6 +27,7 @@ from pyfapi.utils.dtype_cast import astype_no_wrap
 __all__ = ["Model"]
 
 from pyfapi.training import Trainer
+from pyfapi.training.data_adapter import drop_unused_keys
 
 
 def _call_context():
@@ -283,7 +284,7 @@ class Model(Trainer, Layer):
         if missing:
             raise ValueError(f"Model '{self.name}' is missing inputs {missing}; expected "
                              f"names: {names}, received: {list(inputs)}")
-        tree.drop_unused_keys(inputs, self._input_index, f"Model '{self.name}'")
+        drop_unused_keys(inputs, self._input_index, f"Model '{self.name}'")
         return flat
 
     def _check_shape(self, i, shape, spec):

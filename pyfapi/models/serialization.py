@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyfapi.graph import tree
+from pyfapi import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.layers.base import get_layer_class
 from pyfapi.utils.object_registration import get_registered_name

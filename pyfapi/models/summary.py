@@ -23,7 +23,7 @@ import shutil
 
 import numpy as np
 
-from pyfapi.graph import tree
+from pyfapi import tree
 
 __all__ = ["print_summary", "summary_text", "readable_memory_size", "count_params",
            "weight_memory_size", "format_layer_shape"]

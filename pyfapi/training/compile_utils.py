@@ -338,9 +338,9 @@ class CompileMetrics(metrics_module.Metric):
                 _per_output(spec, self.output_names, arg, False)  # key check
                 flat = []
                 for v in spec.values():
-                    flat.extend(_flatten(v))
+                    flat.extend(_metric_list(v))
                 return [flat]
-            return [_flatten(spec)]
+            return [_metric_list(spec)]
         if isinstance(spec, dict):
             lists, _ = _per_output(spec, self.output_names, arg, False)
         elif isinstance(spec, (list, tuple)):
@@ -353,7 +353,7 @@ class CompileMetrics(metrics_module.Metric):
             lists = list(spec)
         else:
             raise ValueError(f"Invalid `{arg}`: expected a list or a dict, received {spec!r}")
-        return [_flatten(v) for v in lists]
+        return [_metric_list(v) for v in lists]
 
     def build(self, y_true_shapes, y_pred_shapes, output_losses):
         """Instantiate the metrics.
@@ -526,12 +526,14 @@ def _map_specs(spec, fn):
     return fn(spec)
 
 
-def _flatten(spec):
+def _metric_list(spec):
+    """One output's metrics as a flat list: nested lists / tuples opened, None dropped, and a
+    dict (a serialized metric) kept whole (so not :func:`pyfapi.tree.flatten`)."""
     if spec is None:
         return []
     if isinstance(spec, (list, tuple)):
         out = []
         for s in spec:
-            out.extend(_flatten(s))
+            out.extend(_metric_list(s))
         return out
     return [spec]

@@ -17,10 +17,10 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
-from pyfapi.graph import tree as _tree
 from pyfapi.utils.dtype_cast import astype_no_wrap
 
 __all__ = ["standardize_inputs", "standardize_targets", "standardize_sample_weights",
@@ -82,7 +82,7 @@ def _by_names(data, names, kind, arg):
         missing = [k for k in names if k not in data]
         if unknown and not missing and kind == "input":
             # Keras 3 uses the named inputs and ignores the other keys of an input dict
-            data, unknown = _tree.drop_unused_keys(data, names, arg), []
+            data, unknown = drop_unused_keys(data, names, arg), []
         if unknown or missing:
             raise ValueError(
                 f"{arg}: the model's {kind}s are named {list(names)}; received a dict with keys "
@@ -427,7 +427,6 @@ class ArrayBatcher:
         for step in range(self.steps):
             if self._seen >= nb:
                 if self.steps_given is not None:
-                    import warnings
                     warnings.warn(_RAN_OUT, UserWarning, stacklevel=3)
                 break
             lo = self._seen * bs
@@ -552,7 +551,6 @@ class DistributedBatcher:
         for step in range(self.steps):
             if self._seen >= nb:
                 if self.steps_given is not None:
-                    import warnings
                     warnings.warn(_RAN_OUT, UserWarning, stacklevel=3)
                 break
             lo, hi = self._rows(self._seen)
@@ -624,3 +622,19 @@ class LockstepBatcher:
     def close(self):
         """Closes the wrapped stream."""
         self.inner.close()
+
+
+def drop_unused_keys(data: dict, names, owner: str) -> dict:
+    """``data`` restricted to the keys in ``names`` (Keras 3 uses a model's named inputs and
+    ignores other keys of an input dict); a ``UserWarning`` names the ignored keys.
+
+    Missing names are left for the caller to report.
+    """
+    names = set(names)
+    unused = [k for k in data if k not in names]
+    if not unused:
+        return data
+    warnings.warn(f"{owner}: the input dict has keys {unused} that are not among the model's "
+                  f"input names {sorted(names, key=str)}; they are ignored.", UserWarning,
+                  stacklevel=4)
+    return {k: v for k, v in data.items() if k in names}

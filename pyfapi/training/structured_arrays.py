@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyfapi.graph import tree
+from pyfapi import tree
 from pyfapi.utils.step_data import pack_x_y_sample_weight
 
 __all__ = ["StructuredArrays"]

@@ -27,7 +27,7 @@ import numpy as np
 
 from pyfapi import callbacks as callbacks_module
 from pyfapi import optimizers as optimizers_module
-from pyfapi.graph import tree
+from pyfapi import tree
 from pyfapi.training import batch_stream as bs
 from pyfapi.training import data_adapter as da
 from pyfapi.training.compile_utils import CompileLoss, CompileMetrics, LossTracker, as_output_list

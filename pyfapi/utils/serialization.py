@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 
-from pyfapi.utils.object_registration import find_custom
+from pyfapi.utils.object_registration import find_custom, resolve
 
 __all__ = ["serialize_object", "deserialize_object", "get_object", "config_repr", "Configurable"]
 
@@ -74,26 +74,55 @@ def deserialize_object(config, kind, classes, aliases, custom_objects=None):
     return cls.from_config(cfg) if hasattr(cls, "from_config") else cls(**cfg)
 
 
-def get_object(identifier, kind, classes, aliases, deserialize):
-    """An object from None, a name (alias or class name), a config dict (passed to
-    ``deserialize``), a class (instantiated without arguments), or any callable (as is).
+def get_object(identifier, kind, names, deserialize, *, none=None, lower=False,
+               instance_of=None, wrap_callable=None):
+    """Keras 3's ``<family>.get(identifier)``, the one implementation behind every family's
+    ``get`` (activations, constraints, initializers, losses, metrics, optimizers, regularizers).
+
+    Args:
+        identifier: None (gives ``none``); an instance of ``instance_of`` (returned as is); a
+            config dict (passed to ``deserialize``); a name, looked up in ``names`` (a dict or a
+            list of dicts searched in order), then lower-cased if ``lower``, then among the
+            registered custom objects (``register_keras_serializable``, ``custom_object_scope``):
+            a class found is instantiated without arguments; a class (instantiated); any other
+            callable (returned as is, or ``wrap_callable(identifier)``).
+        kind: the family's name for error messages (``"loss"``, ``"metric"``, ...).
 
     Raises:
-        ValueError: an unknown name or an identifier that is not callable.
+        ValueError: an unknown name (the message lists the known ones) or an identifier of
+            another type (Keras 3's "Could not interpret ... identifier").
     """
     if identifier is None:
-        return None
+        return none
+    if instance_of is not None and isinstance(identifier, instance_of):
+        return identifier
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        cls = aliases.get(identifier) or classes.get(identifier)
-        if cls is None:
+        tables = (names,) if isinstance(names, dict) else tuple(names)
+        obj = _look_up(tables, identifier)
+        if obj is None and lower:
+            obj = _look_up(tables, identifier.lower())
+        if obj is None:
+            obj = resolve(None).get(identifier)
+        if obj is None:
+            known = sorted(set().union(*tables))
             raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}. "
-                             f"Known names: {sorted(set(aliases) | set(classes))}")
-        return cls()
+                             f"Known names: {known}")
+        if inspect.isclass(obj):
+            return obj()
+        return obj if wrap_callable is None else wrap_callable(obj)
     if inspect.isclass(identifier):
         return identifier()
     if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret {kind} identifier: {identifier!r} "
-                     "(expected a name, a config dict or a callable)")
+        return identifier if wrap_callable is None else wrap_callable(identifier)
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier!r} (of type "
+                     f"{type(identifier).__name__}; expected a name, a config dict or a callable)")
+
+
+def _look_up(tables, name):
+    for t in tables:
+        obj = t.get(name)
+        if obj is not None:
+            return obj
+    return None

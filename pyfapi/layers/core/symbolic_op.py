@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyfapi.graph import keras_tensor as kt_module
-from pyfapi.graph import tree
+from pyfapi import tree
 from pyfapi.graph.keras_tensor import KerasTensor
 from pyfapi.layers.base import Layer
 from pyfapi.layers.core import keras_op_format
