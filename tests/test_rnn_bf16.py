@@ -219,17 +219,21 @@ def test_layer_policy_dtypes_and_bf16_outputs(cls):
         np.testing.assert_array_equal(y16, y32)
 
 
-@pytest.mark.parametrize("cls", [layers.LSTM, layers.GRU])
-def test_gradients_finite_and_close_to_float32(cls):
+@pytest.mark.parametrize("cls,units,kw", [
+    (layers.LSTM, 13, {}), (layers.GRU, 13, {}), (layers.GRU, 13, {"reset_after": False}),
+    (layers.LSTM, 131, {}),  # units > 128: the float32 path's sgemm range
+    (layers.LSTM, 9, {"recurrent_dropout": 0.3, "seed": 1}),  # per-gate products, training
+])
+def test_gradients_finite_and_close_to_float32(cls, units, kw):
     rng = np.random.default_rng(12)
     x = rng.standard_normal((21, 17, 8)).astype(np.float32)
-    l16, l32 = _layer_pair(cls, 13, (None, 17, 8), return_sequences=True)
+    l16, l32 = _layer_pair(cls, units, (None, 17, 8), return_sequences=True, **kw)
     grads = []
     for lay in (l16, l32):
         xt = Tensor(x)
         with GradientTape() as tape:
             tape.watch(xt)
-            y = lay(xt)
+            y = lay(xt, training=True)
             loss = ops.sum(ops.multiply(y, y))
         grads.append([np.asarray(g.value) for g in tape.gradient(loss, [xt, *lay.weights])])
         assert current_precision() == "float32"
