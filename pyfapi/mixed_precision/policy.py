@@ -13,9 +13,10 @@ the multiply-adds of a float32 FMA per instruction), not in memory traffic. So a
 compute dtype is bfloat16 runs its GEMM-based kernels (Dense, convolutions, attention matmuls,
 the LSTM / GRU / SimpleRNN projections and recurrent products, every op that reaches the GEMM,
 forward AND backward) with bfloat16 operands and float32 accumulation -- what Keras's bfloat16
-matmul computes -- and keeps float32 storage and float32 elementwise math. The casting is done once, in the Layer base (``Layer.__call__`` sets the
-kernels' precision from ``layer.compute_dtype``, see :mod:`pyfapi.kernels.precision`), so every
-layer gets it without code of its own.
+matmul computes -- and keeps float32 storage and float32 elementwise math. The casting is done
+once, in the Layer base (``Layer.__call__`` sets the kernels' precision from
+``layer.compute_dtype``, see :mod:`pyfapi.kernels.precision`), so every layer gets it without
+code of its own.
 
 Differences from Keras, all in the direction of more precision: the arrays a bfloat16 layer
 returns are float32 (holding the results of bfloat16 products); KerasTensors of such layers have
