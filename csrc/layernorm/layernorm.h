@@ -2,8 +2,11 @@
 // keras.ops.layer_normalization):
 //   mean_m = sum_c x[m,c] / C,  var_m = sum_c (x[m,c] - mean_m)^2 / C  (biased),
 //   inv_m = 1 / sqrt(var_m + eps),  y[m,c] = (x[m,c] - mean_m) inv_m gamma[c] + beta[c].
-// Forward: ONE pass over each row for the statistics (shifted sums in double lanes, shift = the
-// row's first element), a second pass writes y. Backward (xhat = (x - mean) inv, g = dy gamma):
+// Forward: ONE pass over each row for the statistics (moments about a shift near the mean --
+// the mean of the row's first vector -- in float lanes, chunk totals in double; a second pass
+// about the mean only when the shift lies > 2 standard deviations away), a second pass, over the
+// row now in L1, writes y. Backward (xhat = (x - mean) inv, g = dy gamma), one pass over (dy, x)
+// for the row sums and the dgamma / dbeta partials, a second (L1) pass writes dx:
 //   dx = inv (g - mean_c(g) - xhat mean_c(g xhat)),  dgamma = sum_m dy xhat,  dbeta = sum_m dy.
 // Rows are independent (parallel over rows); the column sums dgamma / dbeta are float32 partials
 // over fixed blocks of kLayerNormRows rows, added in block order in double: results depend on the

@@ -11,6 +11,8 @@ the inputs (float64 if any float input is float64).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from pyfapi.autodiff.registry import Op, apply, register
@@ -57,16 +59,16 @@ class LayerNormalization(Op):
         if not trailing:
             perm = tuple(i for i in range(x.ndim) if i not in axes) + axes
             xl = np.transpose(x, perm)
-        c = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+        c = math.prod(x.shape[a] for a in axes)
         for name, v in (("gamma", gamma), ("beta", beta)):
             if v is not None and v.size != c:
                 raise ValueError(f"layer_normalization: {name} has shape {v.shape}, expected "
                                  f"{tuple(x.shape[a] for a in axes)} (the normalized axes "
                                  f"{axes} of x with shape {x.shape})")
-        lead = xl.shape[:x.ndim - n]
-        x2 = xl.reshape(lead + (c,))
+        x2 = xl if n == 1 else xl.reshape(xl.shape[:x.ndim - n] + (c,))
         y, mean, inv = layer_norm_forward(x2, gamma, beta, epsilon)
-        y = y.reshape(xl.shape)
+        if n != 1:
+            y = y.reshape(xl.shape)
         if perm is not None:
             y = np.transpose(y, np.argsort(perm))
         ctx.save(x2, mean, inv, gamma)
@@ -86,10 +88,13 @@ class LayerNormalization(Op):
         need_g = ctx.has_gamma and need[k]
         k += ctx.has_gamma
         need_b = ctx.has_beta and need[k]
-        dx, dg, db = layer_norm_backward(gl.reshape(x2.shape), x2, mean, inv, gamma,
+        if gl.shape != x2.shape:
+            gl = gl.reshape(x2.shape)
+        dx, dg, db = layer_norm_backward(gl, x2, mean, inv, gamma,
                                          need_dx=need[0], need_dgamma=need_g, need_dbeta=need_b)
         if dx is not None:
-            dx = dx.reshape(ctx.xl_shape)
+            if dx.shape != ctx.xl_shape:
+                dx = dx.reshape(ctx.xl_shape)
             if ctx.perm is not None:
                 dx = np.transpose(dx, np.argsort(ctx.perm))
         grads = [dx]
@@ -102,7 +107,8 @@ class LayerNormalization(Op):
             if gr is None:
                 out.append(None)
                 continue
-            gr = gr.reshape(a.shape)
+            if gr.shape != a.shape:
+                gr = gr.reshape(a.shape)
             out.append(gr.astype(a.dtype, copy=False) if a.dtype.kind == "f" else gr)
         return tuple(out)
 
