@@ -7,26 +7,14 @@ import pytest
 import pyfapi
 from pyfapi import _C, layers
 from pyfapi.kernels.dropout import draw_seed, dropout_mask
+from references.dropout_ref import dropout_mask_ref
 
 ISAS = ["generic", "avx2", "avx512"]
 _M64 = (1 << 64) - 1
 
 
 def _ref_mask(n, rate, seed):
-    """The stream of csrc/dropout/dropout.h in numpy uint64 arithmetic (wrapping), written from
-    the SplitMix64 definition."""
-    j = np.arange((n + 1) // 2, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        z = np.uint64(seed) + (j + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    u = np.empty(2 * len(j), np.uint64)
-    u[0::2] = z & np.uint64(0xFFFFFFFF)
-    u[1::2] = z >> np.uint64(32)
-    threshold = min(int(round(rate * 2.0 ** 32)), 2 ** 32 - 1)
-    scale = np.float32(1.0 / (1.0 - rate))
-    return np.where(u[:n] >= threshold, scale, np.float32(0)).astype(np.float32)
+    return dropout_mask_ref((n,), rate, seed)
 
 
 @pytest.fixture(params=ISAS)

@@ -32,4 +32,25 @@ void dropout_mask(float* out, int64_t n, uint64_t seed, uint32_t threshold, floa
   }
 }
 
+void dropout_mask_range(float* out, int64_t start, int64_t n, uint64_t seed, uint32_t threshold,
+                        float scale) {
+  if (n <= 0) return;
+  auto pairs = PYFAPI_ISA_PICK(dropout_mask_pairs_generic, dropout_mask_pairs_avx2,
+                               dropout_mask_pairs_avx512);
+  float two[2];
+  int64_t k = 0;
+  if (start % 2) {  // element start: the high half of pair start / 2
+    pairs(two, start / 2, start / 2 + 1, seed, threshold, scale);
+    out[0] = two[1];
+    k = 1;
+  }
+  const int64_t j0 = (start + k) / 2, np = (n - k) / 2;
+  pairs(out + k, j0, j0 + np, seed, threshold, scale);
+  k += 2 * np;
+  if (k < n) {  // a last element: the low half of the next pair
+    pairs(two, j0 + np, j0 + np + 1, seed, threshold, scale);
+    out[k] = two[0];
+  }
+}
+
 }  // namespace pyfapi

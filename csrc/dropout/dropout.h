@@ -16,4 +16,10 @@ namespace pyfapi {
 // out: n floats. threshold: 0 keeps everything; scale: the kept value (1 / (1 - rate)).
 void dropout_mask(float* out, int64_t n, uint64_t seed, uint32_t threshold, float scale);
 
+// out[k] = mask[start + k] for k in [0, n): a stretch of dropout_mask's stream at any start;
+// single-threaded (for kernels that apply dropout inside their own parallel loops:
+// csrc/attention).
+void dropout_mask_range(float* out, int64_t start, int64_t n, uint64_t seed, uint32_t threshold,
+                        float scale);
+
 }  // namespace pyfapi

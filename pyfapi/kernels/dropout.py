@@ -16,12 +16,26 @@ import numpy as np
 
 from pyfapi import _C
 
-__all__ = ["dropout_mask", "draw_seed"]
+__all__ = ["dropout_mask", "draw_seed", "dropout_params"]
 
 
 def draw_seed(rng: np.random.Generator) -> int:
     """One 64-bit stream seed drawn from ``rng`` (advances it by one draw)."""
     return int(rng.integers(0, 1 << 64, dtype=np.uint64))
+
+
+def dropout_params(rate: float, seed: int, op: str = "dropout_mask") -> tuple:
+    """``(seed, threshold, scale)`` of the C++ stream for ``rate`` in [0, 1) and ``seed`` in
+    [0, 2**64): threshold ``round(rate * 2**32)`` (at most 2**32 - 1), scale
+    ``float32(1 / (1 - rate))``. ValueError (naming ``op``) for values outside those ranges."""
+    rate = float(rate)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"{op}: rate must be in [0, 1), received {rate!r}")
+    seed = int(seed)
+    if not 0 <= seed < 1 << 64:
+        raise ValueError(f"{op}: seed must be in [0, 2**64), received {seed}")
+    threshold = min(int(round(rate * 4294967296.0)), 4294967295)
+    return seed, threshold, float(np.float32(1.0 / (1.0 - rate)))
 
 
 def dropout_mask(shape, rate: float, seed: int) -> np.ndarray:
@@ -38,17 +52,11 @@ def dropout_mask(shape, rate: float, seed: int) -> np.ndarray:
     Raises:
         ValueError: rate outside [0, 1), seed outside [0, 2**64), a negative dimension.
     """
-    rate = float(rate)
-    if not 0.0 <= rate < 1.0:
-        raise ValueError(f"dropout_mask: rate must be in [0, 1), received {rate!r}")
-    seed = int(seed)
-    if not 0 <= seed < 1 << 64:
-        raise ValueError(f"dropout_mask: seed must be in [0, 2**64), received {seed}")
+    seed, threshold, scale = dropout_params(rate, seed)
     shape = tuple(int(s) for s in shape)
     if any(s < 0 for s in shape):
         raise ValueError(f"dropout_mask: negative dimension in shape {shape}")
     out = np.empty(shape, np.float32)
     if math.prod(shape):
-        threshold = min(int(round(rate * 4294967296.0)), 4294967295)
-        _C.dropout_mask(out, seed, threshold, float(np.float32(1.0 / (1.0 - rate))))
+        _C.dropout_mask(out, seed, threshold, scale)
     return out

@@ -57,9 +57,13 @@ class Dropout(Layer):
             shape = tuple(s if n is None else n for n, s in zip(self.noise_shape, shape))
         if self.rate == 1.0:
             return ops.multiply(inputs, np.zeros(shape, np.float32))
-        rng = self._rng if self._rng is not None else make_rng(None)
         # one 64-bit draw from the generator seeds the C++ counter-based mask (csrc/dropout)
-        return ops.multiply(inputs, dropout_mask(shape, self.rate, draw_seed(rng)))
+        return ops.multiply(inputs, dropout_mask(shape, self.rate, self._mask_seed()))
+
+    def _mask_seed(self) -> int:
+        """The stream seed of the next mask: one 64-bit draw from the layer's generator (seeded
+        layers) or the global one (MultiHeadAttention draws it to drop inside its fused kernel)."""
+        return draw_seed(self._rng if self._rng is not None else make_rng(None))
 
     def compute_output_shape(self, input_shape):
         """Output shape = input shape."""
