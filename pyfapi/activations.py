@@ -356,7 +356,11 @@ def deserialize(config, custom_objects=None):
                              f"custom_objects={{{short!r}: fn}}")
         return fn
     if isinstance(config, dict):
-        config = config.get("config", config.get("class_name"))
-        if isinstance(config, dict):
-            config = config.get("name")
+        inner = config.get("config")
+        name = inner.get("name") if isinstance(inner, dict) else inner
+        if name is None:  # {"class_name": "relu", "config": {}}: the class name is the name
+            name = config.get("class_name")
+        if not isinstance(name, str):
+            raise ValueError(f"Could not interpret activation function identifier: {config!r}")
+        config = name
     return get(config)

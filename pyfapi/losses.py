@@ -678,8 +678,8 @@ def get(identifier):
         A function (for names of functions), a :class:`Loss` instance, the callable, or ``None``.
 
     Raises:
-        ValueError: an unknown name (the message lists the known ones).
-        TypeError: any other type.
+        ValueError: an unknown name (the message lists the known ones) or another type
+            (Keras 3's "Could not interpret loss identifier").
     """
     return get_object(identifier, "loss", (_FUNCTIONS, _CLASSES), deserialize, lower=True)
 

@@ -597,13 +597,14 @@ for _name, _cls in list(_CLASSES.items()):
 
 
 def get(identifier):
-    """Resolve a metric to a fresh :class:`Metric`: a name (``'mse'``, ``'binary_accuracy'``,
-    ``'CategoricalAccuracy'`` ...), a Metric instance (returned as is), a Metric class, or a
-    callable ``fn(y_true, y_pred)`` (wrapped in :class:`MeanMetricWrapper`).
+    """Resolve a metric: a name (``'mse'``, ``'binary_accuracy'``, ``'CategoricalAccuracy'``
+    ...; a fresh :class:`Metric`), a config dict, a Metric instance (returned as is), a Metric
+    class, a callable ``fn(y_true, y_pred)`` (wrapped in :class:`MeanMetricWrapper`), or None
+    (returned).
 
     Raises:
-        ValueError: an unknown name (the message lists the known ones).
-        TypeError: any other type.
+        ValueError: an unknown name (the message lists the known ones), a class that is not a
+            Metric, or another type (Keras 3's "Could not interpret metric identifier").
     """
     return get_object(identifier, "metric", (_BY_NAME, _CLASSES), deserialize, lower=True,
                       instance_of=Metric, wrap_callable=_wrap_function)

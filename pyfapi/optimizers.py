@@ -163,10 +163,10 @@ class Optimizer:
         self.global_clipnorm = global_clipnorm
         self.weight_decay = weight_decay
         Variable = _variable_cls()
-        self.iterations = Variable(np.zeros((), np.int64), name="iteration", trainable=False,
-                                   dtype="int64")
+        self.iterations = self._own(Variable(np.zeros((), np.int64), name="iteration",
+                                             trainable=False, dtype="int64"))
         self._schedule = None
-        self._lr = Variable(np.zeros((), _f32), name="learning_rate", trainable=False)
+        self._lr = self._own(Variable(np.zeros((), _f32), name="learning_rate", trainable=False))
         self.learning_rate = learning_rate
         self._slots = {}         # id(model variable) -> list of slot Variables
         self._slot_vars = []     # all slot variables in creation (Keras) order
@@ -216,6 +216,12 @@ class Optimizer:
         return float(self._lr.value)
 
     # ---- state ----------------------------------------------------------------------------------
+    def _own(self, variable):
+        """``variable`` with the path Keras 3 gives optimizer variables: ``"<optimizer name>/
+        <variable name>"`` (``"adam/dense_kernel_momentum"``)."""
+        variable.path = f"{self.name}/{variable.name}"
+        return variable
+
     @property
     def variables(self):
         """``[iterations, learning_rate, *moving averages (use_ema), *slot variables]`` (Keras 3
@@ -265,8 +271,8 @@ class Optimizer:
         if self.use_ema:
             for var in new:
                 vname = (getattr(var, "path", None) or getattr(var, "name", None) or "variable")
-                avg = Variable(np.zeros(var.value.shape, _f32),
-                               name=f"{vname.replace('/', '_')}_average", trainable=False)
+                avg = self._own(Variable(np.zeros(var.value.shape, _f32),
+                                         name=f"{vname.replace('/', '_')}_average", trainable=False))
                 self._averages[id(var)] = avg
                 self._average_vars.append(avg)
         names = self._slot_names_for(new[0])
@@ -285,7 +291,7 @@ class Optimizer:
             vname = (getattr(var, "path", None) or getattr(var, "name", None) or "variable")
             for n, buf in zip(names, flat):
                 view = buf[lo:hi].reshape(shape)
-                sv = Variable(view, name=f"{vname.replace('/', '_')}_{n}", trainable=False)
+                sv = self._own(Variable(view, name=f"{vname.replace('/', '_')}_{n}", trainable=False))
                 if not _bind_storage(sv, view):
                     group.flat_ok = False  # slots must live in the flat buffers
                 slots.append(sv)
@@ -886,7 +892,8 @@ class Nadam(Optimizer):
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
-        self._u_product = _variable_cls()(np.ones((), _f32), name="u_product", trainable=False)
+        self._u_product = self._own(_variable_cls()(np.ones((), _f32), name="u_product",
+                                                    trainable=False))
         self._k = (_f32(0),) * 5
 
     @property
@@ -1118,11 +1125,12 @@ _CLASSES = {"SGD": SGD, "RMSprop": RMSprop, "Adam": Adam, "AdamW": AdamW, "Adagr
 
 def get(identifier):
     """Resolve an optimizer: a name (``'sgd'``, ``'rmsprop'``, ``'adam'``, ``'adamw'``,
-    ``'adagrad'``, case-insensitive), a config dict, or an :class:`Optimizer` (returned as is).
+    ``'adagrad'``, case-insensitive), a config dict, an :class:`Optimizer` (returned as is), an
+    Optimizer subclass (instantiated; Keras 3 refuses classes), or None (returned).
 
     Raises:
-        ValueError: an unknown name (the message lists the known ones).
-        TypeError: any other type.
+        ValueError: an unknown name (the message lists the known ones), a class that is not an
+            Optimizer, or another type (Keras 3's "Could not interpret optimizer identifier").
     """
     return get_object(identifier, "optimizer", (_BY_NAME, _CLASSES), deserialize, lower=True,
                       instance_of=Optimizer, wrap_callable=_not_an_optimizer)

@@ -3,10 +3,13 @@ optree with ``none_is_leaf=True``; these follow the same rules in plain Python).
 
 Nodes are lists, tuples (named tuples keep their type) and dicts; everything else, None and
 strings included, is a leaf. Dicts are visited in SORTED key order (so ``flatten({"b": 1,
-"a": 2}) == [2, 1]``), and rebuilt dicts keep the original key order with each value put back
-under its key. Structures that differ raise ValueError.
+"a": 2}) == [2, 1]``; an ``OrderedDict`` in its own order), and rebuilt dicts keep their type
+(a ``defaultdict`` its factory) and original key order, each value put back under its key.
+Structures that differ raise ValueError.
 """
 from __future__ import annotations
+
+from collections import OrderedDict, defaultdict
 
 __all__ = ["is_nested", "flatten", "flatten_with_path", "pack_sequence_as", "map_structure",
            "map_structure_up_to", "assert_same_structure", "traverse", "lists_to_tuples",
@@ -20,6 +23,8 @@ def is_nested(structure) -> bool:
 
 def _keys(node):
     if isinstance(node, dict):
+        if isinstance(node, OrderedDict):  # optree keeps an OrderedDict's own order
+            return list(node)
         try:
             return sorted(node)
         except TypeError:  # keys that do not sort: insertion order
@@ -31,7 +36,10 @@ def _rebuild(node, values):
     """``node``'s type with ``values`` (listed in visiting order) as its children."""
     if isinstance(node, dict):
         by_key = dict(zip(_keys(node), values))
-        return type(node)((k, by_key[k]) for k in node)
+        pairs = ((k, by_key[k]) for k in node)
+        if isinstance(node, defaultdict):
+            return type(node)(node.default_factory, pairs)
+        return type(node)(pairs)
     if isinstance(node, tuple) and hasattr(node, "_fields"):
         return type(node)(*values)
     return type(node)(values)

@@ -399,3 +399,27 @@ def test_custom_train_step_on_a_generator_and_pydataset():
     res = model.evaluate(Batches(), verbose=0, return_dict=True)
     pred = model.predict(x, verbose=0)
     assert res["mae"] == pytest.approx(float(np.mean(np.abs(pred - y))), rel=1e-5)
+
+
+def test_subclassed_dict_outputs_take_list_losses_in_sorted_key_order():
+    """Keras 3 flattens a subclassed model's dict outputs by sorted key: a list of losses, of
+    metrics and a list of targets pair with ("aa", "zz"), whatever order call() builds the dict
+    in (figures from real Keras 3.15 on this code: aa_loss 4, zz_loss 3, loss 7)."""
+    import pyfapi as K
+
+    class M(K.Model):
+        def __init__(self):
+            super().__init__()
+            self.dz = K.layers.Dense(1, kernel_initializer="ones")
+            self.da = K.layers.Dense(2, kernel_initializer="ones")
+
+        def call(self, x):
+            return {"zz": self.dz(x), "aa": self.da(x)}
+
+    x = np.ones((4, 3), np.float32)
+    yz, ya = np.zeros((4, 1), np.float32), np.ones((4, 2), np.float32)
+    m = M()
+    m.compile("sgd", loss=["mse", "mae"], metrics=[["mse"], ["mae"]])
+    expected = {"aa_loss": 4.0, "aa_mse": 4.0, "loss": 7.0, "zz_loss": 3.0, "zz_mae": 3.0}
+    assert m.evaluate(x, {"zz": yz, "aa": ya}, return_dict=True, verbose=0) == expected
+    assert m.evaluate(x, [ya, yz], return_dict=True, verbose=0) == expected

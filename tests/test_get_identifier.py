@@ -71,3 +71,12 @@ def test_instances_classes_and_none():
     assert losses.get(None) is None and activations.get(None) is activations.linear
     with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
         optimizers.get(lambda grads: grads)  # a function is not an optimizer
+
+
+def test_classes_of_another_family_and_class_name_configs():
+    with pytest.raises(ValueError, match="not a subclass of Optimizer"):
+        optimizers.get(losses.MeanSquaredError)
+    with pytest.raises(ValueError, match="not a subclass of Metric"):
+        metrics.get(dict)
+    # a Keras config without a "name" entry names the activation by its class_name
+    assert activations.deserialize({"class_name": "relu", "config": {}}) is activations.relu

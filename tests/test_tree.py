@@ -14,6 +14,8 @@ STRUCTS = [
     P(1, [2, {"k": None}]),
     None, 7, "text", [], {},
     (1, {"z": 2, "a": [3, (4,)]}),
+    collections.OrderedDict([("b", 1), ("a", [2, 3])]),      # its own order, not sorted
+    collections.defaultdict(list, {"b": 1, "a": {"d": 2, "c": 3}}),  # rebuilt with its factory
 ]
 
 
@@ -32,6 +34,7 @@ def test_same_results_as_keras_tree(ktree, s):
     f = (lambda v: None if v is None else (v * 2 if not isinstance(v, str) else v + "!"))
     assert tree.map_structure(f, s) == ktree.map_structure(f, s)
     assert tree.lists_to_tuples(s) == ktree.lists_to_tuples(s)
+    assert type(tree.map_structure(f, s)) is type(ktree.map_structure(f, s))
 
 
 def test_structure_errors_and_multi_structure_maps(ktree):
@@ -58,3 +61,19 @@ def test_traverse_and_shapes():
     assert tree.map_shape_structure(lambda s: tuple(s) + (1,), {"a": (None, 3), "b": [(2,)]}) \
         == {"a": (None, 3, 1), "b": [(2, 1)]}
     assert pyfapi.tree is tree
+
+
+def test_tape_keeps_nested_sources_and_sorts_dict_targets():
+    import numpy as np
+    a = pyfapi.Variable(np.ones(2, np.float32))
+    b = pyfapi.Variable(np.ones(3, np.float32))
+    with pyfapi.GradientTape(persistent=True) as t:
+        la, lb = pyfapi.ops.sum(a * 2.0), pyfapi.ops.sum(b * 3.0)
+        total = la + lb
+    g = t.gradient(total, [{"x": a}, [b]])
+    assert isinstance(g[0], dict) and isinstance(g[1], list)
+    np.testing.assert_array_equal(g[0]["x"].numpy(), [2, 2])
+    np.testing.assert_array_equal(g[1][0].numpy(), [3, 3, 3])
+    # a dict target pairs its output_gradients with the sorted keys (tf.nest / keras.tree)
+    ga = t.gradient({"zb": lb, "aa": la}, a, output_gradients=[10.0, 1.0])
+    np.testing.assert_array_equal(ga.numpy(), [20, 20])

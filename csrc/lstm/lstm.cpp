@@ -8,6 +8,7 @@
 #include "common/threads.h"
 #include "gemm/gemm.h"
 #include "lstm/lstm_cell.h"
+#include "rnn/rnn_bf16.h"
 #include "rnn/rnn_cell.h"
 #include "rnn/rnn_chunk.h"
 #include "rnn/rnn_mask.h"
@@ -56,12 +57,16 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
                   const float* rmask, int act, int ract) {
   const bool default_acts = act == 0 && ract == 1;
   if (N <= 0 || T <= 0 || U <= 0) return;
-  // The recurrence runs in float32 under every GEMM precision (its small-matrix path does not
-  // go through sgemm, and the error of bfloat16 products would compound over the time steps).
-  GemmPrecisionScope f32(Precision::Float32);
+  // Under a bfloat16 GEMM precision on the AVX512-BF16 path (rnn_bf16.h) the input projection is
+  // a bfloat16 sgemm and the step products h_{t-1} R take bfloat16 operands (R packed once);
+  // otherwise everything runs in float32, whatever the precision.
+  const bool bf16 = rnn_bf16::active();
+  GemmPrecisionScope prec(bf16 ? Precision::BFloat16 : Precision::Float32);
   const int64_t G = 4 * U;
   const Cells cells = pick_cells();
   const rnn_chunk::Mm mm{cells.matmul, U <= kSmallUnits};
+  const rnn_bf16::Packed Rp = bf16 ? rnn_bf16::pack(1, U, G, R, G) : rnn_bf16::Packed{};
+  const int64_t Up = rnn_bf16::pairs(U);
   // Input projection for every step at once: (N*T, D) @ (D, 4U) + b; W == nullptr: x is it.
   if (W) {
     sgemm(false, false, N * T, G, D, 1.0f, x, D, W, G, 0.0f, gates, G, b, Act::None);
@@ -84,7 +89,8 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
     GemmPrecisionScope worker_f32(Precision::Float32);  // this worker's sgemm calls (U > 128)
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
-    std::vector<float> ab(rmask ? static_cast<size_t>(rows * U) : 0);
+    std::vector<float> ab(rmask && !bf16 ? static_cast<size_t>(rows * U) : 0);
+    std::vector<uint32_t> hb(bf16 ? static_cast<size_t>(rows * Up) : 0);  // bf16(h_{t-1})
     for (int64_t t = 0; t < T; ++t) {
       float* z = gates + (n0 * T + t) * G;
       const float* hp;
@@ -102,7 +108,14 @@ void lstm_forward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, co
         cp = cs + (n0 * T + t - 1) * U;
         ldcp = T * U;
       }
-      if (hp && !rmask) {
+      if (hp && bf16) {  // z (+)= bf16(h_{t-1} (* m_q)) bf16(R (_q))
+        if (!rmask)
+          rnn_bf16::product(Rp, 0, 1, 0, G, rows, hp, ldhp, nullptr, 0, z, T * G, true, hb.data());
+        else
+          for (int q = 0; q < 4; ++q)
+            rnn_bf16::product(Rp, 0, 1, q * U, U, rows, hp, ldhp, rmask + (q * N + n0) * U, U,
+                              z + q * U, T * G, true, hb.data());
+      } else if (hp && !rmask) {
         mm(rows, U, G, hp, ldhp, R, G, z, T * G, true);
       } else if (hp) {  // z_q += (h_{t-1} * m_q) R_q, one recurrent-dropout mask per gate
         for (int q = 0; q < 4; ++q) {
@@ -137,7 +150,10 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
                    float* dc0, float* dz, const uint8_t* mask, bool zero_output,
                    const float* dy_last, const float* rmask, int act, int ract) {
   const bool default_acts = act == 0 && ract == 1;
-  GemmPrecisionScope f32(Precision::Float32);  // float32, as lstm_forward
+  // As lstm_forward: bfloat16 operands for dx, dW, dL/dh_{t-1} = dz_t R^T and the steps' dR +=
+  // h_{t-1}^T dz_t when rnn_bf16::active(), else float32. db is summed from float32 dz.
+  const bool bf16 = rnn_bf16::active();
+  GemmPrecisionScope prec(bf16 ? Precision::BFloat16 : Precision::Float32);
   const int64_t G = 4 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
     if (W) std::fill(dW, dW + D * G, 0.0f);
@@ -150,6 +166,9 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
   std::vector<float> RT(static_cast<size_t>(G * U));  // R^T (4U x U): rows q*U.. are R_q^T
   for (int64_t k = 0; k < U; ++k)
     for (int64_t j = 0; j < G; ++j) RT[j * U + k] = R[k * G + j];
+  // bf16: R^T packed by gate (4 blocks of U rows), so one gate's block multiplies on its own.
+  const rnn_bf16::Packed RTp = bf16 ? rnn_bf16::pack(4, U, U, RT.data(), U) : rnn_bf16::Packed{};
+  const int64_t Up = rnn_bf16::pairs(U);
   const int64_t nchunks = num_chunks(N);
   std::vector<double> dbpart(static_cast<size_t>(nchunks * G), 0.0);
   // dR accumulated per chunk at every step while h_{t-1} and dz_t are in L1, reduced in chunk
@@ -169,6 +188,8 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
     std::vector<float> saved_h(mask ? ru : 0), saved_c(mask ? ru : 0);
     std::vector<float> carry(mask && !zero_output ? ru : 0, 0.0f);
     std::vector<float> ab(rmask ? ru : 0), tmp(rmask ? ru : 0);
+    std::vector<uint32_t> dzb(bf16 ? static_cast<size_t>(rows * 4 * Up) : 0);  // bf16(dz_t)
+    std::vector<uint32_t> tnw(bf16 ? static_cast<size_t>(rnn_bf16::tn_scratch(rows, U, G)) : 0);
     double* dbp = dbpart.data() + ch * G;
     float* dRp = dRpart.data() + ch * U * G;
     // dh / dc of this chunk live in dh0 / dc0 (they end up holding dL/dh_0 and dL/dc_0).
@@ -216,12 +237,19 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
       }
       // dL/dh_{t-1} = dz_t @ R^T, or sum_q (dz_q @ R_q^T) * m_q with recurrent dropout
       if (!rmask) {
-        mm(rows, G, U, dzt, T * G, RT.data(), U, dh, U, false);
+        if (bf16)
+          rnn_bf16::product(RTp, 0, 4, 0, U, rows, dzt, T * G, nullptr, 0, dh, U, false,
+                            dzb.data());
+        else
+          mm(rows, G, U, dzt, T * G, RT.data(), U, dh, U, false);
       } else {
         for (int q = 0; q < 4; ++q) {
           const float* m = rmask + (q * N + n0) * U;
-          mm(rows, U, U, dzt + q * U, T * G, RT.data() + q * U * U, U,
-                   tmp.data(), U, false);
+          if (bf16)
+            rnn_bf16::product(RTp, q, 1, 0, U, rows, dzt + q * U, T * G, nullptr, 0, tmp.data(),
+                              U, false, dzb.data());
+          else
+            mm(rows, U, U, dzt + q * U, T * G, RT.data() + q * U * U, U, tmp.data(), U, false);
           for (size_t i = 0; i < ru; ++i) dh[i] = q == 0 ? tmp[i] * m[i] : dh[i] + tmp[i] * m[i];
         }
       }
@@ -236,7 +264,14 @@ void lstm_backward(int64_t N, int64_t T, int64_t D, int64_t U, const float* x, c
       const float* hp = t > 0 ? hs + (n0 * T + t - 1) * U : (h0 ? h0 + n0 * U : nullptr);
       if (hp) {
         const int64_t ldhp = t > 0 ? T * U : U;
-        if (!rmask) {
+        if (bf16) {
+          if (!rmask)
+            rnn_bf16::tn(rows, U, G, hp, ldhp, nullptr, 0, dzt, T * G, dRp, G, tnw.data());
+          else
+            for (int q = 0; q < 4; ++q)
+              rnn_bf16::tn(rows, U, U, hp, ldhp, rmask + (q * N + n0) * U, U, dzt + q * U,
+                           T * G, dRp + q * U, G, tnw.data());
+        } else if (!rmask) {
           cells.matmul_tn(rows, U, G, hp, ldhp, dzt, T * G, dRp, G);
         } else {
           for (int q = 0; q < 4; ++q) {

@@ -8,6 +8,7 @@
 #include "common/threads.h"
 #include "gemm/gemm.h"
 #include "lstm/lstm_cell.h"
+#include "rnn/rnn_bf16.h"
 #include "rnn/rnn_cell.h"
 #include "rnn/rnn_chunk.h"
 #include "rnn/rnn_mask.h"
@@ -73,6 +74,49 @@ void add_col_sums(int64_t rows, int64_t G, const float* d, int64_t ldd, double* 
     for (int64_t j = 0; j < G; ++j) dbp[j] += d[r * ldd + j];
 }
 
+// The recurrent products of one call: float32 (Mm: A @ B with B the float32 matrix) or, when
+// rnn_bf16::active() at the call's start, bfloat16 operands with float32 accumulation (B packed
+// once per call, in blocks of U rows: the gates of R^T). op(rows, K, N, A, lda, b, col, C, ldc,
+// acc): C (+)= A (rows x K) @ B[rows b*U .., columns col .. col + N) (K a multiple of U).
+struct Products {
+  Mm mm;
+  rnn_cell::MatmulTnFn matmul_tn;
+  const float* B;  // float32 matrix (ld ldb)
+  int64_t ldb, U;
+  bool bf16;
+  rnn_bf16::Packed packed;
+  // `words`: the caller's (per-thread) scratch for the rounded A (bf16 only).
+  void operator()(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, int64_t b,
+                  int64_t col, float* C, int64_t ldc, bool acc,
+                  std::vector<uint32_t>& words) const {
+    if (bf16) {
+      const int64_t nb = K / U;
+      words.resize(static_cast<size_t>(rows * nb * packed.kbp));
+      rnn_bf16::product(packed, b, nb, col, N, rows, A, lda, nullptr, 0, C, ldc, acc,
+                        words.data());
+    } else {
+      mm(rows, K, N, A, lda, B + b * U * ldb + col, ldb, C, ldc, acc);
+    }
+  }
+  // C (K x N, stride ldc) += A^T B (A rows x K, B rows x N): a step's share of dR.
+  void tn(int64_t rows, int64_t K, int64_t N, const float* A, int64_t lda, const float* Bm,
+          int64_t ldbm, float* C, int64_t ldc, std::vector<uint32_t>& words) const {
+    if (bf16) {
+      words.resize(static_cast<size_t>(rnn_bf16::tn_scratch(rows, K, N)));
+      rnn_bf16::tn(rows, K, N, A, lda, nullptr, 0, Bm, ldbm, C, ldc, words.data());
+    } else {
+      matmul_tn(rows, K, N, A, lda, Bm, ldbm, C, ldc);
+    }
+  }
+};
+
+// Products with B = R (K = U rows, N columns) or R^T (K = N_gates * U rows, U columns).
+Products products(bool bf16, const Kernels& k, const float* B, int64_t K, int64_t N,
+                  int64_t U) {
+  return {Mm{k.matmul, U <= kSmallUnits}, k.matmul_tn, B, N, U, bf16,
+          bf16 ? rnn_bf16::pack(K / U, U, N, B, N) : rnn_bf16::Packed{}};
+}
+
 int team(int64_t nchunks, int64_t work) {
   // ~50-150 k units/us per core for the fused recurrences (as the LSTM's).
   return static_cast<int>(std::min<int64_t>(nchunks, threads_for(work, int64_t(1) << 22)));
@@ -84,11 +128,12 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, const float*
                  const float* R, const float* brec, const float* h0, const uint8_t* mask,
                  const float* rmask, bool zero_output_for_mask, float* aux, float* hs, float* ys,
                  int act, int ract) {
+  const bool bf16 = rnn_bf16::active();  // the caller's precision (before the scope below)
   GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) return;
   const int64_t G = 3 * U;
   const Kernels k = pick_kernels();
-  const Mm mm{k.matmul, U <= kSmallUnits};
+  const Products P = products(bf16, k, R, U, G, U);
   const int64_t nchunks = num_chunks(N);
   const int nt = team(nchunks, N * T * U * (2 * U * 3 + 60));
   // dynamic: a thread that starts late (busy machine) takes fewer chunks; every chunk runs the
@@ -101,6 +146,7 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, const float*
     std::vector<float> zeros(static_cast<size_t>(rows * U), 0.0f);
     std::vector<float> rec(static_cast<size_t>(rows * G));
     std::vector<float> abuf(rmask ? static_cast<size_t>(3 * rows * U) : 0);
+    std::vector<uint32_t> words;
     // The chunk's x-projection rows into g (contiguous, streamed once; the steps then read and
     // write g in place, warm in cache).
     std::memcpy(g + n0 * T * G, xp + n0 * T * G, sizeof(float) * static_cast<size_t>(rows * T * G));
@@ -129,17 +175,19 @@ void gru_forward(int64_t N, int64_t T, int64_t U, bool reset_after, const float*
       float* at = aux + (n0 * T + t) * U;
       float* ht = hs + (n0 * T + t) * U;
       if (reset_after) {
-        if (!rmask) mm(rows, U, G, hp, ldhp, R, G, rec.data(), G, false);
+        if (!rmask) P(rows, U, G, hp, ldhp, 0, 0, rec.data(), G, false, words);
         else
-          for (int q = 0; q < 3; ++q) mm(rows, U, U, A[q], lda, R + q * U, G, rec.data() + q * U, G, false);
+          for (int q = 0; q < 3; ++q)
+            P(rows, U, U, A[q], lda, 0, q * U, rec.data() + q * U, G, false, words);
         k.gru_fwd_after(rows, U, xt, ldg, gt, ldg, rec.data(), G, brec, hp, ldhp, at, T * U, ht,
                         T * U, act, ract);
       } else {
-        if (!rmask) mm(rows, U, 2 * U, hp, ldhp, R, G, rec.data(), G, false);
+        if (!rmask) P(rows, U, 2 * U, hp, ldhp, 0, 0, rec.data(), G, false, words);
         else
-          for (int q = 0; q < 2; ++q) mm(rows, U, U, A[q], lda, R + q * U, G, rec.data() + q * U, G, false);
+          for (int q = 0; q < 2; ++q)
+            P(rows, U, U, A[q], lda, 0, q * U, rec.data() + q * U, G, false, words);
         k.gru_fwd_zr(rows, U, xt, ldg, gt, ldg, rec.data(), G, A[2], lda, at, T * U, act, ract);
-        mm(rows, U, U, at, T * U, R + 2 * U, G, rec.data() + 2 * U, G, false);
+        P(rows, U, U, at, T * U, 0, 2 * U, rec.data() + 2 * U, G, false, words);
         k.gru_fwd_h(rows, U, xt, ldg, gt, ldg, rec.data() + 2 * U, G, hp, ldhp, ht, T * U, act, ract);
       }
       if (mask) {
@@ -155,6 +203,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
                   const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                   const float* dy_seq, const float* dy_last, const float* dh_T, float* dxp,
                   float* dR, float* dbrec, float* dh0, int act, int ract) {
+  const bool bf16 = rnn_bf16::active();  // bfloat16 dL/dh_{t-1} products (dR stays float32)
   GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   const int64_t G = 3 * U;
   if (N <= 0 || T <= 0 || U <= 0) {
@@ -163,8 +212,8 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
     return;
   }
   const Kernels k = pick_kernels();
-  const Mm mm{k.matmul, U <= kSmallUnits};
   const std::vector<float> RT = transpose(R, U, G);  // (3U x U): rows q*U.. are R_q^T
+  const Products P = products(bf16, k, RT.data(), G, U, U);
   const int64_t nchunks = num_chunks(N);
   std::vector<float> dRpart(static_cast<size_t>(nchunks * U * G), 0.0f);
   std::vector<double> dbpart(reset_after && dbrec ? static_cast<size_t>(nchunks * G) : 0, 0.0);
@@ -179,6 +228,7 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
     std::vector<float> carry(mask && !zero_output_for_mask ? ru : 0, 0.0f);
     std::vector<float> ab(rmask ? 3 * ru : 0);
     std::vector<float> drl(reset_after ? static_cast<size_t>(rows * G) : 0);  // d(rec) of step t
+    std::vector<uint32_t> words;
     float* dRp = dRpart.data() + ch * U * G;
     double* dbp = dbpart.empty() ? nullptr : dbpart.data() + ch * G;
     float* dh = dh0 + n0 * U;
@@ -217,10 +267,10 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
         float* drt = drl.data();
         k.gru_bwd_after(rows, U, gt, ldg, at, T * U, hp, ldhp, dh, dxt, ldg, drt, G, act, ract);
         if (!rmask) {
-          mm(rows, G, U, drt, G, RT.data(), U, dh, U, true);
+          P(rows, G, U, drt, G, 0, 0, dh, U, true, words);
         } else {
           for (int q = 0; q < 3; ++q) {
-            mm(rows, U, U, drt + q * U, G, RT.data() + q * U * U, U, tmp.data(), U, false);
+            P(rows, U, U, drt + q * U, G, q, 0, tmp.data(), U, false, words);
             add_rows(rows, U, tmp.data(), M[q], dh);
           }
         }
@@ -230,14 +280,14 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
       } else {
         k.gru_bwd_h(rows, U, gt, ldg, hp, ldhp, dh, dxt, ldg, act, ract);
         // dL/d(r * A_h) = dx_h @ R_h^T
-        mm(rows, U, U, dxt + 2 * U, ldg, RT.data() + 2 * U * U, U, tmp.data(), U, false);
+        P(rows, U, U, dxt + 2 * U, ldg, 2, 0, tmp.data(), U, false, words);
         k.gru_bwd_r(rows, U, gt, ldg, A[2], lda, tmp.data(), dxt, ldg, act, ract);
         add_rows(rows, U, tmp.data(), M[2], dh);
         if (!rmask) {
-          mm(rows, 2 * U, U, dxt, ldg, RT.data(), U, dh, U, true);
+          P(rows, 2 * U, U, dxt, ldg, 0, 0, dh, U, true, words);
         } else {
           for (int q = 0; q < 2; ++q) {
-            mm(rows, U, U, dxt + q * U, ldg, RT.data() + q * U * U, U, tmp2.data(), U, false);
+            P(rows, U, U, dxt + q * U, ldg, q, 0, tmp2.data(), U, false, words);
             add_rows(rows, U, tmp2.data(), M[q], dh);
           }
         }
@@ -252,18 +302,19 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
       // This step's share of dR (and dbrec): dR_q += A_q^T d(rec)_q.
       if (reset_after) {
         if (!zero_hp) {
-          if (!rmask) k.matmul_tn(rows, U, G, hp, ldhp, drl.data(), G, dRp, G);
+          if (!rmask) P.tn(rows, U, G, hp, ldhp, drl.data(), G, dRp, G, words);
           else
             for (int q = 0; q < 3; ++q)
-              k.matmul_tn(rows, U, U, A[q], lda, drl.data() + q * U, G, dRp + q * U, G);
+              P.tn(rows, U, U, A[q], lda, drl.data() + q * U, G, dRp + q * U, G, words);
         }
         if (dbp) add_col_sums(rows, G, drl.data(), G, dbp);
       } else if (!zero_hp) {
-        if (!rmask) k.matmul_tn(rows, U, 2 * U, hp, ldhp, dxt, ldg, dRp, G);
+        if (!rmask) P.tn(rows, U, 2 * U, hp, ldhp, dxt, ldg, dRp, G, words);
         else
-          for (int q = 0; q < 2; ++q) k.matmul_tn(rows, U, U, A[q], lda, dxt + q * U, ldg, dRp + q * U, G);
+          for (int q = 0; q < 2; ++q)
+            P.tn(rows, U, U, A[q], lda, dxt + q * U, ldg, dRp + q * U, G, words);
         // dR_h += (r * A_h)^T dx_h
-        k.matmul_tn(rows, U, U, at, T * U, dxt + 2 * U, ldg, dRp + 2 * U, G);
+        P.tn(rows, U, U, at, T * U, dxt + 2 * U, ldg, dRp + 2 * U, G, words);
       }
     }
   }
@@ -277,10 +328,11 @@ void gru_backward(int64_t N, int64_t T, int64_t U, bool reset_after, const float
 void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R, const float* h0,
                         const uint8_t* mask, const float* rmask, bool zero_output_for_mask,
                         float* hs, float* ys) {
+  const bool bf16 = rnn_bf16::active();  // the caller's precision (before the scope below)
   GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) return;
   const Kernels k = pick_kernels();
-  const Mm mm{k.matmul, U <= kSmallUnits};
+  const Products P = products(bf16, k, R, U, U, U);
   const int64_t nchunks = num_chunks(N);
   const int nt = team(nchunks, N * T * U * (2 * U + 20));
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
@@ -289,6 +341,7 @@ void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R
     const int64_t n0 = ch * kChunk;
     const int64_t rows = std::min<int64_t>(kChunk, N - n0);
     std::vector<float> ab(rmask ? static_cast<size_t>(rows * U) : 0);
+    std::vector<uint32_t> words;
     for (int64_t t = 0; t < T; ++t) {
       const float* hp = nullptr;
       int64_t ldhp = U;
@@ -307,7 +360,7 @@ void simple_rnn_forward(int64_t N, int64_t T, int64_t U, int act, const float* R
           A = ab.data();
           lda = U;
         }
-        mm(rows, U, U, A, lda, R, U, ht, T * U, true);
+        P(rows, U, U, A, lda, 0, 0, ht, T * U, true, words);
       }
       k.srnn_fwd(rows, U, act, ht, T * U);
       if (mask) {
@@ -327,14 +380,15 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
                          const float* R, const float* h0, const uint8_t* mask, const float* rmask,
                          bool zero_output_for_mask, const float* dy_seq, const float* dy_last,
                          const float* dh_T, float* dxp, float* dR, float* dh0) {
+  const bool bf16 = rnn_bf16::active();  // bfloat16 dL/dh_{t-1} products (dR stays float32)
   GemmPrecisionScope f32(Precision::Float32);  // float32 recurrences (as lstm.cpp)
   if (N <= 0 || T <= 0 || U <= 0) {
     std::fill(dR, dR + U * U, 0.0f);
     return;
   }
   const Kernels k = pick_kernels();
-  const Mm mm{k.matmul, U <= kSmallUnits};
   const std::vector<float> RT = transpose(R, U, U);
+  const Products P = products(bf16, k, RT.data(), U, U, U);
   const int64_t nchunks = num_chunks(N);
   std::vector<float> dRpart(static_cast<size_t>(nchunks * U * U), 0.0f);
   const int nt = team(nchunks, N * T * U * (4 * U + 100));
@@ -346,6 +400,7 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
     const size_t ru = static_cast<size_t>(rows * U);
     std::vector<float> tmp(ru), saved(mask ? ru : 0), ab(rmask ? ru : 0);
     std::vector<float> carry(mask && !zero_output_for_mask ? ru : 0, 0.0f);
+    std::vector<uint32_t> words;
     float* dRp = dRpart.data() + ch * U * U;
     float* dh = dh0 + n0 * U;
     if (dh_T) std::memcpy(dh, dh_T + n0 * U, sizeof(float) * ru);
@@ -358,10 +413,10 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
       float* dxt = dxp + (n0 * T + t) * U;
       k.srnn_bwd(rows, U, act, hs + (n0 * T + t) * U, T * U, dh, dxt, T * U);
       if (m) {
-        mm(rows, U, U, dxt, T * U, RT.data(), U, tmp.data(), U, false);
+        P(rows, U, U, dxt, T * U, 0, 0, tmp.data(), U, false, words);
         for (size_t i = 0; i < ru; ++i) dh[i] = tmp[i] * m[i];
       } else {
-        mm(rows, U, U, dxt, T * U, RT.data(), U, dh, U, false);
+        P(rows, U, U, dxt, T * U, 0, 0, dh, U, false, words);
       }
       if (mask) {
         for (int64_t r = 0; r < rows; ++r) {
@@ -376,9 +431,9 @@ void simple_rnn_backward(int64_t N, int64_t T, int64_t U, int act, const float* 
         const int64_t ldhp = t > 0 ? T * U : U;
         if (m) {
           mul_rows(rows, U, hp, ldhp, m, ab.data());
-          k.matmul_tn(rows, U, U, ab.data(), U, dxt, T * U, dRp, U);
+          P.tn(rows, U, U, ab.data(), U, dxt, T * U, dRp, U, words);
         } else {
-          k.matmul_tn(rows, U, U, hp, ldhp, dxt, T * U, dRp, U);
+          P.tn(rows, U, U, hp, ldhp, dxt, T * U, dRp, U, words);
         }
       }
     }

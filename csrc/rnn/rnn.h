@@ -1,5 +1,8 @@
 // Whole-sequence GRU and SimpleRNN recurrences (Keras 3 semantics), float32, forward and backward
-// through time, with the sequence mask and the recurrent-dropout masks applied inside.
+// through time, with the sequence mask and the recurrent-dropout masks applied inside. Under a
+// bfloat16 GEMM precision on the AVX512-BF16 path (rnn_bf16.h) the recurrent products (forward;
+// dL/dh_{t-1} and the recurrent-kernel gradient in the backward) take bfloat16 operands, float32
+// accumulation; gates and h stay float32.
 //
 // The input projection is NOT part of these kernels: the caller passes xp = x @ kernel (+ input
 // bias), shape (N, T, G) with G = 3U (GRU, blocks z, r, h) or U (SimpleRNN), and gets dL/dxp

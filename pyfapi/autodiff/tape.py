@@ -258,7 +258,9 @@ class GradientTape:
             flat_out.append(_wrap(g))
         if isinstance(sources, Tensor):
             return flat_out[0]
-        if type(sources) is list and len(flat_out) == len(sources):
+        if type(sources) is list and len(flat_out) == len(sources) and all(
+                type(s) is not list and type(s) is not tuple and type(s) is not dict
+                for s in sources):  # a flat list (the training step's variables)
             return flat_out
         return tree.pack_sequence_as(sources, flat_out)
 

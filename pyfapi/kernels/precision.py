@@ -13,8 +13,10 @@ never less). See docs in ``pyfapi/mixed_precision`` for why.
 The setting is per Python thread (a C++ ``thread_local`` that the convolution kernels hand to their
 OpenMP workers). On a CPU without AVX512-BF16 -- or with ``PYFAPI_ISA`` / ``set_isa`` below
 ``avx512_bf16`` -- bfloat16 requests run the float32 kernels: same API, float32 accuracy.
-``pyfapi.show_config()`` prints which path runs (``simd_active`` and ``bf16_gemm``). LSTM kernels
-always compute in float32.
+``pyfapi.show_config()`` prints which path runs (``simd_active`` and ``bf16_gemm``). The LSTM, GRU
+and SimpleRNN kernels follow the same setting: under bfloat16 on the AVX512-BF16 path their input
+projection (LSTM) and per-step recurrent products use bfloat16 operands with float32 accumulation,
+their gate math, cell state and h stay float32 (csrc/rnn/rnn_bf16.h).
 """
 from __future__ import annotations
 

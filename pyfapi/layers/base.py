@@ -41,6 +41,7 @@ from pyfapi.mixed_precision import policy as _policies
 from pyfapi.utils import naming
 from pyfapi.layers import dry_run as _dry_run
 from pyfapi.utils.object_registration import resolve as resolve_custom_objects
+from pyfapi.utils.name_scope import current_path, name_scope
 
 __all__ = ["Layer", "InputSpec", "LAYER_REGISTRY", "register_layer", "get_layer_class",
            "serialize_dtype", "is_shape_tuple", "map_shape_structure", "get_keras_mask",
@@ -423,8 +424,16 @@ class Layer:
 
     @property
     def path(self) -> str:
-        """The layer's path (its name; Keras 3 attribute)."""
-        return self.name
+        """The layer's path (Keras 3): the name scopes it was built in, its own name last
+        (``"outer/block/dense"``); its name until it is built."""
+        return self.__dict__.get("_path") or self.name
+
+    def _open_name_scope(self):
+        """The layer's name scope (:mod:`pyfapi.utils.name_scope`), reopened where it was first
+        opened (Keras 3 ``Layer._open_name_scope``)."""
+        if self.__dict__.get("_parent_path") is None:
+            object.__setattr__(self, "_parent_path", current_path())
+        return name_scope(self.name, caller=self)
 
     # ---- weights ---------------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
@@ -443,7 +452,8 @@ class Layer:
                 giving a scalar penalty of the variable; collected in ``layer.losses``.
             constraint: name / config / callable (``pyfapi.constraints.get``) applied by
                 optimizers after each update (stored on the variable).
-            name: the variable's name (path ``"{layer.name}/{name}"``).
+            name: the variable's name; its path is the layer's name scope then the name
+                (``"outer/dense/kernel"``, Keras 3).
 
         Returns:
             pyfapi.Variable of ``shape`` and ``dtype``.
@@ -477,7 +487,8 @@ class Layer:
             self._weight_names_used["variable"] = n + 1
             name = "variable" if n == 0 else f"variable_{n}"
         variable = Variable(value, name=name, trainable=trainable, dtype=dtype)
-        variable.path = f"{self.path}/{name}"
+        with self._open_name_scope():
+            variable.path = f"{current_path()}/{name}"
         regularizer = _get_regularizer(regularizer)
         if regularizer is not None:
             self._weight_regularizers.append((variable, regularizer))
@@ -659,7 +670,7 @@ class Layer:
     def compute_output_spec(self, *args, **kwargs):
         """KerasTensor(s) for a symbolic call (default: from ``compute_output_shape`` of the
         first argument's shape(s), dtype ``compute_dtype``)."""
-        first = args[0] if args else next(iter(kwargs.values()))
+        first = args[0] if args else self._first_keyword_argument(kwargs)
         input_shape = _input_shape_structure(first)
         try:
             out_shape = self.compute_output_shape(input_shape)
@@ -788,13 +799,26 @@ class Layer:
     def __call__(self, *args, **kwargs):
         if not args and not kwargs:
             raise TypeError(f"Layer '{self.name}' was called without inputs.")
-        first = args[0] if args else next(iter(kwargs.values()))
+        first = args[0] if args else self._first_keyword_argument(kwargs)
         if args and not (len(args) == 1 and isinstance(first, (np.ndarray, KerasTensor))):
             self._check_positional_args(args)
         if _has_keras_tensor(first) or (len(args) > 1 or kwargs) and _any_keras_tensor(
                 args, kwargs):
-            return self._symbolic_call(first, args, kwargs)
+            with self._open_name_scope():
+                return self._symbolic_call(first, args, kwargs)
+        if not self.built:  # sub-layers built in this first call get this layer's scope
+            with self._open_name_scope():
+                return self._eager_call(first, args, kwargs)
         return self._eager_call(first, args, kwargs)
+
+    def _first_keyword_argument(self, kwargs):
+        """The input of a call given only keywords: ``call``'s first parameter when passed
+        (``mha(value=v, query=q)`` is built for ``query``, as Keras maps arguments by ``call``'s
+        signature), else the first keyword given."""
+        names = self._call_arg_names
+        if names and names[0] in kwargs:
+            return kwargs[names[0]]
+        return next(iter(kwargs.values()))
 
     def _check_positional_args(self, args):
         """Keras 3: only tensors (and array-like data) may be passed positionally. A layer called
@@ -975,7 +999,7 @@ class Layer:
                     training = stored
             if "mask" in kwargs and not self._call_has_mask_arg:
                 kwargs.pop("mask")
-        first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
+        first = args[0] if args else (self._first_keyword_argument(kwargs) if kwargs else None)
         prev_mask = self._masks_before_call(args, kwargs, first)
         if training is None:
             training = _CTX.training
@@ -1193,7 +1217,9 @@ def _wrap_build(build):
             shape = args[0] if args else (kwargs.get("input_shape") if kwargs else None)
             if shape is not None:
                 object.__setattr__(self, "_build_input_shape", _freeze_shape(shape))
-        out = build(self, *args, **kwargs)
+        with self._open_name_scope():  # Keras 3: weights get the path of the build's scopes
+            object.__setattr__(self, "_path", current_path())
+            out = build(self, *args, **kwargs)
         object.__setattr__(self, "built", True)
         return out
     wrapped._pyfapi_wrapped = True

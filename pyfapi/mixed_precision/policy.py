@@ -11,11 +11,12 @@ times slower than float32), and every pyfapi kernel, the autodiff engine and the
 on float32. On a 2-core CPU the win of bfloat16 is in the matrix products (vdpbf16ps does twice
 the multiply-adds of a float32 FMA per instruction), not in memory traffic. So a layer whose
 compute dtype is bfloat16 runs its GEMM-based kernels (Dense, convolutions, attention matmuls,
-every op that reaches the GEMM, forward AND backward) with bfloat16 operands and float32
-accumulation -- what Keras's bfloat16 matmul computes -- and keeps float32 storage and float32
-elementwise math. The casting is done once, in the Layer base (``Layer.__call__`` sets the
-kernels' precision from ``layer.compute_dtype``, see :mod:`pyfapi.kernels.precision`), so every
-layer gets it without code of its own.
+the LSTM / GRU / SimpleRNN projections and recurrent products, every op that reaches the GEMM,
+forward AND backward) with bfloat16 operands and float32 accumulation -- what Keras's bfloat16
+matmul computes -- and keeps float32 storage and float32 elementwise math. The casting is done
+once, in the Layer base (``Layer.__call__`` sets the kernels' precision from
+``layer.compute_dtype``, see :mod:`pyfapi.kernels.precision`), so every layer gets it without
+code of its own.
 
 Differences from Keras, all in the direction of more precision: the arrays a bfloat16 layer
 returns are float32 (holding the results of bfloat16 products); KerasTensors of such layers have

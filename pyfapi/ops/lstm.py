@@ -4,7 +4,8 @@ in one C++ call each, :mod:`pyfapi.kernels.lstm`).
 Dtype policy: the C++ kernel computes in float32 (float64 / integer inputs are converted once by
 :mod:`pyfapi.kernels.lstm`); outputs and gradients take the float dtype of the inputs (float64 if
 any float input is float64, else float32), so float64 callers get float64 arrays of float32
-precision.
+precision. Under a bfloat16 compute precision (:mod:`pyfapi.kernels.precision`, set by
+mixed_bfloat16 layers) the products take bfloat16 operands on the AVX512-BF16 path.
 """
 from __future__ import annotations
 

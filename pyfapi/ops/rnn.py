@@ -6,7 +6,9 @@ so Keras's per-gate input-dropout masks and the projection's own gradient stay o
 apply the sequence mask and the recurrent-dropout masks inside the kernel.
 
 Dtype policy: the kernels compute in float32; outputs and gradients take the float dtype of the
-inputs (float64 if any float input is float64, else float32).
+inputs (float64 if any float input is float64, else float32). Under a bfloat16 compute precision
+(:mod:`pyfapi.kernels.precision`, set by mixed_bfloat16 layers) the recurrent products take
+bfloat16 operands on the AVX512-BF16 path.
 """
 from __future__ import annotations
 

@@ -431,8 +431,15 @@ def _restore_tf_keras2_optimizer(model, entries) -> bool:
         if slots is None:
             return False
         for slot_name, sv in zip(opt._slot_names_for(var), slots):
-            key = f"{alias.get(slot_name, slot_name)}/{var.path}"
-            found = [by_name[f"{p}/{key}"] for p in prefixes if f"{p}/{key}" in by_name]
+            # Keras 2 names a slot after the weight's own scope ("dense/kernel"), without the
+            # scopes of enclosing models that Keras 3 paths carry: longest suffix that matches
+            parts = var.path.split("/")
+            found = []
+            for i in range(len(parts) - 1):
+                key = f"{alias.get(slot_name, slot_name)}/{'/'.join(parts[i:])}"
+                found = [by_name[f"{p}/{key}"] for p in prefixes if f"{p}/{key}" in by_name]
+                if found:
+                    break
             if len(found) != 1 or tuple(found[0].shape) != tuple(sv.value.shape):
                 return False
             plan.append((sv, found[0]))

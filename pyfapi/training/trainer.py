@@ -60,12 +60,21 @@ def _check_int(value, method, arg):
 
 
 def _as_list(out, names=None):
-    """Model outputs (Tensor, list/tuple, or dict by output name) as a list in output order."""
+    """Model outputs (Tensor, list/tuple, or dict by output name) as a list in output order
+    (a dict without ``names``: by sorted key, as Keras 3's ``tree.flatten``)."""
     if isinstance(out, (list, tuple)):
         return list(out)
     if isinstance(out, dict):
-        return [out[n] for n in names] if names is not None else list(out.values())
+        return [out[n] for n in names] if names is not None else tree.flatten(out)
     return [out]
+
+
+def _sortable(d) -> bool:
+    try:
+        sorted(d)
+    except TypeError:
+        return False
+    return True
 
 
 _TAPE = None
@@ -301,8 +310,8 @@ class Trainer:
         if st.pending is None:
             return
         if self._t_output_names() is None:
-            if isinstance(y_pred, dict):
-                st.output_names = list(y_pred)
+            if isinstance(y_pred, dict):  # Keras 3 (tree.flatten): outputs by sorted key
+                st.output_names = sorted(y_pred) if _sortable(y_pred) else list(y_pred)
                 st.dict_outputs = True
             elif isinstance(y_pred, (list, tuple)):
                 # internal keys only: Keras 3 names the losses and metrics of unnamed outputs

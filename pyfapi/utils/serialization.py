@@ -1,12 +1,11 @@
 """Keras 3 ``serialize`` / ``deserialize`` / ``get`` for families of config objects.
 
-:mod:`pyfapi.constraints` and :mod:`pyfapi.regularizers` look their objects up the same way
-(keras/src/constraints/__init__.py, keras/src/regularizers/__init__.py): a Keras 3 config dict
-``{"module", "class_name", "config", "registered_name"}``, a class name (``'MaxNorm'``) or a
-snake_case alias (``'max_norm'``), a class, an instance or any callable. Each family passes its
-base class, its ``keras.<family>`` module name, its ``kind`` (used in error messages) and its
-``classes`` / ``aliases`` tables. :func:`config_repr` is the ``repr`` of such objects (and of
-initializers): ``ClassName(key=value, ...)`` from ``get_config()``.
+:func:`get_object` is every family's ``get(identifier)`` (activations, constraints,
+initializers, losses, metrics, optimizers, regularizers): each passes its name tables and its
+``deserialize``. :func:`serialize_object` / :func:`deserialize_object` write and read Keras 3
+config dicts ``{"module", "class_name", "config", "registered_name"}`` (keras/src/constraints/
+__init__.py, keras/src/regularizers/__init__.py). :func:`config_repr` is the ``repr`` of such
+objects: ``ClassName(key=value, ...)`` from ``get_config()``.
 """
 from __future__ import annotations
 
@@ -84,8 +83,9 @@ def get_object(identifier, kind, names, deserialize, *, none=None, lower=False,
             config dict (passed to ``deserialize``); a name, looked up in ``names`` (a dict or a
             list of dicts searched in order), then lower-cased if ``lower``, then among the
             registered custom objects (``register_keras_serializable``, ``custom_object_scope``):
-            a class found is instantiated without arguments; a class (instantiated); any other
-            callable (returned as is, or ``wrap_callable(identifier)``).
+            a class found is instantiated without arguments; a class (instantiated; with
+            ``instance_of``, only its subclasses); any other callable (returned as is, or
+            ``wrap_callable(identifier)``).
         kind: the family's name for error messages (``"loss"``, ``"metric"``, ...).
 
     Raises:
@@ -110,14 +110,21 @@ def get_object(identifier, kind, names, deserialize, *, none=None, lower=False,
             raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}. "
                              f"Known names: {known}")
         if inspect.isclass(obj):
-            return obj()
+            return _instantiate(obj, identifier, kind, instance_of)
         return obj if wrap_callable is None else wrap_callable(obj)
     if inspect.isclass(identifier):
-        return identifier()
+        return _instantiate(identifier, identifier, kind, instance_of)
     if callable(identifier):
         return identifier if wrap_callable is None else wrap_callable(identifier)
     raise ValueError(f"Could not interpret {kind} identifier: {identifier!r} (of type "
                      f"{type(identifier).__name__}; expected a name, a config dict or a callable)")
+
+
+def _instantiate(cls, identifier, kind, instance_of):
+    if instance_of is not None and not issubclass(cls, instance_of):
+        raise ValueError(f"Could not interpret {kind} identifier: {identifier!r} (the class "
+                         f"{cls.__name__} is not a subclass of {instance_of.__name__})")
+    return cls()
 
 
 def _look_up(tables, name):

@@ -117,10 +117,10 @@ class BaseRNN(Layer):
         return shape[-1]
 
     def _cell_weight(self, name, shape, initializer, regularizer=None, constraint=None):
-        """add_weight with Keras's path ``<layer>/<cell>/<name>``."""
+        """add_weight with Keras's path ``<layer path>/<cell>/<name>``."""
         w = self.add_weight(shape=shape, initializer=initializer, name=name,
                             regularizer=regularizer, constraint=constraint)
-        w.path = f"{self.name}/{self._cell_name}/{name}"
+        w.path = f"{w.path.rsplit('/', 1)[0]}/{self._cell_name}/{name}"  # in the layer's scope
         return w
 
     # ---- states ----------------------------------------------------------------------------
