@@ -1,4 +1,5 @@
-"""Fused multi-head dot-product attention (MultiHeadAttention's rank-4 path), on the C++ kernels of :mod:`pyfapi.kernels.attention` for float32 and numpy for float64.
+"""Fused multi-head dot-product attention (MultiHeadAttention's rank-4 path), on the C++ kernels
+of :mod:`pyfapi.kernels.attention` for float32 and numpy for float64.
 
 ``fused_attention(q, k, v, mask=None, uniform_if_all_masked=False)``: q (B, T, heads, H),
 k (B, S, heads, H), v (B, S, heads, Hv), q already scaled; returns
