@@ -33,6 +33,7 @@ void bind_layernorm(pybind11::module_& m);  // csrc/layernorm/bindings_layernorm
 void bind_softmax(pybind11::module_& m);  // csrc/softmax/bindings_softmax.cpp
 void bind_gemm_batched(pybind11::module_& m);  // csrc/gemm/bindings_gemm_batched.cpp
 void bind_attention(pybind11::module_& m);  // csrc/attention/bindings_attention.cpp
+void bind_dropout(pybind11::module_& m);  // csrc/dropout/bindings_dropout.cpp
 }
 
 namespace {
@@ -880,4 +881,5 @@ PYBIND11_MODULE(_C, m) {
   bind_softmax(m);
   bind_gemm_batched(m);
   bind_attention(m);
+  bind_dropout(m);
 }

@@ -170,9 +170,8 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     shape = tuple(x.shape)
     if noise_shape is not None:
         shape = tuple(s if n is None else int(n) for n, s in zip(noise_shape, shape))
-    keep = _rng(seed).random(shape) >= rate
-    mask = keep.astype(np.float32) * np.float32(1.0 / (1.0 - rate))
-    return ops.multiply(x, mask)
+    from pyfapi.kernels.dropout import draw_seed, dropout_mask
+    return ops.multiply(x, dropout_mask(shape, rate, draw_seed(_rng(seed))))
 
 
 def shuffle(x, axis=0, seed=None):

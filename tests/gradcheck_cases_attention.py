@@ -41,5 +41,7 @@ CASES = {
         (lambda q, k, v: fused_attention(q, k, v), [_r(2, 3, 2, 4), _r(2, 5, 2, 4), _r(2, 5, 2, 3)]),
         (lambda q, k, v: fused_attention(q, k, v, _KEEP, uniform_if_all_masked=True),
          [_r(1, 3, 2, 2), _r(1, 4, 2, 2), _r(1, 4, 2, 3)]),
+        (lambda q, k, v: fused_attention(q, k, v, _KEEP, dropout_rate=0.3, dropout_seed=11),
+         [_r(1, 3, 2, 2), _r(1, 4, 2, 2), _r(1, 4, 2, 3)]),  # dropout on the weights
     ],
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/threads.h"
+#include "dropout/dropout.h"
 #include "gemm/batched_gemm.h"
 #include "gemm/gemm.h"
 
@@ -31,6 +32,11 @@ struct EntryOffsets {
   }
 };
 
+// out = a * b over n floats (the dropout mask applied; out may be a).
+void attention_mul(const float* a, const float* b, float* out, int64_t n) {
+  for (int64_t e = 0; e < n; ++e) out[e] = a[e] * b[e];
+}
+
 float* attention_scratch(int64_t n) {
   thread_local std::vector<float> buf;
   if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
@@ -40,7 +46,7 @@ float* attention_scratch(int64_t n) {
 }  // namespace
 
 void attention_forward(const AttentionDims& d, const float* q, const float* k, const float* v,
-                       const SoftmaxMask& mask, float* p, float* o) {
+                       const SoftmaxMask& mask, const AttentionDropout* drop, float* p, float* o) {
   const int64_t entries = d.B * d.NH;
   if (entries <= 0 || d.T <= 0) return;
   const SoftmaxRowsFwd rows = softmax_rows_forward_kernel();
@@ -64,14 +70,22 @@ void attention_forward(const AttentionDims& d, const float* q, const float* k, c
       }
       gemm_one(false, true, d.T, d.S, d.H, qi, ldq, ki, ldq, pi, d.S);      // q k^T
       rows(pi, i * d.T, (i + 1) * d.T, d.S, mask, pi);                       // softmax, in place
-      gemm_one(false, false, d.T, d.Hv, d.S, pi, d.S, vi, ldv, oi, ldv);     // P v
+      const float* pv = pi;
+      if (drop) {  // P * M in scratch; P stays for the backward
+        const int64_t ts = d.T * d.S;
+        float* md = attention_scratch(2 * ts);
+        dropout_mask_range(md, i * ts, ts, drop->seed, drop->threshold, drop->scale);
+        attention_mul(pi, md, md + ts, ts);
+        pv = md + ts;
+      }
+      gemm_one(false, false, d.T, d.Hv, d.S, pv, d.S, vi, ldv, oi, ldv);     // P v
     }
   }
 }
 
 void attention_backward(const AttentionDims& d, const float* d_o, const float* q, const float* k,
-                        const float* v, const float* p, const SoftmaxMask& mask, float* dq,
-                        float* dk, float* dv) {
+                        const float* v, const float* p, const SoftmaxMask& mask,
+                        const AttentionDropout* drop, float* dq, float* dk, float* dv) {
   const int64_t entries = d.B * d.NH;
   if (entries <= 0) return;
   const SoftmaxRowsBwd rows = softmax_rows_backward_kernel();
@@ -100,12 +114,23 @@ void attention_backward(const AttentionDims& d, const float* d_o, const float* q
         }
         continue;
       }
-      float* ds = attention_scratch(d.T * d.S);
+      const int64_t ts = d.T * d.S;
+      float* ds = attention_scratch(drop ? 2 * ts : ts);
+      float* md = ds + ts;  // the dropout mask, then P * M
       gemm_one(false, true, d.T, d.S, d.Hv, doi, ldv, vi, ldv, ds, d.S);     // dP = dO v^T
+      if (drop) {
+        dropout_mask_range(md, i * ts, ts, drop->seed, drop->threshold, drop->scale);
+        attention_mul(ds, md, ds, ts);
+      }
       rows(ds, pi, i * d.T, (i + 1) * d.T, d.S, mask, ds);                   // dS, in place
       gemm_one(false, false, d.T, d.H, d.S, ds, d.S, ki, ldq, dqi, ldq);     // dq = dS k
       gemm_one(true, false, d.S, d.H, d.T, ds, d.S, qi, ldq, dki, ldq);      // dk = dS^T q
-      gemm_one(true, false, d.S, d.Hv, d.T, pi, d.S, doi, ldv, dvi, ldv);    // dv = P^T dO
+      const float* pv = pi;
+      if (drop) {  // (P * M) for dv
+        attention_mul(pi, md, md, ts);
+        pv = md;
+      }
+      gemm_one(true, false, d.S, d.Hv, d.T, pv, d.S, doi, ldv, dvi, ldv);    // dv = (P M)^T dO
     }
   }
 }

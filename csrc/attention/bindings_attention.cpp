@@ -36,33 +36,49 @@ AttentionDims at_dims(const farr& q, const farr& k, const farr& v) {
   return d;
 }
 
-py::tuple attention_forward_py(farr q, farr k, farr v, py::object mask, bool uniform) {
+// None or (seed, threshold, scale) -> the dropout spec (keep: its storage).
+const AttentionDropout* at_drop(const py::object& o, AttentionDropout& keep) {
+  if (o.is_none()) return nullptr;
+  const py::tuple t = o.cast<py::tuple>();
+  if (t.size() != 3)
+    throw py::value_error("fused_attention: dropout must be None or (seed, threshold, scale)");
+  keep = AttentionDropout{t[0].cast<uint64_t>(), t[1].cast<uint32_t>(), t[2].cast<float>()};
+  return &keep;
+}
+
+py::tuple attention_forward_py(farr q, farr k, farr v, py::object mask, bool uniform,
+                               py::object dropout) {
   const AttentionDims d = at_dims(q, k, v);
   const std::vector<py::ssize_t> pshape{d.B, d.NH, d.T, d.S};
   const SoftmaxMask m = softmax_mask_from_py(mask, pshape, uniform);
+  AttentionDropout dk;
+  const AttentionDropout* drop = at_drop(dropout, dk);
   farr p(pshape), o({d.B, d.T, d.NH, d.Hv});
   const float *pq = q.data(), *pk = k.data(), *pv = v.data();
   float *pp = p.mutable_data(), *po = o.mutable_data();
   {
     py::gil_scoped_release nogil;
-    attention_forward(d, pq, pk, pv, m, pp, po);
+    attention_forward(d, pq, pk, pv, m, drop, pp, po);
   }
   return py::make_tuple(o, p);
 }
 
-py::tuple attention_backward_py(farr d_o, farr q, farr k, farr v, farr p, py::object mask) {
+py::tuple attention_backward_py(farr d_o, farr q, farr k, farr v, farr p, py::object mask,
+                                py::object dropout) {
   const AttentionDims d = at_dims(q, k, v);
   at_need(d_o, {d.B, d.T, d.NH, d.Hv}, "d_o");
   at_need(p, {d.B, d.NH, d.T, d.S}, "p");
   const std::vector<py::ssize_t> pshape{d.B, d.NH, d.T, d.S};
   const SoftmaxMask m = softmax_mask_from_py(mask, pshape, false);
+  AttentionDropout dkeep;
+  const AttentionDropout* drop = at_drop(dropout, dkeep);
   farr dq({d.B, d.T, d.NH, d.H}), dk({d.B, d.S, d.NH, d.H}), dv({d.B, d.S, d.NH, d.Hv});
   const float *pdo = d_o.data(), *pq = q.data(), *pk = k.data(), *pv = v.data(),
               *pp = p.data();
   float *pdq = dq.mutable_data(), *pdk = dk.mutable_data(), *pdv = dv.mutable_data();
   {
     py::gil_scoped_release nogil;
-    attention_backward(d, pdo, pq, pk, pv, pp, m, pdq, pdk, pdv);
+    attention_backward(d, pdo, pq, pk, pv, pp, m, drop, pdq, pdk, pdv);
   }
   return py::make_tuple(dq, dk, dv);
 }
@@ -72,13 +88,15 @@ py::tuple attention_backward_py(farr d_o, farr q, farr k, farr v, farr p, py::ob
 void bind_attention(py::module_& m) {
   m.def("attention_forward", &attention_forward_py, py::arg("q").noconvert(),
         py::arg("k").noconvert(), py::arg("v").noconvert(), py::arg("mask"),
-        py::arg("uniform_if_all_masked") = false,
+        py::arg("uniform_if_all_masked") = false, py::arg("dropout") = py::none(),
         "Fused attention: (o (B,T,NH,Hv), p (B,NH,T,S)) from C-contiguous float32 q (B,T,NH,H), "
-        "k (B,S,NH,H), v (B,S,NH,Hv); mask None or a bool view of p's shape.");
+        "k (B,S,NH,H), v (B,S,NH,Hv); mask None or a bool view of p's shape; dropout None or "
+        "(seed, threshold, scale) (csrc/dropout's stream over p's elements).");
   m.def("attention_backward", &attention_backward_py, py::arg("d_o").noconvert(),
         py::arg("q").noconvert(), py::arg("k").noconvert(), py::arg("v").noconvert(),
-        py::arg("p").noconvert(), py::arg("mask"),
-        "Gradients (dq, dk, dv) of the fused attention from dO and the forward's p.");
+        py::arg("p").noconvert(), py::arg("mask"), py::arg("dropout") = py::none(),
+        "Gradients (dq, dk, dv) of the fused attention from dO and the forward's p (and the "
+        "forward's dropout spec).");
 }
 
 }  // namespace pyfapi

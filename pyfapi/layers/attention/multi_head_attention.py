@@ -324,8 +324,11 @@ class MultiHeadAttention(Layer):
                            return_attention_scores=False):
         # Keras 3 runs its fused dot-product attention when there is no dropout, no request for
         # the scores and rank-4 projections: there a fully masked query row attends uniformly;
-        # on the explicit-softmax path (Softmax layer) its weights are zeros. Same here.
-        fused_path = not (self._dropout > 0.0 or return_attention_scores or len(query.shape) != 4)
+        # on the explicit-softmax path (Softmax layer) its weights are zeros. Same here -- and
+        # the explicit path with dropout runs on the fused kernel too (dropout applied inside,
+        # the mask the Dropout layer would draw; fully masked rows zeros as Keras's).
+        keras_fused = not (self._dropout > 0.0 or return_attention_scores or len(query.shape) != 4)
+        fused_path = not (return_attention_scores or len(query.shape) != 4)
         query = ops.multiply(query, self._inverse_sqrt_key_dim)
         if attention_mask is not None:
             axis = -len(self._attention_axes) * 2 - 1
@@ -337,12 +340,15 @@ class MultiHeadAttention(Layer):
                 for t in (query, key, value)):
             # one C++ pass per (batch, head): q k^T, the masked softmax and P v stay in cache
             # (pyfapi.ops.fused_attention; the same numbers as the einsum / softmax path below)
+            drop = self._dropout > 0.0 and bool(training)
             return fused_attention(query, key, value, attention_mask,
-                                   uniform_if_all_masked=True), None
+                                   uniform_if_all_masked=keras_fused,
+                                   dropout_rate=self._dropout if drop else 0.0,
+                                   dropout_seed=self._dropout_layer._mask_seed() if drop else 0), None
         scores = ops.einsum(self._dot_eq, query, key)
         scores = masked_softmax(scores, self._norm_axes, attention_mask,
                                 where=f"Layer '{self.name}' (MultiHeadAttention)",
-                                zero_masked=not fused_path)
+                                zero_masked=not keras_fused)
         final = self._dropout_layer(scores, training=training) if self._dropout > 0 else scores
         return ops.einsum(self._combine_eq, final, value), scores
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from pyfapi import ops
+from pyfapi.kernels.dropout import draw_seed, dropout_mask
 from pyfapi.layers.base import Layer
 from pyfapi.layers.conv_utils import as_shape
 from pyfapi.utils.random import make_rng
@@ -14,8 +15,9 @@ class Dropout(Layer):
     """Inverted dropout: in training, zero each entry with probability ``rate`` and scale the
     rest by ``1 / (1 - rate)``; identity when ``training`` is falsy (inference, the default).
 
-    Random numbers come from :func:`pyfapi.utils.random.global_rng` (or a per-layer generator
-    seeded with ``seed``). Output shape = input shape. No weights.
+    Each call draws one 64-bit seed from :func:`pyfapi.utils.random.global_rng` (or a per-layer
+    generator seeded with ``seed``) for the mask (:func:`pyfapi.kernels.dropout.dropout_mask`,
+    counter-based, made in C++). Output shape = input shape. No weights.
 
     Args:
         rate: float in [0, 1].
@@ -55,10 +57,13 @@ class Dropout(Layer):
             shape = tuple(s if n is None else n for n, s in zip(self.noise_shape, shape))
         if self.rate == 1.0:
             return ops.multiply(inputs, np.zeros(shape, np.float32))
-        rng = self._rng if self._rng is not None else make_rng(None)
-        keep = rng.random(shape) >= self.rate
-        mask = keep.astype(np.float32) * np.float32(1.0 / (1.0 - self.rate))
-        return ops.multiply(inputs, mask)
+        # one 64-bit draw from the generator seeds the C++ counter-based mask (csrc/dropout)
+        return ops.multiply(inputs, dropout_mask(shape, self.rate, self._mask_seed()))
+
+    def _mask_seed(self) -> int:
+        """The stream seed of the next mask: one 64-bit draw from the layer's generator (seeded
+        layers) or the global one (MultiHeadAttention draws it to drop inside its fused kernel)."""
+        return draw_seed(self._rng if self._rng is not None else make_rng(None))
 
     def compute_output_shape(self, input_shape):
         """Output shape = input shape."""
