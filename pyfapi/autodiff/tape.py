@@ -29,6 +29,7 @@ Semantics (as ``tf.GradientTape``):
 from __future__ import annotations
 
 import sys
+from itertools import repeat
 
 import numpy as np
 
@@ -61,6 +62,9 @@ def _exclusive(a, holders: int) -> bool:
     # references to b here: a.base, the local b and getrefcount's argument
     return (type(b) is _ndarray and b.base is None and b.nbytes == a.nbytes
             and _getrefcount(b) <= 3)
+
+
+_NESTED = (list, tuple, dict)
 
 
 class GradientTape:
@@ -258,9 +262,8 @@ class GradientTape:
             flat_out.append(_wrap(g))
         if isinstance(sources, Tensor):
             return flat_out[0]
-        if type(sources) is list and len(flat_out) == len(sources) and all(
-                type(s) is not list and type(s) is not tuple and type(s) is not dict
-                for s in sources):  # a flat list (the training step's variables)
+        if type(sources) is list and len(flat_out) == len(sources) and not any(
+                map(isinstance, sources, repeat(_NESTED))):  # a flat list (a step's variables)
             return flat_out
         return tree.pack_sequence_as(sources, flat_out)
 

@@ -1000,7 +1000,10 @@ class Layer:
             if "mask" in kwargs and not self._call_has_mask_arg:
                 kwargs.pop("mask")
         first = args[0] if args else (self._first_keyword_argument(kwargs) if kwargs else None)
-        prev_mask = self._masks_before_call(args, kwargs, first)
+        if self._call_has_mask_arg or self._call_named_masks or isinstance(first, (list, tuple)):
+            prev_mask = self._masks_before_call(args, kwargs, first)
+        else:  # (inline: the common case of _masks_before_call, once per layer per step)
+            prev_mask = getattr(first, "_keras_mask", None)
         if training is None:
             training = _CTX.training
         if self._call_has_training_arg and training is not None:
