@@ -123,7 +123,8 @@ def test_gradients_reach_float32_master_weights_in_bfloat16(mixed):
     tol = 1e-5 * np.abs(x).T @ np.abs(g) + 1e-6
     if BF16:
         assert np.all(np.abs(gk.value - ref) <= tol)
-    np.testing.assert_allclose(gb.value, g.sum(0), rtol=1e-5)
+    # float32 sums of 16 terms of either sign: the bound scales with sum(|g|), not the result
+    assert np.all(np.abs(gb.value - g.sum(0)) <= 1e-5 * np.abs(g).sum(0) + 1e-6)
 
 
 def test_saving_keeps_float32_weights_and_policy(mixed, tmp_path):

@@ -2,7 +2,9 @@
 // Under a bfloat16 GEMM precision on the AVX512-BF16 path (csrc/rnn/rnn_bf16.h) the input
 // projection, the step products h_{t-1} R, and in the backward dx, dW, dz_t R^T and the steps'
 // dR += h_{t-1}^T dz_t take bfloat16 operands (float32 accumulation); gates, c, h and db stay
-// float32.
+// float32. There the projection and the dx / dW GEMMs run per batch chunk (single-threaded,
+// next to the chunk's recurrence, while its (rows * T, 4U) block is in cache; dW as per-chunk
+// partials reduced in chunk order), so results still do not depend on the thread count.
 //   z_t = x_t W + h_{t-1} U + b;  i = sig(z_i), f = sig(z_f), g = tanh(z_c), o = sig(z_o)
 //   c_t = f * c_{t-1} + i * g;    h_t = o * tanh(c_t)
 // (Hochreiter & Schmidhuber 1997 with the forget gate of Gers et al. 2000, as keras.layers.LSTM.)
