@@ -3,7 +3,7 @@
 
 Usage::
 
-    python bench/compare.py layers [--threads 1 2] [--repeats 15] [--only ln convt block]
+    python bench/compare.py layers [--threads 1 2] [--repeats 15] [--only ln convt block mhadrop]
 
 Cases (each timed as one step with forward AND backward):
 
@@ -14,6 +14,9 @@ Cases (each timed as one step with forward AND backward):
   backward (input and kernel gradients);
 * ``block``: a transformer encoder block training step (MHA 4 heads x 16 + LayerNormalization +
   Dense 128/64 + residual adds, Adam, MSE), batch 32, length 128, dim 64.
+* ``mhadrop``: MultiHeadAttention(4 heads x 16, dropout=0.1) self-attention training step (Adam,
+  MSE), batch 32, length 128, dim 64 (PyTorch: ``nn.MultiheadAttention(64, 4, dropout=0.1)``).
+  Not in the default set (``--only mhadrop``).
 
 For every thread count FRESH subprocesses run the frameworks: one with pyfapi, PyTorch and Keras
 on JAX (``KERAS_BACKEND=jax``), one with pyfapi and Keras on TensorFlow
@@ -43,13 +46,14 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
-CASES = ("ln", "convt", "block")
+CASES = ("ln", "convt", "block", "mhadrop")
+DEFAULT_CASES = ("ln", "convt", "block")
 
 
 def add_arguments(p):
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--repeats", type=int, default=15)
-    p.add_argument("--only", nargs="+", choices=CASES, default=list(CASES))
+    p.add_argument("--only", nargs="+", choices=CASES, default=list(DEFAULT_CASES))
     p.add_argument("--json", default=None, help="write the results here")
 
 
@@ -95,6 +99,14 @@ def _pyfapi_steps(n_threads, only):
         xb = rng.standard_normal((32, 128, 64)).astype(np.float32)
         yb = rng.standard_normal((32, 128, 64)).astype(np.float32)
         steps["block"] = lambda: model.train_on_batch(xb, yb)
+    if "mhadrop" in only:
+        pyfapi.utils.set_random_seed(0)
+        inp = pyfapi.Input((128, 64))
+        mmodel = pyfapi.Model(inp, layers.MultiHeadAttention(4, 16, dropout=0.1)(inp, inp))
+        mmodel.compile(optimizer="adam", loss="mse")
+        xm = rng.standard_normal((32, 128, 64)).astype(np.float32)
+        ym = rng.standard_normal((32, 128, 64)).astype(np.float32)
+        steps["mhadrop"] = lambda: mmodel.train_on_batch(xm, ym)
     return steps
 
 
@@ -150,6 +162,19 @@ def _torch_steps(n_threads, only):
             loss.backward()
             opt.step()
         steps["block"] = block
+    if "mhadrop" in only:
+        torch.manual_seed(0)
+        mha = torch.nn.MultiheadAttention(64, 4, dropout=0.1, batch_first=True)
+        mopt = torch.optim.Adam(mha.parameters(), 1e-3)
+        xm = torch.tensor(rng.standard_normal((32, 128, 64)).astype(np.float32))
+        ym = torch.tensor(rng.standard_normal((32, 128, 64)).astype(np.float32))
+
+        def mhadrop():
+            mopt.zero_grad()
+            loss = F.mse_loss(mha(xm, xm, xm, need_weights=False)[0], ym)
+            loss.backward()
+            mopt.step()
+        steps["mhadrop"] = mhadrop
     return steps
 
 
@@ -195,6 +220,14 @@ def _keras_jax_steps(n_threads, only):
         xb = rng.standard_normal((32, 128, 64)).astype(np.float32)
         yb = rng.standard_normal((32, 128, 64)).astype(np.float32)
         steps["block"] = lambda: model.train_on_batch(xb, yb)
+    if "mhadrop" in only:
+        keras.utils.set_random_seed(0)
+        inp = keras.Input((128, 64))
+        mmodel = keras.Model(inp, keras.layers.MultiHeadAttention(4, 16, dropout=0.1)(inp, inp))
+        mmodel.compile(optimizer="adam", loss="mse")
+        xm = rng.standard_normal((32, 128, 64)).astype(np.float32)
+        ym = rng.standard_normal((32, 128, 64)).astype(np.float32)
+        steps["mhadrop"] = lambda: mmodel.train_on_batch(xm, ym)
     return steps
 
 
@@ -244,6 +277,14 @@ def _keras_tf_steps(n_threads, only):
         xb = rng.standard_normal((32, 128, 64)).astype(np.float32)
         yb = rng.standard_normal((32, 128, 64)).astype(np.float32)
         steps["block"] = lambda: model.train_on_batch(xb, yb)
+    if "mhadrop" in only:
+        keras.utils.set_random_seed(0)
+        inp = keras.Input((128, 64))
+        mmodel = keras.Model(inp, keras.layers.MultiHeadAttention(4, 16, dropout=0.1)(inp, inp))
+        mmodel.compile(optimizer="adam", loss="mse")
+        xm = rng.standard_normal((32, 128, 64)).astype(np.float32)
+        ym = rng.standard_normal((32, 128, 64)).astype(np.float32)
+        steps["mhadrop"] = lambda: mmodel.train_on_batch(xm, ym)
     return steps
 
 
@@ -313,7 +354,8 @@ def run(args):
           f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; medians of {args.repeats}")
     names = {"ln": "LayerNorm fwd+bwd (4096,256)",
              "convt": "Conv2DTranspose 3x3 s2 (32,16,16,64)->32 fwd+bwd",
-             "block": "transformer block train step b32 L128 d64 h4"}
+             "block": "transformer block train step b32 L128 d64 h4",
+             "mhadrop": "MHA dropout=0.1 train step b32 L128 d64 h4"}
     print(f"{'case':48s} {'thr':>3s} {'framework':>10s} {'wall ms':>9s} {'cpu ms':>9s} "
           f"{'pyfapi/peer wall':>16s} {'cpu':>6s}")
     for case in args.only:
