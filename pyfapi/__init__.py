@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 import os as _os
 
-# OpenMP idle threads: libgomp's default spins 300,000 times (~9 ms on the Zen 5 CI machine)
+# OpenMP idle threads: libgomp's default spins 300,000 times (~9 ms on the Zen 4 CI machine)
 # before sleeping, which on a shared or busy machine burns the core the working thread needs
 # (measured with bench/compare.py models: 2-thread steps 2-5x slower than 1-thread). 1,000 spins
 # (~30 us) keep back-to-back kernels cheap and let idle threads sleep; 10,000 still cost the

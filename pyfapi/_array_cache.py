@@ -3,7 +3,7 @@
 A model's activations and gradients are large numpy arrays (Xception at batch 8: 88 MB for one
 147x147x128 map), allocated anew by every layer call. numpy's default allocator maps each one
 fresh (glibc mmaps blocks over 32 MB) and the kernel page-faults it in: measured 50-250 ms of
-system time per 88 MB array on the 2-core Zen 5 VM, more than the convolution that fills it.
+system time per 88 MB array on the 2-core Zen 4 VM, more than the convolution that fills it.
 The cache (csrc/memory/array_cache.cpp) keeps freed blocks of 1 MB and more and hands them to the
 next allocation of a similar size (capacity within +25%), so steady-state steps fault nothing in.
 

@@ -19,7 +19,7 @@ PYFAPI_ISA_EACH(PYFAPI_SG_DECLARE)
 namespace {
 // The register-blocked small kernel (small_gemm_rows.inc) instead of the packed SGEMM: a short
 // side (N or K <= 64, the attention heads) and a product small enough that the packed SGEMM's
-// blocking buys nothing (measured on Zen 5, 2026-12: Q K^T, P V and their gradients at
+// blocking buys nothing (measured on Zen 4, 2026-12: Q K^T, P V and their gradients at
 // 128 x 128 x 16 run 1.5-2.5x faster here). Depends on the shape only.
 bool use_small(int64_t M, int64_t N, int64_t K) {
   return (N <= 64 || K <= 64) && M * N * K <= (int64_t(1) << 22);

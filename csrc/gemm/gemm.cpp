@@ -245,7 +245,7 @@ void run(const KernelSet& ks, const Problem& P) {
   // op(A) (or KC rows of a transposed A) at once, and a row stride that is a multiple of 2 KB
   // maps them to one or two of the 64 sets of a 48 KB 12-way L1 -- or when the product is big
   // in N and K (packing is amortised over many micro-panels). Otherwise op(A) is read in place:
-  // measured faster on Zen 5 for small matrices and for every DL shape of bench/gemm_cases.py
+  // measured faster on the Zen 4 VM for small matrices and for every DL shape of bench/gemm_cases.py
   // (the MR x KC sliver is re-read from L1/L2; packing would cost a pass over A).
   bool pack_a = M > MR && N > 2 * NR && (P.lda % 512 == 0 || (N >= 768 && K >= 512));
   if (!ks.strided_fast) pack_a = M * N * K > (int64_t(1) << 12);

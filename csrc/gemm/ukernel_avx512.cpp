@@ -74,8 +74,9 @@ void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float
 }  // namespace
 
 const KernelSet& kernels_avx512() {
-  // Blocking for AMD Zen 5 (48 KB L1d, 1 MB L2 per core, 32 MB L3): a KC x NR micro-panel of B
-  // (32 KB at KC = 256) stays in L1 while MC x KC of A (384 KB) streams from L2.
+  // Blocking for AMD Zen 4 (32 KB L1d, 1 MB L2 per core, 32 MB L3): a KC x NR micro-panel of B
+  // (32 KB at KC = 256, the size of L1) is reused from L1 while MC x KC of A (384 KB) streams
+  // from L2.
   static const KernelSet ks{"avx512", MR, NR, 384, 256, 4096, &ukernel<true>, &ukernel<false>,
                             &pack_a_impl<MR>, &pack_b_impl<NR>, true};
   return ks;

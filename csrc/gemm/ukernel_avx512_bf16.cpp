@@ -192,7 +192,7 @@ void ukernel(int64_t kc, const float* a, int64_t, int64_t, const float* b, float
 }  // namespace
 
 const KernelSet& kernels_avx512_bf16() {
-  // Zen 5 (48 KB L1d, 1 MB L2): a KC x NR micro-panel of B~ in bfloat16 is 32 KB at KC = 512
+  // Zen 4 (32 KB L1d, 1 MB L2): a KC x NR micro-panel of B~ in bfloat16 is 32 KB at KC = 512
   // (L1), MC x KC of A~ is 384 KB (L2). KC must be even (k-pairs).
   static const KernelSet ks{"avx512_bf16", MR, NR, 384, 512, 4096, &ukernel, nullptr,
                             &pack_a_bf16, &pack_b_bf16, false};

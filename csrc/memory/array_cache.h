@@ -3,7 +3,7 @@
 // Why: a model's activations are large (Xception at batch 8: 88 MB per 147x147x128 map) and a
 // fresh numpy array of that size is a fresh mmap, so every layer call page-faults its output in
 // (4 KB faults, or 2 MB huge-page faults with compaction): measured 50-250 ms of system time per
-// 88 MB array on the 2-core Zen 5 VM, more than the convolution itself. Keeping freed large
+// 88 MB array on the 2-core Zen 4 VM, more than the convolution itself. Keeping freed large
 // blocks and handing them to the next allocation of a similar size removes those faults (the
 // same shapes recur every step).
 //
