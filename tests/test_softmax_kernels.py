@@ -201,3 +201,62 @@ def test_softmax_op_float32_last_axis_uses_the_kernel_values():
     dx = tape.gradient(y, xt, output_gradients=g)
     np.testing.assert_allclose(y.value, ref_forward(x), rtol=2e-6, atol=1e-7)
     np.testing.assert_allclose(dx.value, ref_backward(g, ref_forward(x)), rtol=1e-5, atol=1e-6)
+
+
+# ---- sparse softmax cross-entropy (csrc/softmax/sparse_xent.cpp) ------------------------------
+def _xent_ref(x, t):
+    z = x.astype(np.float64)
+    z = z - z.max(-1, keepdims=True)
+    lse = np.log(np.exp(z).sum(-1))
+    loss = lse - z[np.arange(len(t)), t]
+    p = np.exp(z - lse[:, None])
+    return loss, p
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 2), (7, 10), (97, 13), (5, 131), (0, 4)])
+@pytest.mark.parametrize("ldt", [np.int32, np.int64])
+def test_sparse_xent_against_float64(shape, ldt, isa):
+    from pyfapi.kernels.softmax import sparse_xent_backward, sparse_xent_forward
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal(shape) * 3).astype(np.float32)
+    t = rng.integers(0, shape[1], shape[0]).astype(ldt)
+    loss, p = sparse_xent_forward(x, t)
+    ref_loss, ref_p = _xent_ref(x, t)
+    assert loss.dtype == np.float32 and loss.shape == shape[:1] and p.shape == shape
+    np.testing.assert_allclose(loss, ref_loss, rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(p, ref_p, rtol=2e-6, atol=1e-7)
+    g = rng.standard_normal(shape[0]).astype(np.float32)
+    onehot = np.eye(shape[1])[t] if shape[0] else np.zeros(shape)
+    np.testing.assert_allclose(sparse_xent_backward(g, p, t), g[:, None] * (ref_p - onehot),
+                               rtol=2e-6, atol=1e-6)
+
+
+def test_sparse_xent_underflow_nan_and_bad_labels():
+    from pyfapi.kernels.softmax import sparse_xent_forward
+    # label's probability underflows float32: the loss still equals the float64 value (~150)
+    x = np.array([[0.0, -150.0, 1.0], [np.nan, 0.0, 1.0], [2.0, 2.0, 2.0]], np.float32)
+    loss, _ = sparse_xent_forward(x, np.array([1, 0, 2]))
+    np.testing.assert_allclose(loss[0], _xent_ref(x[:1], np.array([1]))[0][0], rtol=1e-6)
+    assert np.isnan(loss[1])
+    np.testing.assert_allclose(loss[2], np.log(3.0), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"must be in \[0, 3\), got 3 at row 1"):
+        sparse_xent_forward(x, np.array([0, 3, 1]))
+    with pytest.raises(ValueError, match=r"got -1 at row 0"):
+        sparse_xent_forward(x, np.array([-1, 0, 1], np.int32))
+    with pytest.raises(ValueError, match="expected logits"):
+        sparse_xent_forward(x, np.array([0, 1]))
+
+
+def test_sparse_categorical_crossentropy_op_uses_the_kernel_values():
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal((33, 10)) * 2).astype(np.float32)
+    t = rng.integers(0, 10, 33)
+    xt = Tensor(x)
+    with GradientTape() as tape:
+        tape.watch(xt)
+        loss = ops.sparse_categorical_crossentropy(t, xt, from_logits=True)
+        total = ops.sum(loss)
+    g = tape.gradient(total, xt)
+    ref_loss, ref_p = _xent_ref(x, t)
+    np.testing.assert_allclose(np.asarray(loss.value), ref_loss, rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(g.value, ref_p - np.eye(10)[t], rtol=2e-6, atol=1e-6)

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "softmax/softmax.h"
@@ -67,6 +68,60 @@ farr softmax_backward_py(farr g, farr y, py::object mask) {
   return dx;
 }
 
+// labels: a C-contiguous int32 / int64 array of shape (M,); returns (data, is 64-bit)
+std::pair<const void*, bool> xent_labels(const py::array& t, int64_t M) {
+  const bool i64 = t.dtype().is(py::dtype::of<int64_t>());
+  if (!i64 && !t.dtype().is(py::dtype::of<int32_t>()))
+    throw py::type_error("sparse_xent: labels must be int32 or int64");
+  if (t.ndim() != 1 || t.shape(0) != M || !(t.flags() & py::array::c_style))
+    throw py::value_error("sparse_xent: labels must be C-contiguous of shape (rows,)");
+  return {t.data(), i64};
+}
+
+py::tuple sparse_xent_forward_py(farr x, py::array labels) {
+  if (x.ndim() != 2 || !(x.flags() & py::array::c_style))
+    throw py::value_error("sparse_xent: logits must be C-contiguous float32 of shape (rows, classes)");
+  const int64_t M = x.shape(0), N = x.shape(1);
+  const auto lab = xent_labels(labels, M);
+  farr y({M, N}), loss(std::vector<py::ssize_t>{M});
+  const float* px = x.data();
+  float *py_ = y.mutable_data(), *pl = loss.mutable_data();
+  int64_t bad;
+  {
+    py::gil_scoped_release nogil;
+    bad = sparse_xent_forward(px, lab.first, lab.second, M, N, py_, pl);
+  }
+  if (bad >= 0) {
+    const int64_t v = lab.second ? static_cast<const int64_t*>(lab.first)[bad]
+                                 : static_cast<const int32_t*>(lab.first)[bad];
+    throw py::value_error("sparse_categorical_crossentropy: target values must be in [0, " +
+                          std::to_string(N) + "), got " + std::to_string(v) + " at row " +
+                          std::to_string(bad));
+  }
+  return py::make_tuple(loss, y);
+}
+
+farr sparse_xent_backward_py(farr g, farr y, py::array labels) {
+  if (y.ndim() != 2 || !(y.flags() & py::array::c_style))
+    throw py::value_error("sparse_xent: y must be C-contiguous float32 of shape (rows, classes)");
+  const int64_t M = y.shape(0), N = y.shape(1);
+  sm_need_c(g, {M}, "g");
+  const auto lab = xent_labels(labels, M);
+  for (int64_t r = 0; r < M; ++r) {  // the forward checked them; a different array may not be
+    const int64_t v = lab.second ? static_cast<const int64_t*>(lab.first)[r]
+                                 : static_cast<const int32_t*>(lab.first)[r];
+    if (v < 0 || v >= N) throw py::value_error("sparse_xent: a label is outside [0, classes)");
+  }
+  farr dx({M, N});
+  const float *pg = g.data(), *pyy = y.data();
+  float* pd = dx.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    sparse_xent_backward(pg, pyy, lab.first, lab.second, M, N, pd);
+  }
+  return dx;
+}
+
 }  // namespace
 
 void bind_softmax(py::module_& m) {
@@ -77,6 +132,13 @@ void bind_softmax(py::module_& m) {
   m.def("softmax_backward", &softmax_backward_py, py::arg("g").noconvert(),
         py::arg("y").noconvert(), py::arg("mask"),
         "dx = y (g - sum(g y)) over the last axis; zero where a bool mask is False.");
+  m.def("sparse_xent_forward", &sparse_xent_forward_py, py::arg("logits").noconvert(),
+        py::arg("labels"),
+        "Sparse softmax cross-entropy of C-contiguous float32 (M, N) logits and int32 / int64 (M,) "
+        "labels: returns (loss (M,), softmax (M, N)); ValueError for a label outside [0, N).");
+  m.def("sparse_xent_backward", &sparse_xent_backward_py, py::arg("g").noconvert(),
+        py::arg("y").noconvert(), py::arg("labels"),
+        "d logits = g[:, None] * (y - onehot(labels)) for the forward's softmax y.");
 }
 
 }  // namespace pyfapi

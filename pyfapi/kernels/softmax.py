@@ -19,7 +19,8 @@ import numpy as np
 
 from pyfapi import _C
 
-__all__ = ["softmax_forward", "softmax_backward", "prepare_mask"]
+__all__ = ["softmax_forward", "softmax_backward", "prepare_mask", "sparse_xent_forward",
+           "sparse_xent_backward"]
 
 _F32 = np.dtype(np.float32)
 
@@ -95,3 +96,47 @@ def softmax_backward(g, y, mask=None):
     if mask is not None and getattr(mask, "dtype", None) != np.bool_:
         mask = None  # an additive mask does not change the backward
     return _C.softmax_backward(g, y, prepare_mask(mask, y.shape, op))
+
+
+_XENT_LABELS = (np.dtype(np.int32), np.dtype(np.int64))
+
+
+def sparse_xent_forward(logits, labels):
+    """Sparse softmax cross-entropy (Keras 3 ``sparse_categorical_crossentropy(from_logits=True)``,
+    TensorFlow's ``sparse_softmax_cross_entropy_with_logits``): ``y = softmax(logits)`` per row
+    and ``loss = -log(y[label])`` (from the logits in double where that probability
+    underflows).
+
+    Args:
+        logits: (M, N) float32, C-contiguous (other layouts / real dtypes converted once).
+        labels: (M,) integers (int32 / int64 passed as is, others converted once).
+
+    Returns:
+        ``(loss (M,) float32, y (M, N) float32)``; ``y`` is what :func:`sparse_xent_backward`
+        takes.
+
+    Raises:
+        ValueError: a label outside ``[0, N)`` (naming it and its row), or mismatched shapes.
+    """
+    x = _f32(logits, "logits", "sparse_categorical_crossentropy")
+    t = labels if type(labels) is np.ndarray else np.asarray(labels)
+    if x.ndim != 2 or t.shape != x.shape[:1]:
+        raise ValueError(f"sparse_categorical_crossentropy: expected logits (rows, classes) and "
+                         f"labels (rows,), got {x.shape} and {t.shape}")
+    if t.dtype not in _XENT_LABELS or not t.flags.c_contiguous:
+        t = np.ascontiguousarray(t, dtype=np.int64)
+    return _C.sparse_xent_forward(x, t)
+
+
+def sparse_xent_backward(g, y, labels):
+    """``d logits = g[:, None] * (y - onehot(labels))`` for the forward's ``y`` (M, N) and the
+    upstream per-sample gradient ``g`` (M,); float32, shapes as the forward's.
+
+    Raises:
+        ValueError: mismatched shapes or a label outside ``[0, N)``.
+    """
+    g = _f32(g, "g", "sparse_categorical_crossentropy")
+    t = labels if type(labels) is np.ndarray else np.asarray(labels)
+    if t.dtype not in _XENT_LABELS or not t.flags.c_contiguous:
+        t = np.ascontiguousarray(t, dtype=np.int64)
+    return _C.sparse_xent_backward(g, y, t)

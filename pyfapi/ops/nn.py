@@ -519,6 +519,14 @@ class SparseCategoricalCrossentropy(Op):
         if target.dtype.kind not in "iu":
             target = target.astype(np.int64)
         n = output.shape[axis]
+        if from_logits and output.ndim == 2 and axis == 1 and output.dtype == np.float32:
+            # the fused kernel (csrc/softmax/sparse_xent.cpp): labels checked, softmax and
+            # per-sample losses in one call
+            loss, p = _softmax_kernels.sparse_xent_forward(output, target)
+            ctx.fast = (None, target, p)
+            ctx.from_logits = True
+            ctx.axis = axis
+            return loss
         if target.size and (target.min() < 0 or target.max() >= n):
             raise ValueError(f"sparse_categorical_crossentropy: target values must be in [0, {n}), "
                              f"got range [{target.min()}, {target.max()}]")
@@ -558,6 +566,8 @@ class SparseCategoricalCrossentropy(Op):
         """Returns ``(None, d output)``; logits: ``g * (softmax - onehot(target))``."""
         if ctx.fast is not None:
             rows, target, p = ctx.fast
+            if rows is None:  # the fused kernel's forward
+                return None, _softmax_kernels.sparse_xent_backward(g, p, target)
             go = p * g[:, None]
             go[rows, target] -= g
             return None, go

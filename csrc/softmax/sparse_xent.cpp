@@ -1,0 +1,64 @@
+// Sparse softmax cross-entropy of (M, N) logits and M integer labels (softmax.h), Keras 3's
+// sparse_categorical_crossentropy(from_logits=True) and its gradient: the probabilities come
+// from the fused softmax (softmax_forward), the losses from them.
+#include <cmath>
+#include <cstdint>
+
+#include "softmax/softmax.h"
+
+namespace pyfapi {
+
+namespace {
+template <typename T>
+int64_t first_bad_label(const T* t, int64_t M, int64_t N) {
+  for (int64_t r = 0; r < M; ++r)
+    if (t[r] < 0 || static_cast<int64_t>(t[r]) >= N) return r;
+  return -1;
+}
+
+// -log(y_t), or for a probability that underflowed (logits more than ~87 below the row's max)
+// log(sum_j exp(x_j - x_t)) in double from the logits themselves.
+template <typename T>
+void losses(const float* x, const T* t, int64_t M, int64_t N, const float* y, float* loss) {
+  for (int64_t r = 0; r < M; ++r) {
+    const float* xr = x + r * N;
+    const int64_t k = static_cast<int64_t>(t[r]);
+    const float p = y[r * N + k];
+    if (p >= 1e-30f || !(p == p)) {  // NaN rows stay NaN
+      loss[r] = -std::log(p);
+      continue;
+    }
+    double s = 0.0;
+    for (int64_t j = 0; j < N; ++j) s += std::exp(static_cast<double>(xr[j]) - xr[k]);
+    loss[r] = static_cast<float>(std::log(s));
+  }
+}
+}  // namespace
+
+int64_t sparse_xent_forward(const float* x, const void* labels, bool labels_64, int64_t M,
+                            int64_t N, float* y, float* loss) {
+  const int64_t bad = labels_64 ? first_bad_label(static_cast<const int64_t*>(labels), M, N)
+                                : first_bad_label(static_cast<const int32_t*>(labels), M, N);
+  if (bad >= 0) return bad;
+  softmax_forward(x, M, N, SoftmaxMask{}, y);
+  if (labels_64)
+    losses(x, static_cast<const int64_t*>(labels), M, N, y, loss);
+  else
+    losses(x, static_cast<const int32_t*>(labels), M, N, y, loss);
+  return -1;
+}
+
+void sparse_xent_backward(const float* g, const float* y, const void* labels, bool labels_64,
+                          int64_t M, int64_t N, float* dx) {
+  for (int64_t r = 0; r < M; ++r) {
+    const float gr = g[r];
+    const float* yr = y + r * N;
+    float* dr = dx + r * N;
+    for (int64_t j = 0; j < N; ++j) dr[j] = yr[j] * gr;
+    const int64_t k = labels_64 ? static_cast<const int64_t*>(labels)[r]
+                                : static_cast<const int32_t*>(labels)[r];
+    dr[k] -= gr;
+  }
+}
+
+}  // namespace pyfapi
