@@ -203,7 +203,7 @@ def test_softmax_op_float32_last_axis_uses_the_kernel_values():
     np.testing.assert_allclose(dx.value, ref_backward(g, ref_forward(x)), rtol=1e-5, atol=1e-6)
 
 
-# ---- sparse softmax cross-entropy (csrc/softmax/sparse_xent.cpp) ------------------------------
+# ---- sparse softmax cross-entropy (csrc/softmax/xent.cpp) ------------------------------
 def _xent_ref(x, t):
     z = x.astype(np.float64)
     z = z - z.max(-1, keepdims=True)
@@ -260,3 +260,36 @@ def test_sparse_categorical_crossentropy_op_uses_the_kernel_values():
     ref_loss, ref_p = _xent_ref(x, t)
     np.testing.assert_allclose(np.asarray(loss.value), ref_loss, rtol=1e-5, atol=2e-6)
     np.testing.assert_allclose(g.value, ref_p - np.eye(10)[t], rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 2), (7, 10), (97, 13), (5, 131), (0, 4)])
+def test_xent_with_target_distributions_against_float64(shape, isa):
+    from pyfapi.kernels.softmax import xent_backward, xent_forward
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(shape) * 3).astype(np.float32)
+    t = rng.random(shape).astype(np.float32)  # not normalised: sum(t) enters the gradient
+    loss, y, lse = xent_forward(x, t)
+    z = x.astype(np.float64)
+    ref_lse = np.log(np.exp(z - z.max(-1, keepdims=True)).sum(-1)) + z.max(-1) if shape[0] \
+        else np.zeros(0)
+    ref_logp = z - ref_lse[:, None]
+    np.testing.assert_allclose(lse, ref_lse, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(loss, -(t * ref_logp).sum(-1), rtol=1e-5, atol=1e-5)
+    g = rng.standard_normal(shape[0]).astype(np.float32)
+    ref_dx = g[:, None] * (np.exp(ref_logp) * t.sum(-1, keepdims=True) - t)
+    np.testing.assert_allclose(xent_backward(g, y, t), ref_dx, rtol=1e-5, atol=1e-6)
+
+
+def test_categorical_crossentropy_op_kernel_gradients_for_logits_and_target():
+    rng = np.random.default_rng(8)
+    x = Tensor((rng.standard_normal((9, 6)) * 2).astype(np.float32))
+    t = Tensor(rng.dirichlet(np.ones(6), 9).astype(np.float32))
+    with GradientTape() as tape:
+        tape.watch([x, t])
+        total = ops.sum(ops.categorical_crossentropy(t, x, from_logits=True) * 1.5)
+    gx, gt = tape.gradient(total, [x, t])
+    z = x.value.astype(np.float64)
+    logp = z - np.log(np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True)) - \
+        z.max(-1, keepdims=True)
+    np.testing.assert_allclose(gx.value, 1.5 * (np.exp(logp) - t.value), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gt.value, -1.5 * logp, rtol=1e-5, atol=1e-6)

@@ -122,6 +122,37 @@ farr sparse_xent_backward_py(farr g, farr y, py::array labels) {
   return dx;
 }
 
+py::tuple xent_forward_py(farr x, farr t) {
+  if (x.ndim() != 2 || !(x.flags() & py::array::c_style))
+    throw py::value_error("xent: logits must be C-contiguous float32 of shape (rows, classes)");
+  const int64_t M = x.shape(0), N = x.shape(1);
+  sm_need_c(t, {M, N}, "target");
+  farr y({M, N}), loss(std::vector<py::ssize_t>{M}), lse(std::vector<py::ssize_t>{M});
+  const float *px = x.data(), *pt = t.data();
+  float *py_ = y.mutable_data(), *pl = loss.mutable_data(), *pe = lse.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    xent_forward(px, pt, M, N, py_, pl, pe);
+  }
+  return py::make_tuple(loss, y, lse);
+}
+
+farr xent_backward_py(farr g, farr y, farr t) {
+  if (y.ndim() != 2 || !(y.flags() & py::array::c_style))
+    throw py::value_error("xent: y must be C-contiguous float32 of shape (rows, classes)");
+  const int64_t M = y.shape(0), N = y.shape(1);
+  sm_need_c(g, {M}, "g");
+  sm_need_c(t, {M, N}, "target");
+  farr dx({M, N});
+  const float *pg = g.data(), *pyy = y.data(), *pt = t.data();
+  float* pd = dx.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    xent_backward(pg, pyy, pt, M, N, pd);
+  }
+  return dx;
+}
+
 }  // namespace
 
 void bind_softmax(py::module_& m) {
@@ -139,6 +170,13 @@ void bind_softmax(py::module_& m) {
   m.def("sparse_xent_backward", &sparse_xent_backward_py, py::arg("g").noconvert(),
         py::arg("y").noconvert(), py::arg("labels"),
         "d logits = g[:, None] * (y - onehot(labels)) for the forward's softmax y.");
+  m.def("xent_forward", &xent_forward_py, py::arg("logits").noconvert(),
+        py::arg("target").noconvert(),
+        "Softmax cross-entropy of C-contiguous float32 (M, N) logits and targets: returns "
+        "(loss (M,), softmax (M, N), log-sum-exp (M,)).");
+  m.def("xent_backward", &xent_backward_py, py::arg("g").noconvert(), py::arg("y").noconvert(),
+        py::arg("target").noconvert(),
+        "d logits = g[:, None] * (y * sum(target, -1) - target) for the forward's softmax y.");
 }
 
 }  // namespace pyfapi

@@ -47,7 +47,7 @@ void softmax_forward(const float* x, int64_t M, int64_t N, const SoftmaxMask& ma
 void softmax_backward(const float* g, const float* y, int64_t M, int64_t N,
                       const SoftmaxMask& mask, float* dx);
 
-// Sparse softmax cross-entropy (sparse_xent.cpp): y = softmax(x) row by row and
+// Softmax cross-entropy (xent.cpp). Sparse: y = softmax(x) row by row and
 // loss[r] = -log y[r, t[r]] (from the logits in double where that probability underflowed);
 // labels int32 or int64 (labels_64). Returns the first row whose label is outside [0, N) and
 // then writes nothing, else -1. The backward: dx = g[r] * (y - onehot(t[r])).
@@ -55,6 +55,12 @@ int64_t sparse_xent_forward(const float* x, const void* labels, bool labels_64, 
                             int64_t N, float* y, float* loss);
 void sparse_xent_backward(const float* g, const float* y, const void* labels, bool labels_64,
                           int64_t M, int64_t N, float* dx);
+// With (M, N) targets t: y = softmax(x), lse[r] = log(sum_j exp(x_rj)) (from y at the row's
+// maximum), loss[r] = sum_j t_rj (lse[r] - x_rj) in double; dx = g[r] (y sum_j t_rj - t).
+void xent_forward(const float* x, const float* t, int64_t M, int64_t N, float* y, float* loss,
+                  float* lse);
+void xent_backward(const float* g, const float* y, const float* t, int64_t M, int64_t N,
+                   float* dx);
 
 // The per-ISA row kernels (softmax_rows.inc), for fused callers (csrc/attention): rows
 // [r0, r1) with x / y (g / y / dx) pointing at row r0; r is the row's index for the mask.

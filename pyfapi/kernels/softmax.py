@@ -20,7 +20,7 @@ import numpy as np
 from pyfapi import _C
 
 __all__ = ["softmax_forward", "softmax_backward", "prepare_mask", "sparse_xent_forward",
-           "sparse_xent_backward"]
+           "sparse_xent_backward", "xent_forward", "xent_backward"]
 
 _F32 = np.dtype(np.float32)
 
@@ -140,3 +140,31 @@ def sparse_xent_backward(g, y, labels):
     if t.dtype not in _XENT_LABELS or not t.flags.c_contiguous:
         t = np.ascontiguousarray(t, dtype=np.int64)
     return _C.sparse_xent_backward(g, y, t)
+
+
+def xent_forward(logits, target):
+    """Softmax cross-entropy with target distributions (Keras 3
+    ``categorical_crossentropy(from_logits=True)``): per row ``loss = sum(target * (lse - x))``
+    with ``lse = log(sum(exp(x)))``, summed in double.
+
+    Args:
+        logits, target: (M, N), converted once to float32 C-contiguous if they are not.
+
+    Returns:
+        ``(loss (M,), y = softmax (M, N), lse (M,))``, float32.
+
+    Raises:
+        ValueError: logits not 2-D or target of another shape.
+    """
+    x = _f32(logits, "logits", "categorical_crossentropy")
+    t = _f32(target, "target", "categorical_crossentropy")
+    if x.ndim != 2 or t.shape != x.shape:
+        raise ValueError(f"categorical_crossentropy: expected logits and target of one shape "
+                         f"(rows, classes), got {x.shape} and {t.shape}")
+    return _C.xent_forward(x, t)
+
+
+def xent_backward(g, y, target):
+    """``d logits = g[:, None] * (y * sum(target, -1) - target)`` for the forward's ``y``."""
+    return _C.xent_backward(_f32(g, "g", "categorical_crossentropy"), y,
+                            _f32(target, "target", "categorical_crossentropy"))

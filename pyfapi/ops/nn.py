@@ -456,6 +456,13 @@ class CategoricalCrossentropy(Op):
         axis = norm_axes(axis, output.ndim, "categorical_crossentropy")[0]
         ctx.from_logits = from_logits
         ctx.axis = axis
+        ctx.kernel = False
+        if from_logits and output.ndim == 2 and axis == 1 and output.dtype == np.float32:
+            # the fused kernel (csrc/softmax/xent.cpp): softmax, log-sum-exp and losses
+            loss, y, lse = _softmax_kernels.xent_forward(output, target)
+            ctx.kernel = True
+            ctx.saved = (target, output, y, lse)
+            return loss
         if from_logits:
             if output.size == 0:  # no class / no sample: nothing to normalise (empty max raises)
                 logp = np.empty_like(output)
@@ -478,8 +485,13 @@ class CategoricalCrossentropy(Op):
         gradient.
         """
         axis = ctx.axis
-        g = g.reshape(g.shape[:axis] + (1,) + g.shape[axis:])  # expand_dims(g, axis)
         nt, no = ctx.needs_input_grad
+        if ctx.kernel:
+            target, output, y, lse = ctx.saved
+            go = _softmax_kernels.xent_backward(g, y, target) if no else None
+            gt = -g[:, None] * (output - lse[:, None]) if nt else None  # -g log softmax
+            return gt, go
+        g = g.reshape(g.shape[:axis] + (1,) + g.shape[axis:])  # expand_dims(g, axis)
         if ctx.from_logits:
             target, logp = ctx.saved
             go = g * (np.exp(logp) * target.sum(axis=axis, keepdims=True) - target) if no else None
@@ -520,7 +532,7 @@ class SparseCategoricalCrossentropy(Op):
             target = target.astype(np.int64)
         n = output.shape[axis]
         if from_logits and output.ndim == 2 and axis == 1 and output.dtype == np.float32:
-            # the fused kernel (csrc/softmax/sparse_xent.cpp): labels checked, softmax and
+            # the fused kernel (csrc/softmax/xent.cpp): labels checked, softmax and
             # per-sample losses in one call
             loss, p = _softmax_kernels.sparse_xent_forward(output, target)
             ctx.fast = (None, target, p)

@@ -1,5 +1,6 @@
-// Sparse softmax cross-entropy of (M, N) logits and M integer labels (softmax.h), Keras 3's
-// sparse_categorical_crossentropy(from_logits=True) and its gradient: the probabilities come
+// Softmax cross-entropy of (M, N) logits (softmax.h): with M integer labels (Keras 3's
+// sparse_categorical_crossentropy(from_logits=True)) or (M, N) target distributions
+// (categorical_crossentropy(from_logits=True)), and their gradients. The probabilities come
 // from the fused softmax (softmax_forward), the losses from them.
 #include <cmath>
 #include <cstdint>
@@ -58,6 +59,36 @@ void sparse_xent_backward(const float* g, const float* y, const void* labels, bo
     const int64_t k = labels_64 ? static_cast<const int64_t*>(labels)[r]
                                 : static_cast<const int32_t*>(labels)[r];
     dr[k] -= gr;
+  }
+}
+
+void xent_forward(const float* x, const float* t, int64_t M, int64_t N, float* y, float* loss,
+                  float* lse) {
+  softmax_forward(x, M, N, SoftmaxMask{}, y);
+  for (int64_t r = 0; r < M; ++r) {
+    const float* xr = x + r * N;
+    const float* tr = t + r * N;
+    int64_t k = 0;  // the row's first maximum: y there is 1 / sum(exp(x - max)), never tiny
+    for (int64_t j = 1; j < N; ++j)
+      if (xr[j] > xr[k] || (xr[j] != xr[j] && xr[k] == xr[k])) k = j;
+    const double L = static_cast<double>(xr[k]) - std::log(static_cast<double>(y[r * N + k]));
+    double acc = 0.0;  // sum_j t_j (log-sum-exp - x_j) = -sum_j t_j log softmax_j
+    for (int64_t j = 0; j < N; ++j) acc += static_cast<double>(tr[j]) * (L - xr[j]);
+    loss[r] = static_cast<float>(acc);
+    lse[r] = static_cast<float>(L);
+  }
+}
+
+void xent_backward(const float* g, const float* y, const float* t, int64_t M, int64_t N,
+                   float* dx) {
+  for (int64_t r = 0; r < M; ++r) {
+    const float* yr = y + r * N;
+    const float* tr = t + r * N;
+    float* dr = dx + r * N;
+    float st = 0.0f;
+    for (int64_t j = 0; j < N; ++j) st += tr[j];
+    const float gr = g[r], gs = g[r] * st;
+    for (int64_t j = 0; j < N; ++j) dr[j] = yr[j] * gs - tr[j] * gr;
   }
 }
 
