@@ -237,7 +237,9 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     keep = (lab != ignore_class)
     per = ops.sparse_categorical_crossentropy(np.where(keep, lab, 0), y_pred,
                                               from_logits=bool(from_logits))
-    return ops.multiply(per, keep.astype(np.float32))
+    out = ops.multiply(per, keep.astype(np.float32))
+    out._keras_mask = keep  # Keras 3: a Loss averages over the kept samples only
+    return out
 
 
 def _pair(name, y_true, y_pred):

@@ -121,3 +121,17 @@ def test_new_losses_train_through_compile():
         m.compile("sgd", loss)
         h = m.fit(x, y, epochs=3, batch_size=8, verbose=0)
         assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_ignore_class_averages_over_the_kept_samples():
+    """Keras 3 masks the ignored samples, so the mean is over the 4 kept of 7 (figures from real
+    Keras 3.15 on the same arrays)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((7, 5)).astype("float32")
+    y = np.array([0, 1, 4, 4, 2, 4, 3])
+    for from_logits in (True, False):
+        loss = pyfapi.losses.SparseCategoricalCrossentropy(from_logits=from_logits, ignore_class=4)
+        p = x if from_logits else np.exp(x) / np.exp(x).sum(-1, keepdims=True)
+        assert float(np.asarray(loss(y, p))) == pytest.approx(1.5953110456466675, rel=1e-6)
+        assert float(np.asarray(loss(y, p, sample_weight=np.arange(7, dtype="float32")))) == \
+            pytest.approx(4.691619873046875, rel=1e-6)

@@ -66,6 +66,27 @@ def test_paths_equal_keras(keras):
     assert seq_ours.optimizer.variables[2].path == "adam/sequential_late_kernel_momentum"
 
 
+def test_sublayers_built_in_a_later_call_get_the_outer_scope(keras):
+    def make(K):
+        class Outer(K.layers.Layer):
+            def __init__(self, **kw):
+                super().__init__(**kw)
+                self.d = K.layers.Dense(3, name="d")
+
+            def build(self, shape):
+                self.w = self.add_weight(shape=(3,), name="w")
+
+            def call(self, x):
+                return self.d(x) + self.w
+
+        o = Outer(name="outer_a")
+        o.build((None, 4))  # built explicitly: the Dense is built in the first call
+        o(np.zeros((2, 4), np.float32))
+        return [w.path for w in o.weights]
+
+    assert make(pyfapi) == make(keras) == ["outer_a/w", "outer_a/d/kernel", "outer_a/d/bias"]
+
+
 def test_scopes_stack_dedupe_and_reopen_at_the_first_parent():
     class Caller:
         _parent_path = None

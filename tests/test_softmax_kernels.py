@@ -234,15 +234,17 @@ def test_sparse_xent_against_float64(shape, ldt, isa):
 def test_sparse_xent_underflow_nan_and_bad_labels():
     from pyfapi.kernels.softmax import sparse_xent_forward
     # label's probability underflows float32: the loss still equals the float64 value (~150)
-    x = np.array([[0.0, -150.0, 1.0], [np.nan, 0.0, 1.0], [2.0, 2.0, 2.0]], np.float32)
-    loss, _ = sparse_xent_forward(x, np.array([1, 0, 2]))
+    x = np.array([[0.0, -150.0, 1.0], [np.nan, 0.0, 1.0], [2.0, 2.0, 2.0],
+                  [0.0, -800.0, 0.0]], np.float32)  # a gap past double's exp range: 800.69
+    loss, _ = sparse_xent_forward(x, np.array([1, 0, 2, 1]))
     np.testing.assert_allclose(loss[0], _xent_ref(x[:1], np.array([1]))[0][0], rtol=1e-6)
     assert np.isnan(loss[1])
     np.testing.assert_allclose(loss[2], np.log(3.0), rtol=1e-6)
+    np.testing.assert_allclose(loss[3], 800.0 + np.log(2.0), rtol=1e-6)
     with pytest.raises(ValueError, match=r"must be in \[0, 3\), got 3 at row 1"):
-        sparse_xent_forward(x, np.array([0, 3, 1]))
+        sparse_xent_forward(x, np.array([0, 3, 1, 0]))
     with pytest.raises(ValueError, match=r"got -1 at row 0"):
-        sparse_xent_forward(x, np.array([-1, 0, 1], np.int32))
+        sparse_xent_forward(x, np.array([-1, 0, 1, 0], np.int32))
     with pytest.raises(ValueError, match="expected logits"):
         sparse_xent_forward(x, np.array([0, 1]))
 
@@ -278,6 +280,12 @@ def test_xent_with_target_distributions_against_float64(shape, isa):
     g = rng.standard_normal(shape[0]).astype(np.float32)
     ref_dx = g[:, None] * (np.exp(ref_logp) * t.sum(-1, keepdims=True) - t)
     np.testing.assert_allclose(xent_backward(g, y, t), ref_dx, rtol=1e-5, atol=1e-6)
+
+
+def test_xent_with_no_class_reads_nothing():
+    from pyfapi.kernels.softmax import xent_forward
+    loss, y, lse = xent_forward(np.empty((3, 0), np.float32), np.empty((3, 0), np.float32))
+    assert loss.tolist() == [0.0, 0.0, 0.0] and y.shape == (3, 0) and np.all(lse == -np.inf)
 
 
 def test_categorical_crossentropy_op_kernel_gradients_for_logits_and_target():

@@ -18,7 +18,8 @@ int64_t first_bad_label(const T* t, int64_t M, int64_t N) {
 }
 
 // -log(y_t), or for a probability that underflowed (logits more than ~87 below the row's max)
-// log(sum_j exp(x_j - x_t)) in double from the logits themselves.
+// (m - x_t) + log(sum_j exp(x_j - m)) in double from the logits themselves (m: the row's max, so
+// no exp overflows whatever the gap).
 template <typename T>
 void losses(const float* x, const T* t, int64_t M, int64_t N, const float* y, float* loss) {
   for (int64_t r = 0; r < M; ++r) {
@@ -29,9 +30,11 @@ void losses(const float* x, const T* t, int64_t M, int64_t N, const float* y, fl
       loss[r] = -std::log(p);
       continue;
     }
+    double m = xr[0];
+    for (int64_t j = 1; j < N; ++j) m = xr[j] > m ? static_cast<double>(xr[j]) : m;
     double s = 0.0;
-    for (int64_t j = 0; j < N; ++j) s += std::exp(static_cast<double>(xr[j]) - xr[k]);
-    loss[r] = static_cast<float>(std::log(s));
+    for (int64_t j = 0; j < N; ++j) s += std::exp(static_cast<double>(xr[j]) - m);
+    loss[r] = static_cast<float>((m - xr[k]) + std::log(s));
   }
 }
 }  // namespace
@@ -64,6 +67,13 @@ void sparse_xent_backward(const float* g, const float* y, const void* labels, bo
 
 void xent_forward(const float* x, const float* t, int64_t M, int64_t N, float* y, float* loss,
                   float* lse) {
+  if (N == 0) {  // no class: an empty sum (loss 0, log-sum-exp -inf); nothing to read
+    for (int64_t r = 0; r < M; ++r) {
+      loss[r] = 0.0f;
+      lse[r] = -__builtin_inff();
+    }
+    return;
+  }
   softmax_forward(x, M, N, SoftmaxMask{}, y);
   for (int64_t r = 0; r < M; ++r) {
     const float* xr = x + r * N;

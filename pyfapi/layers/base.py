@@ -806,7 +806,9 @@ class Layer:
                 args, kwargs):
             with self._open_name_scope():
                 return self._symbolic_call(first, args, kwargs)
-        if not self.built:  # sub-layers built in this first call get this layer's scope
+        if not self.built or (self._layers and not self.__dict__.get("_is_graph_network")):
+            # sub-layers built in this call get this layer's scope (a graph model's sub-layers
+            # were all built with the graph: its calls skip the scope)
             with self._open_name_scope():
                 return self._eager_call(first, args, kwargs)
         return self._eager_call(first, args, kwargs)
