@@ -87,6 +87,31 @@ def test_sublayers_built_in_a_later_call_get_the_outer_scope(keras):
     assert make(pyfapi) == make(keras) == ["outer_a/w", "outer_a/d/kernel", "outer_a/d/bias"]
 
 
+def test_layer_paths_of_weightless_and_built_layers(keras):
+    def make(K):
+        class Blk(K.layers.Layer):  # no build of its own
+            def __init__(self, **kw):
+                super().__init__(**kw)
+                self.d = K.layers.Dense(2, name="d")
+
+            def call(self, x):
+                return self.d(x)
+
+        class M(K.Model):
+            def __init__(self, **kw):
+                super().__init__(**kw)
+                self.b = Blk(name="blk")
+
+            def call(self, x):
+                return self.b(x)
+
+        m = M(name="m")
+        m(np.zeros((1, 3), np.float32))
+        return m.b.path, m.b.d.path, [w.path for w in m.weights]
+
+    assert make(pyfapi) == make(keras) == ("m/blk", "m/blk/d", ["m/blk/d/kernel", "m/blk/d/bias"])
+
+
 def test_scopes_stack_dedupe_and_reopen_at_the_first_parent():
     class Caller:
         _parent_path = None

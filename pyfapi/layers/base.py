@@ -871,6 +871,9 @@ class Layer:
         with _dry_run.building(self):
             self.build(input_shape)
         self.built = True
+        if "_path" not in self.__dict__:  # the default build (not wrapped): the call's scope
+            with self._open_name_scope():
+                object.__setattr__(self, "_path", current_path())
         if self._build_input_shape is None:
             self._build_input_shape = input_shape
         if self.input_spec is not None:
