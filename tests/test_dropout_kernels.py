@@ -17,15 +17,6 @@ def _ref_mask(n, rate, seed):
     return dropout_mask_ref((n,), rate, seed)
 
 
-@pytest.fixture(params=ISAS)
-def isa(request):
-    old = _C.active_isa()
-    if not _C.set_isa(request.param):
-        pytest.skip(f"CPU lacks {request.param}")
-    yield request.param
-    _C.set_isa(old)
-
-
 @pytest.mark.parametrize("shape", [(1,), (2,), (7,), (3, 5, 11), (0, 4), (), (40003,)])
 @pytest.mark.parametrize("rate", [0.0, 0.1, 0.5, 0.97])
 def test_mask_is_the_documented_stream(shape, rate, isa):

@@ -12,15 +12,6 @@ SHAPES = [(1, 1), (5, 3), (2, 7, 5), (3, 17), (130, 33), (1, 1, 1, 13), (0, 4), 
 ISAS = [i for i in ("generic", "avx2", "avx512")]
 
 
-@pytest.fixture(params=ISAS)
-def isa(request):
-    old = _C.active_isa()
-    if not _C.set_isa(request.param):
-        pytest.skip(f"CPU lacks {request.param}")
-    yield request.param
-    _C.set_isa(old)
-
-
 def _data(shape, seed=0, affine=True):
     rng = np.random.default_rng(seed)
     x = (rng.standard_normal(shape) * 3 + 2).astype(np.float32)

@@ -23,15 +23,6 @@ CASES = [DEFAULT, FULL, SQRT_REG, {"learning_rate": 0.01, "learning_rate_power":
          {"learning_rate": 0.3, "learning_rate_power": -1.0}]
 
 
-@pytest.fixture(params=["generic", "avx2", "avx512"])
-def isa(request):
-    before = _C.active_isa()
-    if not _C.set_isa(request.param):
-        pytest.skip(f"CPU lacks {request.param}")
-    yield request.param
-    _C.set_isa(before)
-
-
 def ftrl_ref(w, g, n, z, learning_rate, learning_rate_power=-0.5, l1_regularization_strength=0.0,
              l2_regularization_strength=0.0, l2_shrinkage_regularization_strength=0.0, beta=0.0):
     """One Ftrl step in float64 (Keras 3's formulas); returns new (w, n, z)."""

@@ -16,15 +16,6 @@ BIG = 200_003  # > 2 chunks of 2**15 and enough work for 2 threads
 ISAS = [isa for isa in ("generic", "avx2", "avx512")]
 
 
-@pytest.fixture(params=ISAS)
-def isa(request):
-    before = _C.active_isa()
-    if not _C.set_isa(request.param):
-        pytest.skip(f"CPU lacks {request.param}")
-    yield request.param
-    _C.set_isa(before)
-
-
 def _f32(x):
     return np.asarray(x, dtype=np.float32)
 
