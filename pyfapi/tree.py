@@ -21,6 +21,13 @@ def is_nested(structure) -> bool:
     return isinstance(structure, (list, tuple, dict))
 
 
+def dict_keys(d) -> list:
+    """``d``'s keys in the order :func:`flatten` visits them (sorted; an ``OrderedDict``'s own
+    order; insertion order when the keys do not sort). Not in ``keras.tree``: pyfapi's callers
+    that pair names with flattened values use it."""
+    return list(_keys(d))
+
+
 def _keys(node):
     if isinstance(node, dict):
         if isinstance(node, OrderedDict):  # optree keeps an OrderedDict's own order

@@ -107,11 +107,9 @@ farr sparse_xent_backward_py(farr g, farr y, py::array labels) {
   const int64_t M = y.shape(0), N = y.shape(1);
   sm_need_c(g, {M}, "g");
   const auto lab = xent_labels(labels, M);
-  for (int64_t r = 0; r < M; ++r) {  // the forward checked them; a different array may not be
-    const int64_t v = lab.second ? static_cast<const int64_t*>(lab.first)[r]
-                                 : static_cast<const int32_t*>(lab.first)[r];
-    if (v < 0 || v >= N) throw py::value_error("sparse_xent: a label is outside [0, classes)");
-  }
+  // the forward checked its labels; these may be another array
+  if (sparse_xent_first_bad_label(lab.first, lab.second, M, N) >= 0)
+    throw py::value_error("sparse_xent: a label is outside [0, classes)");
   farr dx({M, N});
   const float *pg = g.data(), *pyy = y.data();
   float* pd = dx.mutable_data();

@@ -53,6 +53,8 @@ void softmax_backward(const float* g, const float* y, int64_t M, int64_t N,
 // then writes nothing, else -1. The backward: dx = g[r] * (y - onehot(t[r])).
 int64_t sparse_xent_forward(const float* x, const void* labels, bool labels_64, int64_t M,
                             int64_t N, float* y, float* loss);
+// The first row whose label is outside [0, N), or -1.
+int64_t sparse_xent_first_bad_label(const void* labels, bool labels_64, int64_t M, int64_t N);
 void sparse_xent_backward(const float* g, const float* y, const void* labels, bool labels_64,
                           int64_t M, int64_t N, float* dx);
 // With (M, N) targets t: y = softmax(x), lse[r] = log(sum_j exp(x_rj)) (from y at the row's

@@ -39,10 +39,14 @@ void losses(const float* x, const T* t, int64_t M, int64_t N, const float* y, fl
 }
 }  // namespace
 
+int64_t sparse_xent_first_bad_label(const void* labels, bool labels_64, int64_t M, int64_t N) {
+  return labels_64 ? first_bad_label(static_cast<const int64_t*>(labels), M, N)
+                   : first_bad_label(static_cast<const int32_t*>(labels), M, N);
+}
+
 int64_t sparse_xent_forward(const float* x, const void* labels, bool labels_64, int64_t M,
                             int64_t N, float* y, float* loss) {
-  const int64_t bad = labels_64 ? first_bad_label(static_cast<const int64_t*>(labels), M, N)
-                                : first_bad_label(static_cast<const int32_t*>(labels), M, N);
+  const int64_t bad = sparse_xent_first_bad_label(labels, labels_64, M, N);
   if (bad >= 0) return bad;
   softmax_forward(x, M, N, SoftmaxMask{}, y);
   if (labels_64)

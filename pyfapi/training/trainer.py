@@ -69,13 +69,6 @@ def _as_list(out, names=None):
     return [out]
 
 
-def _sortable(d) -> bool:
-    try:
-        sorted(d)
-    except TypeError:
-        return False
-    return True
-
 
 _TAPE = None
 
@@ -311,7 +304,7 @@ class Trainer:
             return
         if self._t_output_names() is None:
             if isinstance(y_pred, dict):  # Keras 3 (tree.flatten): outputs by sorted key
-                st.output_names = sorted(y_pred) if _sortable(y_pred) else list(y_pred)
+                st.output_names = tree.dict_keys(y_pred)
                 st.dict_outputs = True
             elif isinstance(y_pred, (list, tuple)):
                 # internal keys only: Keras 3 names the losses and metrics of unnamed outputs
