@@ -871,9 +871,6 @@ class Layer:
         with _dry_run.building(self):
             self.build(input_shape)
         self.built = True
-        if "_path" not in self.__dict__:  # the default build (not wrapped): the call's scope
-            with self._open_name_scope():
-                object.__setattr__(self, "_path", current_path())
         if self._build_input_shape is None:
             self._build_input_shape = input_shape
         if self.input_spec is not None:
@@ -1232,6 +1229,11 @@ def _wrap_build(build):
         return out
     wrapped._pyfapi_wrapped = True
     return wrapped
+
+
+# the base build too, so a layer without its own gets the path of its build's scope (Keras 3
+# wraps every layer's build)
+Layer.build = _wrap_build(Layer.build)
 
 
 def _map_shapes(shape, fn):
